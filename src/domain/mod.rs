@@ -1,0 +1,1 @@
+//! Plain types and their validation.

@@ -1,5 +1,13 @@
 //! Kasefet: a terminal CRM whose every stored value is encrypted.
+//!
+//! Layers, each using only those below it: cli/tui → client → service →
+//! {auth, audit, search} → store → crypto → domain.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod auth;
+pub mod crypto;
 pub mod domain;
+pub mod search;
+pub mod service;
+pub mod store;

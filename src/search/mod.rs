@@ -1,0 +1,243 @@
+//! In-memory index over decrypted records, rebuilt at unseal and updated on every write.
+//! Nothing here is ever written to disk.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::customer::CustomerStatus;
+use crate::domain::text::{digits, fold};
+use crate::domain::{Customer, Employee, Id, Task, UnixTime};
+
+/// What lists and search results show of a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerSummary {
+    pub id: Id,
+    pub name: String,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub status: CustomerStatus,
+    pub tags: Vec<String>,
+    pub owner: Option<Id>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    Customer,
+    Employee,
+    Task,
+}
+
+/// One quick-lookup result across kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hit {
+    pub kind: HitKind,
+    pub id: Id,
+    pub title: String,
+    pub detail: String,
+}
+
+struct Entry<T> {
+    item: T,
+    /// Folded name, company, emails and tags, space separated.
+    hay: String,
+    /// All phone digits, space separated.
+    digits: String,
+    /// Folded name, for ranking prefix matches first.
+    name: String,
+}
+
+fn matches<T>(e: &Entry<T>, terms: &[Term]) -> bool {
+    terms.iter().all(|t| match t {
+        Term::Text(s) => e.hay.contains(s.as_str()),
+        Term::Digits(d, s) => e.digits.contains(d.as_str()) || e.hay.contains(s.as_str()),
+    })
+}
+
+enum Term {
+    Text(String),
+    /// A term that is mostly digits: matched against phone digits (and as text).
+    Digits(String, String),
+}
+
+fn terms(query: &str) -> Vec<Term> {
+    fold(query)
+        .split_whitespace()
+        .map(|w| {
+            let d = digits(w);
+            if d.len() >= 3 && d.len() * 2 >= w.len() {
+                Term::Digits(d, w.to_string())
+            } else {
+                Term::Text(w.to_string())
+            }
+        })
+        .collect()
+}
+
+#[derive(Default)]
+pub struct Index {
+    customers: BTreeMap<Id, Entry<CustomerSummary>>,
+    employees: BTreeMap<Id, Entry<(String, String)>>,
+    tasks: BTreeMap<Id, Entry<(String, Id, Id)>>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Index({} customers)", self.customers.len())
+    }
+}
+
+impl Index {
+    pub fn put_customer(&mut self, c: &Customer) {
+        let d = &c.data;
+        let mut hay = fold(&d.name);
+        for part in d.company.iter().chain(&d.emails).chain(&d.tags) {
+            hay.push(' ');
+            hay.push_str(&fold(part));
+        }
+        let digits = d.phones.iter().map(|p| digits(p)).collect::<Vec<_>>().join(" ");
+        let summary = CustomerSummary {
+            id: c.id,
+            name: d.name.clone(),
+            company: d.company.clone(),
+            email: d.emails.first().cloned(),
+            phone: d.phones.first().cloned(),
+            status: d.status,
+            tags: d.tags.clone(),
+            owner: d.owner,
+            created_at: c.stamp.created_at,
+            updated_at: c.stamp.updated_at,
+        };
+        self.customers.insert(c.id, Entry { item: summary, hay, digits, name: fold(&d.name) });
+    }
+
+    pub fn remove_customer(&mut self, id: Id) {
+        self.customers.remove(&id);
+    }
+
+    pub fn put_employee(&mut self, e: &Employee) {
+        let d = &e.data;
+        let mut hay = fold(&d.name);
+        for part in d.title.iter().chain(&d.department).chain(&d.email) {
+            hay.push(' ');
+            hay.push_str(&fold(part));
+        }
+        let detail = [d.title.clone(), d.phone.clone(), d.email.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let digits = d.phone.as_deref().map(digits).unwrap_or_default();
+        self.employees
+            .insert(e.id, Entry { item: (d.name.clone(), detail), hay, digits, name: fold(&d.name) });
+    }
+
+    pub fn remove_employee(&mut self, id: Id) {
+        self.employees.remove(&id);
+    }
+
+    pub fn put_task(&mut self, t: &Task) {
+        let hay = fold(&t.data.title);
+        let assignee = t.data.assignee.unwrap_or(t.stamp.created_by);
+        self.tasks.insert(
+            t.id,
+            Entry { item: (t.data.title.clone(), assignee, t.stamp.created_by), name: hay.clone(), hay, digits: String::new() },
+        );
+    }
+
+    pub fn remove_task(&mut self, id: Id) {
+        self.tasks.remove(&id);
+    }
+
+    pub fn customer(&self, id: Id) -> Option<&CustomerSummary> {
+        self.customers.get(&id).map(|e| &e.item)
+    }
+
+    pub fn customers(&self) -> impl Iterator<Item = &CustomerSummary> {
+        self.customers.values().map(|e| &e.item)
+    }
+
+    pub fn customer_count(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Customers matching every term of `query`, names starting with the first term first.
+    pub fn search_customers(
+        &self,
+        query: &str,
+        limit: usize,
+        allow: impl Fn(&CustomerSummary) -> bool,
+    ) -> Vec<CustomerSummary> {
+        let terms = terms(query);
+        let first = match terms.first() {
+            Some(Term::Text(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let mut prefix = Vec::new();
+        let mut rest = Vec::new();
+        for e in self.customers.values() {
+            if prefix.len() >= limit {
+                break;
+            }
+            if matches(e, &terms) && allow(&e.item) {
+                if !first.is_empty() && e.name.starts_with(&first) {
+                    prefix.push(e.item.clone());
+                } else if rest.len() < limit {
+                    rest.push(e.item.clone());
+                }
+            }
+        }
+        prefix.extend(rest);
+        prefix.truncate(limit);
+        prefix
+    }
+
+    /// One search across kinds; `can_*` say what the caller's role may see.
+    pub fn quick(
+        &self,
+        query: &str,
+        limit: usize,
+        customers: bool,
+        employees: bool,
+        task_allowed: impl Fn(Id, Id) -> bool,
+    ) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if query.trim().is_empty() {
+            return hits;
+        }
+        if customers {
+            for c in self.search_customers(query, limit, |_| true) {
+                let detail = [c.company.clone(), c.phone.clone(), c.email.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                hits.push(Hit { kind: HitKind::Customer, id: c.id, title: c.name, detail });
+            }
+        }
+        let terms = terms(query);
+        if employees {
+            for (id, e) in &self.employees {
+                if hits.len() >= limit * 2 {
+                    break;
+                }
+                if matches(e, &terms) {
+                    hits.push(Hit { kind: HitKind::Employee, id: *id, title: e.item.0.clone(), detail: e.item.1.clone() });
+                }
+            }
+        }
+        for (id, e) in &self.tasks {
+            if hits.len() >= limit * 3 {
+                break;
+            }
+            if matches(e, &terms) && task_allowed(e.item.1, e.item.2) {
+                hits.push(Hit { kind: HitKind::Task, id: *id, title: e.item.0.clone(), detail: String::new() });
+            }
+        }
+        hits
+    }
+}

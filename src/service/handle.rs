@@ -1,0 +1,108 @@
+//! `Service::handle`: check the session, authorize, act, audit — in that order, always.
+
+use super::records::{Acted, Cx};
+use super::request::{Request, Response};
+use super::session::Session;
+use super::{Error, Result, Service};
+use crate::domain::role::{Scope, scope};
+use crate::domain::{AuditEvent, Outcome, User, UserState};
+use crate::store::StoreError;
+
+impl Service {
+    pub fn handle(&self, session: &Session, req: Request) -> Result<Response> {
+        let now = self.clock.now();
+        let mut inner = self.lock();
+        let Some(state) = inner.sessions.get_mut(&session.id) else {
+            return Err(Error::SessionEnded);
+        };
+        if now - state.started >= self.settings.session_max_secs {
+            inner.sessions.remove(&session.id);
+            self.seal_if_idle(&mut inner);
+            return Err(Error::SessionEnded);
+        }
+        if state.locked || now - state.last_active >= self.settings.idle_lock_secs {
+            state.locked = true;
+            return Err(Error::SessionLocked);
+        }
+        state.last_active = now;
+        let setup_only = state.setup_only;
+        let peer = state.peer.clone();
+        let user_id = state.user;
+        let Some(open) = inner.open.as_mut() else {
+            return Err(Error::SessionEnded);
+        };
+        let user: User = match open.users.get(&user_id) {
+            Some(u) if matches!(u.state, UserState::Active | UserState::Pending) => u.clone(),
+            _ => {
+                // Locked, disabled or removed since sign-in: the session ends now.
+                inner.sessions.remove(&session.id);
+                self.seal_if_idle(&mut inner);
+                return Err(Error::SessionEnded);
+            }
+        };
+        if setup_only && !matches!(req, Request::Whoami) {
+            return Err(Error::SetupRequired);
+        }
+
+        let action = req.action();
+        let audited = req.audited();
+        let reach = scope(user.role, req.permission());
+        let event = |target: String, outcome: Outcome, detail: String| AuditEvent {
+            seq: 0,
+            at: now,
+            user: Some(user.id),
+            username: Some(user.username.clone()),
+            peer_uid: peer.uid,
+            peer_pid: peer.pid,
+            action: action.to_string(),
+            target,
+            outcome,
+            detail,
+        };
+        if reach == Scope::None {
+            let ops = crate::audit::append(&open.vault, &mut open.head, event(String::new(), Outcome::Denied, String::new()))?;
+            self.commit_or_reload(open, &ops)?;
+            return Err(Error::Denied(format!("the {} role cannot do {action}", user.role)));
+        }
+
+        let mut cx = Cx { store: &self.store, open, user: &user, reach, now, today: self.clock.today() };
+        let acted: Result<Acted> = cx.act(req);
+        match acted {
+            Ok(Acted { response, target, mut ops, detail, updates }) => {
+                if audited || !ops.is_empty() {
+                    ops.extend(crate::audit::append(&open.vault, &mut open.head, event(target, Outcome::Ok, detail))?);
+                }
+                self.commit_or_reload(open, &ops)?;
+                for u in updates {
+                    u.apply(open);
+                }
+                Ok(response)
+            }
+            Err(e @ (Error::Denied(_) | Error::Conflict { .. })) => {
+                let outcome = if matches!(e, Error::Denied(_)) { Outcome::Denied } else { Outcome::Failed };
+                let ops = crate::audit::append(&open.vault, &mut open.head, event(String::new(), outcome, short(&e)))?;
+                self.commit_or_reload(open, &ops)?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Commits, or restores the in-memory audit head if the commit did not happen, so the
+    /// chain in memory never runs ahead of the one on disk.
+    fn commit_or_reload(&self, open: &mut super::unsealed::Unsealed, ops: &[crate::store::Op]) -> Result<()> {
+        if let Err(e) = self.store.commit(ops) {
+            open.head = crate::audit::Head::load(&self.store).map_err(|_| StoreError::Decode("audit head".into()))?;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+fn short(e: &Error) -> String {
+    match e {
+        Error::Conflict { version, .. } => format!("conflict at version {version}"),
+        Error::Denied(m) => m.clone(),
+        _ => String::new(),
+    }
+}

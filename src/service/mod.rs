@@ -1,0 +1,88 @@
+//! THE ONE DOOR: every read and write is a `Request` answered by `Service::handle`, which
+//! authorizes (the role table), acts, and audits, always in that order.
+
+pub mod clock;
+pub mod error;
+mod handle;
+mod init;
+pub mod login;
+mod records;
+pub mod request;
+pub mod session;
+pub mod settings;
+mod unsealed;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+pub use clock::Clock;
+pub use error::{AUTH_FAILED, Error, Result, WireError, exit};
+pub use init::NewAdmin;
+pub use login::{Login, Peer};
+pub use request::{CustomerFilter, Request, Response, TaskFilter, TaskScope};
+pub use session::Session;
+pub use settings::Settings;
+
+use crate::store::Store;
+use session::SessionState;
+use unsealed::Unsealed;
+
+pub struct Service {
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("store", &self.store).finish()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Inner {
+    /// `None` while sealed: no key in memory.
+    open: Option<Unsealed>,
+    sessions: HashMap<[u8; 16], SessionState>,
+}
+
+impl Service {
+    /// Opens an existing database, sealed.
+    pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
+        let store = Store::open(dir, settings.cache_bytes)?;
+        Ok(Service { store, settings, clock, inner: Mutex::new(Inner::default()) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// One lock for all state: writers (and backups, which take it too) see a consistent
+    /// database. An office has tens of sessions, so contention is not a concern.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves in-memory caches possibly stale but the
+        // database consistent (commits are atomic), so continuing is safe.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True while a key is in memory.
+    pub fn is_unsealed(&self) -> bool {
+        self.lock().open.is_some()
+    }
+
+    /// Runs `f` with writers paused, for a consistent snapshot of the store.
+    pub fn with_writers_paused<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        let _guard = self.lock();
+        f(&self.store)
+    }
+}

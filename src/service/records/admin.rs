@@ -1,0 +1,55 @@
+//! Users, the audit log, and the cross-kind quick lookup.
+
+use super::{Acted, Cx};
+use crate::domain::role::{Permission, Scope, scope};
+use crate::domain::user::normalize_username;
+use crate::service::request::Response;
+use crate::service::{Error, Result};
+
+impl Cx<'_> {
+    pub fn quick_search(&mut self, q: &str, limit: usize) -> Result<Acted> {
+        let role = self.user.role;
+        let customers = scope(role, Permission::CustomerRead) != Scope::None;
+        let task_scope = scope(role, Permission::TaskRead);
+        let me = self.me();
+        let hits = self.open.index.quick(q, limit.clamp(1, 200), customers, true, |assignee, creator| match task_scope {
+            Scope::All => true,
+            Scope::Own => assignee == me || creator == me,
+            Scope::None => false,
+        });
+        Ok(Acted::read(Response::Hits(hits), String::new()))
+    }
+
+    pub fn user_list(&mut self) -> Result<Acted> {
+        Ok(Acted::read(Response::Users(self.open.users.values().cloned().collect()), String::new()))
+    }
+
+    pub fn user_get(&mut self, username: &str) -> Result<Acted> {
+        let name = normalize_username(username);
+        let u = self
+            .open
+            .users
+            .values()
+            .find(|u| u.username == name)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("user {name}")))?;
+        let target = format!("user:{}", u.id);
+        Ok(Acted::read(Response::User(Box::new(u)), target))
+    }
+
+    pub fn audit_list(&mut self, offset: usize, limit: usize) -> Result<Acted> {
+        let list = crate::audit::chain::list(self.store, &self.open.vault, offset, limit.clamp(1, 10_000))?;
+        Ok(Acted::read(Response::Audit(list), String::new()))
+    }
+
+    pub fn audit_verify(&mut self) -> Result<Acted> {
+        let report = crate::audit::verify(self.store, &self.open.vault)?;
+        let detail = match &report.problem {
+            None => format!("{} entries intact", report.entries),
+            Some(p) => format!("broken: {p}"),
+        };
+        let mut acted = Acted::read(Response::AuditReport(report), "audit log".into());
+        acted.detail = detail;
+        Ok(acted)
+    }
+}

@@ -1,0 +1,138 @@
+//! The "act" step of `handle`: each request's effect, as ops to commit plus cache updates
+//! applied only after the commit succeeded.
+
+mod admin;
+mod customers;
+mod employees;
+mod tasks;
+
+use jiff::civil::Date;
+
+use super::request::{Request, Response};
+use super::unsealed::Unsealed;
+use super::{Error, Result};
+use crate::domain::role::Scope;
+use crate::domain::{Customer, Employee, Id, Stamp, Task, UnixTime, User};
+use crate::store::{Op, Store};
+
+pub(crate) struct Cx<'a> {
+    pub store: &'a Store,
+    pub open: &'a mut Unsealed,
+    pub user: &'a User,
+    pub reach: Scope,
+    pub now: UnixTime,
+    pub today: Date,
+}
+
+pub(crate) struct Acted {
+    pub response: Response,
+    /// `customer:42`: what the audit entry names.
+    pub target: String,
+    pub ops: Vec<Op>,
+    pub detail: String,
+    pub updates: Vec<Update>,
+}
+
+impl Acted {
+    pub fn read(response: Response, target: String) -> Acted {
+        Acted { response, target, ops: Vec::new(), detail: String::new(), updates: Vec::new() }
+    }
+}
+
+pub(crate) enum Update {
+    Customer(Box<Customer>),
+    CustomerGone(Id),
+    Task(Box<Task>),
+    TaskGone(Id),
+    Employee(Box<Employee>),
+    EmployeeGone(Id),
+}
+
+impl Update {
+    pub fn apply(self, open: &mut Unsealed) {
+        match self {
+            Update::Customer(c) => open.index.put_customer(&c),
+            Update::CustomerGone(id) => open.index.remove_customer(id),
+            Update::Task(t) => {
+                open.index.put_task(&t);
+                open.tasks.insert(t.id, *t);
+            }
+            Update::TaskGone(id) => {
+                open.index.remove_task(id);
+                open.tasks.remove(&id);
+            }
+            Update::Employee(e) => {
+                open.index.put_employee(&e);
+                open.employees.insert(e.id, *e);
+            }
+            Update::EmployeeGone(id) => {
+                open.index.remove_employee(id);
+                open.employees.remove(&id);
+            }
+        }
+    }
+}
+
+impl Cx<'_> {
+    pub fn act(&mut self, req: Request) -> Result<Acted> {
+        use Request::*;
+        match req {
+            Whoami => Ok(Acted::read(Response::Me { user: self.user.clone() }, String::new())),
+            QuickSearch { query, limit } => self.quick_search(&query, limit),
+            CustomerList { filter } => self.customer_list(&filter),
+            CustomerSearch { query, limit } => self.customer_search(&query, limit),
+            CustomerGet { id, reveal } => self.customer_get(id, reveal),
+            CustomerCreate { input } => self.customer_create(input),
+            CustomerUpdate { id, version, input } => self.customer_update(id, version, input),
+            CustomerAddInteraction { id, kind, text } => self.customer_interaction(id, kind, &text),
+            CustomerDelete { id } => self.customer_delete(id),
+            TaskList { filter } => self.task_list(&filter),
+            TaskGet { id } => self.task_get(id),
+            TaskCreate { input } => self.task_create(input),
+            TaskUpdate { id, version, input } => self.task_update(id, version, input),
+            TaskSetStatus { id, status } => self.task_set_status(id, status),
+            TaskComment { id, text } => self.task_comment(id, &text),
+            TaskDelete { id } => self.task_delete(id),
+            EmployeeList => self.employee_list(),
+            EmployeeGet { id, reveal } => self.employee_get(id, reveal),
+            EmployeeCreate { input } => self.employee_create(input),
+            EmployeeUpdate { id, version, input } => self.employee_update(id, version, input),
+            EmployeeDelete { id } => self.employee_delete(id),
+            UserList => self.user_list(),
+            UserGet { username } => self.user_get(&username),
+            AuditList { offset, limit } => self.audit_list(offset, limit),
+            AuditVerify => self.audit_verify(),
+        }
+    }
+
+    pub fn me(&self) -> Id {
+        self.user.id
+    }
+
+    pub fn new_stamp(&self) -> Stamp {
+        Stamp { version: 1, created_at: self.now, created_by: self.me(), updated_at: self.now, updated_by: self.me() }
+    }
+
+    pub fn bump(&self, s: &Stamp) -> Stamp {
+        Stamp { version: s.version + 1, updated_at: self.now, updated_by: self.me(), ..s.clone() }
+    }
+
+    /// Refuses an update made from an older version, saying who changed it and when.
+    pub fn check_version(&self, what: String, current: &Stamp, version: u64) -> Result<()> {
+        if current.version != version {
+            return Err(Error::conflict(what, self.open.username(current.updated_by), current.updated_at, current.version));
+        }
+        Ok(())
+    }
+
+    pub fn user_exists(&self, id: Id, field: &str) -> Result<()> {
+        if self.open.users.contains_key(&id) {
+            Ok(())
+        } else {
+            Err(Error::Invalid(crate::domain::Invalid(vec![crate::domain::FieldError {
+                field: field.into(),
+                message: format!("no user with id {id}"),
+            }])))
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! What exists only while a key is in memory: the vault and the decrypted caches.
+
+use std::collections::BTreeMap;
+
+use crate::audit::{Head, pending};
+use crate::domain::{AuditEvent, Employee, Id, Outcome, Task, User};
+use crate::search::Index;
+use crate::store::{self, Result, Store, Tree, Vault};
+
+pub(crate) struct Unsealed {
+    pub vault: Vault,
+    pub head: Head,
+    pub users: BTreeMap<Id, User>,
+    pub employees: BTreeMap<Id, Employee>,
+    pub tasks: BTreeMap<Id, Task>,
+    pub index: Index,
+}
+
+impl Unsealed {
+    /// Decrypts what the caches hold and folds in the sign-in failures seen while sealed.
+    pub fn load(store: &Store, vault: Vault) -> Result<Unsealed> {
+        let head = Head::load(store)?;
+        let mut u = Unsealed {
+            vault,
+            head,
+            users: BTreeMap::new(),
+            employees: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            index: Index::default(),
+        };
+        for r in u.vault.scan::<User>(store, Tree::Users) {
+            let (_, user) = r?;
+            u.users.insert(user.id, user);
+        }
+        for r in u.vault.scan::<Employee>(store, Tree::Employees) {
+            let (_, e) = r?;
+            u.index.put_employee(&e);
+            u.employees.insert(e.id, e);
+        }
+        for r in u.vault.scan::<Task>(store, Tree::Tasks) {
+            let (_, t) = r?;
+            u.index.put_task(&t);
+            u.tasks.insert(t.id, t);
+        }
+        for r in u.vault.scan::<crate::domain::Customer>(store, Tree::Customers) {
+            let (_, c) = r?;
+            u.index.put_customer(&c);
+        }
+        u.fold_pending(store)?;
+        Ok(u)
+    }
+
+    fn fold_pending(&mut self, store: &Store) -> Result<()> {
+        let drained = pending::drain(store)?;
+        if drained.is_empty() {
+            return Ok(());
+        }
+        let by_hash: BTreeMap<[u8; 32], Id> = store
+            .scan_raw(Tree::Keyring)
+            .filter_map(|r| r.ok())
+            .filter_map(|(k, v)| {
+                let hash: [u8; 32] = k.as_ref().try_into().ok()?;
+                let entry: crate::auth::records::KeyringEntry = store::codec::decode(&v).ok()?;
+                Some((hash, entry.user))
+            })
+            .collect();
+        let mut ops = Vec::new();
+        for (e, remove) in drained {
+            let user = by_hash.get(&e.user_hash).copied();
+            let event = AuditEvent {
+                seq: 0,
+                at: e.at,
+                user,
+                username: user.and_then(|id| self.users.get(&id)).map(|u| u.username.clone()),
+                peer_uid: e.peer_uid,
+                peer_pid: e.peer_pid,
+                action: e.action,
+                target: user.map(|id| format!("user:{id}")).unwrap_or_else(|| "unknown user".into()),
+                outcome: Outcome::Failed,
+                detail: format!("{} (recorded while sealed)", e.detail),
+            };
+            ops.extend(crate::audit::append(&self.vault, &mut self.head, event)?);
+            ops.push(remove);
+        }
+        if let Err(e) = store.commit(&ops) {
+            self.head = Head::load(store)?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub fn username(&self, id: Id) -> String {
+        self.users.get(&id).map(|u| u.username.clone()).unwrap_or_else(|| format!("user {id}"))
+    }
+}

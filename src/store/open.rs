@@ -1,0 +1,199 @@
+//! Creating and opening a database directory, and raw access to its trees.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::{Op, Result, SCHEMA_VERSION, StoreError, Tree, codec, migrate};
+
+const SCHEMA_KEY: &[u8] = b"schema";
+const DB_ID_KEY: &[u8] = b"db_id";
+const USER_SALT_KEY: &[u8] = b"user_salt";
+/// The marker sled leaves in a directory it owns.
+const SLED_MARKER: &str = "conf";
+
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    trees: BTreeMap<Tree, sled::Tree>,
+    db_id: [u8; 16],
+    user_salt: [u8; 16],
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// True when `dir` holds a Kasefet database.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(SLED_MARKER).exists()
+}
+
+/// Refuses a directory that group or others can reach: the files are encrypted, but their
+/// sizes and times are not, and a readable directory is usually a mistake worth stopping for.
+pub fn check_private(dir: &Path) -> Result<()> {
+    let meta = std::fs::metadata(dir)?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(StoreError::Permissions(format!(
+            "data directory {} is open to other users (mode {mode:o}); run `chmod 700 {}`",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    sled::Config::new()
+        .path(dir)
+        .cache_capacity(cache_bytes)
+        .open()
+        .map_err(|e| match e {
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::Locked {
+                    path: dir.display().to_string(),
+                    hint: "close the other kasefet, or start `kasefet serve` so several people can share it".into(),
+                }
+            }
+            other => StoreError::Sled(other),
+        })
+}
+
+impl Store {
+    /// Creates a new database in `dir` (which must not hold one yet).
+    pub fn create(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        if exists(dir) {
+            return Err(StoreError::Exists(dir.display().to_string()));
+        }
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        let db = sled_open(dir, cache_bytes)?;
+        let meta = db.open_tree(Tree::Meta.name())?;
+        let mut db_id = [0u8; 16];
+        let mut salt = [0u8; 16];
+        crate::crypto::random_bytes(&mut db_id)?;
+        crate::crypto::random_bytes(&mut salt)?;
+        meta.insert(SCHEMA_KEY, codec::encode(&SCHEMA_VERSION)?)?;
+        meta.insert(DB_ID_KEY, &db_id[..])?;
+        meta.insert(USER_SALT_KEY, &salt[..])?;
+        db.flush()?;
+        drop(meta);
+        drop(db);
+        Store::open(dir, cache_bytes)
+    }
+
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        if !exists(dir) {
+            return Err(StoreError::Missing(dir.display().to_string()));
+        }
+        check_private(dir)?;
+        let db = sled_open(dir, cache_bytes)?;
+        let mut trees = BTreeMap::new();
+        for t in Tree::ALL {
+            trees.insert(t, db.open_tree(t.name())?);
+        }
+        let meta = &trees[&Tree::Meta];
+        let found: u32 = match meta.get(SCHEMA_KEY)? {
+            Some(v) => codec::decode(&v)?,
+            None => return Err(StoreError::Decode("no schema version recorded".into())),
+        };
+        if found != SCHEMA_VERSION {
+            let v = migrate::run(&db, found)?;
+            meta.insert(SCHEMA_KEY, codec::encode(&v)?)?;
+            db.flush()?;
+        }
+        let fixed = |k: &[u8]| -> Result<[u8; 16]> {
+            meta.get(k)?
+                .and_then(|v| <[u8; 16]>::try_from(v.as_ref()).ok())
+                .ok_or_else(|| StoreError::Decode(format!("meta {} missing", String::from_utf8_lossy(k))))
+        };
+        let db_id = fixed(DB_ID_KEY)?;
+        let user_salt = fixed(USER_SALT_KEY)?;
+        Ok(Store { db, path: dir.to_path_buf(), trees, db_id, user_salt })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn db_id(&self) -> [u8; 16] {
+        self.db_id
+    }
+
+    /// Salt for username hashes in trees that must work before the DEK is known.
+    pub fn user_salt(&self) -> &[u8; 16] {
+        &self.user_salt
+    }
+
+    pub fn tree(&self, t: Tree) -> &sled::Tree {
+        // All trees are opened in `open`; the map is total over `Tree::ALL`.
+        &self.trees[&t]
+    }
+
+    pub fn get_raw(&self, t: Tree, key: &[u8]) -> Result<Option<sled::IVec>> {
+        Ok(self.tree(t).get(key)?)
+    }
+
+    pub fn scan_raw(&self, t: Tree) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec)>> + '_ {
+        self.tree(t).iter().map(|r| r.map_err(StoreError::from))
+    }
+
+    pub fn len(&self, t: Tree) -> usize {
+        self.tree(t).len()
+    }
+
+    /// Applies all `ops` atomically across their trees, then flushes to disk: when this
+    /// returns Ok the change survives a crash.
+    pub fn commit(&self, ops: &[Op]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut involved: Vec<Tree> = ops.iter().map(|o| o.tree).collect();
+        involved.sort();
+        involved.dedup();
+        let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
+        use sled::Transactional;
+        trees
+            .as_slice()
+            .transaction(|tx| {
+                for op in ops {
+                    let i = involved.binary_search(&op.tree).unwrap_or(0);
+                    match &op.value {
+                        Some(v) => {
+                            tx[i].insert(op.key.as_slice(), v.as_slice())?;
+                        }
+                        None => {
+                            tx[i].remove(op.key.as_slice())?;
+                        }
+                    }
+                }
+                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+            })?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Size of the database files on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+
+    /// The next id for a kind; callers hold the service's write lock, and the counter is
+    /// stored in the same commit as the record that uses it.
+    pub fn next_id(&self, t: Tree) -> Result<(u64, Op)> {
+        let key = format!("next_id/{}", t.name()).into_bytes();
+        let next = match self.get_raw(Tree::Meta, &key)? {
+            Some(v) => codec::decode::<u64>(&v)?,
+            None => 1,
+        };
+        Ok((next, Op::put(Tree::Meta, key, codec::encode(&(next + 1))?)))
+    }
+}

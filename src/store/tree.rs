@@ -1,0 +1,63 @@
+//! The trees of a database. Only `Meta`, `Keyring`, `AuthState` and `Pending` hold
+//! unencrypted values, and none of them holds record content (see each variant).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tree {
+    /// Schema version, database id, id counters, the username salt, the audit chain head.
+    Meta,
+    /// Salted username hash → wrapped DEK (already encrypted by its own key).
+    Keyring,
+    /// Salted username hash → failure counters, writable while sealed.
+    AuthState,
+    /// Failed sign-ins seen while sealed: hashed usernames only, folded into the audit log later.
+    Pending,
+    Users,
+    UserAuth,
+    /// HMAC(username) → user id.
+    UserNames,
+    Customers,
+    Employees,
+    Tasks,
+    Audit,
+}
+
+impl Tree {
+    pub const ALL: [Tree; 11] = [
+        Tree::Meta,
+        Tree::Keyring,
+        Tree::AuthState,
+        Tree::Pending,
+        Tree::Users,
+        Tree::UserAuth,
+        Tree::UserNames,
+        Tree::Customers,
+        Tree::Employees,
+        Tree::Tasks,
+        Tree::Audit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tree::Meta => "meta",
+            Tree::Keyring => "keyring",
+            Tree::AuthState => "auth_state",
+            Tree::Pending => "pending",
+            Tree::Users => "users",
+            Tree::UserAuth => "user_auth",
+            Tree::UserNames => "user_names",
+            Tree::Customers => "customers",
+            Tree::Employees => "employees",
+            Tree::Tasks => "tasks",
+            Tree::Audit => "audit",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Tree> {
+        Tree::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// True for trees whose values are sealed with the DEK.
+    pub fn encrypted(self) -> bool {
+        !matches!(self, Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending)
+    }
+}

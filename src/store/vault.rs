@@ -1,0 +1,85 @@
+//! The unsealed keys and typed, encrypted access to record trees.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Op, Result, SCHEMA_VERSION, Store, StoreError, Tree, codec};
+use crate::crypto::{SecretKey, aead};
+
+/// The DEK and its HKDF subkeys; exists only while the database is unsealed.
+#[derive(Debug)]
+pub struct Vault {
+    dek: SecretKey,
+    index: SecretKey,
+    audit: SecretKey,
+}
+
+fn aad(tree: Tree, key: &[u8]) -> Vec<u8> {
+    let mut a = Vec::with_capacity(tree.name().len() + key.len() + 5);
+    a.extend_from_slice(tree.name().as_bytes());
+    a.push(0);
+    a.extend_from_slice(key);
+    a.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
+    a
+}
+
+fn show_key(key: &[u8]) -> String {
+    match super::key_id(key) {
+        Some(id) => id.to_string(),
+        None => data_encoding::HEXLOWER.encode(&key[..key.len().min(8)]),
+    }
+}
+
+impl Vault {
+    pub fn new(dek: SecretKey) -> Self {
+        Vault { index: dek.derive("blind-index"), audit: dek.derive("audit-chain"), dek }
+    }
+
+    pub fn dek(&self) -> &SecretKey {
+        &self.dek
+    }
+
+    pub fn audit_key(&self) -> &SecretKey {
+        &self.audit
+    }
+
+    /// Keyed hash for lookups by value (usernames) without storing the value.
+    pub fn blind(&self, purpose: &str, value: &str) -> Vec<u8> {
+        self.index.mac(&[purpose.as_bytes(), b"\0", value.as_bytes()]).to_vec()
+    }
+
+    pub fn seal<T: Serialize>(&self, tree: Tree, key: &[u8], value: &T) -> Result<Vec<u8>> {
+        let plain = zeroize::Zeroizing::new(codec::encode(value)?);
+        Ok(aead::seal(&self.dek, &aad(tree, key), &plain)?)
+    }
+
+    pub fn open<T: DeserializeOwned>(&self, tree: Tree, key: &[u8], sealed: &[u8]) -> Result<T> {
+        let corrupt = || StoreError::Corrupt { tree: tree.name(), key: show_key(key) };
+        let plain = aead::open(&self.dek, &aad(tree, key), sealed).map_err(|_| corrupt())?;
+        codec::decode(&plain).map_err(|_| corrupt())
+    }
+
+    pub fn put<T: Serialize>(&self, tree: Tree, key: &[u8], value: &T) -> Result<Op> {
+        Ok(Op::put(tree, key.to_vec(), self.seal(tree, key, value)?))
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, store: &Store, tree: Tree, key: &[u8]) -> Result<Option<T>> {
+        match store.get_raw(tree, key)? {
+            Some(v) => Ok(Some(self.open(tree, key, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record of a tree, in key order.
+    pub fn scan<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        store: &'a Store,
+        tree: Tree,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, T)>> + 'a {
+        store.scan_raw(tree).map(move |r| {
+            let (k, v) = r?;
+            let value = self.open(tree, &k, &v)?;
+            Ok((k.to_vec(), value))
+        })
+    }
+}

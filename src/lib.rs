@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod harden;
 pub mod auth;
 pub mod crypto;
 pub mod domain;

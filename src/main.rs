@@ -1,1 +1,13 @@
-fn main() {}
+//! The `kasefet` binary: harden the process, parse the command line, dispatch.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+
+fn main() {
+    if let Err(e) = kasefet::harden::harden_process() {
+        eprintln!("kasefet: cannot harden the process ({e}); refusing to run");
+        std::process::exit(1);
+    }
+    let cli = kasefet::cli::Cli::parse();
+    std::process::exit(kasefet::cli::run(cli));
+}

@@ -54,7 +54,12 @@ struct Entry<T> {
 fn matches<T>(e: &Entry<T>, terms: &[Term]) -> bool {
     terms.iter().all(|t| match t {
         Term::Text(s) => e.hay.contains(s.as_str()),
-        Term::Digits(d, s) => e.digits.contains(d.as_str()) || e.hay.contains(s.as_str()),
+        Term::Digits(d, s) => {
+            e.digits.contains(d.as_str())
+                || e.hay.contains(s.as_str())
+                // A national number ("050…") inside an international one ("+972-50…").
+                || (d.starts_with('0') && d.len() > 4 && e.digits.contains(d.trim_start_matches('0')))
+        }
     })
 }
 

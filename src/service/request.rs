@@ -41,10 +41,21 @@ pub struct TaskFilter {
     pub customer: Option<Id>,
 }
 
+/// What everyone may know about an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: Id,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Request {
     Whoami,
+    /// Usernames and display names of every account, for pickers and for showing owners.
+    People,
     QuickSearch { query: String, limit: usize },
 
     CustomerList { filter: CustomerFilter },
@@ -82,6 +93,7 @@ pub enum Response {
     Done,
     Created { id: Id },
     Me { user: User },
+    People(Vec<Person>),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),
     Customer(Box<Customer>),
@@ -101,7 +113,7 @@ impl Request {
         use Permission as P;
         use Request::*;
         match self {
-            Whoami | QuickSearch { .. } => P::Own,
+            Whoami | People | QuickSearch { .. } => P::Own,
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
@@ -126,6 +138,7 @@ impl Request {
         use Request::*;
         match self {
             Whoami => "session.whoami",
+            People => "user.directory",
             QuickSearch { .. } => "search.quick",
             CustomerList { .. } => "customer.list",
             CustomerSearch { .. } => "customer.search",
@@ -161,7 +174,7 @@ impl Request {
         use Request::*;
         !matches!(
             self,
-            Whoami | QuickSearch { .. } | CustomerList { .. } | CustomerSearch { .. } | TaskList { .. } | EmployeeList
+            Whoami | People | QuickSearch { .. } | CustomerList { .. } | CustomerSearch { .. } | TaskList { .. } | EmployeeList
                 | UserList | AuditList { .. }
         )
     }
@@ -171,6 +184,7 @@ impl Request {
         use Request::*;
         vec![
             Whoami,
+            People,
             QuickSearch { query: "a".into(), limit: 5 },
             CustomerList { filter: CustomerFilter::default() },
             CustomerSearch { query: "a".into(), limit: 5 },

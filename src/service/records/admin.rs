@@ -3,7 +3,7 @@
 use super::{Acted, Cx};
 use crate::domain::role::{Permission, Scope, scope};
 use crate::domain::user::normalize_username;
-use crate::service::request::Response;
+use crate::service::request::{Person, Response};
 use crate::service::{Error, Result};
 
 impl Cx<'_> {
@@ -18,6 +18,16 @@ impl Cx<'_> {
             Scope::None => false,
         });
         Ok(Acted::read(Response::Hits(hits), String::new()))
+    }
+
+    pub fn people(&mut self) -> Result<Acted> {
+        let people = self
+            .open
+            .users
+            .values()
+            .map(|u| Person { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role })
+            .collect();
+        Ok(Acted::read(Response::People(people), String::new()))
     }
 
     pub fn user_list(&mut self) -> Result<Acted> {

@@ -78,6 +78,7 @@ impl Cx<'_> {
         use Request::*;
         match req {
             Whoami => Ok(Acted::read(Response::Me { user: self.user.clone() }, String::new())),
+            People => self.people(),
             QuickSearch { query, limit } => self.quick_search(&query, limit),
             CustomerList { filter } => self.customer_list(&filter),
             CustomerSearch { query, limit } => self.customer_search(&query, limit),

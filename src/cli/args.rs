@@ -1,0 +1,364 @@
+//! The clap command tree: the command-line contract that scripts and tests rely on.
+//! `man/kasefet.1` is checked against it in tests.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure (storage, I/O, anything not listed below)
+  2  invalid input or usage
+  3  authentication failed (also a locked or ended session)
+  4  permission denied
+  5  not found
+  6  conflict (someone else changed the record first)
+  7  database unavailable (missing, in use, or unsafe permissions)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kasefet",
+    version,
+    about = "Kasefet: a terminal CRM whose every stored value is encrypted",
+    long_about = "Kasefet keeps customers, employees and tasks in an encrypted database. \
+Run it with no command for the full-screen interface (the setup wizard on first run), \
+or give a command for scripts.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Data directory (default: per-user data dir, or /var/lib/kasefet with the system config)
+    #[arg(long, env = "KASEFET_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (default: ~/.config/kasefet/kasefet.toml, else /etc/kasefet/kasefet.toml)
+    #[arg(long, env = "KASEFET_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Socket of `kasefet serve`
+    #[arg(long, env = "KASEFET_SOCKET", global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Username for scripted sign-in
+    #[arg(long, env = "KASEFET_USER", global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// File whose first line is the password, for scripted sign-in
+    #[arg(long, env = "KASEFET_PASSWORD_FILE", global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Current TOTP code (or a recovery code), for scripted sign-in
+    #[arg(long, env = "KASEFET_TOTP", global = true, value_name = "CODE")]
+    pub totp: Option<String>,
+    /// Print JSON instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_tree_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+        super::BatchLine::command().debug_assert();
+    }
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum Command {
+    /// Create the database, the first admin and the recovery key
+    Init(InitArgs),
+    /// Customers: add, list, show, search, edit, delete, note
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// Tasks: add, list, show, edit, done, comment, delete
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// Employees: add, list, show, edit, delete
+    #[command(subcommand)]
+    Employee(EmployeeCmd),
+    /// The audit log: verify the chain, list entries
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Run commands from standard input, one per line, under a single sign-in
+    Batch,
+}
+
+/// The commands a `batch` line may hold (no global options, no nested batch or init).
+#[derive(Debug, Parser)]
+#[command(name = "", no_binary_name = true, disable_version_flag = true)]
+pub struct BatchLine {
+    /// Print JSON instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Username of the first admin
+    #[arg(long, value_name = "NAME")]
+    pub admin: String,
+    /// The admin's display name (default: the username)
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    /// Write the admin's TOTP secret (base32) to this new file, mode 0600
+    #[arg(long, value_name = "FILE")]
+    pub totp_secret_file: Option<PathBuf>,
+    /// Write the recovery key to this new file, mode 0600
+    #[arg(long, value_name = "FILE")]
+    pub recovery_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CustomerFields {
+    /// Full name (a person) or trading name (a company)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The record is a company rather than a person
+    #[arg(long)]
+    pub company_record: bool,
+    #[arg(long)]
+    pub company: Option<String>,
+    /// Email address (repeat for several; on edit, replaces the list)
+    #[arg(long = "email", value_name = "EMAIL")]
+    pub emails: Vec<String>,
+    /// Phone number, international format (repeat for several; on edit, replaces the list)
+    #[arg(long = "phone", value_name = "PHONE")]
+    pub phones: Vec<String>,
+    /// Tag (repeat for several; on edit, replaces the list)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// lead, prospect, active or inactive
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Owner's username (default: you)
+    #[arg(long, value_name = "USER")]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub source: Option<String>,
+    #[arg(long)]
+    pub street: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub postal_code: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Marketing consent given (today, or --consent-date)
+    #[arg(long)]
+    pub consent: bool,
+    /// Marketing consent withdrawn
+    #[arg(long, conflicts_with = "consent")]
+    pub no_consent: bool,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub consent_date: Option<String>,
+    /// Sensitive: national id number
+    #[arg(long)]
+    pub national_id: Option<String>,
+    /// Sensitive: date of birth
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub birth_date: Option<String>,
+    /// Sensitive: private or health notes
+    #[arg(long)]
+    pub private_notes: Option<String>,
+    /// Sensitive: last four digits of a payment card or account
+    #[arg(long, value_name = "DIGITS")]
+    pub payment_last4: Option<String>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum CustomerCmd {
+    /// Add a customer
+    Add {
+        #[command(flatten)]
+        fields: CustomerFields,
+        /// A first note for the timeline
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List customers
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only customers you own
+        #[arg(long)]
+        mine: bool,
+    },
+    /// Show one customer with its timeline
+    Show {
+        id: u64,
+        /// Also show the sensitive fields (audited)
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Search by name, company, email, phone digits or tag (case and accent insensitive)
+    Search {
+        query: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Change fields of a customer (options not given stay as they are)
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: CustomerFields,
+    },
+    /// Delete a customer
+    Delete { id: u64 },
+    /// Add a call, email, meeting or note to a customer's timeline
+    Note {
+        id: u64,
+        /// The text of the entry
+        text: String,
+        /// call, email, meeting or note
+        #[arg(long, default_value = "note")]
+        kind: String,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct TaskFields {
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub due: Option<String>,
+    #[arg(long, value_name = "HH:MM")]
+    pub time: Option<String>,
+    /// low, normal, high or urgent
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// open, in_progress, done or cancelled
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Assignee's username (default: you)
+    #[arg(long, value_name = "USER")]
+    pub assignee: Option<String>,
+    /// Linked customer id
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<u64>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum TaskCmd {
+    /// Add a task
+    Add {
+        #[command(flatten)]
+        fields: TaskFields,
+    },
+    /// List tasks (yours by default)
+    List {
+        /// Every task your role may read
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        status: Option<String>,
+        /// Open tasks past their due date
+        #[arg(long)]
+        overdue: bool,
+        /// Open tasks due within seven days
+        #[arg(long)]
+        week: bool,
+        #[arg(long, value_name = "ID")]
+        customer: Option<u64>,
+    },
+    /// Show one task with its comments
+    Show { id: u64 },
+    /// Change fields of a task
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: TaskFields,
+    },
+    /// Mark a task done
+    Done { id: u64 },
+    /// Add a comment to a task
+    Comment { id: u64, text: String },
+    /// Delete a task
+    Delete { id: u64 },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct EmployeeFields {
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Manager's employee id
+    #[arg(long, value_name = "ID")]
+    pub manager: Option<u64>,
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub hire_date: Option<String>,
+    /// Linked user account
+    #[arg(long = "account", value_name = "USER")]
+    pub account: Option<String>,
+    /// HR: national id number
+    #[arg(long)]
+    pub national_id: Option<String>,
+    /// HR: salary
+    #[arg(long)]
+    pub salary: Option<String>,
+    /// HR: bank account
+    #[arg(long)]
+    pub bank_account: Option<String>,
+    /// HR: emergency contact
+    #[arg(long)]
+    pub emergency_contact: Option<String>,
+    /// HR: notes
+    #[arg(long)]
+    pub hr_notes: Option<String>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum EmployeeCmd {
+    /// Add an employee
+    Add {
+        #[command(flatten)]
+        fields: EmployeeFields,
+    },
+    /// The staff directory
+    List,
+    /// Show one employee
+    Show {
+        id: u64,
+        /// Also show the HR fields (hr and admin; audited)
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Change fields of an employee
+    Edit {
+        id: u64,
+        #[command(flatten)]
+        fields: EmployeeFields,
+    },
+    /// Delete an employee
+    Delete { id: u64 },
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum AuditCmd {
+    /// Check the whole hash chain; names the first broken entry
+    Verify,
+    /// List entries, newest first
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+}

@@ -1,0 +1,179 @@
+//! The scriptable command line. Every command becomes `Request`s sent to a `Backend`.
+
+pub mod args;
+mod audit;
+mod batch;
+mod customer;
+mod employee;
+mod init;
+pub mod output;
+pub mod prompt;
+mod shell_words;
+mod task;
+
+use std::io::Write;
+use std::sync::Arc;
+
+pub use args::{Cli, Command};
+
+use crate::client::{Backend, Local};
+use crate::config::{self, Config, Paths};
+use crate::service::{self, Clock, Request, Response, Service, exit};
+
+/// A failure as the user sees it: one line on stderr and an exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn invalid(m: impl Into<String>) -> Self {
+        CliError { code: exit::INVALID, message: m.into() }
+    }
+    pub fn auth(m: impl Into<String>) -> Self {
+        CliError { code: exit::AUTH, message: m.into() }
+    }
+    pub fn failure(m: impl Into<String>) -> Self {
+        CliError { code: exit::FAILURE, message: m.into() }
+    }
+}
+
+impl From<service::Error> for CliError {
+    fn from(e: service::Error) -> Self {
+        CliError { code: e.exit_code(), message: e.to_string() }
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        service::Error::from(e).into()
+    }
+}
+
+impl From<config::ConfigError> for CliError {
+    fn from(e: config::ConfigError) -> Self {
+        CliError::invalid(e.to_string())
+    }
+}
+
+impl From<crate::domain::Invalid> for CliError {
+    fn from(e: crate::domain::Invalid) -> Self {
+        service::Error::from(e).into()
+    }
+}
+
+/// What a command needs besides its arguments.
+pub struct Ctx<'a> {
+    pub backend: &'a mut dyn Backend,
+    pub json: bool,
+}
+
+impl Ctx<'_> {
+    pub fn call(&mut self, req: Request) -> Result<Response, CliError> {
+        Ok(self.backend.call(req)?)
+    }
+
+    /// Resolves a username to an account id.
+    pub fn user_id(&mut self, username: &str) -> Result<u64, CliError> {
+        let name = crate::domain::user::normalize_username(username);
+        match self.call(Request::People)? {
+            Response::People(p) => p
+                .into_iter()
+                .find(|p| p.username == name)
+                .map(|p| p.id)
+                .ok_or_else(|| CliError::invalid(format!("no user named {name}"))),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Account id → username, for showing owners and assignees.
+    pub fn usernames(&mut self) -> Result<std::collections::HashMap<u64, String>, CliError> {
+        match self.call(Request::People)? {
+            Response::People(p) => Ok(p.into_iter().map(|p| (p.id, p.username)).collect()),
+            _ => Err(unexpected()),
+        }
+    }
+}
+
+pub fn unexpected() -> CliError {
+    CliError::failure("unexpected response from the service")
+}
+
+pub fn load(g: &args::Global) -> Result<(Config, Paths), CliError> {
+    Ok(config::resolve(g.config.as_deref(), g.data_dir.as_deref(), g.socket.as_deref())?)
+}
+
+pub fn open_local(config: &Config, paths: &Paths) -> Result<Arc<Service>, CliError> {
+    Ok(Arc::new(Service::open(&paths.data_dir, config.settings(), Clock::System)?))
+}
+
+/// Runs one parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match dispatch(cli) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("kasefet: {}", output::clean(&e.message));
+            e.code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), CliError> {
+    let (config, paths) = load(&cli.global)?;
+    let Some(command) = cli.command else {
+        return Err(CliError::invalid(
+            "the full-screen interface is not built yet; run `kasefet init` then `kasefet --help`",
+        ));
+    };
+    if let Command::Init(a) = &command {
+        return init::run(&config, &paths, a, cli.global.password_file.as_deref());
+    }
+    let service = open_local(&config, &paths)?;
+    let mut backend = Local::new(service);
+    let creds = prompt::credentials(&cli.global)?;
+    let login = backend.login(&creds.user, &creds.password, &creds.code)?;
+    if prompt::is_tty() {
+        eprintln!("{}", output::clean(&login.notice));
+    }
+    if let Some(left) = login.recovery_codes_left {
+        eprintln!("kasefet: a recovery code was used; {left} left");
+    }
+    if login.policy_pending {
+        eprintln!("kasefet: reminder: read and accept the security policy at your next interactive sign-in");
+    }
+    let mut ctx = Ctx { backend: &mut backend, json: cli.global.json };
+    let result = match command {
+        Command::Batch => batch::run(&mut ctx),
+        other => execute(&mut ctx, other).and_then(|out| print(&out)),
+    };
+    backend.logout();
+    result
+}
+
+pub fn print(s: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes()).and_then(|_| out.flush()).map_err(|e| CliError::failure(e.to_string()))
+}
+
+/// Runs a command under an existing sign-in and returns what it prints.
+pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> {
+    match command {
+        Command::Customer(c) => customer::run(ctx, c),
+        Command::Task(c) => task::run(ctx, c),
+        Command::Employee(c) => employee::run(ctx, c),
+        Command::Audit(c) => audit::run(ctx, c),
+        Command::Init(_) => Err(CliError::invalid("init cannot run inside a signed-in command")),
+        Command::Batch => Err(CliError::invalid("batch cannot be nested")),
+    }
+}
+
+/// Parses an optional date/time argument, naming the field in errors.
+pub fn date_arg(field: &str, v: &Option<String>) -> Result<Option<jiff::civil::Date>, CliError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => crate::domain::text::date(field, s)
+            .map(Some)
+            .map_err(|e| CliError::invalid(format!("invalid input: {e}"))),
+    }
+}

@@ -1,0 +1,73 @@
+//! Shared test helpers: a real database in a temporary directory, cheap argon2 settings,
+//! and sign-in with codes from the real TOTP implementation.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kasefet::auth::totp::TotpSecret;
+use kasefet::crypto::{KdfParams, Password, SecretKey};
+use kasefet::service::{Clock, Login, NewAdmin, Peer, Service, Session, Settings};
+
+pub const PASSWORD: &str = "correct horse battery staple 42";
+pub const START: i64 = 1_790_000_000;
+
+pub fn cheap_settings() -> Settings {
+    Settings { kdf: KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 }, ..Settings::default() }
+}
+
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub service: Arc<Service>,
+    pub clock: Clock,
+    pub totp: TotpSecret,
+    pub recovery: SecretKey,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(START);
+        let totp = TotpSecret::generate().unwrap();
+        let (service, recovery) = Service::init(
+            &dir.path().join("db"),
+            cheap_settings(),
+            clock.clone(),
+            NewAdmin { username: "dana", display_name: "Dana Admin", password: &Password::new(PASSWORD), totp: &totp },
+        )
+        .unwrap();
+        TestDb { dir, service: Arc::new(service), clock, totp, recovery }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("db")
+    }
+
+    /// Signs the admin in; moves the clock one TOTP step so every call gets a fresh code.
+    pub fn admin(&self) -> Session {
+        self.login_as("dana", &self.totp).session
+    }
+
+    pub fn login_as(&self, user: &str, totp: &TotpSecret) -> Login {
+        self.clock.advance(30);
+        let code = totp.code_at(self.clock.now() as u64);
+        self.service.login(user, &Password::new(PASSWORD), &code, &Peer::default()).unwrap()
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,1 +1,3 @@
 //! Plain types and their validation.
+
+pub mod text;

@@ -1,7 +1,6 @@
 //! Sign-in primitives.
 
 pub mod policy;
-pub mod records;
 pub mod recovery_codes;
 pub mod totp;
 

@@ -1,6 +1,7 @@
 //! Sign-in primitives.
 
 pub mod policy;
+pub mod records;
 pub mod recovery_codes;
 pub mod totp;
 

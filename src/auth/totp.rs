@@ -100,6 +100,17 @@ impl TotpSecret {
         Zeroizing::new(BASE32_NOPAD.encode(&self.bytes))
     }
 
+    /// A stored secret; same length rules as `from_base32`.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, TotpError> {
+        if b.len() < MIN_SECRET_BYTES {
+            return Err(TotpError::SecretTooShort { bytes: b.len() });
+        }
+        if b.len() > MAX_SECRET_BYTES {
+            return Err(TotpError::SecretTooLong { bytes: b.len() });
+        }
+        Ok(Self { bytes: Zeroizing::new(b.to_vec()) })
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }

@@ -10,7 +10,10 @@ use kasefet::service::{Error, Request, Response};
 use kasefet::store::{Store, Tree};
 
 fn customer(name: &str) -> CustomerInput {
-    CustomerInput { name: name.into(), ..Default::default() }
+    CustomerInput {
+        name: name.into(),
+        ..Default::default()
+    }
 }
 
 fn created(r: Response) -> u64 {
@@ -46,13 +49,41 @@ fn canary_never_reaches_the_files() {
         }),
         ..Default::default()
     };
-    let id = created(db.service.handle(&s, Request::CustomerCreate { input }).unwrap());
+    let id = created(
+        db.service
+            .handle(&s, Request::CustomerCreate { input })
+            .unwrap(),
+    );
     db.service
-        .handle(&s, Request::CustomerAddInteraction { id, kind: kasefet::domain::InteractionKind::Call, text: c("interaction") })
+        .handle(
+            &s,
+            Request::CustomerAddInteraction {
+                id,
+                kind: kasefet::domain::InteractionKind::Call,
+                text: c("interaction"),
+            },
+        )
         .unwrap();
-    let task = TaskInput { title: c("tasktitle"), description: Some(c("taskdesc")), customer: Some(id), ..Default::default() };
-    let tid = created(db.service.handle(&s, Request::TaskCreate { input: task }).unwrap());
-    db.service.handle(&s, Request::TaskComment { id: tid, text: c("comment") }).unwrap();
+    let task = TaskInput {
+        title: c("tasktitle"),
+        description: Some(c("taskdesc")),
+        customer: Some(id),
+        ..Default::default()
+    };
+    let tid = created(
+        db.service
+            .handle(&s, Request::TaskCreate { input: task })
+            .unwrap(),
+    );
+    db.service
+        .handle(
+            &s,
+            Request::TaskComment {
+                id: tid,
+                text: c("comment"),
+            },
+        )
+        .unwrap();
     let emp = EmployeeInput {
         name: c("empname"),
         title: Some(c("title")),
@@ -68,7 +99,9 @@ fn canary_never_reaches_the_files() {
         }),
         ..Default::default()
     };
-    db.service.handle(&s, Request::EmployeeCreate { input: emp }).unwrap();
+    db.service
+        .handle(&s, Request::EmployeeCreate { input: emp })
+        .unwrap();
     db.service.logout(&s);
     db.service.store().flush().unwrap();
 
@@ -86,7 +119,12 @@ fn canary_never_reaches_the_files() {
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
         for n in &needles {
-            assert!(!contains(&bytes, n), "{} contains {:?}", f.display(), String::from_utf8_lossy(n));
+            assert!(
+                !contains(&bytes, n),
+                "{} contains {:?}",
+                f.display(),
+                String::from_utf8_lossy(n)
+            );
         }
     }
 }
@@ -95,8 +133,26 @@ fn canary_never_reaches_the_files() {
 fn a_flipped_bit_or_a_moved_value_names_the_record() {
     let db = TestDb::new();
     let s = db.admin();
-    let a = created(db.service.handle(&s, Request::CustomerCreate { input: customer("Alpha") }).unwrap());
-    let b = created(db.service.handle(&s, Request::CustomerCreate { input: customer("Beta") }).unwrap());
+    let a = created(
+        db.service
+            .handle(
+                &s,
+                Request::CustomerCreate {
+                    input: customer("Alpha"),
+                },
+            )
+            .unwrap(),
+    );
+    let b = created(
+        db.service
+            .handle(
+                &s,
+                Request::CustomerCreate {
+                    input: customer("Beta"),
+                },
+            )
+            .unwrap(),
+    );
     db.service.logout(&s);
     let path = db.path();
     drop(db.service);
@@ -114,15 +170,24 @@ fn a_flipped_bit_or_a_moved_value_names_the_record() {
         t.insert(999u64.to_be_bytes(), vb).unwrap();
         store.flush().unwrap();
     }
-    let service = kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap();
+    let service =
+        kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap();
     db.clock.advance(30);
     let code = db.totp.code_at(db.clock.now() as u64);
     let err = service
-        .login("dana", &kasefet::crypto::Password::new(PASSWORD), &code, &Default::default())
+        .login(
+            "dana",
+            &kasefet::crypto::Password::new(PASSWORD),
+            &code,
+            &Default::default(),
+        )
         .unwrap_err();
     // The index is rebuilt at unseal, so the damaged record stops the unseal with its name.
     let msg = err.to_string();
-    assert!(msg.contains("customers/1") || msg.contains("customers/999"), "{msg}");
+    assert!(
+        msg.contains("customers/1") || msg.contains("customers/999"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -130,8 +195,21 @@ fn updates_from_a_stale_version_conflict_and_name_who() {
     let db = TestDb::new();
     let s1 = db.admin();
     let s2 = db.admin();
-    let id = created(db.service.handle(&s1, Request::CustomerCreate { input: customer("Gamma") }).unwrap());
-    let get = |s| match db.service.handle(s, Request::CustomerGet { id, reveal: false }).unwrap() {
+    let id = created(
+        db.service
+            .handle(
+                &s1,
+                Request::CustomerCreate {
+                    input: customer("Gamma"),
+                },
+            )
+            .unwrap(),
+    );
+    let get = |s| match db
+        .service
+        .handle(s, Request::CustomerGet { id, reveal: false })
+        .unwrap()
+    {
         Response::Customer(c) => *c,
         other => panic!("{other:?}"),
     };
@@ -139,10 +217,29 @@ fn updates_from_a_stale_version_conflict_and_name_who() {
     let c2 = get(&s2);
     let mut d1 = c1.data.clone();
     d1.status = CustomerStatus::Active;
-    db.service.handle(&s1, Request::CustomerUpdate { id, version: c1.stamp.version, input: d1 }).unwrap();
+    db.service
+        .handle(
+            &s1,
+            Request::CustomerUpdate {
+                id,
+                version: c1.stamp.version,
+                input: d1,
+            },
+        )
+        .unwrap();
     let mut d2 = c2.data.clone();
     d2.name = "Gamma Two".into();
-    let err = db.service.handle(&s2, Request::CustomerUpdate { id, version: c2.stamp.version, input: d2 }).unwrap_err();
+    let err = db
+        .service
+        .handle(
+            &s2,
+            Request::CustomerUpdate {
+                id,
+                version: c2.stamp.version,
+                input: d2,
+            },
+        )
+        .unwrap_err();
     match &err {
         Error::Conflict { by, version, .. } => {
             assert_eq!(by, "dana");
@@ -162,14 +259,23 @@ fn a_totp_code_works_once() {
     db.clock.advance(30);
     let code = db.totp.code_at(db.clock.now() as u64);
     let pw = kasefet::crypto::Password::new(PASSWORD);
-    db.service.login("dana", &pw, &code, &Default::default()).unwrap();
-    let again = db.service.login("dana", &pw, &code, &Default::default()).unwrap_err();
+    db.service
+        .login("dana", &pw, &code, &Default::default())
+        .unwrap();
+    let again = db
+        .service
+        .login("dana", &pw, &code, &Default::default())
+        .unwrap_err();
     assert!(matches!(again, Error::AuthFailed));
     // Also across a restart of the service.
     let path = db.path();
     drop(db.service);
-    let service = kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap();
-    assert!(matches!(service.login("dana", &pw, &code, &Default::default()), Err(Error::AuthFailed)));
+    let service =
+        kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap();
+    assert!(matches!(
+        service.login("dana", &pw, &code, &Default::default()),
+        Err(Error::AuthFailed)
+    ));
 }
 
 #[test]
@@ -179,9 +285,21 @@ fn unknown_user_wrong_password_and_wrong_code_read_the_same() {
     let code = db.totp.code_at(db.clock.now() as u64);
     let good = kasefet::crypto::Password::new(PASSWORD);
     let bad = kasefet::crypto::Password::new("not the password at all");
-    let a = db.service.login("nobody", &good, &code, &Default::default()).unwrap_err().to_string();
-    let b = db.service.login("dana", &bad, &code, &Default::default()).unwrap_err().to_string();
-    let c = db.service.login("dana", &good, "000000", &Default::default()).unwrap_err().to_string();
+    let a = db
+        .service
+        .login("nobody", &good, &code, &Default::default())
+        .unwrap_err()
+        .to_string();
+    let b = db
+        .service
+        .login("dana", &bad, &code, &Default::default())
+        .unwrap_err()
+        .to_string();
+    let c = db
+        .service
+        .login("dana", &good, "000000", &Default::default())
+        .unwrap_err()
+        .to_string();
     assert_eq!(a, b);
     assert_eq!(b, c);
 }
@@ -190,14 +308,40 @@ fn unknown_user_wrong_password_and_wrong_code_read_the_same() {
 fn escape_strings_are_stored_stripped() {
     let db = TestDb::new();
     let s = db.admin();
-    for (i, evil) in ["\x1b]52;c;AAAA\x07", "\x1b[2J", "\x1b]0;owned\x07", "\u{9b}", "\r", "\u{202E}"].iter().enumerate() {
+    for (i, evil) in [
+        "\x1b]52;c;AAAA\x07",
+        "\x1b[2J",
+        "\x1b]0;owned\x07",
+        "\u{9b}",
+        "\r",
+        "\u{202E}",
+    ]
+    .iter()
+    .enumerate()
+    {
         let name = format!("Name{i}{evil}End");
-        let id = created(db.service.handle(&s, Request::CustomerCreate { input: customer(&name) }).unwrap());
-        let Response::Customer(c) = db.service.handle(&s, Request::CustomerGet { id, reveal: false }).unwrap() else {
+        let id = created(
+            db.service
+                .handle(
+                    &s,
+                    Request::CustomerCreate {
+                        input: customer(&name),
+                    },
+                )
+                .unwrap(),
+        );
+        let Response::Customer(c) = db
+            .service
+            .handle(&s, Request::CustomerGet { id, reveal: false })
+            .unwrap()
+        else {
             panic!()
         };
         assert!(
-            !c.data.name.chars().any(|ch| ch.is_control() || ('\u{202a}'..='\u{202e}').contains(&ch)),
+            !c.data
+                .name
+                .chars()
+                .any(|ch| ch.is_control() || ('\u{202a}'..='\u{202e}').contains(&ch)),
             "{:?}",
             c.data.name
         );
@@ -209,14 +353,37 @@ fn escape_strings_are_stored_stripped() {
 fn hebrew_arabic_and_accents_are_kept_exactly() {
     let db = TestDb::new();
     let s = db.admin();
-    for name in ["נועה לוי", "نور الهدى", "José Ñúñez-Çelik", "Zoë Ångström"] {
-        let id = created(db.service.handle(&s, Request::CustomerCreate { input: customer(name) }).unwrap());
-        let Response::Customer(c) = db.service.handle(&s, Request::CustomerGet { id, reveal: false }).unwrap() else {
+    for name in ["נועה לוי", "نور الهدى", "José Ñúñez-Çelik", "Zoë Ångström"]
+    {
+        let id = created(
+            db.service
+                .handle(
+                    &s,
+                    Request::CustomerCreate {
+                        input: customer(name),
+                    },
+                )
+                .unwrap(),
+        );
+        let Response::Customer(c) = db
+            .service
+            .handle(&s, Request::CustomerGet { id, reveal: false })
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(c.data.name, name);
     }
-    let Response::Customers(hits) = db.service.handle(&s, Request::CustomerSearch { query: "jose nunez".into(), limit: 10 }).unwrap()
+    let Response::Customers(hits) = db
+        .service
+        .handle(
+            &s,
+            Request::CustomerSearch {
+                query: "jose nunez".into(),
+                limit: 10,
+            },
+        )
+        .unwrap()
     else {
         panic!()
     };
@@ -235,15 +402,45 @@ fn search_is_case_accent_and_phone_digit_insensitive() {
         tags: vec!["vip".into()],
         ..Default::default()
     };
-    db.service.handle(&s, Request::CustomerCreate { input }).unwrap();
-    for q in ["levi", "LEVI", "optics", "noa@levi", "0501234567", "972501234567", "123-4567", "vip", "noa levi"] {
-        let Response::Customers(hits) = db.service.handle(&s, Request::CustomerSearch { query: q.into(), limit: 10 }).unwrap()
+    db.service
+        .handle(&s, Request::CustomerCreate { input })
+        .unwrap();
+    for q in [
+        "levi",
+        "LEVI",
+        "optics",
+        "noa@levi",
+        "0501234567",
+        "972501234567",
+        "123-4567",
+        "vip",
+        "noa levi",
+    ] {
+        let Response::Customers(hits) = db
+            .service
+            .handle(
+                &s,
+                Request::CustomerSearch {
+                    query: q.into(),
+                    limit: 10,
+                },
+            )
+            .unwrap()
         else {
             panic!()
         };
         assert_eq!(hits.len(), 1, "query {q:?}");
     }
-    let Response::Customers(none) = db.service.handle(&s, Request::CustomerSearch { query: "cohen".into(), limit: 10 }).unwrap()
+    let Response::Customers(none) = db
+        .service
+        .handle(
+            &s,
+            Request::CustomerSearch {
+                query: "cohen".into(),
+                limit: 10,
+            },
+        )
+        .unwrap()
     else {
         panic!()
     };
@@ -254,17 +451,49 @@ fn search_is_case_accent_and_phone_digit_insensitive() {
 fn every_change_and_view_is_audited_and_the_chain_verifies() {
     let db = TestDb::new();
     let s = db.admin();
-    let id = created(db.service.handle(&s, Request::CustomerCreate { input: customer("Delta") }).unwrap());
-    db.service.handle(&s, Request::CustomerGet { id, reveal: true }).unwrap();
-    db.service.handle(&s, Request::CustomerDelete { id }).unwrap();
-    let Response::Audit(list) = db.service.handle(&s, Request::AuditList { offset: 0, limit: 50 }).unwrap() else {
+    let id = created(
+        db.service
+            .handle(
+                &s,
+                Request::CustomerCreate {
+                    input: customer("Delta"),
+                },
+            )
+            .unwrap(),
+    );
+    db.service
+        .handle(&s, Request::CustomerGet { id, reveal: true })
+        .unwrap();
+    db.service
+        .handle(&s, Request::CustomerDelete { id })
+        .unwrap();
+    let Response::Audit(list) = db
+        .service
+        .handle(
+            &s,
+            Request::AuditList {
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .unwrap()
+    else {
         panic!()
     };
     let actions: Vec<&str> = list.iter().map(|e| e.action.as_str()).collect();
-    for a in ["database.init", "user.create", "login", "customer.create", "customer.reveal", "customer.delete"] {
+    for a in [
+        "database.init",
+        "user.create",
+        "login",
+        "customer.create",
+        "customer.reveal",
+        "customer.delete",
+    ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
-    let Response::AuditReport(r) = db.service.handle(&s, Request::AuditVerify).unwrap() else { panic!() };
+    let Response::AuditReport(r) = db.service.handle(&s, Request::AuditVerify).unwrap() else {
+        panic!()
+    };
     assert!(r.ok(), "{r:?}");
 }
 
@@ -276,10 +505,12 @@ fn the_schema_version_is_checked_at_open() {
     {
         let raw = sled::open(&path).unwrap();
         let meta = raw.open_tree("meta").unwrap();
-        meta.insert("schema", kasefet::store::codec::encode(&99u32).unwrap()).unwrap();
+        meta.insert("schema", kasefet::store::codec::encode(&99u32).unwrap())
+            .unwrap();
         raw.flush().unwrap();
     }
-    let err = kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap_err();
+    let err =
+        kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap_err();
     assert!(err.to_string().contains("newer Kasefet"), "{err}");
 }
 
@@ -290,7 +521,8 @@ fn a_data_directory_open_to_others_is_refused() {
     let path = db.path();
     drop(db.service);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let err = kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap_err();
+    let err =
+        kasefet::service::Service::open(&path, cheap_settings(), db.clock.clone()).unwrap_err();
     assert!(err.to_string().contains("chmod 700"), "{err}");
 }
 
@@ -306,6 +538,13 @@ fn a_second_process_on_the_same_directory_is_told_why() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(kasefet::service::exit::UNAVAILABLE), "{err}");
-    assert!(err.contains("in use by another process") && err.contains("kasefet serve"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(kasefet::service::exit::UNAVAILABLE),
+        "{err}"
+    );
+    assert!(
+        err.contains("in use by another process") && err.contains("kasefet serve"),
+        "{err}"
+    );
 }

@@ -13,7 +13,14 @@ pub const PASSWORD: &str = "correct horse battery staple 42";
 pub const START: i64 = 1_790_000_000;
 
 pub fn cheap_settings() -> Settings {
-    Settings { kdf: KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 }, ..Settings::default() }
+    Settings {
+        kdf: KdfParams {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Settings::default()
+    }
 }
 
 pub struct TestDb {
@@ -33,10 +40,21 @@ impl TestDb {
             &dir.path().join("db"),
             cheap_settings(),
             clock.clone(),
-            NewAdmin { username: "dana", display_name: "Dana Admin", password: &Password::new(PASSWORD), totp: &totp },
+            NewAdmin {
+                username: "dana",
+                display_name: "Dana Admin",
+                password: &Password::new(PASSWORD),
+                totp: &totp,
+            },
         )
         .unwrap();
-        TestDb { dir, service: Arc::new(service), clock, totp, recovery }
+        TestDb {
+            dir,
+            service: Arc::new(service),
+            clock,
+            totp,
+            recovery,
+        }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -51,7 +69,9 @@ impl TestDb {
     pub fn login_as(&self, user: &str, totp: &TotpSecret) -> Login {
         self.clock.advance(30);
         let code = totp.code_at(self.clock.now() as u64);
-        self.service.login(user, &Password::new(PASSWORD), &code, &Peer::default()).unwrap()
+        self.service
+            .login(user, &Password::new(PASSWORD), &code, &Peer::default())
+            .unwrap()
     }
 }
 
@@ -62,7 +82,11 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
         }
     }
     out

@@ -46,7 +46,23 @@ pub fn check_private(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// sled releases its file lock only when its background flusher lets go of the database,
+/// which can lag a `drop` by a few milliseconds; a handful of retries covers a process that
+/// closes and reopens (init, restore, tests) without hiding a real second owner for long.
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    let mut tries = 0;
+    loop {
+        match sled_open_once(dir, cache_bytes) {
+            Err(StoreError::Locked { .. }) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
     sled::Config::new()
         .path(dir)
         .cache_capacity(cache_bytes)
@@ -83,9 +99,7 @@ impl Store {
         meta.insert(DB_ID_KEY, &db_id[..])?;
         meta.insert(USER_SALT_KEY, &salt[..])?;
         db.flush()?;
-        drop(meta);
-        drop(db);
-        Store::open(dir, cache_bytes)
+        Store::from_db(dir, db)
     }
 
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
@@ -93,7 +107,10 @@ impl Store {
             return Err(StoreError::Missing(dir.display().to_string()));
         }
         check_private(dir)?;
-        let db = sled_open(dir, cache_bytes)?;
+        Store::from_db(dir, sled_open(dir, cache_bytes)?)
+    }
+
+    fn from_db(dir: &Path, db: sled::Db) -> Result<Store> {
         let mut trees = BTreeMap::new();
         for t in Tree::ALL {
             trees.insert(t, db.open_tree(t.name())?);

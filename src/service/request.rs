@@ -88,6 +88,12 @@ pub enum Request {
     CustomerDelete {
         id: Id,
     },
+    /// Many customers in one durable commit (CSV import, migrations). All rows are validated
+    /// first; one bad row refuses the whole import, naming the row.
+    CustomerImport {
+        inputs: Vec<CustomerInput>,
+        dry_run: bool,
+    },
 
     TaskList {
         filter: TaskFilter,
@@ -149,6 +155,7 @@ pub enum Request {
 pub enum Response {
     Done,
     Created { id: Id },
+    Imported { count: usize, first_id: Option<Id> },
     Me { user: User },
     People(Vec<Person>),
     Hits(Vec<Hit>),
@@ -177,7 +184,7 @@ impl Request {
             CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => {
                 P::CustomerWrite
             }
-            CustomerDelete { .. } => P::CustomerAdmin,
+            CustomerDelete { .. } | CustomerImport { .. } => P::CustomerAdmin,
             TaskList { .. } | TaskGet { .. } => P::TaskRead,
             TaskCreate { .. }
             | TaskUpdate { .. }
@@ -209,6 +216,7 @@ impl Request {
             CustomerUpdate { .. } => "customer.edit",
             CustomerAddInteraction { .. } => "customer.interaction",
             CustomerDelete { .. } => "customer.delete",
+            CustomerImport { .. } => "customer.import",
             TaskList { .. } => "task.list",
             TaskGet { .. } => "task.view",
             TaskCreate { .. } => "task.create",
@@ -292,6 +300,7 @@ impl Request {
                 text: "called".into(),
             },
             CustomerDelete { id: 1 },
+            CustomerImport { inputs: vec![CustomerInput { name: "Example".into(), ..Default::default() }], dry_run: true },
             TaskList {
                 filter: TaskFilter::default(),
             },

@@ -213,4 +213,52 @@ impl Cx<'_> {
             updates,
         })
     }
+
+    pub fn customer_import(&mut self, inputs: Vec<CustomerInput>, dry_run: bool) -> Result<Acted> {
+        let mut clean = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let mut d = input.validate().map_err(|e| {
+                let mut errs = e.0;
+                for f in &mut errs {
+                    f.field = format!("row {} {}", i + 1, f.field);
+                }
+                Error::Invalid(crate::domain::Invalid(errs))
+            })?;
+            match d.owner {
+                None => d.owner = Some(self.me()),
+                Some(o) => self.user_exists(o, &format!("row {} owner", i + 1))?,
+            }
+            if d.sensitive.is_none() {
+                d.sensitive = Some(Default::default());
+            }
+            clean.push(d);
+        }
+        let count = clean.len();
+        if dry_run || count == 0 {
+            let mut a = Acted::read(Response::Imported { count, first_id: None }, "customers".into());
+            a.detail = format!("dry run: {count} rows valid");
+            return Ok(a);
+        }
+        let (first, _) = self.store.next_id(Tree::Customers)?;
+        let mut ops = Vec::with_capacity(count + 1);
+        let mut updates = Vec::with_capacity(count);
+        for (n, data) in clean.into_iter().enumerate() {
+            let id = first + n as u64;
+            let c = Customer { id, stamp: self.new_stamp(), data, interactions: Vec::new() };
+            ops.push(self.open.vault.put(Tree::Customers, &store::id_key(id), &c)?);
+            updates.push(Update::Customer(Box::new(c)));
+        }
+        ops.push(store::Op::put(
+            Tree::Meta,
+            format!("next_id/{}", Tree::Customers.name()).into_bytes(),
+            store::codec::encode(&(first + count as u64))?,
+        ));
+        Ok(Acted {
+            response: Response::Imported { count, first_id: Some(first) },
+            target: "customers".into(),
+            ops,
+            detail: format!("{count} customers, ids {first}..{}", first + count as u64 - 1),
+            updates,
+        })
+    }
 }

@@ -98,6 +98,7 @@ impl Cx<'_> {
             CustomerUpdate { id, version, input } => self.customer_update(id, version, input),
             CustomerAddInteraction { id, kind, text } => self.customer_interaction(id, kind, &text),
             CustomerDelete { id } => self.customer_delete(id),
+            CustomerImport { inputs, dry_run } => self.customer_import(inputs, dry_run),
             TaskList { filter } => self.task_list(&filter),
             TaskGet { id } => self.task_get(id),
             TaskCreate { input } => self.task_create(input),

@@ -19,12 +19,19 @@ const PASSWORD: &str = "correct horse battery staple 42";
 
 fn customer(i: usize) -> CustomerInput {
     const FIRST: [&str; 8] = ["Noa", "Avi", "José", "Maya", "Omar", "Lea", "Dan", "Yael"];
-    const LAST: [&str; 8] = ["Levi", "Cohen", "Núñez", "Haddad", "Mizrahi", "Peretz", "Biton", "Friedman"];
+    const LAST: [&str; 8] = [
+        "Levi", "Cohen", "Núñez", "Haddad", "Mizrahi", "Peretz", "Biton", "Friedman",
+    ];
     CustomerInput {
         name: format!("{} {} {i}", FIRST[i % 8], LAST[(i / 8) % 8]),
         company: Some(format!("Company {}", i % 5000)),
         emails: vec![format!("person{i}@example.org")],
-        phones: vec![format!("+972-5{}-{:03}-{:04}", i % 10, (i / 10) % 1000, i % 10000)],
+        phones: vec![format!(
+            "+972-5{}-{:03}-{:04}",
+            i % 10,
+            (i / 10) % 1000,
+            i % 10000
+        )],
         tags: vec![["vip", "lead", "retail", "wholesale"][i % 4].into()],
         ..Default::default()
     }
@@ -34,7 +41,13 @@ fn stats(label: &str, mut v: Vec<Duration>) {
     v.sort();
     let mean = v.iter().sum::<Duration>() / v.len().max(1) as u32;
     let p = |q: f64| v[((v.len() as f64 - 1.0) * q) as usize];
-    println!("{label}: mean {mean:?}, p50 {:?}, p99 {:?}, max {:?} (n = {})", p(0.5), p(0.99), p(1.0), v.len());
+    println!(
+        "{label}: mean {mean:?}, p50 {:?}, p99 {:?}, max {:?} (n = {})",
+        p(0.5),
+        p(0.99),
+        p(1.0),
+        v.len()
+    );
 }
 
 fn dir_size(p: &std::path::Path) -> u64 {
@@ -43,7 +56,11 @@ fn dir_size(p: &std::path::Path) -> u64 {
             rd.flatten()
                 .map(|e| {
                     let m = e.metadata().ok();
-                    if m.as_ref().is_some_and(|m| m.is_dir()) { dir_size(&e.path()) } else { m.map_or(0, |m| m.len()) }
+                    if m.as_ref().is_some_and(|m| m.is_dir()) {
+                        dir_size(&e.path())
+                    } else {
+                        m.map_or(0, |m| m.len())
+                    }
                 })
                 .sum()
         })
@@ -51,21 +68,35 @@ fn dir_size(p: &std::path::Path) -> u64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::var("KASEFET_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("KASEFET_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let tmp = tempfile::tempdir()?;
     let path = tmp.path().join("db");
     let clock = Clock::manual(1_790_000_000);
     let totp = TotpSecret::generate()?;
-    let settings = Settings { kdf: KdfParams::PRODUCTION, ..Settings::default() };
+    let settings = Settings {
+        kdf: KdfParams::PRODUCTION,
+        ..Settings::default()
+    };
 
     let t = Instant::now();
     let (service, _rk) = Service::init(
         &path,
         settings.clone(),
         clock.clone(),
-        NewAdmin { username: "dana", display_name: "Dana", password: &Password::new(PASSWORD), totp: &totp },
+        NewAdmin {
+            username: "dana",
+            display_name: "Dana",
+            password: &Password::new(PASSWORD),
+            totp: &totp,
+        },
     )?;
-    println!("init (production argon2id m=64MiB t=3 p=4): {:?}", t.elapsed());
+    println!(
+        "init (production argon2id m=64MiB t=3 p=4): {:?}",
+        t.elapsed()
+    );
 
     let login = |service: &Service| {
         clock.advance(30);
@@ -88,34 +119,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut i = 500;
     while i < n {
         let end = (i + 5000).min(n);
-        service.handle(&s, Request::CustomerImport { inputs: (i..end).map(customer).collect(), dry_run: false })?;
+        service.handle(
+            &s,
+            Request::CustomerImport {
+                inputs: (i..end).map(customer).collect(),
+                dry_run: false,
+            },
+        )?;
         i = end;
     }
-    println!("bulk import of {} customers in batches of 5000: {:?}", n.saturating_sub(500), t.elapsed());
+    println!(
+        "bulk import of {} customers in batches of 5000: {:?}",
+        n.saturating_sub(500),
+        t.elapsed()
+    );
 
-    for q in ["levi", "josé núñez", "0501234567", "person99999@", "zzz-no-match", "company 42"] {
+    for q in [
+        "levi",
+        "josé núñez",
+        "0501234567",
+        "person99999@",
+        "zzz-no-match",
+        "company 42",
+    ] {
         let mut v = Vec::new();
         let mut hits = 0;
         for _ in 0..20 {
             let t = Instant::now();
-            if let kasefet::service::Response::Customers(h) =
-                service.handle(&s, Request::CustomerSearch { query: q.into(), limit: 50 })?
-            {
+            if let kasefet::service::Response::Customers(h) = service.handle(
+                &s,
+                Request::CustomerSearch {
+                    query: q.into(),
+                    limit: 50,
+                },
+            )? {
                 hits = h.len();
             }
             v.push(t.elapsed());
         }
-        stats(&format!("search {q:?} over {n} customers ({hits} shown)"), v);
+        stats(
+            &format!("search {q:?} over {n} customers ({hits} shown)"),
+            v,
+        );
     }
     service.logout(&s);
     service.store().flush()?;
     drop(service);
-    println!("data directory with {n} customers: {:.1} MiB", dir_size(&path) as f64 / (1024.0 * 1024.0));
+    println!(
+        "data directory with {n} customers: {:.1} MiB",
+        dir_size(&path) as f64 / (1024.0 * 1024.0)
+    );
 
     let service = Service::open(&path, settings, clock.clone())?;
     let t = Instant::now();
     let s = login(&service)?.session;
-    println!("sign-in with {n} customers (argon2 + decrypt all + build index): {:?}", t.elapsed());
+    println!(
+        "sign-in with {n} customers (argon2 + decrypt all + build index): {:?}",
+        t.elapsed()
+    );
     service.logout(&s);
     Ok(())
 }

@@ -25,17 +25,25 @@ fn walk(cmd: &clap::Command, path: &str, man: &str, missing: &mut Vec<String>) {
 
 #[test]
 fn the_man_page_names_every_command_and_option() {
-    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/kasefet.1")).unwrap_or_default();
+    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/kasefet.1"))
+        .unwrap_or_default();
     let mut missing = Vec::new();
     walk(&kasefet::cli::Cli::command(), "kasefet", &man, &mut missing);
-    assert!(missing.is_empty(), "man/kasefet.1 does not mention: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "man/kasefet.1 does not mention: {missing:#?}"
+    );
 }
 
 #[test]
 fn the_man_page_lists_every_exit_code() {
-    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/kasefet.1")).unwrap_or_default();
+    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/kasefet.1"))
+        .unwrap_or_default();
     for line in kasefet::cli::args::EXIT_CODES.lines().skip(1) {
         let code = line.split_whitespace().next().unwrap_or_default();
-        assert!(man.contains(&format!(".B {code}\n")), "exit code {code} missing from man/kasefet.1");
+        assert!(
+            man.contains(&format!(".B {code}\n")),
+            "exit code {code} missing from man/kasefet.1"
+        );
     }
 }

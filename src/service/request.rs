@@ -300,7 +300,13 @@ impl Request {
                 text: "called".into(),
             },
             CustomerDelete { id: 1 },
-            CustomerImport { inputs: vec![CustomerInput { name: "Example".into(), ..Default::default() }], dry_run: true },
+            CustomerImport {
+                inputs: vec![CustomerInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                }],
+                dry_run: true,
+            },
             TaskList {
                 filter: TaskFilter::default(),
             },

@@ -235,7 +235,13 @@ impl Cx<'_> {
         }
         let count = clean.len();
         if dry_run || count == 0 {
-            let mut a = Acted::read(Response::Imported { count, first_id: None }, "customers".into());
+            let mut a = Acted::read(
+                Response::Imported {
+                    count,
+                    first_id: None,
+                },
+                "customers".into(),
+            );
             a.detail = format!("dry run: {count} rows valid");
             return Ok(a);
         }
@@ -244,8 +250,17 @@ impl Cx<'_> {
         let mut updates = Vec::with_capacity(count);
         for (n, data) in clean.into_iter().enumerate() {
             let id = first + n as u64;
-            let c = Customer { id, stamp: self.new_stamp(), data, interactions: Vec::new() };
-            ops.push(self.open.vault.put(Tree::Customers, &store::id_key(id), &c)?);
+            let c = Customer {
+                id,
+                stamp: self.new_stamp(),
+                data,
+                interactions: Vec::new(),
+            };
+            ops.push(
+                self.open
+                    .vault
+                    .put(Tree::Customers, &store::id_key(id), &c)?,
+            );
             updates.push(Update::Customer(Box::new(c)));
         }
         ops.push(store::Op::put(
@@ -254,10 +269,16 @@ impl Cx<'_> {
             store::codec::encode(&(first + count as u64))?,
         ));
         Ok(Acted {
-            response: Response::Imported { count, first_id: Some(first) },
+            response: Response::Imported {
+                count,
+                first_id: Some(first),
+            },
             target: "customers".into(),
             ops,
-            detail: format!("{count} customers, ids {first}..{}", first + count as u64 - 1),
+            detail: format!(
+                "{count} customers, ids {first}..{}",
+                first + count as u64 - 1
+            ),
             updates,
         })
     }

@@ -170,7 +170,7 @@ pub fn contains_card_number(s: &str) -> bool {
 }
 
 /// A value the user typed that cannot be stored, with a message meant for that user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     pub field: String,

@@ -38,6 +38,12 @@ pub enum Error {
     Refused(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The database cannot be reached (a server that went away, a missing directory).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A failure reported by the server that has no finer kind on this side.
+    #[error("{0}")]
+    Remote(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -68,7 +74,8 @@ impl Error {
             Error::Store(
                 StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_),
             ) => exit::UNAVAILABLE,
-            Error::Store(_) => exit::FAILURE,
+            Error::Store(_) | Error::Remote(_) => exit::FAILURE,
+            Error::Unavailable(_) => exit::UNAVAILABLE,
         }
     }
 
@@ -82,18 +89,57 @@ impl Error {
     }
 }
 
-/// An error as it crosses the wire: the message and the exit code, nothing internal.
+/// An error as it crosses the wire: enough to rebuild the same `Error` on the client (so
+/// screens can offer "reload or overwrite" on a conflict), nothing internal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WireError {
-    pub code: i32,
-    pub message: String,
+pub enum WireError {
+    Invalid(Vec<crate::domain::FieldError>),
+    AuthFailed,
+    Denied(String),
+    NotFound(String),
+    Conflict { what: String, by: String, at: String, version: u64 },
+    SessionLocked,
+    SessionEnded,
+    SetupRequired,
+    Refused(String),
+    Unavailable(String),
+    Failure(String),
 }
 
 impl From<&Error> for WireError {
     fn from(e: &Error) -> Self {
-        WireError {
-            code: e.exit_code(),
-            message: e.to_string(),
+        match e {
+            Error::Invalid(i) => WireError::Invalid(i.0.clone()),
+            Error::AuthFailed => WireError::AuthFailed,
+            Error::Denied(m) => WireError::Denied(m.clone()),
+            Error::NotFound(m) => WireError::NotFound(m.clone()),
+            Error::Conflict { what, by, at, version } => {
+                WireError::Conflict { what: what.clone(), by: by.clone(), at: at.clone(), version: *version }
+            }
+            Error::SessionLocked => WireError::SessionLocked,
+            Error::SessionEnded => WireError::SessionEnded,
+            Error::SetupRequired => WireError::SetupRequired,
+            Error::Refused(m) => WireError::Refused(m.clone()),
+            other if other.exit_code() == exit::UNAVAILABLE => WireError::Unavailable(other.to_string()),
+            other => WireError::Failure(other.to_string()),
+        }
+    }
+}
+
+impl From<WireError> for Error {
+    fn from(e: WireError) -> Self {
+        match e {
+            WireError::Invalid(v) => Error::Invalid(Invalid(v)),
+            WireError::AuthFailed => Error::AuthFailed,
+            WireError::Denied(m) => Error::Denied(m),
+            WireError::NotFound(m) => Error::NotFound(m),
+            WireError::Conflict { what, by, at, version } => Error::Conflict { what, by, at, version },
+            WireError::SessionLocked => Error::SessionLocked,
+            WireError::SessionEnded => Error::SessionEnded,
+            WireError::SetupRequired => Error::SetupRequired,
+            WireError::Refused(m) => Error::Refused(m),
+            WireError::Unavailable(m) => Error::Unavailable(m),
+            WireError::Failure(m) => Error::Remote(m),
         }
     }
 }

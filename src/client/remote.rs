@@ -1,0 +1,99 @@
+//! The server's socket as a `Backend`: the same `Request`s, sent as frames.
+
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use super::{Backend, Mode};
+use crate::crypto::{Password, SecretText};
+use crate::server::frame;
+use crate::server::wire::{ClientMsg, PROTOCOL, ServerMsg};
+use crate::service::{Error, Login, Peer, Request, Response, Result, Session};
+
+pub struct Remote {
+    stream: UnixStream,
+    session: Option<Session>,
+}
+
+fn lost(e: impl std::fmt::Display) -> Error {
+    Error::Unavailable(format!("lost the connection to the kasefet server: {e}"))
+}
+
+impl Remote {
+    /// Connects and checks that both sides speak the same protocol.
+    pub fn connect(path: &Path) -> Result<Remote> {
+        let stream = UnixStream::connect(path)
+            .map_err(|e| Error::Unavailable(format!("no kasefet server answers on {}: {e}", path.display())))?;
+        let mut r = Remote { stream, session: None };
+        match r.exchange(&ClientMsg::Hello { protocol: PROTOCOL })? {
+            ServerMsg::Hello { .. } => Ok(r),
+            ServerMsg::Failed(e) => Err(e.into()),
+            _ => Err(lost("unexpected greeting")),
+        }
+    }
+
+    fn exchange(&mut self, msg: &ClientMsg) -> Result<ServerMsg> {
+        frame::write(&mut self.stream, msg).map_err(lost)?;
+        let never = AtomicBool::new(false);
+        match frame::read(&mut self.stream, &never) {
+            Ok(Some(reply)) => Ok(reply),
+            Ok(None) => Err(lost("the server closed the connection")),
+            Err(e) => Err(lost(e)),
+        }
+    }
+}
+
+impl Backend for Remote {
+    fn login(&mut self, username: &str, password: &Password, code: &str) -> Result<Login> {
+        let msg = ClientMsg::Login {
+            username: username.to_string(),
+            password: SecretText::new(password.expose().to_string()),
+            code: code.to_string(),
+            from: Peer::this_process().from,
+        };
+        match self.exchange(&msg)? {
+            ServerMsg::LoggedIn(login) => {
+                self.session = Some(login.session.clone());
+                Ok(*login)
+            }
+            ServerMsg::Failed(e) => Err(e.into()),
+            _ => Err(lost("unexpected reply to sign-in")),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> Result<Response> {
+        match self.exchange(&ClientMsg::Call(Box::new(req)))? {
+            ServerMsg::Reply(r) => Ok(*r),
+            ServerMsg::Failed(e) => Err(e.into()),
+            _ => Err(lost("unexpected reply")),
+        }
+    }
+
+    fn unlock(&mut self, password: &Password) -> Result<()> {
+        match self.exchange(&ClientMsg::Unlock { password: SecretText::new(password.expose().to_string()) })? {
+            ServerMsg::Bye => Ok(()),
+            ServerMsg::Failed(e) => Err(e.into()),
+            _ => Err(lost("unexpected reply to unlock")),
+        }
+    }
+
+    fn logout(&mut self) {
+        if self.session.take().is_some() {
+            let _ = self.exchange(&ClientMsg::Logout);
+        }
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Server
+    }
+
+    fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        self.logout();
+    }
+}

@@ -47,3 +47,25 @@ fn the_man_page_lists_every_exit_code() {
         );
     }
 }
+
+#[test]
+fn the_config_man_page_documents_every_shipped_key() {
+    let man = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/kasefet.toml.5"))
+        .unwrap_or_default();
+    let mut missing = Vec::new();
+    for line in kasefet::config::EXAMPLE.lines() {
+        let l = line.trim().trim_start_matches('#').trim();
+        let Some((key, _)) = l.split_once(" = ") else {
+            continue;
+        };
+        if key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            && !man.contains(&format!(".B {key}"))
+        {
+            missing.push(key.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "man/kasefet.toml.5 does not document: {missing:?}"
+    );
+}

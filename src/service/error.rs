@@ -97,7 +97,12 @@ pub enum WireError {
     AuthFailed,
     Denied(String),
     NotFound(String),
-    Conflict { what: String, by: String, at: String, version: u64 },
+    Conflict {
+        what: String,
+        by: String,
+        at: String,
+        version: u64,
+    },
     SessionLocked,
     SessionEnded,
     SetupRequired,
@@ -113,14 +118,24 @@ impl From<&Error> for WireError {
             Error::AuthFailed => WireError::AuthFailed,
             Error::Denied(m) => WireError::Denied(m.clone()),
             Error::NotFound(m) => WireError::NotFound(m.clone()),
-            Error::Conflict { what, by, at, version } => {
-                WireError::Conflict { what: what.clone(), by: by.clone(), at: at.clone(), version: *version }
-            }
+            Error::Conflict {
+                what,
+                by,
+                at,
+                version,
+            } => WireError::Conflict {
+                what: what.clone(),
+                by: by.clone(),
+                at: at.clone(),
+                version: *version,
+            },
             Error::SessionLocked => WireError::SessionLocked,
             Error::SessionEnded => WireError::SessionEnded,
             Error::SetupRequired => WireError::SetupRequired,
             Error::Refused(m) => WireError::Refused(m.clone()),
-            other if other.exit_code() == exit::UNAVAILABLE => WireError::Unavailable(other.to_string()),
+            other if other.exit_code() == exit::UNAVAILABLE => {
+                WireError::Unavailable(other.to_string())
+            }
             other => WireError::Failure(other.to_string()),
         }
     }
@@ -133,7 +148,17 @@ impl From<WireError> for Error {
             WireError::AuthFailed => Error::AuthFailed,
             WireError::Denied(m) => Error::Denied(m),
             WireError::NotFound(m) => Error::NotFound(m),
-            WireError::Conflict { what, by, at, version } => Error::Conflict { what, by, at, version },
+            WireError::Conflict {
+                what,
+                by,
+                at,
+                version,
+            } => Error::Conflict {
+                what,
+                by,
+                at,
+                version,
+            },
             WireError::SessionLocked => Error::SessionLocked,
             WireError::SessionEnded => Error::SessionEnded,
             WireError::SetupRequired => Error::SetupRequired,

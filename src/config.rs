@@ -20,7 +20,10 @@ pub const SYSTEM_SOCKET: &str = "/run/kasefet/kasefet.sock";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("config {path} is not valid: {message}")]
     Parse { path: String, message: String },
     #[error("config {path}: {message}")]
@@ -54,7 +57,10 @@ pub struct Storage {
 
 impl Default for Storage {
     fn default() -> Self {
-        Storage { data_dir: None, cache_mb: 64 }
+        Storage {
+            data_dir: None,
+            cache_mb: 64,
+        }
     }
 }
 
@@ -107,7 +113,12 @@ pub struct Backup {
 
 impl Default for Backup {
     fn default() -> Self {
-        Backup { dir: None, time: "02:00".into(), keep_daily: 14, keep_monthly: 12 }
+        Backup {
+            dir: None,
+            time: "02:00".into(),
+            keep_daily: 14,
+            keep_monthly: 12,
+        }
     }
 }
 
@@ -131,18 +142,28 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Config::parse(&text, &path.display().to_string())
     }
 
     fn check(&self, path: &str) -> Result<(), ConfigError> {
-        let bad = |message: String| Err(ConfigError::Value { path: path.to_string(), message });
+        let bad = |message: String| {
+            Err(ConfigError::Value {
+                path: path.to_string(),
+                message,
+            })
+        };
         let s = &self.security;
         if s.min_password_chars < 8 {
             return bad("security.min_password_chars cannot be below 8".into());
         }
-        if s.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB || s.argon2_iterations < 1 || s.argon2_parallelism < 1 {
+        if s.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB
+            || s.argon2_iterations < 1
+            || s.argon2_parallelism < 1
+        {
             return bad(format!(
                 "security.argon2_* too low (memory at least {MIN_ARGON2_MEMORY_KIB} KiB, iterations and parallelism at least 1)"
             ));
@@ -151,7 +172,9 @@ impl Config {
             return bad("security.lock_after_failures must be at least 1 and at most disable_after_failures".into());
         }
         if s.idle_lock_minutes < 1 || s.session_max_hours < 1 {
-            return bad("security.idle_lock_minutes and session_max_hours must be at least 1".into());
+            return bad(
+                "security.idle_lock_minutes and session_max_hours must be at least 1".into(),
+            );
         }
         if jiff::civil::Time::strptime("%H:%M", &self.backup.time).is_err() {
             return bad(format!("backup.time {:?} is not HH:MM", self.backup.time));
@@ -167,7 +190,10 @@ impl Config {
                 iterations: s.argon2_iterations,
                 parallelism: s.argon2_parallelism,
             },
-            policy: PasswordPolicy { min_chars: s.min_password_chars, require_composition: s.require_composition },
+            policy: PasswordPolicy {
+                min_chars: s.min_password_chars,
+                require_composition: s.require_composition,
+            },
             lock_after_failures: s.lock_after_failures,
             lock_secs: s.lock_minutes * 60,
             disable_after_failures: s.disable_after_failures,
@@ -198,7 +224,8 @@ pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
         return Some(p.to_path_buf());
     }
     let user = user_dirs().map(|d| d.config_dir().join("kasefet.toml"));
-    user.filter(|p| p.exists()).or_else(|| Some(PathBuf::from(SYSTEM_CONFIG)).filter(|p| p.exists()))
+    user.filter(|p| p.exists())
+        .or_else(|| Some(PathBuf::from(SYSTEM_CONFIG)).filter(|p| p.exists()))
 }
 
 pub fn resolve(
@@ -216,14 +243,24 @@ pub fn resolve(
         (Some(d), _) => d.to_path_buf(),
         (None, Some(d)) => d.clone(),
         (None, None) if system => PathBuf::from(SYSTEM_DATA_DIR),
-        (None, None) => user_dirs().ok_or(ConfigError::NoHome)?.data_dir().to_path_buf(),
+        (None, None) => user_dirs()
+            .ok_or(ConfigError::NoHome)?
+            .data_dir()
+            .to_path_buf(),
     };
     let socket = match (socket_flag, &config.server.socket) {
         (Some(s), _) => s.to_path_buf(),
         (None, Some(s)) => s.clone(),
         (None, None) => PathBuf::from(SYSTEM_SOCKET),
     };
-    Ok((config, Paths { config: config_file, data_dir, socket }))
+    Ok((
+        config,
+        Paths {
+            config: config_file,
+            data_dir,
+            socket,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -5,13 +5,13 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod config;
-pub mod harden;
-pub mod auth;
 pub mod crypto;
 pub mod domain;
+pub mod harden;
 pub mod search;
 pub mod service;
 pub mod store;

@@ -65,5 +65,9 @@ pub struct Counters {
 
 /// The key for an account in trees that must work while sealed.
 pub fn user_hash(salt: &[u8; 16], username: &str) -> [u8; 32] {
-    sha256(&[b"kasefet/user/", salt, crate::domain::user::normalize_username(username).as_bytes()])
+    sha256(&[
+        b"kasefet/user/",
+        salt,
+        crate::domain::user::normalize_username(username).as_bytes(),
+    ])
 }

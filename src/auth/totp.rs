@@ -108,7 +108,9 @@ impl TotpSecret {
         if b.len() > MAX_SECRET_BYTES {
             return Err(TotpError::SecretTooLong { bytes: b.len() });
         }
-        Ok(Self { bytes: Zeroizing::new(b.to_vec()) })
+        Ok(Self {
+            bytes: Zeroizing::new(b.to_vec()),
+        })
     }
 
     pub fn as_bytes(&self) -> &[u8] {

@@ -48,7 +48,12 @@ pub struct Global {
     #[arg(long, env = "KASEFET_USER", global = true, value_name = "NAME")]
     pub user: Option<String>,
     /// File whose first line is the password, for scripted sign-in
-    #[arg(long, env = "KASEFET_PASSWORD_FILE", global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        env = "KASEFET_PASSWORD_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
     pub password_file: Option<PathBuf>,
     /// Current TOTP code (or a recovery code), for scripted sign-in
     #[arg(long, env = "KASEFET_TOTP", global = true, value_name = "CODE")]

@@ -13,12 +13,19 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: AuditCmd) -> Result<String, CliError> {
                 let text = if ctx.json { json(&r)? } else { String::new() };
                 match &r.problem {
                     None if ctx.json => Ok(text),
-                    None => Ok(format!("audit log intact: {} entries, head {}\n", r.entries, &r.head[..16])),
+                    None => Ok(format!(
+                        "audit log intact: {} entries, head {}\n",
+                        r.entries,
+                        &r.head[..16]
+                    )),
                     Some(p) => {
                         if ctx.json {
                             super::print(&text)?;
                         }
-                        Err(CliError { code: exit::FAILURE, message: format!("audit log broken: {p}") })
+                        Err(CliError {
+                            code: exit::FAILURE,
+                            message: format!("audit log broken: {p}"),
+                        })
                     }
                 }
             }
@@ -42,7 +49,12 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: AuditCmd) -> Result<String, CliError> {
                         ]
                     })
                     .collect();
-                Ok(table(&["seq", "time", "user", "uid", "action", "target", "outcome", "detail"], &rows))
+                Ok(table(
+                    &[
+                        "seq", "time", "user", "uid", "action", "target", "outcome", "detail",
+                    ],
+                    &rows,
+                ))
             }
             _ => Err(unexpected()),
         },

@@ -14,7 +14,8 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let (mut ok, mut failed) = (0usize, 0usize);
     for (n, line) in stdin.lock().lines().enumerate() {
         let lineno = n + 1;
-        let line = line.map_err(|e| CliError::failure(format!("cannot read standard input: {e}")))?;
+        let line =
+            line.map_err(|e| CliError::failure(format!("cannot read standard input: {e}")))?;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
@@ -22,7 +23,8 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         let result = super::shell_words::split(trimmed)
             .map_err(CliError::invalid)
             .and_then(|words| {
-                BatchLine::try_parse_from(words).map_err(|e| CliError::invalid(first_line_of(&e.to_string())))
+                BatchLine::try_parse_from(words)
+                    .map_err(|e| CliError::invalid(first_line_of(&e.to_string())))
             })
             .and_then(|parsed| {
                 let json = ctx.json;
@@ -38,7 +40,10 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("kasefet: line {lineno}: {}", super::output::clean(&e.message));
+                eprintln!(
+                    "kasefet: line {lineno}: {}",
+                    super::output::clean(&e.message)
+                );
                 first_failure.get_or_insert(e);
             }
         }
@@ -46,10 +51,17 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     eprintln!("batch: {ok} succeeded, {failed} failed");
     match first_failure {
         None => Ok(()),
-        Some(e) => Err(CliError { code: e.code, message: format!("{failed} line(s) failed; the first: {}", e.message) }),
+        Some(e) => Err(CliError {
+            code: e.code,
+            message: format!("{failed} line(s) failed; the first: {}", e.message),
+        }),
     }
 }
 
 fn first_line_of(s: &str) -> String {
-    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid command").trim().to_string()
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command")
+        .trim()
+        .to_string()
 }

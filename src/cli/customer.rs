@@ -12,8 +12,11 @@ use crate::service::clock::format_local;
 use crate::service::{CustomerFilter, Request, Response};
 
 fn status(s: &str) -> Result<CustomerStatus, CliError> {
-    CustomerStatus::parse(s)
-        .ok_or_else(|| CliError::invalid(format!("invalid input: status: {s:?} is not lead, prospect, active or inactive")))
+    CustomerStatus::parse(s).ok_or_else(|| {
+        CliError::invalid(format!(
+            "invalid input: status: {s:?} is not lead, prospect, active or inactive"
+        ))
+    })
 }
 
 fn some(v: &Option<String>) -> Option<String> {
@@ -21,7 +24,12 @@ fn some(v: &Option<String>) -> Option<String> {
 }
 
 /// Applies the options given on the command line to `d`; options not given leave it alone.
-fn apply(ctx: &mut Ctx<'_>, f: &CustomerFields, d: &mut CustomerInput, today: jiff::civil::Date) -> Result<(), CliError> {
+fn apply(
+    ctx: &mut Ctx<'_>,
+    f: &CustomerFields,
+    d: &mut CustomerInput,
+    today: jiff::civil::Date,
+) -> Result<(), CliError> {
     if let Some(n) = &f.name {
         d.name = n.clone();
     }
@@ -74,7 +82,10 @@ fn apply(ctx: &mut Ctx<'_>, f: &CustomerFields, d: &mut CustomerInput, today: ji
 }
 
 fn wants_sensitive(f: &CustomerFields) -> bool {
-    f.national_id.is_some() || f.birth_date.is_some() || f.private_notes.is_some() || f.payment_last4.is_some()
+    f.national_id.is_some()
+        || f.birth_date.is_some()
+        || f.private_notes.is_some()
+        || f.payment_last4.is_some()
 }
 
 fn apply_sensitive(f: &CustomerFields, s: &mut CustomerSensitive) -> Result<(), CliError> {
@@ -106,7 +117,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
         CustomerCmd::Add { fields: f, note } => {
             let mut d = CustomerInput::default();
             if f.name.is_none() {
-                return Err(CliError::invalid("invalid input: name: is required (--name)"));
+                return Err(CliError::invalid(
+                    "invalid input: name: is required (--name)",
+                ));
             }
             apply(ctx, &f, &mut d, today)?;
             if wants_sensitive(&f) {
@@ -119,19 +132,38 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 _ => return Err(unexpected()),
             };
             if let Some(text) = note {
-                ctx.call(Request::CustomerAddInteraction { id, kind: InteractionKind::Note, text })?;
+                ctx.call(Request::CustomerAddInteraction {
+                    id,
+                    kind: InteractionKind::Note,
+                    text,
+                })?;
             }
-            Ok(if ctx.json { json(&serde_json::json!({ "id": id }))? } else { format!("created customer {id}\n") })
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id }))?
+            } else {
+                format!("created customer {id}\n")
+            })
         }
-        CustomerCmd::List { status: s, tag, mine } => {
-            let filter = CustomerFilter { status: s.as_deref().map(status).transpose()?, tag, mine };
+        CustomerCmd::List {
+            status: s,
+            tag,
+            mine,
+        } => {
+            let filter = CustomerFilter {
+                status: s.as_deref().map(status).transpose()?,
+                tag,
+                mine,
+            };
             match ctx.call(Request::CustomerList { filter })? {
                 Response::Customers(list) => summaries(ctx, &list),
                 _ => Err(unexpected()),
             }
         }
         CustomerCmd::Search { query, limit } => {
-            match ctx.call(Request::CustomerSearch { query: query.join(" "), limit })? {
+            match ctx.call(Request::CustomerSearch {
+                query: query.join(" "),
+                limit,
+            })? {
                 Response::Customers(list) => summaries(ctx, &list),
                 _ => Err(unexpected()),
             }
@@ -154,18 +186,35 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 apply_sensitive(&f, &mut s)?;
                 d.sensitive = Some(s);
             }
-            ctx.call(Request::CustomerUpdate { id, version: c.stamp.version, input: d })?;
-            Ok(if ctx.json { json(&serde_json::json!({ "id": id }))? } else { format!("updated customer {id}\n") })
+            ctx.call(Request::CustomerUpdate {
+                id,
+                version: c.stamp.version,
+                input: d,
+            })?;
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id }))?
+            } else {
+                format!("updated customer {id}\n")
+            })
         }
         CustomerCmd::Delete { id } => {
             ctx.call(Request::CustomerDelete { id })?;
-            Ok(if ctx.json { json(&serde_json::json!({ "id": id }))? } else { format!("deleted customer {id}\n") })
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id }))?
+            } else {
+                format!("deleted customer {id}\n")
+            })
         }
         CustomerCmd::Note { id, text, kind } => {
-            let kind = InteractionKind::parse(&kind)
-                .ok_or_else(|| CliError::invalid("invalid input: kind: use call, email, meeting or note"))?;
+            let kind = InteractionKind::parse(&kind).ok_or_else(|| {
+                CliError::invalid("invalid input: kind: use call, email, meeting or note")
+            })?;
             ctx.call(Request::CustomerAddInteraction { id, kind, text })?;
-            Ok(if ctx.json { json(&serde_json::json!({ "id": id }))? } else { format!("logged {} for customer {id}\n", kind.as_str()) })
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id }))?
+            } else {
+                format!("logged {} for customer {id}\n", kind.as_str())
+            })
         }
     }
 }
@@ -185,17 +234,29 @@ fn summaries(ctx: &mut Ctx<'_>, list: &[CustomerSummary]) -> Result<String, CliE
                 opt(&c.phone),
                 opt(&c.email),
                 c.status.as_str().into(),
-                c.owner.and_then(|o| names.get(&o).cloned()).unwrap_or_default(),
+                c.owner
+                    .and_then(|o| names.get(&o).cloned())
+                    .unwrap_or_default(),
                 c.tags.join(","),
             ]
         })
         .collect();
-    Ok(table(&["id", "name", "company", "phone", "email", "status", "owner", "tags"], &rows))
+    Ok(table(
+        &[
+            "id", "name", "company", "phone", "email", "status", "owner", "tags",
+        ],
+        &rows,
+    ))
 }
 
 fn show(c: &Customer, names: &HashMap<u64, String>) -> String {
     let d = &c.data;
-    let who = |id: u64| names.get(&id).cloned().unwrap_or_else(|| format!("user {id}"));
+    let who = |id: u64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("user {id}"))
+    };
     let a = &d.address;
     let address = [&a.street, &a.postal_code, &a.city, &a.country]
         .into_iter()
@@ -206,7 +267,14 @@ fn show(c: &Customer, names: &HashMap<u64, String>) -> String {
     let mut pairs = vec![
         ("id", c.id.to_string()),
         ("name", d.name.clone()),
-        ("kind", if d.kind == CustomerKind::Company { "company".into() } else { "person".into() }),
+        (
+            "kind",
+            if d.kind == CustomerKind::Company {
+                "company".into()
+            } else {
+                "person".into()
+            },
+        ),
         ("company", opt(&d.company)),
         ("email", d.emails.join(", ")),
         ("phone", d.phones.join(", ")),
@@ -218,21 +286,46 @@ fn show(c: &Customer, names: &HashMap<u64, String>) -> String {
         (
             "consent",
             if d.marketing_consent {
-                format!("yes{}", d.consent_date.map(|x| format!(" (since {x})")).unwrap_or_default())
+                format!(
+                    "yes{}",
+                    d.consent_date
+                        .map(|x| format!(" (since {x})"))
+                        .unwrap_or_default()
+                )
             } else {
                 "no".into()
             },
         ),
-        ("updated", format!("{} by {} (version {})", format_local(c.stamp.updated_at), who(c.stamp.updated_by), c.stamp.version)),
+        (
+            "updated",
+            format!(
+                "{} by {} (version {})",
+                format_local(c.stamp.updated_at),
+                who(c.stamp.updated_by),
+                c.stamp.version
+            ),
+        ),
     ];
     match &d.sensitive {
         Some(s) => {
             pairs.push(("national id", opt(&s.national_id)));
-            pairs.push(("born", s.date_of_birth.map(|x| x.to_string()).unwrap_or_default()));
+            pairs.push((
+                "born",
+                s.date_of_birth.map(|x| x.to_string()).unwrap_or_default(),
+            ));
             pairs.push(("private notes", opt(&s.private_notes)));
-            pairs.push(("payment", s.payment_last4.as_ref().map(|p| format!("•••• {p}")).unwrap_or_default()));
+            pairs.push((
+                "payment",
+                s.payment_last4
+                    .as_ref()
+                    .map(|p| format!("•••• {p}"))
+                    .unwrap_or_default(),
+            ));
         }
-        None => pairs.push(("sensitive", "hidden (--reveal shows it where your role allows; audited)".into())),
+        None => pairs.push((
+            "sensitive",
+            "hidden (--reveal shows it where your role allows; audited)".into(),
+        )),
     }
     let mut out = fields(&pairs);
     if !c.interactions.is_empty() {

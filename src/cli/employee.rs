@@ -11,7 +11,11 @@ fn some(v: &Option<String>) -> Option<String> {
 }
 
 fn wants_hr(f: &EmployeeFields) -> bool {
-    f.national_id.is_some() || f.salary.is_some() || f.bank_account.is_some() || f.emergency_contact.is_some() || f.hr_notes.is_some()
+    f.national_id.is_some()
+        || f.salary.is_some()
+        || f.bank_account.is_some()
+        || f.emergency_contact.is_some()
+        || f.hr_notes.is_some()
 }
 
 fn apply(ctx: &mut Ctx<'_>, f: &EmployeeFields, d: &mut EmployeeInput) -> Result<(), CliError> {
@@ -35,7 +39,11 @@ fn apply(ctx: &mut Ctx<'_>, f: &EmployeeFields, d: &mut EmployeeInput) -> Result
         d.hire_date = date_arg("hire date", &f.hire_date)?;
     }
     if let Some(a) = &f.account {
-        d.user = if a.trim().is_empty() { None } else { Some(ctx.user_id(a)?) };
+        d.user = if a.trim().is_empty() {
+            None
+        } else {
+            Some(ctx.user_id(a)?)
+        };
     }
     if wants_hr(f) {
         let mut hr = d.hr.clone().unwrap_or_default();
@@ -67,14 +75,20 @@ fn get(ctx: &mut Ctx<'_>, id: u64, reveal: bool) -> Result<Employee, CliError> {
 }
 
 fn done(ctx: &Ctx<'_>, what: &str, id: u64) -> Result<String, CliError> {
-    if ctx.json { json(&serde_json::json!({ "id": id })) } else { Ok(format!("{what} employee {id}\n")) }
+    if ctx.json {
+        json(&serde_json::json!({ "id": id }))
+    } else {
+        Ok(format!("{what} employee {id}\n"))
+    }
 }
 
 pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
     match cmd {
         EmployeeCmd::Add { fields: f } => {
             if f.name.is_none() {
-                return Err(CliError::invalid("invalid input: name: is required (--name)"));
+                return Err(CliError::invalid(
+                    "invalid input: name: is required (--name)",
+                ));
             }
             let mut d = EmployeeInput::default();
             apply(ctx, &f, &mut d)?;
@@ -90,10 +104,20 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
                     .iter()
                     .map(|e| {
                         let d = &e.data;
-                        vec![e.id.to_string(), d.name.clone(), opt(&d.title), opt(&d.department), opt(&d.phone), opt(&d.email)]
+                        vec![
+                            e.id.to_string(),
+                            d.name.clone(),
+                            opt(&d.title),
+                            opt(&d.department),
+                            opt(&d.phone),
+                            opt(&d.email),
+                        ]
                     })
                     .collect();
-                Ok(table(&["id", "name", "title", "department", "phone", "email"], &rows))
+                Ok(table(
+                    &["id", "name", "title", "department", "phone", "email"],
+                    &rows,
+                ))
             }
             _ => Err(unexpected()),
         },
@@ -110,8 +134,14 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
                 ("department", opt(&d.department)),
                 ("email", opt(&d.email)),
                 ("phone", opt(&d.phone)),
-                ("manager", d.manager.map(|m| m.to_string()).unwrap_or_default()),
-                ("hired", d.hire_date.map(|x| x.to_string()).unwrap_or_default()),
+                (
+                    "manager",
+                    d.manager.map(|m| m.to_string()).unwrap_or_default(),
+                ),
+                (
+                    "hired",
+                    d.hire_date.map(|x| x.to_string()).unwrap_or_default(),
+                ),
                 ("version", e.stamp.version.to_string()),
             ];
             if let Some(hr) = &d.hr {
@@ -122,7 +152,12 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
                     ("bank account", opt(&hr.bank_account)),
                     (
                         "home address",
-                        [&a.street, &a.postal_code, &a.city, &a.country].into_iter().flatten().cloned().collect::<Vec<_>>().join(", "),
+                        [&a.street, &a.postal_code, &a.city, &a.country]
+                            .into_iter()
+                            .flatten()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ),
                     ("emergency", opt(&hr.emergency_contact)),
                     ("hr notes", opt(&hr.notes).replace('\n', " ⏎ ")),
@@ -134,7 +169,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
             let e = get(ctx, id, wants_hr(&f))?;
             let mut d = e.data.clone();
             apply(ctx, &f, &mut d)?;
-            ctx.call(Request::EmployeeUpdate { id, version: e.stamp.version, input: d })?;
+            ctx.call(Request::EmployeeUpdate {
+                id,
+                version: e.stamp.version,
+                input: d,
+            })?;
             done(ctx, "updated", id)
         }
         EmployeeCmd::Delete { id } => {

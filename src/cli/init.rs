@@ -9,9 +9,17 @@ use crate::crypto::{Password, recovery};
 use crate::service::{Clock, NewAdmin, Service};
 
 /// The admin's password comes from the global `--password-file` (its first line) or a prompt.
-pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&std::path::Path>) -> Result<(), CliError> {
+pub fn run(
+    config: &Config,
+    paths: &Paths,
+    a: &InitArgs,
+    password_file: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     if crate::store::open::exists(&paths.data_dir) {
-        return Err(CliError::invalid(format!("a database already exists at {}", paths.data_dir.display())));
+        return Err(CliError::invalid(format!(
+            "a database already exists at {}",
+            paths.data_dir.display()
+        )));
     }
     let settings = config.settings();
     let display = a.display_name.clone().unwrap_or_else(|| a.admin.clone());
@@ -19,7 +27,10 @@ pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&
     let password = match password_file {
         Some(p) => Password::new(first_line(p)?.as_str()),
         None if tty => loop {
-            let p1 = ask_secret(&format!("Password for {} (at least {} characters)", a.admin, settings.policy.min_chars))?;
+            let p1 = ask_secret(&format!(
+                "Password for {} (at least {} characters)",
+                a.admin, settings.policy.min_chars
+            ))?;
             if let Err(e) = settings.policy.check(&p1, &[&a.admin, &display]) {
                 eprintln!("{e}");
                 continue;
@@ -31,7 +42,11 @@ pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&
             }
             break Password::new(p1.as_str());
         },
-        None => return Err(CliError::invalid("no password: pass --password-file (or run on a terminal)")),
+        None => {
+            return Err(CliError::invalid(
+                "no password: pass --password-file (or run on a terminal)",
+            ));
+        }
     };
     // Check before creating anything, so a refused password leaves no half-made database.
     settings
@@ -40,16 +55,27 @@ pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&
         .map_err(|e| CliError::invalid(format!("password refused: {e}")))?;
     let totp = TotpSecret::generate().map_err(|e| CliError::failure(e.to_string()))?;
     // Refuse existing output files before the database exists, for the same reason.
-    for f in [&a.totp_secret_file, &a.recovery_key_file].into_iter().flatten() {
+    for f in [&a.totp_secret_file, &a.recovery_key_file]
+        .into_iter()
+        .flatten()
+    {
         if f.exists() {
-            return Err(CliError::invalid(format!("{} already exists; refusing to overwrite it", f.display())));
+            return Err(CliError::invalid(format!(
+                "{} already exists; refusing to overwrite it",
+                f.display()
+            )));
         }
     }
     let (_service, recovery_key) = Service::init(
         &paths.data_dir,
         settings,
         Clock::System,
-        NewAdmin { username: &a.admin, display_name: &display, password: &password, totp: &totp },
+        NewAdmin {
+            username: &a.admin,
+            display_name: &display,
+            password: &password,
+            totp: &totp,
+        },
     )?;
     let secret = totp.to_base32();
     match &a.totp_secret_file {
@@ -57,7 +83,11 @@ pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&
         None => {
             let url = totp.otpauth_url(&a.admin);
             let qr = qr_text(&url).unwrap_or_default();
-            eprintln!("Scan this with an authenticator app, or type the secret:\n\n{qr}\n  secret: {}\n  {}\n", secret.as_str(), url.as_str());
+            eprintln!(
+                "Scan this with an authenticator app, or type the secret:\n\n{qr}\n  secret: {}\n  {}\n",
+                secret.as_str(),
+                url.as_str()
+            );
         }
     }
     let rk = recovery::format(&recovery_key);

@@ -29,19 +29,31 @@ pub struct CliError {
 
 impl CliError {
     pub fn invalid(m: impl Into<String>) -> Self {
-        CliError { code: exit::INVALID, message: m.into() }
+        CliError {
+            code: exit::INVALID,
+            message: m.into(),
+        }
     }
     pub fn auth(m: impl Into<String>) -> Self {
-        CliError { code: exit::AUTH, message: m.into() }
+        CliError {
+            code: exit::AUTH,
+            message: m.into(),
+        }
     }
     pub fn failure(m: impl Into<String>) -> Self {
-        CliError { code: exit::FAILURE, message: m.into() }
+        CliError {
+            code: exit::FAILURE,
+            message: m.into(),
+        }
     }
 }
 
 impl From<service::Error> for CliError {
     fn from(e: service::Error) -> Self {
-        CliError { code: e.exit_code(), message: e.to_string() }
+        CliError {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -101,11 +113,19 @@ pub fn unexpected() -> CliError {
 }
 
 pub fn load(g: &args::Global) -> Result<(Config, Paths), CliError> {
-    Ok(config::resolve(g.config.as_deref(), g.data_dir.as_deref(), g.socket.as_deref())?)
+    Ok(config::resolve(
+        g.config.as_deref(),
+        g.data_dir.as_deref(),
+        g.socket.as_deref(),
+    )?)
 }
 
 pub fn open_local(config: &Config, paths: &Paths) -> Result<Arc<Service>, CliError> {
-    Ok(Arc::new(Service::open(&paths.data_dir, config.settings(), Clock::System)?))
+    Ok(Arc::new(Service::open(
+        &paths.data_dir,
+        config.settings(),
+        Clock::System,
+    )?))
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -140,9 +160,14 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         eprintln!("kasefet: a recovery code was used; {left} left");
     }
     if login.policy_pending {
-        eprintln!("kasefet: reminder: read and accept the security policy at your next interactive sign-in");
+        eprintln!(
+            "kasefet: reminder: read and accept the security policy at your next interactive sign-in"
+        );
     }
-    let mut ctx = Ctx { backend: &mut backend, json: cli.global.json };
+    let mut ctx = Ctx {
+        backend: &mut backend,
+        json: cli.global.json,
+    };
     let result = match command {
         Command::Batch => batch::run(&mut ctx),
         other => execute(&mut ctx, other).and_then(|out| print(&out)),
@@ -153,7 +178,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
 
 pub fn print(s: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes()).and_then(|_| out.flush()).map_err(|e| CliError::failure(e.to_string()))
+    out.write_all(s.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| CliError::failure(e.to_string()))
 }
 
 /// Runs a command under an existing sign-in and returns what it prints.
@@ -163,7 +190,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Task(c) => task::run(ctx, c),
         Command::Employee(c) => employee::run(ctx, c),
         Command::Audit(c) => audit::run(ctx, c),
-        Command::Init(_) => Err(CliError::invalid("init cannot run inside a signed-in command")),
+        Command::Init(_) => Err(CliError::invalid(
+            "init cannot run inside a signed-in command",
+        )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
     }
 }

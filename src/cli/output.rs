@@ -15,14 +15,18 @@ pub fn clean(s: &str) -> String {
 }
 
 pub fn json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    let mut s = serde_json::to_string_pretty(value).map_err(|e| CliError::failure(e.to_string()))?;
+    let mut s =
+        serde_json::to_string_pretty(value).map_err(|e| CliError::failure(e.to_string()))?;
     s.push('\n');
     Ok(s)
 }
 
 /// Columns padded by display width, so Hebrew and wide characters line up.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clean(c)).collect()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| clean(c)).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {

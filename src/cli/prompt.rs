@@ -31,7 +31,10 @@ pub fn ask(label: &str) -> Result<String, CliError> {
     let _ = write!(err, "{label}: ");
     let _ = err.flush();
     let mut s = String::new();
-    std::io::stdin().lock().read_line(&mut s).map_err(|e| CliError::failure(e.to_string()))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut s)
+        .map_err(|e| CliError::failure(e.to_string()))?;
     Ok(s.trim_end_matches(['\n', '\r']).to_string())
 }
 
@@ -62,7 +65,9 @@ pub struct Credentials {
 pub fn credentials(g: &Global) -> Result<Credentials, CliError> {
     let tty = is_tty();
     let missing = |what: &str, flag: &str, var: &str| {
-        CliError::auth(format!("no {what}: pass {flag} or set {var} (or run on a terminal to be asked)"))
+        CliError::auth(format!(
+            "no {what}: pass {flag} or set {var} (or run on a terminal to be asked)"
+        ))
     };
     let user = match &g.user {
         Some(u) => u.clone(),
@@ -72,14 +77,24 @@ pub fn credentials(g: &Global) -> Result<Credentials, CliError> {
     let password = match &g.password_file {
         Some(p) => Password::new(first_line(p)?.as_str()),
         None if tty => Password::new(ask_secret("Password")?.as_str()),
-        None => return Err(missing("password", "--password-file", "KASEFET_PASSWORD_FILE")),
+        None => {
+            return Err(missing(
+                "password",
+                "--password-file",
+                "KASEFET_PASSWORD_FILE",
+            ));
+        }
     };
     let code = match &g.totp {
         Some(c) => c.clone(),
         None if tty => ask("Code")?,
         None => return Err(missing("code", "--totp", "KASEFET_TOTP")),
     };
-    Ok(Credentials { user, password, code })
+    Ok(Credentials {
+        user,
+        password,
+        code,
+    })
 }
 
 /// Writes a new file readable only by its owner; refuses to overwrite one.
@@ -91,9 +106,10 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), CliError> {
         .mode(0o600)
         .open(path)
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => {
-                CliError::invalid(format!("{} already exists; refusing to overwrite it", path.display()))
-            }
+            std::io::ErrorKind::AlreadyExists => CliError::invalid(format!(
+                "{} already exists; refusing to overwrite it",
+                path.display()
+            )),
             _ => CliError::failure(format!("cannot write {}: {e}", path.display())),
         })?;
     f.write_all(contents.as_bytes())

@@ -69,7 +69,9 @@ mod tests {
     fn quotes_and_escapes() {
         assert_eq!(
             split(r#"customer add --name "Noa Levi" --tag 'v i p' a\ b"#).unwrap(),
-            vec!["customer", "add", "--name", "Noa Levi", "--tag", "v i p", "a b"]
+            vec![
+                "customer", "add", "--name", "Noa Levi", "--tag", "v i p", "a b"
+            ]
         );
         assert_eq!(split(r#"x "a \"q\" b""#).unwrap(), vec!["x", r#"a "q" b"#]);
         assert!(split("x 'open").is_err());

@@ -21,12 +21,16 @@ fn apply(ctx: &mut Ctx<'_>, f: &TaskFields, d: &mut TaskInput) -> Result<(), Cli
         d.due_time = if t.is_empty() {
             None
         } else {
-            Some(crate::domain::text::time("due time", t).map_err(|e| CliError::invalid(format!("invalid input: {e}")))?)
+            Some(
+                crate::domain::text::time("due time", t)
+                    .map_err(|e| CliError::invalid(format!("invalid input: {e}")))?,
+            )
         };
     }
     if let Some(p) = &f.priority {
-        d.priority = TaskPriority::parse(p)
-            .ok_or_else(|| CliError::invalid("invalid input: priority: use low, normal, high or urgent"))?;
+        d.priority = TaskPriority::parse(p).ok_or_else(|| {
+            CliError::invalid("invalid input: priority: use low, normal, high or urgent")
+        })?;
     }
     if let Some(s) = &f.status {
         d.status = parse_status(s)?;
@@ -41,7 +45,9 @@ fn apply(ctx: &mut Ctx<'_>, f: &TaskFields, d: &mut TaskInput) -> Result<(), Cli
 }
 
 fn parse_status(s: &str) -> Result<TaskStatus, CliError> {
-    TaskStatus::parse(s).ok_or_else(|| CliError::invalid("invalid input: status: use open, in_progress, done or cancelled"))
+    TaskStatus::parse(s).ok_or_else(|| {
+        CliError::invalid("invalid input: status: use open, in_progress, done or cancelled")
+    })
 }
 
 fn get(ctx: &mut Ctx<'_>, id: u64) -> Result<Task, CliError> {
@@ -52,14 +58,20 @@ fn get(ctx: &mut Ctx<'_>, id: u64) -> Result<Task, CliError> {
 }
 
 fn done(ctx: &Ctx<'_>, what: &str, id: u64) -> Result<String, CliError> {
-    if ctx.json { json(&serde_json::json!({ "id": id })) } else { Ok(format!("{what} task {id}\n")) }
+    if ctx.json {
+        json(&serde_json::json!({ "id": id }))
+    } else {
+        Ok(format!("{what} task {id}\n"))
+    }
 }
 
 pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
     match cmd {
         TaskCmd::Add { fields: f } => {
             if f.title.is_none() {
-                return Err(CliError::invalid("invalid input: title: is required (--title)"));
+                return Err(CliError::invalid(
+                    "invalid input: title: is required (--title)",
+                ));
             }
             let mut d = TaskInput::default();
             apply(ctx, &f, &mut d)?;
@@ -68,7 +80,13 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
                 _ => Err(unexpected()),
             }
         }
-        TaskCmd::List { all, status, overdue, week, customer } => {
+        TaskCmd::List {
+            all,
+            status,
+            overdue,
+            week,
+            customer,
+        } => {
             let filter = TaskFilter {
                 scope: if all { TaskScope::All } else { TaskScope::Mine },
                 status: status.as_deref().map(parse_status).transpose()?,
@@ -89,15 +107,30 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
                                 t.data.title.clone(),
                                 t.data.status.as_str().into(),
                                 t.data.priority.as_str().into(),
-                                t.data.due.map(|d| {
-                                    if t.is_overdue(today) { format!("{d} (overdue)") } else { d.to_string() }
-                                }).unwrap_or_default(),
-                                t.data.assignee.and_then(|a| names.get(&a).cloned()).unwrap_or_default(),
+                                t.data
+                                    .due
+                                    .map(|d| {
+                                        if t.is_overdue(today) {
+                                            format!("{d} (overdue)")
+                                        } else {
+                                            d.to_string()
+                                        }
+                                    })
+                                    .unwrap_or_default(),
+                                t.data
+                                    .assignee
+                                    .and_then(|a| names.get(&a).cloned())
+                                    .unwrap_or_default(),
                                 t.data.customer.map(|c| c.to_string()).unwrap_or_default(),
                             ]
                         })
                         .collect();
-                    Ok(table(&["id", "title", "status", "priority", "due", "assignee", "customer"], &rows))
+                    Ok(table(
+                        &[
+                            "id", "title", "status", "priority", "due", "assignee", "customer",
+                        ],
+                        &rows,
+                    ))
                 }
                 _ => Err(unexpected()),
             }
@@ -108,7 +141,12 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
                 return json(&t);
             }
             let names = ctx.usernames()?;
-            let who = |id: u64| names.get(&id).cloned().unwrap_or_else(|| format!("user {id}"));
+            let who = |id: u64| {
+                names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("user {id}"))
+            };
             let d = &t.data;
             let due = match (d.due, d.due_time) {
                 (Some(x), Some(tm)) => format!("{x} {}", tm.strftime("%H:%M")),
@@ -122,8 +160,18 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
                 ("priority", d.priority.as_str().into()),
                 ("due", due),
                 ("assignee", d.assignee.map(who).unwrap_or_default()),
-                ("customer", d.customer.map(|c| c.to_string()).unwrap_or_default()),
-                ("created", format!("{} by {}", format_local(t.stamp.created_at), who(t.stamp.created_by))),
+                (
+                    "customer",
+                    d.customer.map(|c| c.to_string()).unwrap_or_default(),
+                ),
+                (
+                    "created",
+                    format!(
+                        "{} by {}",
+                        format_local(t.stamp.created_at),
+                        who(t.stamp.created_by)
+                    ),
+                ),
                 ("version", t.stamp.version.to_string()),
                 ("description", opt(&d.description).replace('\n', " ⏎ ")),
             ]);
@@ -141,11 +189,18 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
             let t = get(ctx, id)?;
             let mut d = t.data.clone();
             apply(ctx, &f, &mut d)?;
-            ctx.call(Request::TaskUpdate { id, version: t.stamp.version, input: d })?;
+            ctx.call(Request::TaskUpdate {
+                id,
+                version: t.stamp.version,
+                input: d,
+            })?;
             done(ctx, "updated", id)
         }
         TaskCmd::Done { id } => {
-            ctx.call(Request::TaskSetStatus { id, status: TaskStatus::Done })?;
+            ctx.call(Request::TaskSetStatus {
+                id,
+                status: TaskStatus::Done,
+            })?;
             done(ctx, "finished", id)
         }
         TaskCmd::Comment { id, text } => {

@@ -39,7 +39,11 @@ pub struct Local {
 
 impl Local {
     pub fn new(service: Arc<Service>) -> Local {
-        Local { service, session: None, peer: Peer::this_process() }
+        Local {
+            service,
+            session: None,
+            peer: Peer::this_process(),
+        }
     }
 
     pub fn service(&self) -> &Arc<Service> {

@@ -26,8 +26,12 @@ pub fn seal(k: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     out.push(FORMAT_V1);
     out.extend_from_slice(&nonce);
     let mut body = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
-        .map_err(|_| CryptoError::Seal)?;
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut body,
+    )
+    .map_err(|_| CryptoError::Seal)?;
     out.extend_from_slice(&body);
     Ok(out)
 }
@@ -41,7 +45,11 @@ pub fn open(k: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizi
     nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
     let mut body = zeroize::Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
     let len = key
-        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut body)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut body,
+        )
         .map_err(|_| CryptoError::Open)?
         .len();
     body.truncate(len);

@@ -17,7 +17,11 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    pub fn seal_with_password(dek: &SecretKey, password: &Password, params: KdfParams) -> Result<Self> {
+    pub fn seal_with_password(
+        dek: &SecretKey,
+        password: &Password,
+        params: KdfParams,
+    ) -> Result<Self> {
         let mut salt = [0u8; SALT_LEN];
         random_bytes(&mut salt)?;
         let kek = kdf::derive(password, &salt, &params)?;
@@ -56,13 +60,22 @@ mod tests {
 
     #[test]
     fn wrong_password_fails() {
-        let cheap = KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 };
+        let cheap = KdfParams {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        };
         let dek = SecretKey::generate().unwrap();
-        let env = Envelope::seal_with_password(&dek, &Password::new("correct horse battery"), cheap).unwrap();
-        let opened = env.open_with_password(&Password::new("correct horse battery")).unwrap();
+        let env =
+            Envelope::seal_with_password(&dek, &Password::new("correct horse battery"), cheap)
+                .unwrap();
+        let opened = env
+            .open_with_password(&Password::new("correct horse battery"))
+            .unwrap();
         assert_eq!(opened.expose(), dek.expose());
         assert_eq!(
-            env.open_with_password(&Password::new("correct horse batterx")).err(),
+            env.open_with_password(&Password::new("correct horse batterx"))
+                .err(),
             Some(CryptoError::Open)
         );
     }

@@ -64,7 +64,11 @@ mod tests {
 
     #[test]
     fn no_truncation_of_long_passwords() {
-        let cheap = KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 };
+        let cheap = KdfParams {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        };
         let base = "x".repeat(300);
         let a = derive(&Password::new(format!("{base}a")), &[0; 16], &cheap).unwrap();
         let b = derive(&Password::new(format!("{base}b")), &[0; 16], &cheap).unwrap();

@@ -43,7 +43,12 @@ mod tests {
         let k = SecretKey::generate().unwrap();
         let text = format(&k);
         assert_eq!(parse(&text).unwrap().expose(), k.expose());
-        assert_eq!(parse(&text.to_lowercase().replace('-', " ")).unwrap().expose(), k.expose());
+        assert_eq!(
+            parse(&text.to_lowercase().replace('-', " "))
+                .unwrap()
+                .expose(),
+            k.expose()
+        );
         assert!(parse("not a key").is_err());
     }
 }

@@ -39,7 +39,8 @@ pub struct Employee {
 }
 
 fn line(c: &mut Checker, field: &str, v: &Option<String>, max: usize) -> Option<String> {
-    v.as_ref().and_then(|s| c.take(text::optional_line(field, s, max)).flatten())
+    v.as_ref()
+        .and_then(|s| c.take(text::optional_line(field, s, max)).flatten())
 }
 
 impl EmployeeInput {

@@ -9,7 +9,9 @@ pub mod text;
 pub mod user;
 
 pub use audit_event::{AuditEvent, Outcome};
-pub use customer::{Customer, CustomerInput, CustomerSensitive, CustomerStatus, Interaction, InteractionKind};
+pub use customer::{
+    Customer, CustomerInput, CustomerSensitive, CustomerStatus, Interaction, InteractionKind,
+};
 pub use employee::{Employee, EmployeeHr, EmployeeInput};
 pub use role::{Permission, Role};
 pub use task::{Task, TaskInput, TaskPriority, TaskStatus};
@@ -63,11 +65,18 @@ impl Checker {
     }
 
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.to_string(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        });
     }
 
     pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Invalid> {
-        if self.0.is_empty() { Ok(value()) } else { Err(Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(Invalid(self.0))
+        }
     }
 }
 
@@ -88,7 +97,11 @@ pub(crate) fn each(
     }
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let name = if items.len() == 1 { field.to_string() } else { format!("{field} {}", i + 1) };
+        let name = if items.len() == 1 {
+            field.to_string()
+        } else {
+            format!("{field} {}", i + 1)
+        };
         if let Some(v) = c.take(f(&name, item)) {
             if !v.is_empty() && !out.contains(&v) {
                 out.push(v);

@@ -28,7 +28,9 @@ impl TaskStatus {
     }
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim().replace([' ', '-'], "_");
-        Self::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(&s))
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(&s))
     }
     pub fn is_closed(self) -> bool {
         matches!(self, Self::Done | Self::Cancelled)
@@ -56,7 +58,9 @@ impl TaskPriority {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 

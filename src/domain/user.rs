@@ -56,7 +56,10 @@ pub fn validate_username(s: &str) -> Result<String, Invalid> {
         .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
         || !u.starts_with(|ch: char| ch.is_ascii_alphanumeric())
     {
-        c.push("username", "use letters, digits, '.', '_' or '-', starting with a letter or digit");
+        c.push(
+            "username",
+            "use letters, digits, '.', '_' or '-', starting with a letter or digit",
+        );
     }
     c.finish(|| u)
 }

@@ -104,7 +104,12 @@ impl Index {
             hay.push(' ');
             hay.push_str(&fold(part));
         }
-        let digits = d.phones.iter().map(|p| digits(p)).collect::<Vec<_>>().join(" ");
+        let digits = d
+            .phones
+            .iter()
+            .map(|p| digits(p))
+            .collect::<Vec<_>>()
+            .join(" ");
         let summary = CustomerSummary {
             id: c.id,
             name: d.name.clone(),
@@ -117,7 +122,15 @@ impl Index {
             created_at: c.stamp.created_at,
             updated_at: c.stamp.updated_at,
         };
-        self.customers.insert(c.id, Entry { item: summary, hay, digits, name: fold(&d.name) });
+        self.customers.insert(
+            c.id,
+            Entry {
+                item: summary,
+                hay,
+                digits,
+                name: fold(&d.name),
+            },
+        );
     }
 
     pub fn remove_customer(&mut self, id: Id) {
@@ -137,8 +150,15 @@ impl Index {
             .collect::<Vec<_>>()
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
-        self.employees
-            .insert(e.id, Entry { item: (d.name.clone(), detail), hay, digits, name: fold(&d.name) });
+        self.employees.insert(
+            e.id,
+            Entry {
+                item: (d.name.clone(), detail),
+                hay,
+                digits,
+                name: fold(&d.name),
+            },
+        );
     }
 
     pub fn remove_employee(&mut self, id: Id) {
@@ -150,7 +170,12 @@ impl Index {
         let assignee = t.data.assignee.unwrap_or(t.stamp.created_by);
         self.tasks.insert(
             t.id,
-            Entry { item: (t.data.title.clone(), assignee, t.stamp.created_by), name: hay.clone(), hay, digits: String::new() },
+            Entry {
+                item: (t.data.title.clone(), assignee, t.stamp.created_by),
+                name: hay.clone(),
+                hay,
+                digits: String::new(),
+            },
         );
     }
 
@@ -221,7 +246,12 @@ impl Index {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" · ");
-                hits.push(Hit { kind: HitKind::Customer, id: c.id, title: c.name, detail });
+                hits.push(Hit {
+                    kind: HitKind::Customer,
+                    id: c.id,
+                    title: c.name,
+                    detail,
+                });
             }
         }
         let terms = terms(query);
@@ -231,7 +261,12 @@ impl Index {
                     break;
                 }
                 if matches(e, &terms) {
-                    hits.push(Hit { kind: HitKind::Employee, id: *id, title: e.item.0.clone(), detail: e.item.1.clone() });
+                    hits.push(Hit {
+                        kind: HitKind::Employee,
+                        id: *id,
+                        title: e.item.0.clone(),
+                        detail: e.item.1.clone(),
+                    });
                 }
             }
         }
@@ -240,7 +275,12 @@ impl Index {
                 break;
             }
             if matches(e, &terms) && task_allowed(e.item.1, e.item.2) {
-                hits.push(Hit { kind: HitKind::Task, id: *id, title: e.item.0.clone(), detail: String::new() });
+                hits.push(Hit {
+                    kind: HitKind::Task,
+                    id: *id,
+                    title: e.item.0.clone(),
+                    detail: String::new(),
+                });
             }
         }
         hits

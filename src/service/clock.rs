@@ -46,7 +46,8 @@ impl Clock {
 
 pub fn local(at: UnixTime) -> jiff::civil::DateTime {
     let ts = jiff::Timestamp::from_second(at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned_datetime(jiff::tz::TimeZone::system()).datetime()
+    ts.to_zoned_datetime(jiff::tz::TimeZone::system())
+        .datetime()
 }
 
 /// `2026-11-29 14:05` in the machine's local time.

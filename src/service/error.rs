@@ -22,7 +22,12 @@ pub enum Error {
     #[error(
         "conflict: {what} was changed by {by} at {at} (version {version}); reload it and apply your change again"
     )]
-    Conflict { what: String, by: String, at: String, version: u64 },
+    Conflict {
+        what: String,
+        by: String,
+        at: String,
+        version: u64,
+    },
     #[error("the session is locked after inactivity; enter your password to unlock it")]
     SessionLocked,
     #[error("the session has ended; sign in again")]
@@ -53,19 +58,27 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Refused(_) => exit::INVALID,
-            Error::AuthFailed | Error::SessionLocked | Error::SessionEnded | Error::SetupRequired => exit::AUTH,
+            Error::AuthFailed
+            | Error::SessionLocked
+            | Error::SessionEnded
+            | Error::SetupRequired => exit::AUTH,
             Error::Denied(_) => exit::DENIED,
             Error::NotFound(_) => exit::NOT_FOUND,
             Error::Conflict { .. } => exit::CONFLICT,
-            Error::Store(StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_)) => {
-                exit::UNAVAILABLE
-            }
+            Error::Store(
+                StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_),
+            ) => exit::UNAVAILABLE,
             Error::Store(_) => exit::FAILURE,
         }
     }
 
     pub fn conflict(what: String, by: String, at: UnixTime, version: u64) -> Error {
-        Error::Conflict { what, by, at: crate::service::clock::format_local(at), version }
+        Error::Conflict {
+            what,
+            by,
+            at: crate::service::clock::format_local(at),
+            version,
+        }
     }
 }
 
@@ -78,6 +91,9 @@ pub struct WireError {
 
 impl From<&Error> for WireError {
     fn from(e: &Error) -> Self {
-        WireError { code: e.exit_code(), message: e.to_string() }
+        WireError {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
     }
 }

@@ -60,17 +60,41 @@ impl Service {
             detail,
         };
         if reach == Scope::None {
-            let ops = crate::audit::append(&open.vault, &mut open.head, event(String::new(), Outcome::Denied, String::new()))?;
+            let ops = crate::audit::append(
+                &open.vault,
+                &mut open.head,
+                event(String::new(), Outcome::Denied, String::new()),
+            )?;
             self.commit_or_reload(open, &ops)?;
-            return Err(Error::Denied(format!("the {} role cannot do {action}", user.role)));
+            return Err(Error::Denied(format!(
+                "the {} role cannot do {action}",
+                user.role
+            )));
         }
 
-        let mut cx = Cx { store: &self.store, open, user: &user, reach, now, today: self.clock.today() };
+        let mut cx = Cx {
+            store: &self.store,
+            open,
+            user: &user,
+            reach,
+            now,
+            today: self.clock.today(),
+        };
         let acted: Result<Acted> = cx.act(req);
         match acted {
-            Ok(Acted { response, target, mut ops, detail, updates }) => {
+            Ok(Acted {
+                response,
+                target,
+                mut ops,
+                detail,
+                updates,
+            }) => {
                 if audited || !ops.is_empty() {
-                    ops.extend(crate::audit::append(&open.vault, &mut open.head, event(target, Outcome::Ok, detail))?);
+                    ops.extend(crate::audit::append(
+                        &open.vault,
+                        &mut open.head,
+                        event(target, Outcome::Ok, detail),
+                    )?);
                 }
                 self.commit_or_reload(open, &ops)?;
                 for u in updates {
@@ -79,8 +103,16 @@ impl Service {
                 Ok(response)
             }
             Err(e @ (Error::Denied(_) | Error::Conflict { .. })) => {
-                let outcome = if matches!(e, Error::Denied(_)) { Outcome::Denied } else { Outcome::Failed };
-                let ops = crate::audit::append(&open.vault, &mut open.head, event(String::new(), outcome, short(&e)))?;
+                let outcome = if matches!(e, Error::Denied(_)) {
+                    Outcome::Denied
+                } else {
+                    Outcome::Failed
+                };
+                let ops = crate::audit::append(
+                    &open.vault,
+                    &mut open.head,
+                    event(String::new(), outcome, short(&e)),
+                )?;
                 self.commit_or_reload(open, &ops)?;
                 Err(e)
             }
@@ -90,9 +122,14 @@ impl Service {
 
     /// Commits, or restores the in-memory audit head if the commit did not happen, so the
     /// chain in memory never runs ahead of the one on disk.
-    fn commit_or_reload(&self, open: &mut super::unsealed::Unsealed, ops: &[crate::store::Op]) -> Result<()> {
+    fn commit_or_reload(
+        &self,
+        open: &mut super::unsealed::Unsealed,
+        ops: &[crate::store::Op],
+    ) -> Result<()> {
         if let Err(e) = self.store.commit(ops) {
-            open.head = crate::audit::Head::load(&self.store).map_err(|_| StoreError::Decode("audit head".into()))?;
+            open.head = crate::audit::Head::load(&self.store)
+                .map_err(|_| StoreError::Decode("audit head".into()))?;
             return Err(e.into());
         }
         Ok(())

@@ -21,7 +21,12 @@ pub struct NewAdmin<'a> {
 impl Service {
     /// Creates the database in `dir` and returns it (sealed) with the recovery key, which
     /// the caller shows once and never stores in the clear.
-    pub fn init(dir: &Path, settings: Settings, clock: Clock, admin: NewAdmin<'_>) -> Result<(Service, SecretKey)> {
+    pub fn init(
+        dir: &Path,
+        settings: Settings,
+        clock: Clock,
+        admin: NewAdmin<'_>,
+    ) -> Result<(Service, SecretKey)> {
         let username = validate_username(admin.username)?;
         let display_name = validate_display_name(admin.display_name)?;
         let password = settings
@@ -30,7 +35,10 @@ impl Service {
             .map_err(|e| Error::Refused(format!("password refused: {e}")))?;
         let password = Password::new(password);
         if store::open::exists(dir) {
-            return Err(Error::Refused(format!("a database already exists at {}", dir.display())));
+            return Err(Error::Refused(format!(
+                "a database already exists at {}",
+                dir.display()
+            )));
         }
         let store = Store::create(dir, settings.cache_bytes)?;
         let now = clock.now();
@@ -40,7 +48,13 @@ impl Service {
         let (id, id_op) = store.next_id(Tree::Users)?;
         let user = User {
             id,
-            stamp: Stamp { version: 1, created_at: now, created_by: id, updated_at: now, updated_by: id },
+            stamp: Stamp {
+                version: 1,
+                created_at: now,
+                created_by: id,
+                updated_at: now,
+                updated_by: id,
+            },
             username: username.clone(),
             display_name,
             role: Role::Admin,
@@ -55,23 +69,33 @@ impl Service {
         let hash = user_hash(store.user_salt(), &username);
         let entry = KeyringEntry {
             user: id,
-            envelope: Envelope::seal_with_password(&dek, &password, settings.kdf).map_err(store::StoreError::from)?,
+            envelope: Envelope::seal_with_password(&dek, &password, settings.kdf)
+                .map_err(store::StoreError::from)?,
         };
         let key = store::id_key(id);
         let mut ops = vec![
             id_op,
             vault.put(Tree::Users, &key, &user)?,
             vault.put(Tree::UserAuth, &key, &auth)?,
-            Op::put(Tree::UserNames, vault.blind("username", &username), key.to_vec()),
+            Op::put(
+                Tree::UserNames,
+                vault.blind("username", &username),
+                key.to_vec(),
+            ),
             Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&entry)?),
             Op::put(
                 Tree::Keyring,
                 RECOVERY_KEY.to_vec(),
-                codec::encode(&Envelope::seal_with_key(&dek, &recovery).map_err(store::StoreError::from)?)?,
+                codec::encode(
+                    &Envelope::seal_with_key(&dek, &recovery).map_err(store::StoreError::from)?,
+                )?,
             ),
         ];
         let mut head = Head::default();
-        for (action, target) in [("database.init", "database".to_string()), ("user.create", format!("user:{id}"))] {
+        for (action, target) in [
+            ("database.init", "database".to_string()),
+            ("user.create", format!("user:{id}")),
+        ] {
             let event = AuditEvent {
                 seq: 0,
                 at: now,
@@ -82,7 +106,11 @@ impl Service {
                 action: action.into(),
                 target,
                 outcome: Outcome::Ok,
-                detail: if action == "user.create" { "first admin".into() } else { String::new() },
+                detail: if action == "user.create" {
+                    "first admin".into()
+                } else {
+                    String::new()
+                },
             };
             ops.extend(audit::append(&vault, &mut head, event)?);
         }

@@ -36,7 +36,11 @@ impl Peer {
                     .map(|c| c.to_string_lossy().into_owned())
             })
             .unwrap_or_else(|| "a script (no terminal)".to_string());
-        Peer { uid: Some(rustix::process::getuid().as_raw()), pid: Some(std::process::id()), from }
+        Peer {
+            uid: Some(rustix::process::getuid().as_raw()),
+            pid: Some(std::process::id()),
+            from,
+        }
     }
 }
 
@@ -76,7 +80,13 @@ impl Failure {
 
 impl Service {
     /// Signs in with all three factors at once (scripts, and the TUI after the Code field).
-    pub fn login(&self, username: &str, password: &Password, code: &str, peer: &Peer) -> Result<Login> {
+    pub fn login(
+        &self,
+        username: &str,
+        password: &Password,
+        code: &str,
+        peer: &Peer,
+    ) -> Result<Login> {
         let now = self.clock.now();
         let hash = user_hash(self.store.user_salt(), username);
         let mut counters: Counters = match self.store.get_raw(Tree::AuthState, &hash)? {
@@ -99,21 +109,41 @@ impl Service {
             return self.fail(&hash, Some(&mut counters), Failure::Locked, peer, now);
         }
         let Ok(dek) = opened else {
-            return self.fail(&hash, Some(&mut counters), Failure::WrongPassword, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                Failure::WrongPassword,
+                peer,
+                now,
+            );
         };
 
         let mut inner = self.lock();
         self.unseal(&mut inner, dek)?;
-        let open = inner.open.as_mut().ok_or_else(|| Error::Refused("database is sealed".into()))?;
+        let open = inner
+            .open
+            .as_mut()
+            .ok_or_else(|| Error::Refused("database is sealed".into()))?;
         let Some(user) = open.users.get(&entry.user).cloned() else {
             drop(inner);
             return self.fail(&hash, Some(&mut counters), Failure::UnknownUser, peer, now);
         };
         if matches!(user.state, UserState::Locked | UserState::Disabled) {
-            return self.fail_unsealed(&mut inner, &hash, &mut counters, Some(user.id), Failure::Disabled, peer, now);
+            return self.fail_unsealed(
+                &mut inner,
+                &hash,
+                &mut counters,
+                Some(user.id),
+                Failure::Disabled,
+                peer,
+                now,
+            );
         }
         let key = store::id_key(user.id);
-        let mut auth: UserAuth = open.vault.get(&self.store, Tree::UserAuth, &key)?.unwrap_or_default();
+        let mut auth: UserAuth = open
+            .vault
+            .get(&self.store, Tree::UserAuth, &key)?
+            .unwrap_or_default();
         let mut recovery_left = None;
         let needs_setup = user.state == UserState::Pending;
         let mut detail = String::new();
@@ -125,15 +155,35 @@ impl Service {
                 .and_then(|s| s.verify(code, now.max(0) as u64, auth.last_totp_step));
             if let Some(step) = accepted {
                 auth.last_totp_step = Some(step);
-            } else if let Some(set) = auth.recovery_codes.as_mut().filter(|_| !code.trim().is_empty()) {
+            } else if let Some(set) = auth
+                .recovery_codes
+                .as_mut()
+                .filter(|_| !code.trim().is_empty())
+            {
                 if set.consume(code) {
                     recovery_left = Some(set.remaining());
                     detail = format!("recovery code used; {} left", set.remaining());
                 } else {
-                    return self.fail_unsealed(&mut inner, &hash, &mut counters, Some(user.id), Failure::WrongCode, peer, now);
+                    return self.fail_unsealed(
+                        &mut inner,
+                        &hash,
+                        &mut counters,
+                        Some(user.id),
+                        Failure::WrongCode,
+                        peer,
+                        now,
+                    );
                 }
             } else {
-                return self.fail_unsealed(&mut inner, &hash, &mut counters, Some(user.id), Failure::WrongCode, peer, now);
+                return self.fail_unsealed(
+                    &mut inner,
+                    &hash,
+                    &mut counters,
+                    Some(user.id),
+                    Failure::WrongCode,
+                    peer,
+                    now,
+                );
             }
         }
 
@@ -144,7 +194,10 @@ impl Service {
                 from,
                 counters.since_login
             ),
-            _ => format!("First sign-in; {} failed attempts since the account was made.", counters.since_login),
+            _ => format!(
+                "First sign-in; {} failed attempts since the account was made.",
+                counters.since_login
+            ),
         };
         let mut updated = user.clone();
         updated.last_login_at = Some(now);
@@ -154,15 +207,34 @@ impl Service {
             open.vault.put(Tree::UserAuth, &key, &auth)?,
             Op::remove(Tree::AuthState, hash.to_vec()),
         ];
-        if let Some(params) = entry.envelope.kdf.filter(|p| p.weaker_than(&self.settings.kdf)) {
+        if let Some(params) = entry
+            .envelope
+            .kdf
+            .filter(|p| p.weaker_than(&self.settings.kdf))
+        {
             let _ = params;
-            let rewrapped = Envelope::seal_with_password(open.vault.dek(), password, self.settings.kdf)
-                .map_err(store::StoreError::from)?;
-            let e = KeyringEntry { user: user.id, envelope: rewrapped };
+            let rewrapped =
+                Envelope::seal_with_password(open.vault.dek(), password, self.settings.kdf)
+                    .map_err(store::StoreError::from)?;
+            let e = KeyringEntry {
+                user: user.id,
+                envelope: rewrapped,
+            };
             ops.push(Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&e)?));
-            detail.push_str(if detail.is_empty() { "key envelope upgraded" } else { "; key envelope upgraded" });
+            detail.push_str(if detail.is_empty() {
+                "key envelope upgraded"
+            } else {
+                "; key envelope upgraded"
+            });
         }
-        let event = login_event(now, Some(user.id), Some(user.username.clone()), peer, Outcome::Ok, detail);
+        let event = login_event(
+            now,
+            Some(user.id),
+            Some(user.username.clone()),
+            peer,
+            Outcome::Ok,
+            detail,
+        );
         ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
         if let Err(e) = self.store.commit(&ops) {
             open.head = crate::audit::Head::load(&self.store)?;
@@ -170,9 +242,18 @@ impl Service {
         }
         open.users.insert(user.id, updated);
         let policy_pending = !self.settings.policy_version.is_empty()
-            && auth.policy_accepted.as_ref().is_none_or(|(v, _)| v != &self.settings.policy_version);
+            && auth
+                .policy_accepted
+                .as_ref()
+                .is_none_or(|(v, _)| v != &self.settings.policy_version);
         let session = new_session(&mut inner, user.id, &user.username, now, needs_setup, peer)?;
-        Ok(Login { session, notice, needs_setup, recovery_codes_left: recovery_left, policy_pending })
+        Ok(Login {
+            session,
+            notice,
+            needs_setup,
+            recovery_codes_left: recovery_left,
+            policy_pending,
+        })
     }
 
     /// Ends a session; the last one out seals the database when `seal_when_idle` is set.
@@ -220,13 +301,21 @@ impl Service {
     }
 
     /// A failure seen before the key is known: counters and the pending journal.
-    fn fail<T>(&self, hash: &[u8; 32], counters: Option<&mut Counters>, why: Failure, peer: &Peer, now: i64) -> Result<T> {
+    fn fail<T>(
+        &self,
+        hash: &[u8; 32],
+        counters: Option<&mut Counters>,
+        why: Failure,
+        peer: &Peer,
+        now: i64,
+    ) -> Result<T> {
         let mut detail = why.reason().to_string();
         if let Some(c) = counters {
             if let Some(extra) = self.bump(c, now) {
                 detail = format!("{detail}; {extra}");
             }
-            self.store.commit(&[Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&*c)?)])?;
+            self.store
+                .commit(&[Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&*c)?)])?;
         }
         let mut inner = self.lock();
         if let Some(open) = inner.open.as_mut() {
@@ -268,7 +357,11 @@ impl Service {
         if let Some(extra) = self.bump(counters, now) {
             detail = format!("{detail}; {extra}");
         }
-        let mut ops = vec![Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&*counters)?)];
+        let mut ops = vec![Op::put(
+            Tree::AuthState,
+            hash.to_vec(),
+            codec::encode(&*counters)?,
+        )];
         if let Some(open) = inner.open.as_mut() {
             let username = user.map(|id| open.username(id));
             let event = login_event(now, user, username, peer, Outcome::Failed, detail);
@@ -283,7 +376,14 @@ impl Service {
     }
 }
 
-fn login_event(at: i64, user: Option<Id>, username: Option<String>, peer: &Peer, outcome: Outcome, detail: String) -> AuditEvent {
+fn login_event(
+    at: i64,
+    user: Option<Id>,
+    username: Option<String>,
+    peer: &Peer,
+    outcome: Outcome,
+    detail: String,
+) -> AuditEvent {
     AuditEvent {
         seq: 0,
         at,
@@ -292,18 +392,42 @@ fn login_event(at: i64, user: Option<Id>, username: Option<String>, peer: &Peer,
         peer_uid: peer.uid,
         peer_pid: peer.pid,
         action: "login".into(),
-        target: user.map(|id| format!("user:{id}")).unwrap_or_else(|| "unknown user".into()),
+        target: user
+            .map(|id| format!("user:{id}"))
+            .unwrap_or_else(|| "unknown user".into()),
         outcome,
-        detail: if peer.from.is_empty() { detail } else { format!("{detail}; from {}", peer.from) },
+        detail: if peer.from.is_empty() {
+            detail
+        } else {
+            format!("{detail}; from {}", peer.from)
+        },
     }
 }
 
-fn new_session(inner: &mut Inner, user: Id, username: &str, now: i64, setup_only: bool, peer: &Peer) -> Result<Session> {
+fn new_session(
+    inner: &mut Inner,
+    user: Id,
+    username: &str,
+    now: i64,
+    setup_only: bool,
+    peer: &Peer,
+) -> Result<Session> {
     let mut id = [0u8; 16];
     crate::crypto::random_bytes(&mut id).map_err(store::StoreError::from)?;
     inner.sessions.insert(
         id,
-        SessionState { user, started: now, last_active: now, locked: false, setup_only, peer: peer.clone() },
+        SessionState {
+            user,
+            started: now,
+            last_active: now,
+            locked: false,
+            setup_only,
+            peer: peer.clone(),
+        },
     );
-    Ok(Session { id, user, username: username.to_string() })
+    Ok(Session {
+        id,
+        user,
+        username: username.to_string(),
+    })
 }

@@ -37,7 +37,9 @@ pub struct Service {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("store", &self.store).finish()
+        f.debug_struct("Service")
+            .field("store", &self.store)
+            .finish()
     }
 }
 
@@ -52,7 +54,12 @@ impl Service {
     /// Opens an existing database, sealed.
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
-        Ok(Service { store, settings, clock, inner: Mutex::new(Inner::default()) })
+        Ok(Service {
+            store,
+            settings,
+            clock,
+            inner: Mutex::new(Inner::default()),
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -7,8 +7,8 @@ use crate::audit::Report;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::task::TaskStatus;
 use crate::domain::{
-    AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission, Role,
-    Task, TaskInput, User,
+    AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
+    Role, Task, TaskInput, User,
 };
 use crate::search::{CustomerSummary, Hit};
 
@@ -56,34 +56,91 @@ pub enum Request {
     Whoami,
     /// Usernames and display names of every account, for pickers and for showing owners.
     People,
-    QuickSearch { query: String, limit: usize },
+    QuickSearch {
+        query: String,
+        limit: usize,
+    },
 
-    CustomerList { filter: CustomerFilter },
-    CustomerSearch { query: String, limit: usize },
-    CustomerGet { id: Id, reveal: bool },
-    CustomerCreate { input: CustomerInput },
-    CustomerUpdate { id: Id, version: u64, input: CustomerInput },
-    CustomerAddInteraction { id: Id, kind: InteractionKind, text: String },
-    CustomerDelete { id: Id },
+    CustomerList {
+        filter: CustomerFilter,
+    },
+    CustomerSearch {
+        query: String,
+        limit: usize,
+    },
+    CustomerGet {
+        id: Id,
+        reveal: bool,
+    },
+    CustomerCreate {
+        input: CustomerInput,
+    },
+    CustomerUpdate {
+        id: Id,
+        version: u64,
+        input: CustomerInput,
+    },
+    CustomerAddInteraction {
+        id: Id,
+        kind: InteractionKind,
+        text: String,
+    },
+    CustomerDelete {
+        id: Id,
+    },
 
-    TaskList { filter: TaskFilter },
-    TaskGet { id: Id },
-    TaskCreate { input: TaskInput },
-    TaskUpdate { id: Id, version: u64, input: TaskInput },
-    TaskSetStatus { id: Id, status: TaskStatus },
-    TaskComment { id: Id, text: String },
-    TaskDelete { id: Id },
+    TaskList {
+        filter: TaskFilter,
+    },
+    TaskGet {
+        id: Id,
+    },
+    TaskCreate {
+        input: TaskInput,
+    },
+    TaskUpdate {
+        id: Id,
+        version: u64,
+        input: TaskInput,
+    },
+    TaskSetStatus {
+        id: Id,
+        status: TaskStatus,
+    },
+    TaskComment {
+        id: Id,
+        text: String,
+    },
+    TaskDelete {
+        id: Id,
+    },
 
     EmployeeList,
-    EmployeeGet { id: Id, reveal: bool },
-    EmployeeCreate { input: EmployeeInput },
-    EmployeeUpdate { id: Id, version: u64, input: EmployeeInput },
-    EmployeeDelete { id: Id },
+    EmployeeGet {
+        id: Id,
+        reveal: bool,
+    },
+    EmployeeCreate {
+        input: EmployeeInput,
+    },
+    EmployeeUpdate {
+        id: Id,
+        version: u64,
+        input: EmployeeInput,
+    },
+    EmployeeDelete {
+        id: Id,
+    },
 
     UserList,
-    UserGet { username: String },
+    UserGet {
+        username: String,
+    },
 
-    AuditList { offset: usize, limit: usize },
+    AuditList {
+        offset: usize,
+        limit: usize,
+    },
     AuditVerify,
 }
 
@@ -117,12 +174,16 @@ impl Request {
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
-            CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => P::CustomerWrite,
+            CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => {
+                P::CustomerWrite
+            }
             CustomerDelete { .. } => P::CustomerAdmin,
             TaskList { .. } | TaskGet { .. } => P::TaskRead,
-            TaskCreate { .. } | TaskUpdate { .. } | TaskSetStatus { .. } | TaskComment { .. } | TaskDelete { .. } => {
-                P::TaskWrite
-            }
+            TaskCreate { .. }
+            | TaskUpdate { .. }
+            | TaskSetStatus { .. }
+            | TaskComment { .. }
+            | TaskDelete { .. } => P::TaskWrite,
             EmployeeList | EmployeeGet { reveal: false, .. } => P::EmployeeDirectory,
             EmployeeGet { reveal: true, .. }
             | EmployeeCreate { .. }
@@ -174,8 +235,15 @@ impl Request {
         use Request::*;
         !matches!(
             self,
-            Whoami | People | QuickSearch { .. } | CustomerList { .. } | CustomerSearch { .. } | TaskList { .. } | EmployeeList
-                | UserList | AuditList { .. }
+            Whoami
+                | People
+                | QuickSearch { .. }
+                | CustomerList { .. }
+                | CustomerSearch { .. }
+                | TaskList { .. }
+                | EmployeeList
+                | UserList
+                | AuditList { .. }
         )
     }
 
@@ -185,31 +253,104 @@ impl Request {
         vec![
             Whoami,
             People,
-            QuickSearch { query: "a".into(), limit: 5 },
-            CustomerList { filter: CustomerFilter::default() },
-            CustomerSearch { query: "a".into(), limit: 5 },
-            CustomerGet { id: 1, reveal: false },
-            CustomerGet { id: 1, reveal: true },
-            CustomerCreate { input: CustomerInput { name: "Example".into(), ..Default::default() } },
-            CustomerUpdate { id: 1, version: 1, input: CustomerInput { name: "Example".into(), ..Default::default() } },
-            CustomerAddInteraction { id: 1, kind: InteractionKind::Call, text: "called".into() },
+            QuickSearch {
+                query: "a".into(),
+                limit: 5,
+            },
+            CustomerList {
+                filter: CustomerFilter::default(),
+            },
+            CustomerSearch {
+                query: "a".into(),
+                limit: 5,
+            },
+            CustomerGet {
+                id: 1,
+                reveal: false,
+            },
+            CustomerGet {
+                id: 1,
+                reveal: true,
+            },
+            CustomerCreate {
+                input: CustomerInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                },
+            },
+            CustomerUpdate {
+                id: 1,
+                version: 1,
+                input: CustomerInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                },
+            },
+            CustomerAddInteraction {
+                id: 1,
+                kind: InteractionKind::Call,
+                text: "called".into(),
+            },
             CustomerDelete { id: 1 },
-            TaskList { filter: TaskFilter::default() },
+            TaskList {
+                filter: TaskFilter::default(),
+            },
             TaskGet { id: 1 },
-            TaskCreate { input: TaskInput { title: "Example".into(), ..Default::default() } },
-            TaskUpdate { id: 1, version: 1, input: TaskInput { title: "Example".into(), ..Default::default() } },
-            TaskSetStatus { id: 1, status: TaskStatus::Done },
-            TaskComment { id: 1, text: "note".into() },
+            TaskCreate {
+                input: TaskInput {
+                    title: "Example".into(),
+                    ..Default::default()
+                },
+            },
+            TaskUpdate {
+                id: 1,
+                version: 1,
+                input: TaskInput {
+                    title: "Example".into(),
+                    ..Default::default()
+                },
+            },
+            TaskSetStatus {
+                id: 1,
+                status: TaskStatus::Done,
+            },
+            TaskComment {
+                id: 1,
+                text: "note".into(),
+            },
             TaskDelete { id: 1 },
             EmployeeList,
-            EmployeeGet { id: 1, reveal: false },
-            EmployeeGet { id: 1, reveal: true },
-            EmployeeCreate { input: EmployeeInput { name: "Example".into(), ..Default::default() } },
-            EmployeeUpdate { id: 1, version: 1, input: EmployeeInput { name: "Example".into(), ..Default::default() } },
+            EmployeeGet {
+                id: 1,
+                reveal: false,
+            },
+            EmployeeGet {
+                id: 1,
+                reveal: true,
+            },
+            EmployeeCreate {
+                input: EmployeeInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                },
+            },
+            EmployeeUpdate {
+                id: 1,
+                version: 1,
+                input: EmployeeInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                },
+            },
             EmployeeDelete { id: 1 },
             UserList,
-            UserGet { username: "x".into() },
-            AuditList { offset: 0, limit: 10 },
+            UserGet {
+                username: "x".into(),
+            },
+            AuditList {
+                offset: 0,
+                limit: 10,
+            },
             AuditVerify,
         ]
     }
@@ -217,5 +358,8 @@ impl Request {
 
 /// Roles for a request, for help screens and the matrix test.
 pub fn roles_allowed(req: &Request) -> Vec<Role> {
-    Role::ALL.into_iter().filter(|r| crate::domain::role::allows(*r, req.permission())).collect()
+    Role::ALL
+        .into_iter()
+        .filter(|r| crate::domain::role::allows(*r, req.permission()))
+        .collect()
 }

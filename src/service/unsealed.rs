@@ -42,7 +42,10 @@ impl Unsealed {
             u.index.put_task(&t);
             u.tasks.insert(t.id, t);
         }
-        for r in u.vault.scan::<crate::domain::Customer>(store, Tree::Customers) {
+        for r in u
+            .vault
+            .scan::<crate::domain::Customer>(store, Tree::Customers)
+        {
             let (_, c) = r?;
             u.index.put_customer(&c);
         }
@@ -71,11 +74,15 @@ impl Unsealed {
                 seq: 0,
                 at: e.at,
                 user,
-                username: user.and_then(|id| self.users.get(&id)).map(|u| u.username.clone()),
+                username: user
+                    .and_then(|id| self.users.get(&id))
+                    .map(|u| u.username.clone()),
                 peer_uid: e.peer_uid,
                 peer_pid: e.peer_pid,
                 action: e.action,
-                target: user.map(|id| format!("user:{id}")).unwrap_or_else(|| "unknown user".into()),
+                target: user
+                    .map(|id| format!("user:{id}"))
+                    .unwrap_or_else(|| "unknown user".into()),
                 outcome: Outcome::Failed,
                 detail: format!("{} (recorded while sealed)", e.detail),
             };
@@ -90,6 +97,9 @@ impl Unsealed {
     }
 
     pub fn username(&self, id: Id) -> String {
-        self.users.get(&id).map(|u| u.username.clone()).unwrap_or_else(|| format!("user {id}"))
+        self.users
+            .get(&id)
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| format!("user {id}"))
     }
 }

@@ -6,7 +6,10 @@ use super::{Result, SCHEMA_VERSION, StoreError};
 
 pub fn run(db: &sled::Db, found: u32) -> Result<u32> {
     if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     let mut v = found;
     while v < SCHEMA_VERSION {
@@ -17,5 +20,7 @@ pub fn run(db: &sled::Db, found: u32) -> Result<u32> {
 }
 
 fn step(_db: &sled::Db, from: u32) -> Result<()> {
-    Err(StoreError::Decode(format!("no migration from schema {from}")))
+    Err(StoreError::Decode(format!(
+        "no migration from schema {from}"
+    )))
 }

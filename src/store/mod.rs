@@ -64,10 +64,18 @@ pub struct Op {
 
 impl Op {
     pub fn put(tree: Tree, key: impl Into<Vec<u8>>, value: Vec<u8>) -> Self {
-        Op { tree, key: key.into(), value: Some(value) }
+        Op {
+            tree,
+            key: key.into(),
+            value: Some(value),
+        }
     }
     pub fn remove(tree: Tree, key: impl Into<Vec<u8>>) -> Self {
-        Op { tree, key: key.into(), value: None }
+        Op {
+            tree,
+            key: key.into(),
+            value: None,
+        }
     }
 }
 

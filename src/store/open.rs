@@ -68,7 +68,10 @@ impl Store {
         if exists(dir) {
             return Err(StoreError::Exists(dir.display().to_string()));
         }
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         let db = sled_open(dir, cache_bytes)?;
         let meta = db.open_tree(Tree::Meta.name())?;
@@ -108,11 +111,19 @@ impl Store {
         let fixed = |k: &[u8]| -> Result<[u8; 16]> {
             meta.get(k)?
                 .and_then(|v| <[u8; 16]>::try_from(v.as_ref()).ok())
-                .ok_or_else(|| StoreError::Decode(format!("meta {} missing", String::from_utf8_lossy(k))))
+                .ok_or_else(|| {
+                    StoreError::Decode(format!("meta {} missing", String::from_utf8_lossy(k)))
+                })
         };
         let db_id = fixed(DB_ID_KEY)?;
         let user_salt = fixed(USER_SALT_KEY)?;
-        Ok(Store { db, path: dir.to_path_buf(), trees, db_id, user_salt })
+        Ok(Store {
+            db,
+            path: dir.to_path_buf(),
+            trees,
+            db_id,
+            user_salt,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -156,22 +167,20 @@ impl Store {
         involved.dedup();
         let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
         use sled::Transactional;
-        trees
-            .as_slice()
-            .transaction(|tx| {
-                for op in ops {
-                    let i = involved.binary_search(&op.tree).unwrap_or(0);
-                    match &op.value {
-                        Some(v) => {
-                            tx[i].insert(op.key.as_slice(), v.as_slice())?;
-                        }
-                        None => {
-                            tx[i].remove(op.key.as_slice())?;
-                        }
+        trees.as_slice().transaction(|tx| {
+            for op in ops {
+                let i = involved.binary_search(&op.tree).unwrap_or(0);
+                match &op.value {
+                    Some(v) => {
+                        tx[i].insert(op.key.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        tx[i].remove(op.key.as_slice())?;
                     }
                 }
-                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-            })?;
+            }
+            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })?;
         self.db.flush()?;
         Ok(())
     }

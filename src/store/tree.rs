@@ -58,6 +58,9 @@ impl Tree {
 
     /// True for trees whose values are sealed with the DEK.
     pub fn encrypted(self) -> bool {
-        !matches!(self, Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending)
+        !matches!(
+            self,
+            Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending
+        )
     }
 }

@@ -32,7 +32,11 @@ fn show_key(key: &[u8]) -> String {
 
 impl Vault {
     pub fn new(dek: SecretKey) -> Self {
-        Vault { index: dek.derive("blind-index"), audit: dek.derive("audit-chain"), dek }
+        Vault {
+            index: dek.derive("blind-index"),
+            audit: dek.derive("audit-chain"),
+            dek,
+        }
     }
 
     pub fn dek(&self) -> &SecretKey {
@@ -45,7 +49,9 @@ impl Vault {
 
     /// Keyed hash for lookups by value (usernames) without storing the value.
     pub fn blind(&self, purpose: &str, value: &str) -> Vec<u8> {
-        self.index.mac(&[purpose.as_bytes(), b"\0", value.as_bytes()]).to_vec()
+        self.index
+            .mac(&[purpose.as_bytes(), b"\0", value.as_bytes()])
+            .to_vec()
     }
 
     pub fn seal<T: Serialize>(&self, tree: Tree, key: &[u8], value: &T) -> Result<Vec<u8>> {
@@ -54,7 +60,10 @@ impl Vault {
     }
 
     pub fn open<T: DeserializeOwned>(&self, tree: Tree, key: &[u8], sealed: &[u8]) -> Result<T> {
-        let corrupt = || StoreError::Corrupt { tree: tree.name(), key: show_key(key) };
+        let corrupt = || StoreError::Corrupt {
+            tree: tree.name(),
+            key: show_key(key),
+        };
         let plain = aead::open(&self.dek, &aad(tree, key), sealed).map_err(|_| corrupt())?;
         codec::decode(&plain).map_err(|_| corrupt())
     }
@@ -63,7 +72,12 @@ impl Vault {
         Ok(Op::put(tree, key.to_vec(), self.seal(tree, key, value)?))
     }
 
-    pub fn get<T: DeserializeOwned>(&self, store: &Store, tree: Tree, key: &[u8]) -> Result<Option<T>> {
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        store: &Store,
+        tree: Tree,
+        key: &[u8],
+    ) -> Result<Option<T>> {
         match store.get_raw(tree, key)? {
             Some(v) => Ok(Some(self.open(tree, key, &v)?)),
             None => Ok(None),

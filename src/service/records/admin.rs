@@ -12,11 +12,17 @@ impl Cx<'_> {
         let customers = scope(role, Permission::CustomerRead) != Scope::None;
         let task_scope = scope(role, Permission::TaskRead);
         let me = self.me();
-        let hits = self.open.index.quick(q, limit.clamp(1, 200), customers, true, |assignee, creator| match task_scope {
-            Scope::All => true,
-            Scope::Own => assignee == me || creator == me,
-            Scope::None => false,
-        });
+        let hits = self.open.index.quick(
+            q,
+            limit.clamp(1, 200),
+            customers,
+            true,
+            |assignee, creator| match task_scope {
+                Scope::All => true,
+                Scope::Own => assignee == me || creator == me,
+                Scope::None => false,
+            },
+        );
         Ok(Acted::read(Response::Hits(hits), String::new()))
     }
 
@@ -25,13 +31,21 @@ impl Cx<'_> {
             .open
             .users
             .values()
-            .map(|u| Person { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role })
+            .map(|u| Person {
+                id: u.id,
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                role: u.role,
+            })
             .collect();
         Ok(Acted::read(Response::People(people), String::new()))
     }
 
     pub fn user_list(&mut self) -> Result<Acted> {
-        Ok(Acted::read(Response::Users(self.open.users.values().cloned().collect()), String::new()))
+        Ok(Acted::read(
+            Response::Users(self.open.users.values().cloned().collect()),
+            String::new(),
+        ))
     }
 
     pub fn user_get(&mut self, username: &str) -> Result<Acted> {
@@ -48,7 +62,12 @@ impl Cx<'_> {
     }
 
     pub fn audit_list(&mut self, offset: usize, limit: usize) -> Result<Acted> {
-        let list = crate::audit::chain::list(self.store, &self.open.vault, offset, limit.clamp(1, 10_000))?;
+        let list = crate::audit::chain::list(
+            self.store,
+            &self.open.vault,
+            offset,
+            limit.clamp(1, 10_000),
+        )?;
         Ok(Acted::read(Response::Audit(list), String::new()))
     }
 

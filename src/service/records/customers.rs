@@ -20,7 +20,9 @@ impl Cx<'_> {
     /// For writes and reveals under `Scope::Own`: only the owner.
     fn require_owner(&self, c: &Customer, doing: &str) -> Result<()> {
         if self.reach == Scope::Own && c.data.owner != Some(self.me()) {
-            return Err(Error::Denied(format!("you can only {doing} customers you own")));
+            return Err(Error::Denied(format!(
+                "you can only {doing} customers you own"
+            )));
         }
         Ok(())
     }
@@ -40,7 +42,11 @@ impl Cx<'_> {
             .index
             .customers()
             .filter(|c| f.status.is_none_or(|s| c.status == s))
-            .filter(|c| f.tag.as_ref().is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t))))
+            .filter(|c| {
+                f.tag
+                    .as_ref()
+                    .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            })
             .filter(|c| !f.mine || c.owner == Some(me))
             .cloned()
             .collect();
@@ -48,7 +54,10 @@ impl Cx<'_> {
     }
 
     pub fn customer_search(&mut self, q: &str, limit: usize) -> Result<Acted> {
-        let hits = self.open.index.search_customers(q, limit.clamp(1, 1000), |_| true);
+        let hits = self
+            .open
+            .index
+            .search_customers(q, limit.clamp(1, 1000), |_| true);
         Ok(Acted::read(Response::Customers(hits), String::new()))
     }
 
@@ -59,7 +68,10 @@ impl Cx<'_> {
         } else {
             c.data.sensitive = None;
         }
-        Ok(Acted::read(Response::Customer(Box::new(c)), format!("customer:{id}")))
+        Ok(Acted::read(
+            Response::Customer(Box::new(c)),
+            format!("customer:{id}"),
+        ))
     }
 
     pub fn customer_create(&mut self, input: CustomerInput) -> Result<Acted> {
@@ -67,7 +79,9 @@ impl Cx<'_> {
         match data.owner {
             None => data.owner = Some(self.me()),
             Some(o) if o != self.me() && self.reach == Scope::Own => {
-                return Err(Error::Denied("you can only create customers you own".into()));
+                return Err(Error::Denied(
+                    "you can only create customers you own".into(),
+                ));
             }
             Some(o) => self.user_exists(o, "owner")?,
         }
@@ -75,8 +89,18 @@ impl Cx<'_> {
             data.sensitive = Some(Default::default());
         }
         let (id, id_op) = self.store.next_id(Tree::Customers)?;
-        let c = Customer { id, stamp: self.new_stamp(), data, interactions: Vec::new() };
-        let ops = vec![id_op, self.open.vault.put(Tree::Customers, &store::id_key(id), &c)?];
+        let c = Customer {
+            id,
+            stamp: self.new_stamp(),
+            data,
+            interactions: Vec::new(),
+        };
+        let ops = vec![
+            id_op,
+            self.open
+                .vault
+                .put(Tree::Customers, &store::id_key(id), &c)?,
+        ];
         Ok(Acted {
             response: Response::Created { id },
             target: format!("customer:{id}"),
@@ -93,7 +117,9 @@ impl Cx<'_> {
         let mut data = input.validate()?;
         if data.owner != current.data.owner {
             if self.reach == Scope::Own {
-                return Err(Error::Denied("only a manager or admin can change a customer's owner".into()));
+                return Err(Error::Denied(
+                    "only a manager or admin can change a customer's owner".into(),
+                ));
             }
             match data.owner {
                 Some(o) => self.user_exists(o, "owner")?,
@@ -104,30 +130,55 @@ impl Cx<'_> {
         match data.sensitive {
             None => data.sensitive = current.data.sensitive.clone(),
             Some(_) if !self.may_see_sensitive(&current) => {
-                return Err(Error::Denied("you cannot change the sensitive fields of this customer".into()));
+                return Err(Error::Denied(
+                    "you cannot change the sensitive fields of this customer".into(),
+                ));
             }
             Some(_) => detail = "sensitive fields written".into(),
         }
-        let c = Customer { id, stamp: self.bump(&current.stamp), data, interactions: current.interactions };
+        let c = Customer {
+            id,
+            stamp: self.bump(&current.stamp),
+            data,
+            interactions: current.interactions,
+        };
         Ok(Acted {
             response: Response::Done,
             target: format!("customer:{id}"),
-            ops: vec![self.open.vault.put(Tree::Customers, &store::id_key(id), &c)?],
+            ops: vec![
+                self.open
+                    .vault
+                    .put(Tree::Customers, &store::id_key(id), &c)?,
+            ],
             detail,
             updates: vec![Update::Customer(Box::new(c))],
         })
     }
 
-    pub fn customer_interaction(&mut self, id: Id, kind: InteractionKind, text: &str) -> Result<Acted> {
+    pub fn customer_interaction(
+        &mut self,
+        id: Id,
+        kind: InteractionKind,
+        text: &str,
+    ) -> Result<Acted> {
         let mut c = self.load_customer(id)?;
         self.require_owner(&c, "log interactions with")?;
         let text = validate_interaction(text)?;
-        c.interactions.push(Interaction { kind, author: self.me(), at: self.now, text });
+        c.interactions.push(Interaction {
+            kind,
+            author: self.me(),
+            at: self.now,
+            text,
+        });
         c.stamp = self.bump(&c.stamp);
         Ok(Acted {
             response: Response::Done,
             target: format!("customer:{id}"),
-            ops: vec![self.open.vault.put(Tree::Customers, &store::id_key(id), &c)?],
+            ops: vec![
+                self.open
+                    .vault
+                    .put(Tree::Customers, &store::id_key(id), &c)?,
+            ],
             detail: kind.as_str().into(),
             updates: vec![Update::Customer(Box::new(c))],
         })
@@ -136,15 +187,30 @@ impl Cx<'_> {
     pub fn customer_delete(&mut self, id: Id) -> Result<Acted> {
         self.load_customer(id)?;
         // Tasks keep their text but lose the link, so nothing points at a deleted record.
-        let mut ops = vec![store::Op::remove(Tree::Customers, store::id_key(id).to_vec())];
+        let mut ops = vec![store::Op::remove(
+            Tree::Customers,
+            store::id_key(id).to_vec(),
+        )];
         let mut updates = vec![Update::CustomerGone(id)];
-        let linked: Vec<_> = self.open.tasks.values().filter(|t| t.data.customer == Some(id)).cloned().collect();
+        let linked: Vec<_> = self
+            .open
+            .tasks
+            .values()
+            .filter(|t| t.data.customer == Some(id))
+            .cloned()
+            .collect();
         for mut t in linked {
             t.data.customer = None;
             t.stamp = self.bump(&t.stamp);
             ops.push(self.open.vault.put(Tree::Tasks, &store::id_key(t.id), &t)?);
             updates.push(Update::Task(Box::new(t)));
         }
-        Ok(Acted { response: Response::Done, target: format!("customer:{id}"), ops, detail: String::new(), updates })
+        Ok(Acted {
+            response: Response::Done,
+            target: format!("customer:{id}"),
+            ops,
+            detail: String::new(),
+            updates,
+        })
     }
 }

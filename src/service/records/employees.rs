@@ -9,16 +9,22 @@ use crate::store::{self, Tree};
 
 impl Cx<'_> {
     fn load_employee(&self, id: Id) -> Result<Employee> {
-        self.open.employees.get(&id).cloned().ok_or_else(|| Error::NotFound(format!("employee {id}")))
+        self.open
+            .employees
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("employee {id}")))
     }
 
     fn check_employee_links(&self, e: &EmployeeInput, id: Option<Id>) -> Result<()> {
         if let Some(m) = e.manager {
             if !self.open.employees.contains_key(&m) || Some(m) == id {
-                return Err(Error::Invalid(crate::domain::Invalid(vec![crate::domain::FieldError {
-                    field: "manager".into(),
-                    message: format!("no other employee with id {m}"),
-                }])));
+                return Err(Error::Invalid(crate::domain::Invalid(vec![
+                    crate::domain::FieldError {
+                        field: "manager".into(),
+                        message: format!("no other employee with id {m}"),
+                    },
+                ])));
             }
         }
         if let Some(u) = e.user {
@@ -46,7 +52,10 @@ impl Cx<'_> {
         if !reveal || !allows(self.user.role, Permission::EmployeeHr) {
             e.data.hr = None;
         }
-        Ok(Acted::read(Response::Employee(Box::new(e)), format!("employee:{id}")))
+        Ok(Acted::read(
+            Response::Employee(Box::new(e)),
+            format!("employee:{id}"),
+        ))
     }
 
     pub fn employee_create(&mut self, input: EmployeeInput) -> Result<Acted> {
@@ -56,11 +65,20 @@ impl Cx<'_> {
             data.hr = Some(Default::default());
         }
         let (id, id_op) = self.store.next_id(Tree::Employees)?;
-        let e = Employee { id, stamp: self.new_stamp(), data };
+        let e = Employee {
+            id,
+            stamp: self.new_stamp(),
+            data,
+        };
         Ok(Acted {
             response: Response::Created { id },
             target: format!("employee:{id}"),
-            ops: vec![id_op, self.open.vault.put(Tree::Employees, &store::id_key(id), &e)?],
+            ops: vec![
+                id_op,
+                self.open
+                    .vault
+                    .put(Tree::Employees, &store::id_key(id), &e)?,
+            ],
             detail: String::new(),
             updates: vec![Update::Employee(Box::new(e))],
         })
@@ -74,11 +92,19 @@ impl Cx<'_> {
         if data.hr.is_none() {
             data.hr = current.data.hr.clone();
         }
-        let e = Employee { id, stamp: self.bump(&current.stamp), data };
+        let e = Employee {
+            id,
+            stamp: self.bump(&current.stamp),
+            data,
+        };
         Ok(Acted {
             response: Response::Done,
             target: format!("employee:{id}"),
-            ops: vec![self.open.vault.put(Tree::Employees, &store::id_key(id), &e)?],
+            ops: vec![
+                self.open
+                    .vault
+                    .put(Tree::Employees, &store::id_key(id), &e)?,
+            ],
             detail: String::new(),
             updates: vec![Update::Employee(Box::new(e))],
         })
@@ -86,15 +112,34 @@ impl Cx<'_> {
 
     pub fn employee_delete(&mut self, id: Id) -> Result<Acted> {
         self.load_employee(id)?;
-        let mut ops = vec![store::Op::remove(Tree::Employees, store::id_key(id).to_vec())];
+        let mut ops = vec![store::Op::remove(
+            Tree::Employees,
+            store::id_key(id).to_vec(),
+        )];
         let mut updates = vec![Update::EmployeeGone(id)];
-        let reports: Vec<_> = self.open.employees.values().filter(|e| e.data.manager == Some(id)).cloned().collect();
+        let reports: Vec<_> = self
+            .open
+            .employees
+            .values()
+            .filter(|e| e.data.manager == Some(id))
+            .cloned()
+            .collect();
         for mut e in reports {
             e.data.manager = None;
             e.stamp = self.bump(&e.stamp);
-            ops.push(self.open.vault.put(Tree::Employees, &store::id_key(e.id), &e)?);
+            ops.push(
+                self.open
+                    .vault
+                    .put(Tree::Employees, &store::id_key(e.id), &e)?,
+            );
             updates.push(Update::Employee(Box::new(e)));
         }
-        Ok(Acted { response: Response::Done, target: format!("employee:{id}"), ops, detail: String::new(), updates })
+        Ok(Acted {
+            response: Response::Done,
+            target: format!("employee:{id}"),
+            ops,
+            detail: String::new(),
+            updates,
+        })
     }
 }

@@ -35,7 +35,13 @@ pub(crate) struct Acted {
 
 impl Acted {
     pub fn read(response: Response, target: String) -> Acted {
-        Acted { response, target, ops: Vec::new(), detail: String::new(), updates: Vec::new() }
+        Acted {
+            response,
+            target,
+            ops: Vec::new(),
+            detail: String::new(),
+            updates: Vec::new(),
+        }
     }
 }
 
@@ -77,7 +83,12 @@ impl Cx<'_> {
     pub fn act(&mut self, req: Request) -> Result<Acted> {
         use Request::*;
         match req {
-            Whoami => Ok(Acted::read(Response::Me { user: self.user.clone() }, String::new())),
+            Whoami => Ok(Acted::read(
+                Response::Me {
+                    user: self.user.clone(),
+                },
+                String::new(),
+            )),
             People => self.people(),
             QuickSearch { query, limit } => self.quick_search(&query, limit),
             CustomerList { filter } => self.customer_list(&filter),
@@ -111,17 +122,33 @@ impl Cx<'_> {
     }
 
     pub fn new_stamp(&self) -> Stamp {
-        Stamp { version: 1, created_at: self.now, created_by: self.me(), updated_at: self.now, updated_by: self.me() }
+        Stamp {
+            version: 1,
+            created_at: self.now,
+            created_by: self.me(),
+            updated_at: self.now,
+            updated_by: self.me(),
+        }
     }
 
     pub fn bump(&self, s: &Stamp) -> Stamp {
-        Stamp { version: s.version + 1, updated_at: self.now, updated_by: self.me(), ..s.clone() }
+        Stamp {
+            version: s.version + 1,
+            updated_at: self.now,
+            updated_by: self.me(),
+            ..s.clone()
+        }
     }
 
     /// Refuses an update made from an older version, saying who changed it and when.
     pub fn check_version(&self, what: String, current: &Stamp, version: u64) -> Result<()> {
         if current.version != version {
-            return Err(Error::conflict(what, self.open.username(current.updated_by), current.updated_at, current.version));
+            return Err(Error::conflict(
+                what,
+                self.open.username(current.updated_by),
+                current.updated_at,
+                current.version,
+            ));
         }
         Ok(())
     }
@@ -130,10 +157,12 @@ impl Cx<'_> {
         if self.open.users.contains_key(&id) {
             Ok(())
         } else {
-            Err(Error::Invalid(crate::domain::Invalid(vec![crate::domain::FieldError {
-                field: field.into(),
-                message: format!("no user with id {id}"),
-            }])))
+            Err(Error::Invalid(crate::domain::Invalid(vec![
+                crate::domain::FieldError {
+                    field: field.into(),
+                    message: format!("no user with id {id}"),
+                },
+            ])))
         }
     }
 }

@@ -15,7 +15,12 @@ impl Cx<'_> {
     }
 
     fn load_task(&self, id: Id) -> Result<Task> {
-        let t = self.open.tasks.get(&id).cloned().ok_or_else(|| Error::NotFound(format!("task {id}")))?;
+        let t = self
+            .open
+            .tasks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("task {id}")))?;
         if self.reach == Scope::Own && !self.mine(&t) {
             // Not revealing that the task exists.
             return Err(Error::NotFound(format!("task {id}")));
@@ -29,10 +34,12 @@ impl Cx<'_> {
         }
         if let Some(c) = input.customer {
             if self.open.index.customer(c).is_none() {
-                return Err(Error::Invalid(crate::domain::Invalid(vec![crate::domain::FieldError {
-                    field: "customer".into(),
-                    message: format!("no customer with id {c}"),
-                }])));
+                return Err(Error::Invalid(crate::domain::Invalid(vec![
+                    crate::domain::FieldError {
+                        field: "customer".into(),
+                        message: format!("no customer with id {c}"),
+                    },
+                ])));
             }
         }
         Ok(())
@@ -41,7 +48,9 @@ impl Cx<'_> {
     pub fn task_list(&mut self, f: &TaskFilter) -> Result<Acted> {
         let only_mine = f.scope == TaskScope::Mine || self.reach == Scope::Own;
         let today = self.today;
-        let horizon = f.due_within_days.map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
+        let horizon = f
+            .due_within_days
+            .map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
         let mut list: Vec<Task> = self
             .open
             .tasks
@@ -50,19 +59,31 @@ impl Cx<'_> {
             .filter(|t| f.status.is_none_or(|s| t.data.status == s))
             .filter(|t| !f.overdue || t.is_overdue(today))
             .filter(|t| {
-                horizon.is_none_or(|h| !t.data.status.is_closed() && t.data.due.is_some_and(|d| d <= h))
+                horizon.is_none_or(|h| {
+                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| d <= h)
+                })
             })
             .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))
             .cloned()
             .collect();
         // Overdue first, then by due date (undated last), then newest.
-        list.sort_by_key(|t| (!t.is_overdue(today), t.data.due.is_none(), t.data.due, std::cmp::Reverse(t.id)));
+        list.sort_by_key(|t| {
+            (
+                !t.is_overdue(today),
+                t.data.due.is_none(),
+                t.data.due,
+                std::cmp::Reverse(t.id),
+            )
+        });
         Ok(Acted::read(Response::Tasks(list), String::new()))
     }
 
     pub fn task_get(&mut self, id: Id) -> Result<Acted> {
         let t = self.load_task(id)?;
-        Ok(Acted::read(Response::Task(Box::new(t)), format!("task:{id}")))
+        Ok(Acted::read(
+            Response::Task(Box::new(t)),
+            format!("task:{id}"),
+        ))
     }
 
     pub fn task_create(&mut self, input: TaskInput) -> Result<Acted> {
@@ -72,11 +93,19 @@ impl Cx<'_> {
         }
         self.check_links(&data)?;
         let (id, id_op) = self.store.next_id(Tree::Tasks)?;
-        let t = Task { id, stamp: self.new_stamp(), data, comments: Vec::new() };
+        let t = Task {
+            id,
+            stamp: self.new_stamp(),
+            data,
+            comments: Vec::new(),
+        };
         Ok(Acted {
             response: Response::Created { id },
             target: format!("task:{id}"),
-            ops: vec![id_op, self.open.vault.put(Tree::Tasks, &store::id_key(id), &t)?],
+            ops: vec![
+                id_op,
+                self.open.vault.put(Tree::Tasks, &store::id_key(id), &t)?,
+            ],
             detail: String::new(),
             updates: vec![Update::Task(Box::new(t))],
         })
@@ -97,7 +126,12 @@ impl Cx<'_> {
         self.check_version(format!("task {id}"), &current.stamp, version)?;
         let data = input.validate()?;
         self.check_links(&data)?;
-        let t = Task { id, stamp: self.bump(&current.stamp), data, comments: current.comments };
+        let t = Task {
+            id,
+            stamp: self.bump(&current.stamp),
+            data,
+            comments: current.comments,
+        };
         self.save_task(t, String::new())
     }
 
@@ -111,7 +145,11 @@ impl Cx<'_> {
     pub fn task_comment(&mut self, id: Id, text: &str) -> Result<Acted> {
         let mut t = self.load_task(id)?;
         let text = validate_comment(text)?;
-        t.comments.push(Comment { author: self.me(), at: self.now, text });
+        t.comments.push(Comment {
+            author: self.me(),
+            at: self.now,
+            text,
+        });
         t.stamp = self.bump(&t.stamp);
         self.save_task(t, String::new())
     }

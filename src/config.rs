@@ -40,6 +40,10 @@ pub struct Config {
     pub security: Security,
     pub backup: Backup,
     pub server: Server,
+    /// The text of `security.policy_file`, read by `load` so a missing file is reported at
+    /// start rather than at someone's first sign-in.
+    #[serde(skip)]
+    pub policy_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -146,7 +150,26 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::parse(&text, &path.display().to_string())
+        let mut config = Config::parse(&text, &path.display().to_string())?;
+        if let Some(file) = &config.security.policy_file {
+            // A relative policy file sits next to the config that names it.
+            let file = match path.parent() {
+                Some(dir) if file.is_relative() => dir.join(file),
+                _ => file.clone(),
+            };
+            let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
+                path: file.display().to_string(),
+                source,
+            })?;
+            if text.trim().is_empty() {
+                return Err(ConfigError::Value {
+                    path: path.display().to_string(),
+                    message: format!("security.policy_file {} is empty", file.display()),
+                });
+            }
+            config.policy_text = Some(text);
+        }
+        Ok(config)
     }
 
     fn check(&self, path: &str) -> Result<(), ConfigError> {
@@ -202,7 +225,14 @@ impl Config {
             seal_when_idle: s.seal_when_idle,
             cache_bytes: self.storage.cache_mb.max(8) * 1024 * 1024,
             policy_version: String::new(),
+            policy_text: String::new(),
+            policy_renew_months: s.policy_renew_months,
         }
+        .with_policy_text(
+            self.policy_text
+                .as_deref()
+                .unwrap_or(crate::auth::security_policy::DEFAULT_TEXT),
+        )
     }
 }
 
@@ -281,5 +311,34 @@ mod tests {
         assert!(Config::parse("[security]\nmin_pasword_chars = 20\n", "x").is_err());
         assert!(Config::parse("[security]\nmin_password_chars = 4\n", "x").is_err());
         assert!(Config::parse("[backup]\ntime = \"25:00\"\n", "x").is_err());
+    }
+
+    #[test]
+    fn the_security_policy_comes_from_the_named_file_or_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("kasefet.toml");
+        std::fs::write(
+            &cfg,
+            "[security]\npolicy_file = \"policy.txt\"\npolicy_renew_months = 6\n",
+        )
+        .unwrap();
+        assert!(
+            Config::load(&cfg).is_err(),
+            "a named but missing policy file is an error"
+        );
+        std::fs::write(dir.path().join("policy.txt"), "Be careful.\x1b[2J\n").unwrap();
+        let s = Config::load(&cfg).unwrap().settings();
+        assert_eq!(s.policy_text, "Be careful.[2J");
+        assert_eq!(
+            s.policy_version,
+            crate::auth::security_policy::version("Be careful.[2J")
+        );
+        assert_eq!(s.policy_renew_months, 6);
+        let d = Config::default().settings();
+        assert_eq!(
+            d.policy_version,
+            crate::auth::security_policy::version(d.policy_text.as_str())
+        );
+        assert!(d.policy_text.contains("passphrase"));
     }
 }

@@ -17,10 +17,15 @@ pub struct PendingEvent {
 }
 
 pub fn record(store: &Store, e: &PendingEvent) -> Result<()> {
+    store.commit(&[op(e)?])
+}
+
+/// The op that journals `e`, for callers that commit it together with other changes.
+pub fn op(e: &PendingEvent) -> Result<Op> {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&e.at.to_be_bytes());
     crate::crypto::random_bytes(&mut key[8..])?;
-    store.commit(&[Op::put(Tree::Pending, key.to_vec(), codec::encode(e)?)])
+    Ok(Op::put(Tree::Pending, key.to_vec(), codec::encode(e)?))
 }
 
 /// All pending events with the ops that remove them (committed with their audit entries).

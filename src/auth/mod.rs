@@ -3,6 +3,7 @@
 pub mod policy;
 pub mod records;
 pub mod recovery_codes;
+pub mod security_policy;
 pub mod totp;
 
 /// Equality whose running time does not depend on where the inputs first differ, so an

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
 
 use crate::domain::text::fold;
 
@@ -149,6 +150,17 @@ impl PasswordPolicy {
             }
         }
     }
+}
+
+/// The form a typed password is hashed in. [`PasswordPolicy::check`] stored the NFKC form when
+/// the password was set, so sign-in must normalise the same way or a password typed on another
+/// keyboard or OS would not match. Input past any acceptable length is returned as is, unread:
+/// it cannot match, and normalising it would only cost time.
+pub fn normalize(password: &str) -> Zeroizing<String> {
+    if password.chars().count() > RAW_MAX_CHARS {
+        return Zeroizing::new(password.to_owned());
+    }
+    Zeroizing::new(password.nfkc().collect())
 }
 
 /// The folded words a password must not contain: each context entry whole and split at

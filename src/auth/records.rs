@@ -27,6 +27,17 @@ pub struct UserAuth {
     pub recovery_codes: Option<RecoveryCodeSet>,
     pub password_changed_at: Option<UnixTime>,
     pub policy_accepted: Option<(String, UnixTime)>,
+    /// The password is a one-time password (new account or admin reset): its owner must
+    /// choose their own before anything else.
+    pub must_change_password: bool,
+}
+
+impl UserAuth {
+    /// True while the account still needs a password of its own or an enrolled TOTP secret;
+    /// such an account is `Pending` and its sessions are setup-only.
+    pub fn setup_needed(&self) -> bool {
+        self.must_change_password || self.totp_secret.is_none()
+    }
 }
 
 impl std::fmt::Debug for UserAuth {
@@ -34,6 +45,11 @@ impl std::fmt::Debug for UserAuth {
         f.debug_struct("UserAuth")
             .field("totp_secret", &self.totp_secret.as_ref().map(|_| "****"))
             .field("last_totp_step", &self.last_totp_step)
+            .field(
+                "recovery_codes_left",
+                &self.recovery_codes.as_ref().map(|c| c.remaining()),
+            )
+            .field("must_change_password", &self.must_change_password)
             .finish()
     }
 }
@@ -61,6 +77,22 @@ pub struct Counters {
     /// Set at the disable threshold; only an admin clears it.
     pub disabled: bool,
     pub last_failure_at: Option<UnixTime>,
+}
+
+impl Counters {
+    /// Locked for a while after repeated failures (not by an admin: that is `UserState`).
+    pub fn locked_at(&self, now: UnixTime) -> bool {
+        self.locked_until.is_some_and(|t| t > now)
+    }
+
+    /// What an admin's unlock (or break-glass recovery) clears: the run of failures, the
+    /// temporary lock and a failure-disable. `since_login` stays, so the owner still hears
+    /// about the failed attempts at their next sign-in.
+    pub fn clear_failures(&mut self) {
+        self.consecutive = 0;
+        self.locked_until = None;
+        self.disabled = false;
+    }
 }
 
 /// The key for an account in trees that must work while sealed.

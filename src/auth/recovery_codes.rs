@@ -41,15 +41,7 @@ pub fn generate() -> Result<(Vec<Zeroizing<String>>, RecoveryCodeSet), RecoveryC
     let mut codes = Vec::with_capacity(CODE_COUNT);
     let mut hashes = Vec::with_capacity(CODE_COUNT);
     while codes.len() < CODE_COUNT {
-        let mut raw = Zeroizing::new([0u8; CODE_CHARS]);
-        rng.fill(raw.as_mut())
-            .map_err(|_| RecoveryCodeError::Random)?;
-        // 256 is a multiple of 32, so masking keeps every symbol equally likely.
-        let plain: Zeroizing<String> = Zeroizing::new(
-            raw.iter()
-                .map(|b| char::from(ALPHABET[usize::from(b & 0x1f)]))
-                .collect(),
-        );
+        let plain = random_symbols(&rng, CODE_CHARS)?;
         let hash = hash_code(&salt, &plain);
         if hashes.contains(&hash) {
             continue;
@@ -58,6 +50,32 @@ pub fn generate() -> Result<(Vec<Zeroizing<String>>, RecoveryCodeSet), RecoveryC
         codes.push(display_form(&plain));
     }
     Ok((codes, RecoveryCodeSet { salt, hashes }))
+}
+
+/// 20 symbols = 100 bits: a generated password for a new or reset account. Random, so no
+/// policy check applies; its owner replaces it at first sign-in.
+pub const ONE_TIME_PASSWORD_CHARS: usize = 20;
+
+/// A one-time password in the same alphabet and grouping as the codes
+/// (`xxxx-xxxx-xxxx-xxxx-xxxx`); the grouped form, dashes included, is the password.
+pub fn one_time_password() -> Result<Zeroizing<String>, RecoveryCodeError> {
+    let plain = random_symbols(&SystemRandom::new(), ONE_TIME_PASSWORD_CHARS)?;
+    Ok(display_form(&plain))
+}
+
+fn random_symbols(
+    rng: &SystemRandom,
+    count: usize,
+) -> Result<Zeroizing<String>, RecoveryCodeError> {
+    let mut raw = Zeroizing::new(vec![0u8; count]);
+    rng.fill(raw.as_mut())
+        .map_err(|_| RecoveryCodeError::Random)?;
+    // 256 is a multiple of 32, so masking keeps every symbol equally likely.
+    Ok(Zeroizing::new(
+        raw.iter()
+            .map(|b| char::from(ALPHABET[usize::from(b & 0x1f)]))
+            .collect(),
+    ))
 }
 
 fn display_form(plain: &str) -> Zeroizing<String> {
@@ -253,6 +271,16 @@ mod tests {
         assert_eq!(back.remaining(), CODE_COUNT - 1);
         assert!(!back.consume(&codes[3]));
         assert!(back.consume(&codes[4]));
+    }
+
+    #[test]
+    fn one_time_passwords_carry_a_hundred_bits() {
+        let a = one_time_password().unwrap();
+        let b = one_time_password().unwrap();
+        assert_ne!(a.as_str(), b.as_str());
+        assert_eq!(a.len(), 24);
+        assert_eq!(a.replace('-', "").len(), ONE_TIME_PASSWORD_CHARS);
+        assert!(a.replace('-', "").bytes().all(|c| ALPHABET.contains(&c)));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub trait Backend {
     /// Sends a request under the signed-in session.
     fn call(&mut self, req: Request) -> Result<Response>;
     fn logout(&mut self);
+    /// Unlocks the signed-in session after an idle lock, with the password alone.
+    fn unlock(&mut self, password: &Password) -> Result<()>;
     fn mode(&self) -> Mode;
     fn session(&self) -> Option<&Session>;
 }
@@ -67,6 +69,11 @@ impl Backend for Local {
         if let Some(s) = self.session.take() {
             self.service.logout(&s);
         }
+    }
+
+    fn unlock(&mut self, password: &Password) -> Result<()> {
+        let session = self.session.as_ref().ok_or(Error::SessionEnded)?;
+        self.service.unlock(session, password)
     }
 
     fn mode(&self) -> Mode {

@@ -91,6 +91,63 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A secret that has to travel in a `Request` or `Response` (one-time passwords, a TOTP
+/// secret being enrolled, recovery codes): requests and responses cross the server socket, so
+/// unlike the other secret types this one (de)serializes and clones. It still zeroizes on
+/// drop and never shows itself in `Debug`; `expose` is the only way to read it.
+pub struct SecretText(Zeroizing<String>);
+
+impl SecretText {
+    pub fn new(s: String) -> Self {
+        Self(Zeroizing::new(s))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Zeroizing<String>> for SecretText {
+    fn from(z: Zeroizing<String>) -> Self {
+        Self::new(z.as_str().to_owned())
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText(****)")
+    }
+}
+
+/// Explicit rather than derived, so every copy is a visible decision; `Request` and
+/// `Response` are `Clone` and carry these.
+impl Clone for SecretText {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_owned())
+    }
+}
+
+/// Constant-time on equal lengths, so comparing a typed secret leaks no prefix.
+impl PartialEq for SecretText {
+    fn eq(&self, other: &Self) -> bool {
+        super::ct_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for SecretText {}
+
+impl serde::Serialize for SecretText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(SecretText::new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +158,20 @@ mod tests {
         assert_eq!(format!("{k:?}"), "SecretKey(*******)");
         let p = Password::new("hunter2hunter2hunter2");
         assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn secret_text_round_trips_but_never_prints() {
+        let t = SecretText::new("abcd-efgh-jkmn".into());
+        assert_eq!(format!("{t:?}"), "SecretText(****)");
+        assert_eq!(format!("{:?}", Some(t.clone())), "Some(SecretText(****))");
+        let json = serde_json::to_string(&t).unwrap_or_default();
+        assert_eq!(json, "\"abcd-efgh-jkmn\"");
+        let back: SecretText =
+            serde_json::from_str(&json).unwrap_or_else(|_| SecretText::new(String::new()));
+        assert_eq!(back, t);
+        assert_eq!(back.expose(), "abcd-efgh-jkmn");
+        assert_ne!(back, SecretText::new("abcd-efgh-jkmm".into()));
     }
 
     #[test]

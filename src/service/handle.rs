@@ -32,15 +32,18 @@ impl Service {
             return Err(Error::SessionEnded);
         };
         let user: User = match open.users.get(&user_id) {
-            Some(u) if matches!(u.state, UserState::Active | UserState::Pending) => u.clone(),
+            Some(u) if u.state == UserState::Active => u.clone(),
+            // A setup-only session exists to finish a pending account's setup.
+            Some(u) if u.state == UserState::Pending && setup_only => u.clone(),
             _ => {
-                // Locked, disabled or removed since sign-in: the session ends now.
+                // Locked, disabled or removed since sign-in, or sent back to `Pending` by a
+                // password or TOTP reset: the session ends now.
                 inner.sessions.remove(&session.id);
                 self.seal_if_idle(&mut inner);
                 return Err(Error::SessionEnded);
             }
         };
-        if setup_only && !matches!(req, Request::Whoami) {
+        if setup_only && !req.allowed_in_setup() {
             return Err(Error::SetupRequired);
         }
 
@@ -77,6 +80,8 @@ impl Service {
             open,
             user: &user,
             reach,
+            setup_only,
+            settings: &self.settings,
             now,
             today: self.clock.today(),
         };
@@ -102,7 +107,9 @@ impl Service {
                 }
                 Ok(response)
             }
-            Err(e @ (Error::Denied(_) | Error::Conflict { .. })) => {
+            // Refusals are audited too: a wrong current password, a protected last admin or a
+            // wrong enrolment code is exactly what a reviewer of the log wants to see.
+            Err(e @ (Error::Denied(_) | Error::Conflict { .. } | Error::Refused(_))) => {
                 let outcome = if matches!(e, Error::Denied(_)) {
                     Outcome::Denied
                 } else {
@@ -139,7 +146,7 @@ impl Service {
 fn short(e: &Error) -> String {
     match e {
         Error::Conflict { version, .. } => format!("conflict at version {version}"),
-        Error::Denied(m) => m.clone(),
+        Error::Denied(m) | Error::Refused(m) => m.clone(),
         _ => String::new(),
     }
 }

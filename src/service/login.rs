@@ -9,10 +9,12 @@ use super::session::{Session, SessionState};
 use super::unsealed::Unsealed;
 use super::{Error, Inner, Result, Service};
 use crate::audit::pending::{self, PendingEvent};
+use crate::auth::policy::normalize;
 use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
+use crate::auth::security_policy::still_accepted;
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Envelope, Password, SecretKey, kdf};
-use crate::domain::{AuditEvent, Id, Outcome, UserState};
+use crate::domain::{AuditEvent, Id, Outcome, UnixTime, UserState};
 use crate::store::{self, Op, Tree, Vault, codec};
 
 /// Where a request comes from: the OS identity of the peer and a place for people to read.
@@ -58,7 +60,7 @@ pub struct Login {
     pub policy_pending: bool,
 }
 
-enum Failure {
+pub(crate) enum Failure {
     UnknownUser,
     WrongPassword,
     WrongCode,
@@ -67,7 +69,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn reason(&self) -> &'static str {
+    pub(crate) fn reason(&self) -> &'static str {
         match self {
             Failure::UnknownUser => "unknown user",
             Failure::WrongPassword => "wrong password",
@@ -78,8 +80,23 @@ impl Failure {
     }
 }
 
+/// A failed attempt to prove who someone is (sign-in, session unlock, break-glass recovery),
+/// as it is recorded.
+pub(crate) struct AuthFailure<'a> {
+    pub hash: &'a [u8; 32],
+    /// The account, when the username names one.
+    pub user: Option<Id>,
+    pub action: &'static str,
+    pub detail: String,
+    pub peer: &'a Peer,
+    pub now: UnixTime,
+}
+
 impl Service {
     /// Signs in with all three factors at once (scripts, and the TUI after the Code field).
+    ///
+    /// An account that still has to finish its setup (`Pending`) gets a setup-only session;
+    /// it needs a code only if it already has an enrolled TOTP secret (a password reset).
     pub fn login(
         &self,
         username: &str,
@@ -88,30 +105,46 @@ impl Service {
         peer: &Peer,
     ) -> Result<Login> {
         let now = self.clock.now();
+        // The stored envelope was made from the NFKC form (see `PasswordPolicy::check`).
+        let password = Password::new(normalize(password.expose()).as_str());
         let hash = user_hash(self.store.user_salt(), username);
-        let mut counters: Counters = match self.store.get_raw(Tree::AuthState, &hash)? {
-            Some(v) => codec::decode(&v)?,
-            None => Counters::default(),
-        };
+        let mut counters = self.counters(&hash)?;
         let entry: Option<KeyringEntry> = match self.store.get_raw(Tree::Keyring, &hash)? {
             Some(v) => Some(codec::decode(&v)?),
             None => None,
         };
         let Some(entry) = entry else {
             self.burn_kdf();
-            return self.fail(&hash, None, Failure::UnknownUser, peer, now);
+            return self.fail(&hash, None, None, Failure::UnknownUser, peer, now);
         };
-        let opened = entry.envelope.open_with_password(password);
+        // Opened before the lock checks, so a locked account costs what any other does.
+        let opened = entry.envelope.open_with_password(&password);
+        let known = Some(entry.user);
         if counters.disabled {
-            return self.fail(&hash, Some(&mut counters), Failure::Disabled, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                known,
+                Failure::Disabled,
+                peer,
+                now,
+            );
         }
-        if counters.locked_until.is_some_and(|t| t > now) {
-            return self.fail(&hash, Some(&mut counters), Failure::Locked, peer, now);
+        if counters.locked_at(now) {
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                known,
+                Failure::Locked,
+                peer,
+                now,
+            );
         }
         let Ok(dek) = opened else {
             return self.fail(
                 &hash,
                 Some(&mut counters),
+                known,
                 Failure::WrongPassword,
                 peer,
                 now,
@@ -126,14 +159,21 @@ impl Service {
             .ok_or_else(|| Error::Refused("database is sealed".into()))?;
         let Some(user) = open.users.get(&entry.user).cloned() else {
             drop(inner);
-            return self.fail(&hash, Some(&mut counters), Failure::UnknownUser, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                None,
+                Failure::UnknownUser,
+                peer,
+                now,
+            );
         };
         if matches!(user.state, UserState::Locked | UserState::Disabled) {
             return self.fail_unsealed(
                 &mut inner,
                 &hash,
                 &mut counters,
-                Some(user.id),
+                user.id,
                 Failure::Disabled,
                 peer,
                 now,
@@ -147,12 +187,12 @@ impl Service {
         let mut recovery_left = None;
         let needs_setup = user.state == UserState::Pending;
         let mut detail = String::new();
-        if !needs_setup {
+        if !needs_setup || auth.totp_secret.is_some() {
             let accepted = auth
                 .totp_secret
                 .as_ref()
                 .and_then(|s| TotpSecret::from_bytes(s).ok())
-                .and_then(|s| s.verify(code, now.max(0) as u64, auth.last_totp_step));
+                .and_then(|s| s.verify(code, u64::try_from(now).unwrap_or(0), auth.last_totp_step));
             if let Some(step) = accepted {
                 auth.last_totp_step = Some(step);
             } else if let Some(set) = auth
@@ -168,7 +208,7 @@ impl Service {
                         &mut inner,
                         &hash,
                         &mut counters,
-                        Some(user.id),
+                        user.id,
                         Failure::WrongCode,
                         peer,
                         now,
@@ -179,12 +219,19 @@ impl Service {
                     &mut inner,
                     &hash,
                     &mut counters,
-                    Some(user.id),
+                    user.id,
                     Failure::WrongCode,
                     peer,
                     now,
                 );
             }
+        }
+        if needs_setup {
+            detail.push_str(if detail.is_empty() {
+                "setup-only session"
+            } else {
+                "; setup-only session"
+            });
         }
 
         let notice = match (&user.last_login_at, &user.last_login_from) {
@@ -207,14 +254,15 @@ impl Service {
             open.vault.put(Tree::UserAuth, &key, &auth)?,
             Op::remove(Tree::AuthState, hash.to_vec()),
         ];
-        if let Some(params) = entry
+        // Raising the configured argon2 cost reaches each account at its next sign-in, the
+        // only moment its password is known.
+        if entry
             .envelope
             .kdf
-            .filter(|p| p.weaker_than(&self.settings.kdf))
+            .is_some_and(|p| p.weaker_than(&self.settings.kdf))
         {
-            let _ = params;
             let rewrapped =
-                Envelope::seal_with_password(open.vault.dek(), password, self.settings.kdf)
+                Envelope::seal_with_password(open.vault.dek(), &password, self.settings.kdf)
                     .map_err(store::StoreError::from)?;
             let e = KeyringEntry {
                 user: user.id,
@@ -227,7 +275,8 @@ impl Service {
                 "; key envelope upgraded"
             });
         }
-        let event = login_event(
+        let event = auth_event(
+            "login",
             now,
             Some(user.id),
             Some(user.username.clone()),
@@ -238,14 +287,17 @@ impl Service {
         ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
         if let Err(e) = self.store.commit(&ops) {
             open.head = crate::audit::Head::load(&self.store)?;
+            self.seal_if_idle(&mut inner);
             return Err(e.into());
         }
         open.users.insert(user.id, updated);
         let policy_pending = !self.settings.policy_version.is_empty()
-            && auth
-                .policy_accepted
-                .as_ref()
-                .is_none_or(|(v, _)| v != &self.settings.policy_version);
+            && !still_accepted(
+                auth.policy_accepted.as_ref(),
+                &self.settings.policy_version,
+                self.settings.policy_renew_months,
+                now,
+            );
         let session = new_session(&mut inner, user.id, &user.username, now, needs_setup, peer)?;
         Ok(Login {
             session,
@@ -277,6 +329,14 @@ impl Service {
         Ok(())
     }
 
+    /// The failure counters of the account whose username hashes to `hash`.
+    pub(crate) fn counters(&self, hash: &[u8; 32]) -> Result<Counters> {
+        Ok(match self.store.get_raw(Tree::AuthState, hash)? {
+            Some(v) => codec::decode(&v)?,
+            None => Counters::default(),
+        })
+    }
+
     /// The same argon2 work a real envelope costs, for usernames that do not exist.
     fn burn_kdf(&self) {
         let mut salt = [0u8; kdf::SALT_LEN];
@@ -285,7 +345,8 @@ impl Service {
         let _ = crate::crypto::aead::open(&SecretKey::from_bytes([0; 32]), b"", &[1; 40]);
     }
 
-    fn bump(&self, counters: &mut Counters, now: i64) -> Option<&'static str> {
+    /// Counts a failure; returns what it set off, if anything, for the audit detail.
+    pub(crate) fn bump(&self, counters: &mut Counters, now: i64) -> Option<&'static str> {
         counters.consecutive += 1;
         counters.since_login += 1;
         counters.last_failure_at = Some(now);
@@ -300,83 +361,129 @@ impl Service {
         None
     }
 
-    /// A failure seen before the key is known: counters and the pending journal.
+    /// A sign-in failure before the key of this attempt is known.
     fn fail<T>(
         &self,
         hash: &[u8; 32],
         counters: Option<&mut Counters>,
+        user: Option<Id>,
         why: Failure,
         peer: &Peer,
         now: i64,
     ) -> Result<T> {
-        let mut detail = why.reason().to_string();
-        if let Some(c) = counters {
-            if let Some(extra) = self.bump(c, now) {
-                detail = format!("{detail}; {extra}");
-            }
-            self.store
-                .commit(&[Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&*c)?)])?;
-        }
         let mut inner = self.lock();
-        if let Some(open) = inner.open.as_mut() {
-            let event = login_event(now, None, None, peer, Outcome::Failed, detail);
-            let ops = crate::audit::append(&open.vault, &mut open.head, event)?;
-            if let Err(e) = self.store.commit(&ops) {
-                open.head = crate::audit::Head::load(&self.store)?;
-                return Err(e.into());
-            }
-        } else {
-            pending::record(
-                &self.store,
-                &PendingEvent {
-                    at: now,
-                    user_hash: *hash,
-                    peer_uid: peer.uid,
-                    peer_pid: peer.pid,
-                    action: "login".into(),
-                    detail,
-                },
-            )?;
-        }
+        self.count_failure(
+            &mut inner,
+            counters,
+            AuthFailure {
+                hash,
+                user,
+                action: "login",
+                detail: why.reason().into(),
+                peer,
+                now,
+            },
+        )?;
         Err(Error::AuthFailed)
     }
 
-    /// A failure after the password opened the envelope: audited directly.
+    /// A sign-in failure after the password opened the envelope (a wrong code, a locked account).
     #[allow(clippy::too_many_arguments)]
     fn fail_unsealed<T>(
         &self,
         inner: &mut Inner,
         hash: &[u8; 32],
         counters: &mut Counters,
-        user: Option<Id>,
+        user: Id,
         why: Failure,
         peer: &Peer,
         now: i64,
     ) -> Result<T> {
-        let mut detail = why.reason().to_string();
-        if let Some(extra) = self.bump(counters, now) {
-            detail = format!("{detail}; {extra}");
+        let failure = AuthFailure {
+            hash,
+            user: Some(user),
+            action: "login",
+            detail: why.reason().into(),
+            peer,
+            now,
+        };
+        let counted = self.count_failure(inner, Some(counters), failure);
+        self.seal_if_idle(inner);
+        counted?;
+        Err(Error::AuthFailed)
+    }
+
+    /// Bumps the counters (when the username names an account) and records the failure, in
+    /// one commit: an unknown username and a wrong password then cost the same disk work, as
+    /// they cost the same argon2 work.
+    pub(crate) fn count_failure(
+        &self,
+        inner: &mut Inner,
+        counters: Option<&mut Counters>,
+        mut failure: AuthFailure<'_>,
+    ) -> Result<()> {
+        let mut ops = Vec::new();
+        if let Some(c) = counters {
+            if let Some(extra) = self.bump(c, failure.now) {
+                failure.detail = format!("{}; {extra}", failure.detail);
+            }
+            ops.push(Op::put(
+                Tree::AuthState,
+                failure.hash.to_vec(),
+                codec::encode(&*c)?,
+            ));
         }
-        let mut ops = vec![Op::put(
-            Tree::AuthState,
-            hash.to_vec(),
-            codec::encode(&*counters)?,
-        )];
+        self.record_failure(inner, ops, failure)
+    }
+
+    /// Commits `ops` with the failure's audit entry, or while sealed (no key for the chain)
+    /// with a pending journal entry that reaches the chain at the next unseal.
+    pub(crate) fn record_failure(
+        &self,
+        inner: &mut Inner,
+        mut ops: Vec<Op>,
+        f: AuthFailure<'_>,
+    ) -> Result<()> {
         if let Some(open) = inner.open.as_mut() {
-            let username = user.map(|id| open.username(id));
-            let event = login_event(now, user, username, peer, Outcome::Failed, detail);
+            let username = f.user.map(|id| open.username(id));
+            let event = auth_event(
+                f.action,
+                f.now,
+                f.user,
+                username,
+                f.peer,
+                Outcome::Failed,
+                f.detail,
+            );
             ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
             if let Err(e) = self.store.commit(&ops) {
                 open.head = crate::audit::Head::load(&self.store)?;
                 return Err(e.into());
             }
+            return Ok(());
         }
-        self.seal_if_idle(inner);
-        Err(Error::AuthFailed)
+        let detail = if f.peer.from.is_empty() {
+            f.detail
+        } else {
+            format!("{}; from {}", f.detail, f.peer.from)
+        };
+        ops.push(pending::op(&PendingEvent {
+            at: f.now,
+            user_hash: *f.hash,
+            peer_uid: f.peer.uid,
+            peer_pid: f.peer.pid,
+            action: f.action.into(),
+            detail,
+        })?);
+        self.store.commit(&ops)?;
+        Ok(())
     }
 }
 
-fn login_event(
+/// An audit entry about proving who someone is; `from` (the SSH address or tty) goes into the
+/// detail so the log says where an attempt came from.
+pub(crate) fn auth_event(
+    action: &str,
     at: i64,
     user: Option<Id>,
     username: Option<String>,
@@ -391,7 +498,7 @@ fn login_event(
         username,
         peer_uid: peer.uid,
         peer_pid: peer.pid,
-        action: "login".into(),
+        action: action.into(),
         target: user
             .map(|id| format!("user:{id}"))
             .unwrap_or_else(|| "unknown user".into()),

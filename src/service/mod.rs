@@ -7,9 +7,11 @@ mod handle;
 mod init;
 pub mod login;
 mod records;
+mod recover;
 pub mod request;
 pub mod session;
 pub mod settings;
+mod unlock;
 mod unsealed;
 
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ pub use clock::Clock;
 pub use error::{AUTH_FAILED, Error, Result, WireError, exit};
 pub use init::NewAdmin;
 pub use login::{Login, Peer};
-pub use request::{CustomerFilter, Request, Response, TaskFilter, TaskScope};
+pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use session::Session;
 pub use settings::Settings;
 

@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Report;
+use crate::crypto::SecretText;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::task::TaskStatus;
 use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
-    Role, Task, TaskInput, User,
+    Role, Task, TaskInput, UnixTime, User,
 };
 use crate::search::{CustomerSummary, Hit};
 
@@ -142,6 +143,69 @@ pub enum Request {
     UserGet {
         username: String,
     },
+    /// A new account. Without a password the response carries a generated one-time password
+    /// and the account is `Pending`; with a password and a TOTP secret (a hardware token's
+    /// seed, or automation) it is active at once.
+    UserAdd {
+        username: String,
+        display_name: String,
+        role: Role,
+        password: Option<SecretText>,
+        totp_secret: Option<SecretText>,
+    },
+    UserSetRole {
+        username: String,
+        role: Role,
+    },
+    UserLock {
+        username: String,
+    },
+    /// Lifts an admin lock or disable, and clears failure counters and a failure-disable.
+    UserUnlock {
+        username: String,
+    },
+    UserDisable {
+        username: String,
+    },
+    /// A new one-time password; the account is `Pending` until its owner chooses a password.
+    UserResetPassword {
+        username: String,
+    },
+    /// Forgets the TOTP secret and recovery codes; the account is `Pending` until it enrols again.
+    UserResetTotp {
+        username: String,
+    },
+    UserRevokeRecoveryCodes {
+        username: String,
+    },
+    UserLinkEmployee {
+        username: String,
+        employee: Option<Id>,
+    },
+    /// Who is locked, disabled or behind on the security policy, and recent sign-in failures.
+    SecuritySummary,
+
+    /// What the signed-in account still has to do (for setup screens and `account setup`).
+    AccountStatus,
+    /// `current` may be `None` only in a setup-only session (the one-time password was just
+    /// given at sign-in). Re-wraps the key under the new password.
+    AccountChangePassword {
+        current: Option<SecretText>,
+        new: SecretText,
+    },
+    /// Starts TOTP enrolment with a fresh secret; nothing changes until it is confirmed.
+    AccountBeginTotp,
+    /// Activates the secret from `AccountBeginTotp` on a correct code and returns new
+    /// recovery codes.
+    AccountConfirmTotp {
+        code: String,
+    },
+    /// New recovery codes; the old ones stop working.
+    AccountRegenerateRecoveryCodes,
+    AccountPolicy,
+    AccountAcceptPolicy {
+        version: String,
+    },
 
     AuditList {
         offset: usize,
@@ -154,9 +218,16 @@ pub enum Request {
 #[serde(rename_all = "snake_case")]
 pub enum Response {
     Done,
-    Created { id: Id },
-    Imported { count: usize, first_id: Option<Id> },
-    Me { user: User },
+    Created {
+        id: Id,
+    },
+    Imported {
+        count: usize,
+        first_id: Option<Id>,
+    },
+    Me {
+        user: User,
+    },
     People(Vec<Person>),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),
@@ -169,6 +240,41 @@ pub enum Response {
     User(Box<User>),
     Audit(Vec<AuditEvent>),
     AuditReport(Report),
+    UserAdded {
+        id: Id,
+        one_time_password: Option<SecretText>,
+    },
+    OneTimePassword(SecretText),
+    Security {
+        locked: Vec<String>,
+        disabled: Vec<String>,
+        failed_last_24h: u32,
+        policy_not_accepted: Vec<String>,
+    },
+    AccountStatus(AccountStatus),
+    TotpEnrolment {
+        secret_base32: SecretText,
+        otpauth_url: SecretText,
+    },
+    /// Shown once; only their hashes are kept.
+    RecoveryCodes(Vec<SecretText>),
+    /// `accepted_at` is set only while the caller's acceptance of this version still stands.
+    Policy {
+        version: String,
+        text: String,
+        accepted_at: Option<UnixTime>,
+    },
+}
+
+/// What the signed-in account still has to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountStatus {
+    /// Signed in with a one-time password: a password of their own comes first.
+    pub password_change_needed: bool,
+    pub totp_enrolment_needed: bool,
+    pub policy_acceptance_needed: bool,
+    /// `None` when no set was ever made (or an admin revoked it).
+    pub recovery_codes_left: Option<usize>,
 }
 
 impl Request {
@@ -196,7 +302,25 @@ impl Request {
             | EmployeeCreate { .. }
             | EmployeeUpdate { .. }
             | EmployeeDelete { .. } => P::EmployeeHr,
-            UserList | UserGet { .. } => P::UserAdmin,
+            UserList
+            | UserGet { .. }
+            | UserAdd { .. }
+            | UserSetRole { .. }
+            | UserLock { .. }
+            | UserUnlock { .. }
+            | UserDisable { .. }
+            | UserResetPassword { .. }
+            | UserResetTotp { .. }
+            | UserRevokeRecoveryCodes { .. }
+            | UserLinkEmployee { .. }
+            | SecuritySummary => P::UserAdmin,
+            AccountStatus
+            | AccountChangePassword { .. }
+            | AccountBeginTotp
+            | AccountConfirmTotp { .. }
+            | AccountRegenerateRecoveryCodes
+            | AccountPolicy
+            | AccountAcceptPolicy { .. } => P::Own,
             AuditList { .. } | AuditVerify => P::AuditRead,
         }
     }
@@ -232,6 +356,23 @@ impl Request {
             EmployeeDelete { .. } => "employee.delete",
             UserList => "user.list",
             UserGet { .. } => "user.view",
+            UserAdd { .. } => "user.create",
+            UserSetRole { .. } => "user.role",
+            UserLock { .. } => "user.lock",
+            UserUnlock { .. } => "user.unlock",
+            UserDisable { .. } => "user.disable",
+            UserResetPassword { .. } => "user.reset_password",
+            UserResetTotp { .. } => "user.reset_totp",
+            UserRevokeRecoveryCodes { .. } => "user.revoke_recovery_codes",
+            UserLinkEmployee { .. } => "user.link_employee",
+            SecuritySummary => "security.summary",
+            AccountStatus => "account.status",
+            AccountChangePassword { .. } => "account.password",
+            AccountBeginTotp => "account.totp_begin",
+            AccountConfirmTotp { .. } => "account.totp_enrol",
+            AccountRegenerateRecoveryCodes => "account.recovery_codes",
+            AccountPolicy => "account.policy_view",
+            AccountAcceptPolicy { .. } => "account.policy_accept",
             AuditList { .. } => "audit.list",
             AuditVerify => "audit.verify",
         }
@@ -251,7 +392,26 @@ impl Request {
                 | TaskList { .. }
                 | EmployeeList
                 | UserList
+                | SecuritySummary
+                | AccountStatus
+                | AccountPolicy
                 | AuditList { .. }
+        )
+    }
+
+    /// What a setup-only session (signed in with a one-time password, or not yet enrolled in
+    /// TOTP) may send: finishing the setup, and nothing else.
+    pub fn allowed_in_setup(&self) -> bool {
+        use Request::*;
+        matches!(
+            self,
+            Whoami
+                | AccountStatus
+                | AccountChangePassword { .. }
+                | AccountBeginTotp
+                | AccountConfirmTotp { .. }
+                | AccountPolicy
+                | AccountAcceptPolicy { .. }
         )
     }
 
@@ -361,6 +521,54 @@ impl Request {
             UserList,
             UserGet {
                 username: "x".into(),
+            },
+            UserAdd {
+                username: "example".into(),
+                display_name: "Example".into(),
+                role: Role::Staff,
+                password: None,
+                totp_secret: None,
+            },
+            UserSetRole {
+                username: "x".into(),
+                role: Role::Manager,
+            },
+            UserLock {
+                username: "x".into(),
+            },
+            UserUnlock {
+                username: "x".into(),
+            },
+            UserDisable {
+                username: "x".into(),
+            },
+            UserResetPassword {
+                username: "x".into(),
+            },
+            UserResetTotp {
+                username: "x".into(),
+            },
+            UserRevokeRecoveryCodes {
+                username: "x".into(),
+            },
+            UserLinkEmployee {
+                username: "x".into(),
+                employee: None,
+            },
+            SecuritySummary,
+            AccountStatus,
+            AccountChangePassword {
+                current: Some(SecretText::new("not the password".into())),
+                new: SecretText::new("wistful magnets orbit quietly".into()),
+            },
+            AccountBeginTotp,
+            AccountConfirmTotp {
+                code: "000000".into(),
+            },
+            AccountRegenerateRecoveryCodes,
+            AccountPolicy,
+            AccountAcceptPolicy {
+                version: "0".into(),
             },
             AuditList {
                 offset: 0,

@@ -1,6 +1,7 @@
 //! The knobs `Service` obeys, filled from `kasefet.toml` by `config`.
 
 use crate::auth::policy::PasswordPolicy;
+use crate::auth::security_policy;
 use crate::crypto::KdfParams;
 
 #[derive(Debug, Clone)]
@@ -14,8 +15,22 @@ pub struct Settings {
     pub session_max_secs: i64,
     pub seal_when_idle: bool,
     pub cache_bytes: u64,
-    /// Sign-in notice shown to accounts that have not accepted the current security policy.
+    /// Version of the security policy everyone must accept (`auth::security_policy::version`
+    /// of `policy_text`); empty means no policy is asked for.
     pub policy_version: String,
+    /// The security policy as shown to people, already cleaned for a terminal.
+    pub policy_text: String,
+    /// Months after which an acceptance lapses and the policy is asked for again (0: never).
+    pub policy_renew_months: u32,
+}
+
+impl Settings {
+    /// Settings whose security policy is `text` (cleaned for a terminal), versioned by its hash.
+    pub fn with_policy_text(mut self, text: &str) -> Settings {
+        self.policy_text = crate::domain::text::sanitize_multiline(text);
+        self.policy_version = security_policy::version(&self.policy_text);
+        self
+    }
 }
 
 impl Default for Settings {
@@ -31,6 +46,9 @@ impl Default for Settings {
             seal_when_idle: true,
             cache_bytes: 64 * 1024 * 1024,
             policy_version: String::new(),
+            policy_text: String::new(),
+            policy_renew_months: 12,
         }
+        .with_policy_text(security_policy::DEFAULT_TEXT)
     }
 }

@@ -1,18 +1,20 @@
 //! The "act" step of `handle`: each request's effect, as ops to commit plus cache updates
 //! applied only after the commit succeeded.
 
+mod account;
 mod admin;
 mod customers;
 mod employees;
 mod tasks;
+mod users;
 
 use jiff::civil::Date;
 
 use super::request::{Request, Response};
 use super::unsealed::Unsealed;
-use super::{Error, Result};
+use super::{Error, Result, Settings};
 use crate::domain::role::Scope;
-use crate::domain::{Customer, Employee, Id, Stamp, Task, UnixTime, User};
+use crate::domain::{Customer, Employee, Id, Stamp, Task, UnixTime, User, UserState};
 use crate::store::{Op, Store};
 
 pub(crate) struct Cx<'a> {
@@ -20,6 +22,9 @@ pub(crate) struct Cx<'a> {
     pub open: &'a mut Unsealed,
     pub user: &'a User,
     pub reach: Scope,
+    /// The session signed in with a one-time password or before TOTP enrolment.
+    pub setup_only: bool,
+    pub settings: &'a Settings,
     pub now: UnixTime,
     pub today: Date,
 }
@@ -46,6 +51,7 @@ impl Acted {
 }
 
 pub(crate) enum Update {
+    User(Box<User>),
     Customer(Box<Customer>),
     CustomerGone(Id),
     Task(Box<Task>),
@@ -57,6 +63,9 @@ pub(crate) enum Update {
 impl Update {
     pub fn apply(self, open: &mut Unsealed) {
         match self {
+            Update::User(u) => {
+                open.users.insert(u.id, *u);
+            }
             Update::Customer(c) => open.index.put_customer(&c),
             Update::CustomerGone(id) => open.index.remove_customer(id),
             Update::Task(t) => {
@@ -113,6 +122,29 @@ impl Cx<'_> {
             EmployeeDelete { id } => self.employee_delete(id),
             UserList => self.user_list(),
             UserGet { username } => self.user_get(&username),
+            UserAdd {
+                username,
+                display_name,
+                role,
+                password,
+                totp_secret,
+            } => self.user_add(&username, &display_name, role, password, totp_secret),
+            UserSetRole { username, role } => self.user_set_role(&username, role),
+            UserLock { username } => self.user_lock(&username, UserState::Locked),
+            UserDisable { username } => self.user_lock(&username, UserState::Disabled),
+            UserUnlock { username } => self.user_unlock(&username),
+            UserResetPassword { username } => self.user_reset_password(&username),
+            UserResetTotp { username } => self.user_reset_totp(&username),
+            UserRevokeRecoveryCodes { username } => self.user_revoke_recovery_codes(&username),
+            UserLinkEmployee { username, employee } => self.user_link_employee(&username, employee),
+            SecuritySummary => self.security_summary(),
+            AccountStatus => self.account_status(),
+            AccountChangePassword { current, new } => self.account_change_password(current, new),
+            AccountBeginTotp => self.account_begin_totp(),
+            AccountConfirmTotp { code } => self.account_confirm_totp(&code),
+            AccountRegenerateRecoveryCodes => self.account_regenerate_recovery_codes(),
+            AccountPolicy => self.account_policy(),
+            AccountAcceptPolicy { version } => self.account_accept_policy(&version),
             AuditList { offset, limit } => self.audit_list(offset, limit),
             AuditVerify => self.audit_verify(),
         }

@@ -13,5 +13,6 @@ pub mod crypto;
 pub mod domain;
 pub mod harden;
 pub mod search;
+pub mod server;
 pub mod service;
 pub mod store;

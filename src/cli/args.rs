@@ -61,6 +61,9 @@ pub struct Global {
     /// Print JSON instead of tables
     #[arg(long, global = true)]
     pub json: bool,
+    /// Open the data directory directly even when a server's socket answers
+    #[arg(long, global = true)]
+    pub local: bool,
 }
 
 #[cfg(test)]
@@ -91,6 +94,8 @@ pub enum Command {
     Audit(AuditCmd),
     /// Run commands from standard input, one per line, under a single sign-in
     Batch,
+    /// Share the database: own the data directory and answer on a Unix socket
+    Serve,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

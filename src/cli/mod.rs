@@ -149,8 +149,10 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Init(a) = &command {
         return init::run(&config, &paths, a, cli.global.password_file.as_deref());
     }
-    let service = open_local(&config, &paths)?;
-    let mut backend = Local::new(service);
+    if let Command::Serve = &command {
+        return serve(&config, &paths);
+    }
+    let mut backend = connect(&cli.global, &config, &paths)?;
     let creds = prompt::credentials(&cli.global)?;
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
@@ -165,7 +167,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         );
     }
     let mut ctx = Ctx {
-        backend: &mut backend,
+        backend: backend.as_mut(),
         json: cli.global.json,
     };
     let result = match command {
@@ -174,6 +176,48 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     };
     backend.logout();
     result
+}
+
+/// The server when its socket answers (unless told to work locally), else the data
+/// directory itself. An explicit `--data-dir` without `--socket` means "this directory".
+pub fn connect(g: &args::Global, config: &Config, paths: &Paths) -> Result<Box<dyn Backend>, CliError> {
+    let try_socket = !g.local && (g.data_dir.is_none() || g.socket.is_some());
+    if try_socket {
+        match crate::client::remote::Remote::connect(&paths.socket) {
+            Ok(r) => return Ok(Box::new(r)),
+            Err(e) if g.socket.is_some() => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    match open_local(config, paths) {
+        Ok(s) => Ok(Box::new(Local::new(s))),
+        Err(mut e) if e.code == exit::UNAVAILABLE && e.message.contains("in use") => {
+            e.message = format!(
+                "{}; no kasefet server answers on {} (start one with `kasefet serve`, or pass --socket)",
+                e.message,
+                paths.socket.display()
+            );
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
+    let service = open_local(config, paths)?;
+    let server = crate::server::Server::bind(&paths.socket).map_err(|e| CliError {
+        code: exit::UNAVAILABLE,
+        message: e.to_string(),
+    })?;
+    server.handle_signals().map_err(|e| CliError::failure(e.to_string()))?;
+    eprintln!(
+        "kasefet serve: {} on {} (stop with SIGTERM or Ctrl-C)",
+        paths.data_dir.display(),
+        paths.socket.display()
+    );
+    server.run(service).map_err(|e| CliError::failure(e.to_string()))?;
+    eprintln!("kasefet serve: stopped cleanly");
+    Ok(())
 }
 
 pub fn print(s: &str) -> Result<(), CliError> {
@@ -194,6 +238,7 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
             "init cannot run inside a signed-in command",
         )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
+        Command::Serve => Err(CliError::invalid("serve cannot run inside a signed-in command")),
     }
 }
 

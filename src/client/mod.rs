@@ -1,6 +1,8 @@
 //! How front ends reach a `Service`: in-process (`Local`) or, later, over the server's socket.
 //! The TUI and the CLI use only this trait, never `Service` or the store directly.
 
+pub mod remote;
+
 use std::sync::Arc;
 
 use crate::crypto::Password;

@@ -503,10 +503,10 @@ pub(crate) fn auth_event(
             .map(|id| format!("user:{id}"))
             .unwrap_or_else(|| "unknown user".into()),
         outcome,
-        detail: if peer.from.is_empty() {
-            detail
-        } else {
-            format!("{detail}; from {}", peer.from)
+        detail: match (detail.is_empty(), peer.from.is_empty()) {
+            (_, true) => detail,
+            (true, false) => format!("from {}", peer.from),
+            (false, false) => format!("{detail}; from {}", peer.from),
         },
     }
 }

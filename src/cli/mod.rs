@@ -180,7 +180,11 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
 
 /// The server when its socket answers (unless told to work locally), else the data
 /// directory itself. An explicit `--data-dir` without `--socket` means "this directory".
-pub fn connect(g: &args::Global, config: &Config, paths: &Paths) -> Result<Box<dyn Backend>, CliError> {
+pub fn connect(
+    g: &args::Global,
+    config: &Config,
+    paths: &Paths,
+) -> Result<Box<dyn Backend>, CliError> {
     let try_socket = !g.local && (g.data_dir.is_none() || g.socket.is_some());
     if try_socket {
         match crate::client::remote::Remote::connect(&paths.socket) {
@@ -209,13 +213,17 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
         code: exit::UNAVAILABLE,
         message: e.to_string(),
     })?;
-    server.handle_signals().map_err(|e| CliError::failure(e.to_string()))?;
+    server
+        .handle_signals()
+        .map_err(|e| CliError::failure(e.to_string()))?;
     eprintln!(
         "kasefet serve: {} on {} (stop with SIGTERM or Ctrl-C)",
         paths.data_dir.display(),
         paths.socket.display()
     );
-    server.run(service).map_err(|e| CliError::failure(e.to_string()))?;
+    server
+        .run(service)
+        .map_err(|e| CliError::failure(e.to_string()))?;
     eprintln!("kasefet serve: stopped cleanly");
     Ok(())
 }
@@ -238,7 +246,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
             "init cannot run inside a signed-in command",
         )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
-        Command::Serve => Err(CliError::invalid("serve cannot run inside a signed-in command")),
+        Command::Serve => Err(CliError::invalid(
+            "serve cannot run inside a signed-in command",
+        )),
     }
 }
 

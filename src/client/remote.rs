@@ -22,9 +22,16 @@ fn lost(e: impl std::fmt::Display) -> Error {
 impl Remote {
     /// Connects and checks that both sides speak the same protocol.
     pub fn connect(path: &Path) -> Result<Remote> {
-        let stream = UnixStream::connect(path)
-            .map_err(|e| Error::Unavailable(format!("no kasefet server answers on {}: {e}", path.display())))?;
-        let mut r = Remote { stream, session: None };
+        let stream = UnixStream::connect(path).map_err(|e| {
+            Error::Unavailable(format!(
+                "no kasefet server answers on {}: {e}",
+                path.display()
+            ))
+        })?;
+        let mut r = Remote {
+            stream,
+            session: None,
+        };
         match r.exchange(&ClientMsg::Hello { protocol: PROTOCOL })? {
             ServerMsg::Hello { .. } => Ok(r),
             ServerMsg::Failed(e) => Err(e.into()),
@@ -70,7 +77,9 @@ impl Backend for Remote {
     }
 
     fn unlock(&mut self, password: &Password) -> Result<()> {
-        match self.exchange(&ClientMsg::Unlock { password: SecretText::new(password.expose().to_string()) })? {
+        match self.exchange(&ClientMsg::Unlock {
+            password: SecretText::new(password.expose().to_string()),
+        })? {
             ServerMsg::Bye => Ok(()),
             ServerMsg::Failed(e) => Err(e.into()),
             _ => Err(lost("unexpected reply to unlock")),

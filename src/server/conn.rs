@@ -17,7 +17,10 @@ const POLL: Duration = Duration::from_millis(300);
 pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool>) {
     let cred = rustix::net::sockopt::socket_peercred(&stream).ok();
     let (uid, pid) = match &cred {
-        Some(c) => (Some(c.uid.as_raw()), Some(c.pid.as_raw_nonzero().get() as u32)),
+        Some(c) => (
+            Some(c.uid.as_raw()),
+            Some(c.pid.as_raw_nonzero().get() as u32),
+        ),
         None => (None, None),
     };
     let _ = stream.set_read_timeout(Some(POLL));
@@ -26,20 +29,35 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
         let msg: ClientMsg = match frame::read(&mut stream, &stop) {
             Ok(Some(m)) => m,
             Ok(None) => break,
-            Err(FrameError::TooLarge(_) | FrameError::Malformed(_) | FrameError::Truncated | FrameError::Io(_)) => break,
+            Err(
+                FrameError::TooLarge(_)
+                | FrameError::Malformed(_)
+                | FrameError::Truncated
+                | FrameError::Io(_),
+            ) => break,
         };
         let reply = match msg {
-            ClientMsg::Hello { protocol } if protocol == PROTOCOL => {
-                ServerMsg::Hello { protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION").into() }
-            }
+            ClientMsg::Hello { protocol } if protocol == PROTOCOL => ServerMsg::Hello {
+                protocol: PROTOCOL,
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
             ClientMsg::Hello { protocol } => ServerMsg::Failed(WireError::Refused(format!(
                 "this server speaks protocol {PROTOCOL}, the client {protocol}; use the same kasefet version on both"
             ))),
-            ClientMsg::Login { username, password, code, from } => {
+            ClientMsg::Login {
+                username,
+                password,
+                code,
+                from,
+            } => {
                 if let Some(old) = session.take() {
                     service.logout(&old);
                 }
-                let peer = Peer { uid, pid, from: crate::domain::text::sanitize_line(&from) };
+                let peer = Peer {
+                    uid,
+                    pid,
+                    from: crate::domain::text::sanitize_line(&from),
+                };
                 let password = Password::new(password.expose());
                 match service.login(&username, &password, &code, &peer) {
                     Ok(login) => {

@@ -47,7 +47,12 @@ fn fill<R: Read>(r: &mut R, buf: &mut [u8], stop: &AtomicBool) -> Result<bool, F
             Ok(0) if got == 0 => return Ok(false),
             Ok(0) => return Err(FrameError::Truncated),
             Ok(n) => got += n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 if got == 0 && stop.load(Ordering::SeqCst) {
                     return Ok(false);
                 }
@@ -59,7 +64,10 @@ fn fill<R: Read>(r: &mut R, buf: &mut [u8], stop: &AtomicBool) -> Result<bool, F
 }
 
 /// The next message, or `None` at a clean end (EOF, or shutdown between frames).
-pub fn read<R: Read, T: DeserializeOwned>(r: &mut R, stop: &AtomicBool) -> Result<Option<T>, FrameError> {
+pub fn read<R: Read, T: DeserializeOwned>(
+    r: &mut R,
+    stop: &AtomicBool,
+) -> Result<Option<T>, FrameError> {
     let mut len = [0u8; 4];
     if !fill(r, &mut len, stop)? {
         return Ok(None);
@@ -73,7 +81,9 @@ pub fn read<R: Read, T: DeserializeOwned>(r: &mut R, stop: &AtomicBool) -> Resul
     if len > 0 && !fill(r, &mut body, &never)? {
         return Err(FrameError::Truncated);
     }
-    codec::decode(&body).map(Some).map_err(|e| FrameError::Malformed(e.to_string()))
+    codec::decode(&body)
+        .map(Some)
+        .map_err(|e| FrameError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]
@@ -89,11 +99,20 @@ mod tests {
         let back: (String, u32) = read(&mut buf.as_slice(), &stop).unwrap().unwrap();
         assert_eq!(back, ("hello".into(), 7));
         let huge = u32::MAX.to_be_bytes();
-        assert!(matches!(read::<_, String>(&mut &huge[..], &stop), Err(FrameError::TooLarge(_))));
+        assert!(matches!(
+            read::<_, String>(&mut &huge[..], &stop),
+            Err(FrameError::TooLarge(_))
+        ));
         let cut = [0, 0, 0, 9, 1, 2];
-        assert!(matches!(read::<_, String>(&mut &cut[..], &stop), Err(FrameError::Truncated)));
+        assert!(matches!(
+            read::<_, String>(&mut &cut[..], &stop),
+            Err(FrameError::Truncated)
+        ));
         let junk = [0, 0, 0, 2, 0xff, 0xff];
-        assert!(matches!(read::<_, String>(&mut &junk[..], &stop), Err(FrameError::Malformed(_))));
+        assert!(matches!(
+            read::<_, String>(&mut &junk[..], &stop),
+            Err(FrameError::Malformed(_))
+        ));
         assert!(read::<_, String>(&mut &[][..], &stop).unwrap().is_none());
     }
 }

@@ -21,7 +21,10 @@ pub enum ServeError {
     #[error("a kasefet server already answers on {0}; stop it first (systemctl stop kasefet)")]
     AlreadyRunning(String),
     #[error("cannot listen on {path}: {source}")]
-    Bind { path: String, source: std::io::Error },
+    Bind {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -33,7 +36,9 @@ fn group_id(name: &str) -> Option<u32> {
     let text = std::fs::read_to_string("/etc/group").ok()?;
     text.lines().find_map(|l| {
         let mut f = l.split(':');
-        (f.next()? == name).then(|| f.nth(1)?.parse().ok()).flatten()
+        (f.next()? == name)
+            .then(|| f.nth(1)?.parse().ok())
+            .flatten()
     })
 }
 
@@ -65,14 +70,20 @@ impl Server {
             }
         }
         clear_stale(path)?;
-        let listener = UnixListener::bind(path)
-            .map_err(|source| ServeError::Bind { path: path.display().to_string(), source })?;
+        let listener = UnixListener::bind(path).map_err(|source| ServeError::Bind {
+            path: path.display().to_string(),
+            source,
+        })?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
         if let Some(gid) = group_id(GROUP) {
             let _ = rustix::fs::chown(path, None, Some(rustix::fs::Gid::from_raw(gid)));
         }
         listener.set_nonblocking(true)?;
-        Ok(Server { listener, path: path.to_path_buf(), stop: Arc::new(AtomicBool::new(false)) })
+        Ok(Server {
+            listener,
+            path: path.to_path_buf(),
+            stop: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// Set to stop: SIGTERM and SIGINT set it once `handle_signals` ran.

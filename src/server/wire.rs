@@ -12,12 +12,21 @@ pub const PROTOCOL: u32 = 1;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ClientMsg {
-    Hello { protocol: u32 },
+    Hello {
+        protocol: u32,
+    },
     /// `from` is what the client says about itself (its SSH client address or tty); the
     /// server records it next to the uid and pid it gets from the kernel.
-    Login { username: String, password: SecretText, code: String, from: String },
+    Login {
+        username: String,
+        password: SecretText,
+        code: String,
+        from: String,
+    },
     Call(Box<Request>),
-    Unlock { password: SecretText },
+    Unlock {
+        password: SecretText,
+    },
     Logout,
 }
 

@@ -95,3 +95,27 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Adds a fully provisioned account (password `PASSWORD`, a fresh TOTP secret) and returns
+/// its secret.
+pub fn provision(
+    db: &TestDb,
+    admin: &Session,
+    username: &str,
+    role: kasefet::domain::Role,
+) -> TotpSecret {
+    use kasefet::crypto::SecretText;
+    let secret = TotpSecret::generate().unwrap();
+    let r = db.service.handle(
+        admin,
+        kasefet::service::Request::UserAdd {
+            username: username.into(),
+            display_name: format!("{username} display"),
+            role,
+            password: Some(SecretText::new(PASSWORD.into())),
+            totp_secret: Some(SecretText::new(secret.to_base32().to_string())),
+        },
+    );
+    assert!(r.is_ok(), "provisioning {username}: {r:?}");
+    secret
+}

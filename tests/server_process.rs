@@ -1,0 +1,141 @@
+//! `kasefet serve` as a process: SIGKILL mid-write keeps every acknowledged write, a stale
+//! socket is replaced at restart, SIGTERM stops cleanly and removes the socket.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kasefet::auth::totp::TotpSecret;
+use kasefet::client::Backend;
+use kasefet::client::remote::Remote;
+use kasefet::crypto::{Password, SecretText};
+use kasefet::domain::{CustomerInput, Role};
+use kasefet::service::{Request, Response};
+
+const PW: &str = "correct horse battery staple 42";
+
+fn serve(dir: &Path) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir)
+        .args([
+            "--data-dir",
+            "db",
+            "--config",
+            "kasefet.toml",
+            "--socket",
+            "k.sock",
+            "serve",
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while Remote::connect(&dir.join("k.sock")).is_err() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn code(secret: &TotpSecret) -> String {
+    secret.code_at(jiff::Timestamp::now().as_second() as u64)
+}
+
+#[test]
+fn sigkill_then_restart_keeps_acknowledged_writes_and_sigterm_is_clean() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::write(
+        dir.join("kasefet.toml"),
+        "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("pw"), format!("{PW}\n")).unwrap();
+    let init = Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir)
+        .args([
+            "--data-dir",
+            "db",
+            "--config",
+            "kasefet.toml",
+            "init",
+            "--admin",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp-secret-file",
+            "t",
+            "--recovery-key-file",
+            "rk",
+        ])
+        .output()
+        .unwrap();
+    assert!(init.status.success());
+    let dana = TotpSecret::from_base32(&std::fs::read_to_string(dir.join("t")).unwrap()).unwrap();
+    let checker = TotpSecret::generate().unwrap();
+
+    let mut server = serve(dir);
+    let mut r = Remote::connect(&dir.join("k.sock")).unwrap();
+    r.login("dana", &Password::new(PW), &code(&dana)).unwrap();
+    r.call(Request::UserAdd {
+        username: "checker".into(),
+        display_name: "Checker".into(),
+        role: Role::Manager,
+        password: Some(SecretText::new(PW.into())),
+        totp_secret: Some(SecretText::new(checker.to_base32().to_string())),
+    })
+    .unwrap();
+    let mut acked = Vec::new();
+    for i in 0..60 {
+        match r.call(Request::CustomerCreate {
+            input: CustomerInput {
+                name: format!("Durable {i}"),
+                ..Default::default()
+            },
+        }) {
+            Ok(Response::Created { id }) => acked.push(id),
+            other => panic!("{other:?}"),
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        dir.join("k.sock").exists(),
+        "SIGKILL leaves the socket file behind"
+    );
+
+    let mut server = serve(dir);
+    let mut c = Remote::connect(&dir.join("k.sock")).unwrap();
+    c.login("checker", &Password::new(PW), &code(&checker))
+        .unwrap();
+    for id in &acked {
+        assert!(
+            matches!(
+                c.call(Request::CustomerGet {
+                    id: *id,
+                    reveal: false
+                }),
+                Ok(Response::Customer(_))
+            ),
+            "customer {id} lost"
+        );
+    }
+    c.logout();
+    drop(c);
+
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(server.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        !dir.join("k.sock").exists(),
+        "SIGTERM must remove the socket"
+    );
+}

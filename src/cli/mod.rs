@@ -1,5 +1,6 @@
 //! The scriptable command line. Every command becomes `Request`s sent to a `Backend`.
 
+mod account;
 pub mod args;
 mod audit;
 mod batch;
@@ -8,8 +9,10 @@ mod employee;
 mod init;
 pub mod output;
 pub mod prompt;
+mod recover;
 mod shell_words;
 mod task;
+mod user;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -149,9 +152,13 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Init(a) = &command {
         return init::run(&config, &paths, a, cli.global.password_file.as_deref());
     }
+    if let Command::Recover(a) = &command {
+        return recover::run(&config, &paths, a, cli.global.password_file.as_deref());
+    }
+    let setup = matches!(command, Command::Account(args::AccountCmd::Setup { .. }));
     let service = open_local(&config, &paths)?;
     let mut backend = Local::new(service);
-    let creds = prompt::credentials(&cli.global)?;
+    let creds = if setup { prompt::setup_credentials(&cli.global)? } else { prompt::credentials(&cli.global)? };
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
         eprintln!("{}", output::clean(&login.notice));
@@ -159,7 +166,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Some(left) = login.recovery_codes_left {
         eprintln!("kasefet: a recovery code was used; {left} left");
     }
-    if login.policy_pending {
+    // `account setup` asks for the policy itself.
+    if login.policy_pending && !setup {
         eprintln!(
             "kasefet: reminder: read and accept the security policy at your next interactive sign-in"
         );
@@ -168,8 +176,13 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         backend: &mut backend,
         json: cli.global.json,
     };
+    let policy = config.settings().policy;
     let result = match command {
         Command::Batch => batch::run(&mut ctx),
+        Command::Account(c) => {
+            let signed_in = account::SignedIn { password: &creds.password, login: &login, policy: &policy };
+            account::run(&mut ctx, c, Some(&signed_in)).and_then(|out| print(&out))
+        }
         other => execute(&mut ctx, other).and_then(|out| print(&out)),
     };
     backend.logout();
@@ -190,8 +203,13 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Task(c) => task::run(ctx, c),
         Command::Employee(c) => employee::run(ctx, c),
         Command::Audit(c) => audit::run(ctx, c),
+        Command::User(c) => user::run(ctx, c),
+        Command::Account(c) => account::run(ctx, c, None),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
+        )),
+        Command::Recover(_) => Err(CliError::invalid(
+            "recover cannot run inside a signed-in command",
         )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
     }

@@ -16,7 +16,7 @@ fn walk(cmd: &clap::Command, path: &str, man: &str, missing: &mut Vec<String>) {
         if name == "help" {
             continue;
         }
-        if !man.contains(name) {
+        if !man.contains(&name.replace('-', "\\-")) {
             missing.push(format!("{path} {name}"));
         }
         walk(sub, &format!("{path} {name}"), man, missing);

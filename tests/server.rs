@@ -47,7 +47,7 @@ fn start(db: &TestDb) -> Running {
 
 fn remote_login(
     db: &TestDb,
-    socket: &PathBuf,
+    socket: &std::path::Path,
     user: &str,
     secret: &kasefet::auth::totp::TotpSecret,
 ) -> Remote {

@@ -92,6 +92,15 @@ pub enum Command {
     /// The audit log: verify the chain, list entries
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Accounts (admin): add, list, set-role, lock, unlock, disable, resets, link
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Your own account: first sign-in setup, password, recovery codes, security policy
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Break-glass: restore an admin's access with the recovery key (no sign-in; the new
+    /// password is the first line of the global --password-file, or asked on a terminal)
+    Recover(RecoverArgs),
     /// Run commands from standard input, one per line, under a single sign-in
     Batch,
     /// Share the database: own the data directory and answer on a Unix socket
@@ -371,4 +380,103 @@ pub enum AuditCmd {
         #[arg(long, default_value_t = 0)]
         offset: usize,
     },
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum UserCmd {
+    /// Add an account: without --initial-password-file it gets a one-time password, printed
+    /// once; with it and --totp-secret-file the account is ready to sign in at once
+    Add {
+        username: String,
+        /// admin, manager, staff, hr or auditor
+        #[arg(long)]
+        role: String,
+        /// Display name (default: the username)
+        #[arg(long, value_name = "NAME")]
+        display_name: Option<String>,
+        /// File whose first line is the account's password (provisioning). Named apart from
+        /// the global --password-file, which is your own sign-in password
+        #[arg(long, value_name = "FILE")]
+        initial_password_file: Option<PathBuf>,
+        /// File holding the account's base32 TOTP secret (a hardware token's seed, or automation)
+        #[arg(long, value_name = "FILE")]
+        totp_secret_file: Option<PathBuf>,
+    },
+    /// List accounts with their role and state
+    List,
+    /// Change an account's role
+    SetRole {
+        username: String,
+        /// admin, manager, staff, hr or auditor
+        role: String,
+    },
+    /// Lock an account until an admin unlocks it (its sessions end)
+    Lock { username: String },
+    /// Unlock or re-enable an account and clear its failed sign-in counters
+    Unlock { username: String },
+    /// Disable an account, e.g. when someone leaves (its sessions end)
+    Disable { username: String },
+    /// Issue a new one-time password; the owner chooses a new password at next sign-in
+    ResetPassword { username: String },
+    /// Remove the account's TOTP secret and recovery codes; the owner enrols again
+    ResetTotp { username: String },
+    /// Revoke the account's unused recovery codes
+    RevokeRecoveryCodes { username: String },
+    /// Link the account to an employee record, or unlink it with --none
+    Link {
+        username: String,
+        /// The employee id
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "none",
+            conflicts_with = "none"
+        )]
+        employee: Option<u64>,
+        /// Remove the link
+        #[arg(long)]
+        none: bool,
+    },
+    /// Accounts that have not accepted the current security policy
+    PolicyPending,
+    /// Locked and disabled accounts, failed sign-ins in the last 24 hours, policy stragglers
+    Security,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum AccountCmd {
+    /// First sign-in: choose a password, enrol TOTP, save recovery codes, accept the policy
+    Setup {
+        /// Read the new password from this file's first line instead of asking
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Change your password (the current one is the one you signed in with)
+    Password {
+        /// Read the new password from this file's first line instead of asking
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Make ten new recovery codes; the old ones stop working
+    RecoveryCodes,
+    /// Show the security policy; --accept records that you accept it
+    Policy {
+        #[arg(long)]
+        accept: bool,
+    },
+    /// What your account still needs (password, TOTP, policy) and recovery codes left
+    Status,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RecoverArgs {
+    /// File holding the recovery key shown at `kasefet init`
+    #[arg(long, value_name = "FILE")]
+    pub recovery_key_file: PathBuf,
+    /// The admin account to restore
+    #[arg(long, value_name = "NAME")]
+    pub admin: String,
+    /// Write the admin's new TOTP secret (base32) to this new file, mode 0600
+    #[arg(long, value_name = "FILE")]
+    pub totp_secret_file: Option<PathBuf>,
 }

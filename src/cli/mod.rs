@@ -1,5 +1,6 @@
 //! The scriptable command line. Every command becomes `Request`s sent to a `Backend`.
 
+mod account;
 pub mod args;
 mod audit;
 mod batch;
@@ -8,8 +9,10 @@ mod employee;
 mod init;
 pub mod output;
 pub mod prompt;
+mod recover;
 mod shell_words;
 mod task;
+mod user;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -152,8 +155,16 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve = &command {
         return serve(&config, &paths);
     }
+    if let Command::Recover(a) = &command {
+        return recover::run(&config, &paths, a, cli.global.password_file.as_deref());
+    }
+    let setup = matches!(command, Command::Account(args::AccountCmd::Setup { .. }));
     let mut backend = connect(&cli.global, &config, &paths)?;
-    let creds = prompt::credentials(&cli.global)?;
+    let creds = if setup {
+        prompt::setup_credentials(&cli.global)?
+    } else {
+        prompt::credentials(&cli.global)?
+    };
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
         eprintln!("{}", output::clean(&login.notice));
@@ -161,7 +172,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Some(left) = login.recovery_codes_left {
         eprintln!("kasefet: a recovery code was used; {left} left");
     }
-    if login.policy_pending {
+    // `account setup` asks for the policy itself.
+    if login.policy_pending && !setup {
         eprintln!(
             "kasefet: reminder: read and accept the security policy at your next interactive sign-in"
         );
@@ -170,8 +182,17 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         backend: backend.as_mut(),
         json: cli.global.json,
     };
+    let policy = config.settings().policy;
     let result = match command {
         Command::Batch => batch::run(&mut ctx),
+        Command::Account(c) => {
+            let signed_in = account::SignedIn {
+                password: &creds.password,
+                login: &login,
+                policy: &policy,
+            };
+            account::run(&mut ctx, c, Some(&signed_in)).and_then(|out| print(&out))
+        }
         other => execute(&mut ctx, other).and_then(|out| print(&out)),
     };
     backend.logout();
@@ -242,8 +263,13 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Task(c) => task::run(ctx, c),
         Command::Employee(c) => employee::run(ctx, c),
         Command::Audit(c) => audit::run(ctx, c),
+        Command::User(c) => user::run(ctx, c),
+        Command::Account(c) => account::run(ctx, c, None),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
+        )),
+        Command::Recover(_) => Err(CliError::invalid(
+            "recover cannot run inside a signed-in command",
         )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
         Command::Serve => Err(CliError::invalid(

@@ -31,11 +31,20 @@ pub fn ask(label: &str) -> Result<String, CliError> {
     let _ = write!(err, "{label}: ");
     let _ = err.flush();
     let mut s = String::new();
-    std::io::stdin()
+    let read = std::io::stdin()
         .lock()
         .read_line(&mut s)
         .map_err(|e| CliError::failure(e.to_string()))?;
-    Ok(s.trim_end_matches(['\n', '\r']).to_string())
+    if read == 0 {
+        // End of input: an error, so prompts that repeat until they get an answer stop.
+        return Err(CliError::invalid(format!(
+            "no answer to \"{label}\" (end of input)"
+        )));
+    }
+    // Trimmed in place rather than copied, so a secret read here leaves no stray copy.
+    let len = s.trim_end_matches(['\n', '\r']).len();
+    s.truncate(len);
+    Ok(s)
 }
 
 /// Reads a line with terminal echo off.
@@ -63,6 +72,16 @@ pub struct Credentials {
 }
 
 pub fn credentials(g: &Global) -> Result<Credentials, CliError> {
+    gather(g, false)
+}
+
+/// Credentials for `account setup`: an account that has not enrolled TOTP yet has no code,
+/// so the code may be left empty (the service still asks for one when a TOTP is enrolled).
+pub fn setup_credentials(g: &Global) -> Result<Credentials, CliError> {
+    gather(g, true)
+}
+
+fn gather(g: &Global, code_optional: bool) -> Result<Credentials, CliError> {
     let tty = is_tty();
     let missing = |what: &str, flag: &str, var: &str| {
         CliError::auth(format!(
@@ -87,7 +106,9 @@ pub fn credentials(g: &Global) -> Result<Credentials, CliError> {
     };
     let code = match &g.totp {
         Some(c) => c.clone(),
+        None if tty && code_optional => ask("Code (press Enter if you have no authenticator yet)")?,
         None if tty => ask("Code")?,
+        None if code_optional => String::new(),
         None => return Err(missing("code", "--totp", "KASEFET_TOTP")),
     };
     Ok(Credentials {
@@ -99,8 +120,16 @@ pub fn credentials(g: &Global) -> Result<Credentials, CliError> {
 
 /// Writes a new file readable only by its owner; refuses to overwrite one.
 pub fn write_private(path: &Path, contents: &str) -> Result<(), CliError> {
+    let f = create_private(path)?;
+    fill_private(f, path, contents)
+}
+
+/// Creates a new, empty file readable only by its owner; refuses to overwrite one. Made
+/// before an operation whose result must land in it, so that result cannot be lost to a
+/// file that turns out not to be writable.
+pub fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
@@ -111,8 +140,46 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), CliError> {
                 path.display()
             )),
             _ => CliError::failure(format!("cannot write {}: {e}", path.display())),
-        })?;
+        })
+}
+
+/// Writes and syncs what a file from [`create_private`] is for.
+pub fn fill_private(mut f: std::fs::File, path: &Path, contents: &str) -> Result<(), CliError> {
     f.write_all(contents.as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A new password: the first line of `file`, or typed twice on a terminal with the policy's
+/// reason shown after each refusal. Checked here only for quick feedback; the service checks
+/// again, with the account's names.
+pub fn new_password(
+    file: Option<&Path>,
+    policy: &crate::auth::policy::PasswordPolicy,
+    context: &[&str],
+) -> Result<Password, CliError> {
+    if let Some(f) = file {
+        return Ok(Password::new(first_line(f)?.as_str()));
+    }
+    if !is_tty() {
+        return Err(CliError::invalid(
+            "no new password: pass --new-password-file (or run on a terminal to be asked)",
+        ));
+    }
+    let min = policy.effective_min_chars();
+    loop {
+        let p1 = ask_secret(&format!(
+            "New password (at least {min} characters; spaces welcome)"
+        ))?;
+        if let Err(e) = policy.check(&p1, context) {
+            eprintln!("{e}");
+            continue;
+        }
+        let p2 = ask_secret("Same password again")?;
+        if *p1 != *p2 {
+            eprintln!("The two passwords differ; try again.");
+            continue;
+        }
+        return Ok(Password::new(p1.as_str()));
+    }
 }

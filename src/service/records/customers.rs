@@ -115,15 +115,18 @@ impl Cx<'_> {
         self.require_owner(&current, "change")?;
         self.check_version(format!("customer {id}"), &current.stamp, version)?;
         let mut data = input.validate()?;
+        // No owner in the input means "keep the owner".
+        if data.owner.is_none() {
+            data.owner = current.data.owner;
+        }
         if data.owner != current.data.owner {
             if self.reach == Scope::Own {
                 return Err(Error::Denied(
                     "only a manager or admin can change a customer's owner".into(),
                 ));
             }
-            match data.owner {
-                Some(o) => self.user_exists(o, "owner")?,
-                None => data.owner = current.data.owner,
+            if let Some(o) = data.owner {
+                self.user_exists(o, "owner")?;
             }
         }
         let mut detail = String::new();

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::AuditEvent;
 use crate::store::{self, Op, Result, Store, Tree, Vault, codec};
 
-const HEAD_KEY: &[u8] = b"audit_head";
+/// Where the head lives in the meta tree (a backup checks it against its manifest without a key).
+pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Head {
@@ -35,7 +36,9 @@ pub(crate) struct Stored {
 
 pub(crate) fn mac(vault: &Vault, prev: &[u8; 32], event: &AuditEvent) -> Result<[u8; 32]> {
     let body = codec::encode(event)?;
-    Ok(vault.audit_key().mac(&[prev, &event.seq.to_be_bytes(), &body]))
+    Ok(vault
+        .audit_key()
+        .mac(&[prev, &event.seq.to_be_bytes(), &body]))
 }
 
 /// The ops that append `event` (its `seq` is assigned here) and advance `head`.
@@ -45,8 +48,15 @@ pub fn append(vault: &Vault, head: &mut Head, mut event: AuditEvent) -> Result<V
     event.seq = head.seq + 1;
     let m = mac(vault, &head.mac, &event)?;
     let key = store::id_key(event.seq);
-    let stored = Stored { prev: head.mac, mac: m, event };
-    let new_head = Head { seq: stored.event.seq, mac: m };
+    let stored = Stored {
+        prev: head.mac,
+        mac: m,
+        event,
+    };
+    let new_head = Head {
+        seq: stored.event.seq,
+        mac: m,
+    };
     let ops = vec![
         vault.put(Tree::Audit, &key, &stored)?,
         Op::put(Tree::Meta, HEAD_KEY.to_vec(), codec::encode(&new_head)?),
@@ -58,7 +68,13 @@ pub fn append(vault: &Vault, head: &mut Head, mut event: AuditEvent) -> Result<V
 /// Entries newest first, skipping `offset`, at most `limit`.
 pub fn list(store: &Store, vault: &Vault, offset: usize, limit: usize) -> Result<Vec<AuditEvent>> {
     let mut out = Vec::new();
-    for r in store.tree(Tree::Audit).iter().rev().skip(offset).take(limit) {
+    for r in store
+        .tree(Tree::Audit)
+        .iter()
+        .rev()
+        .skip(offset)
+        .take(limit)
+    {
         let (k, v) = r?;
         let s: Stored = vault.open(Tree::Audit, &k, &v)?;
         out.push(s.event);

@@ -127,12 +127,12 @@ fn digit_runs(s: &str) -> Vec<Vec<Vec<u8>>> {
             group.push(d);
             continue;
         }
-        let is_separator = c == ' ' || c == '-';
-        let next_is_digit = chars.peek().is_some_and(|&n| digit_value(n).is_some());
+        let joins_groups =
+            (c == ' ' || c == '-') && chars.peek().is_some_and(|&n| digit_value(n).is_some());
         if !group.is_empty() {
             groups.push(std::mem::take(&mut group));
         }
-        if !(is_separator && next_is_digit) && !groups.is_empty() {
+        if !joins_groups && !groups.is_empty() {
             runs.push(std::mem::take(&mut groups));
         }
     }

@@ -10,6 +10,7 @@ mod records;
 pub mod request;
 pub mod session;
 pub mod settings;
+mod system_event;
 mod unsealed;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ pub use login::{Login, Peer};
 pub use request::{CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use session::Session;
 pub use settings::Settings;
+pub use system_event::Recorded;
 
 use crate::store::Store;
 use session::SessionState;
@@ -37,7 +39,9 @@ pub struct Service {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("store", &self.store).finish()
+        f.debug_struct("Service")
+            .field("store", &self.store)
+            .finish()
     }
 }
 
@@ -52,7 +56,12 @@ impl Service {
     /// Opens an existing database, sealed.
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
-        Ok(Service { store, settings, clock, inner: Mutex::new(Inner::default()) })
+        Ok(Service {
+            store,
+            settings,
+            clock,
+            inner: Mutex::new(Inner::default()),
+        })
     }
 
     pub fn store(&self) -> &Store {

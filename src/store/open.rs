@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::{Op, Result, SCHEMA_VERSION, StoreError, Tree, codec, migrate};
 
-const SCHEMA_KEY: &[u8] = b"schema";
-const DB_ID_KEY: &[u8] = b"db_id";
+/// Meta keys a backup checks against its manifest without a key.
+pub(crate) const SCHEMA_KEY: &[u8] = b"schema";
+pub(crate) const DB_ID_KEY: &[u8] = b"db_id";
 const USER_SALT_KEY: &[u8] = b"user_salt";
 /// The marker sled leaves in a directory it owns.
 const SLED_MARKER: &str = "conf";
@@ -46,7 +47,23 @@ pub fn check_private(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// sled releases its file lock only when its background flusher lets go of the database,
+/// which can lag a `drop` by a few milliseconds; a handful of retries covers a process that
+/// closes and reopens (init, restore, tests) without hiding a real second owner for long.
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    let mut tries = 0;
+    loop {
+        match sled_open_once(dir, cache_bytes) {
+            Err(StoreError::Locked { .. }) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
     sled::Config::new()
         .path(dir)
         .cache_capacity(cache_bytes)
@@ -62,13 +79,25 @@ fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
         })
 }
 
+/// A new, empty sled directory (0700) for `backup::restore` to fill with a snapshot's raw
+/// records. It is not a `Store` until `Store::open` has checked it like any other database.
+pub(crate) fn create_raw(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    // Not recursive: the directory must be new, so nothing else can be in it.
+    std::fs::DirBuilder::new().mode(0o700).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    sled_open(dir, cache_bytes)
+}
+
 impl Store {
     /// Creates a new database in `dir` (which must not hold one yet).
     pub fn create(dir: &Path, cache_bytes: u64) -> Result<Store> {
         if exists(dir) {
             return Err(StoreError::Exists(dir.display().to_string()));
         }
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         let db = sled_open(dir, cache_bytes)?;
         let meta = db.open_tree(Tree::Meta.name())?;
@@ -108,11 +137,19 @@ impl Store {
         let fixed = |k: &[u8]| -> Result<[u8; 16]> {
             meta.get(k)?
                 .and_then(|v| <[u8; 16]>::try_from(v.as_ref()).ok())
-                .ok_or_else(|| StoreError::Decode(format!("meta {} missing", String::from_utf8_lossy(k))))
+                .ok_or_else(|| {
+                    StoreError::Decode(format!("meta {} missing", String::from_utf8_lossy(k)))
+                })
         };
         let db_id = fixed(DB_ID_KEY)?;
         let user_salt = fixed(USER_SALT_KEY)?;
-        Ok(Store { db, path: dir.to_path_buf(), trees, db_id, user_salt })
+        Ok(Store {
+            db,
+            path: dir.to_path_buf(),
+            trees,
+            db_id,
+            user_salt,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -156,22 +193,20 @@ impl Store {
         involved.dedup();
         let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
         use sled::Transactional;
-        trees
-            .as_slice()
-            .transaction(|tx| {
-                for op in ops {
-                    let i = involved.binary_search(&op.tree).unwrap_or(0);
-                    match &op.value {
-                        Some(v) => {
-                            tx[i].insert(op.key.as_slice(), v.as_slice())?;
-                        }
-                        None => {
-                            tx[i].remove(op.key.as_slice())?;
-                        }
+        trees.as_slice().transaction(|tx| {
+            for op in ops {
+                let i = involved.binary_search(&op.tree).unwrap_or(0);
+                match &op.value {
+                    Some(v) => {
+                        tx[i].insert(op.key.as_slice(), v.as_slice())?;
+                    }
+                    None => {
+                        tx[i].remove(op.key.as_slice())?;
                     }
                 }
-                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-            })?;
+            }
+            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+        })?;
         self.db.flush()?;
         Ok(())
     }

@@ -1,11 +1,12 @@
 //! Kasefet: a terminal CRM whose every stored value is encrypted.
 //!
 //! Layers, each using only those below it: cli/tui → client → service →
-//! {auth, audit, search} → store → crypto → domain.
+//! {auth, audit, search, backup} → store → crypto → domain.
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::AuditEvent;
 use crate::store::{self, Op, Result, Store, Tree, Vault, codec};
 
-const HEAD_KEY: &[u8] = b"audit_head";
+/// Where the head lives in the meta tree (a backup checks it against its manifest without a key).
+pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Head {

@@ -9,4 +9,4 @@ pub mod pending;
 pub mod verify;
 
 pub use chain::{Head, append};
-pub use verify::{Report, verify};
+pub use verify::{Report, Walker, verify};

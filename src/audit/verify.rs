@@ -22,76 +22,111 @@ impl Report {
 
 pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
     let head = Head::load(store)?;
-    let mut prev = [0u8; 32];
-    let mut count = 0u64;
-    let fail = |count: u64, msg: String| Report {
-        entries: count,
-        head: head.hex(),
-        problem: Some(msg),
-    };
-    for (expected, r) in (1u64..).zip(store.scan_raw(Tree::Audit)) {
+    let mut walker = Walker::new(vault);
+    for r in store.scan_raw(Tree::Audit) {
         let (k, v) = r?;
-        let Some(seq) = store::key_id(&k) else {
-            return Ok(fail(count, "an entry has a malformed key".into()));
-        };
-        if seq != expected {
-            return Ok(fail(
-                count,
-                format!("entry {expected} is missing (next present is {seq})"),
-            ));
+        if !walker.push(&k, &v)? {
+            break;
         }
-        let s: Stored = match vault.open(Tree::Audit, &k, &v) {
+    }
+    Ok(walker.finish(&head))
+}
+
+/// The chain check one entry at a time, so a chain can be verified from any source of
+/// `(key, sealed value)` pairs in key order: the live store, or a backup file as it streams.
+#[derive(Debug)]
+pub struct Walker<'a> {
+    vault: &'a Vault,
+    prev: [u8; 32],
+    expected: u64,
+    count: u64,
+    problem: Option<String>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(vault: &'a Vault) -> Self {
+        Walker {
+            vault,
+            prev: [0u8; 32],
+            expected: 1,
+            count: 0,
+            problem: None,
+        }
+    }
+
+    /// Checks the next entry; false once a problem is found (later entries are not looked at,
+    /// the first break is the one worth naming).
+    pub fn push(&mut self, k: &[u8], v: &[u8]) -> Result<bool> {
+        if self.problem.is_some() {
+            return Ok(false);
+        }
+        let Some(seq) = store::key_id(k) else {
+            return Ok(self.fail("an entry has a malformed key".into()));
+        };
+        if seq != self.expected {
+            return Ok(self.fail(format!(
+                "entry {} is missing (next present is {seq})",
+                self.expected
+            )));
+        }
+        let s: Stored = match self.vault.open(Tree::Audit, k, v) {
             Ok(s) => s,
             Err(_) => {
-                return Ok(fail(
-                    count,
-                    format!("entry {seq} was altered or moved (it cannot be opened)"),
-                ));
+                return Ok(self.fail(format!(
+                    "entry {seq} was altered or moved (it cannot be opened)"
+                )));
             }
         };
         if s.event.seq != seq {
-            return Ok(fail(
-                count,
-                format!("entry {seq} claims to be entry {}", s.event.seq),
-            ));
+            return Ok(self.fail(format!("entry {seq} claims to be entry {}", s.event.seq)));
         }
-        if !ct_eq(&s.prev, &prev) {
-            return Ok(fail(
-                count,
-                format!(
-                    "entry {seq} does not follow entry {} (reordered or replaced)",
-                    seq - 1
-                ),
-            ));
+        if !ct_eq(&s.prev, &self.prev) {
+            return Ok(self.fail(format!(
+                "entry {seq} does not follow entry {} (reordered or replaced)",
+                seq - 1
+            )));
         }
-        let m = mac(vault, &prev, &s.event)?;
+        let m = mac(self.vault, &self.prev, &s.event)?;
         if !ct_eq(&m, &s.mac) {
-            return Ok(fail(
-                count,
-                format!("entry {seq} was edited (its MAC does not match)"),
+            return Ok(self.fail(format!("entry {seq} was edited (its MAC does not match)")));
+        }
+        self.prev = m;
+        self.expected += 1;
+        self.count += 1;
+        Ok(true)
+    }
+
+    fn fail(&mut self, msg: String) -> bool {
+        self.problem = Some(msg);
+        false
+    }
+
+    /// The verdict, checking that the walked chain ends exactly at `head`.
+    pub fn finish(self, head: &Head) -> Report {
+        let fail = |msg: String| Report {
+            entries: self.count,
+            head: head.hex(),
+            problem: Some(msg),
+        };
+        if let Some(p) = self.problem.clone() {
+            return fail(p);
+        }
+        if self.count != head.seq {
+            return fail(format!(
+                "the log ends at entry {} but the recorded head is entry {} (entries removed from the end)",
+                self.count, head.seq
             ));
         }
-        prev = m;
-        count += 1;
+        if !ct_eq(&self.prev, &head.mac) {
+            return fail(format!(
+                "entry {} does not match the recorded head",
+                self.count
+            ));
+        }
+        Report {
+            entries: self.count,
+            head: head.hex(),
+            problem: None,
+        }
     }
-    if count != head.seq {
-        return Ok(fail(
-            count,
-            format!(
-                "the log ends at entry {count} but the recorded head is entry {} (entries removed from the end)",
-                head.seq
-            ),
-        ));
-    }
-    if !ct_eq(&prev, &head.mac) {
-        return Ok(fail(
-            count,
-            format!("entry {count} does not match the recorded head"),
-        ));
-    }
-    Ok(Report {
-        entries: count,
-        head: head.hex(),
-        problem: None,
-    })
 }

@@ -11,6 +11,7 @@ mod recover;
 pub mod request;
 pub mod session;
 pub mod settings;
+mod system_event;
 mod unlock;
 mod unsealed;
 
@@ -25,6 +26,7 @@ pub use login::{Login, Peer};
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use session::Session;
 pub use settings::Settings;
+pub use system_event::Recorded;
 
 use crate::store::Store;
 use session::SessionState;

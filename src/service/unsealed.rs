@@ -55,7 +55,8 @@ impl Unsealed {
 
     fn fold_pending(&mut self, store: &Store) -> Result<()> {
         let drained = pending::drain(store)?;
-        if drained.is_empty() {
+        let system = pending::drain_system(store)?;
+        if drained.is_empty() && system.is_empty() {
             return Ok(());
         }
         let by_hash: BTreeMap<[u8; 32], Id> = store
@@ -67,7 +68,7 @@ impl Unsealed {
                 Some((hash, entry.user))
             })
             .collect();
-        let mut ops = Vec::new();
+        let mut events = Vec::with_capacity(drained.len() + system.len());
         for (e, remove) in drained {
             let user = by_hash.get(&e.user_hash).copied();
             let event = AuditEvent {
@@ -86,6 +87,27 @@ impl Unsealed {
                 outcome: Outcome::Failed,
                 detail: format!("{} (recorded while sealed)", e.detail),
             };
+            events.push((event, remove));
+        }
+        for (e, remove) in system {
+            let event = AuditEvent {
+                seq: 0,
+                at: e.at,
+                user: None,
+                username: None,
+                peer_uid: e.peer_uid,
+                peer_pid: e.peer_pid,
+                action: e.action,
+                target: e.target,
+                outcome: e.outcome,
+                detail: format!("{} (recorded while sealed)", e.detail),
+            };
+            events.push((event, remove));
+        }
+        // The two journals are kept apart by key; the chain should still read in time order.
+        events.sort_by_key(|(e, _)| e.at);
+        let mut ops = Vec::new();
+        for (event, remove) in events {
             ops.extend(crate::audit::append(&self.vault, &mut self.head, event)?);
             ops.push(remove);
         }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::{Op, Result, SCHEMA_VERSION, StoreError, Tree, codec, migrate};
 
-const SCHEMA_KEY: &[u8] = b"schema";
-const DB_ID_KEY: &[u8] = b"db_id";
+/// Meta keys a backup checks against its manifest without a key.
+pub(crate) const SCHEMA_KEY: &[u8] = b"schema";
+pub(crate) const DB_ID_KEY: &[u8] = b"db_id";
 const USER_SALT_KEY: &[u8] = b"user_salt";
 /// The marker sled leaves in a directory it owns.
 const SLED_MARKER: &str = "conf";
@@ -76,6 +77,15 @@ fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
             }
             other => StoreError::Sled(other),
         })
+}
+
+/// A new, empty sled directory (0700) for `backup::restore` to fill with a snapshot's raw
+/// records. It is not a `Store` until `Store::open` has checked it like any other database.
+pub(crate) fn create_raw(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    // Not recursive: the directory must be new, so nothing else can be in it.
+    std::fs::DirBuilder::new().mode(0o700).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    sled_open(dir, cache_bytes)
 }
 
 impl Store {

@@ -1,6 +1,6 @@
 //! Time and size of a backup, a full verify and a restore for N customers (default 100,000).
 //!
-//!     CARGO_TARGET_DIR=/work/target-backup cargo run --example backup_figures -- 100000
+//!     cargo bench --bench backup          (KASEFET_BENCH_CUSTOMERS=N changes the count)
 //!
 //! The customers are written straight into the store in large commits (each with its audit
 //! entry, as `handle` would write it) so building the database does not dominate the run.
@@ -116,9 +116,9 @@ fn populate(store: &Store, vault: &Vault, n: u64, now: i64) {
 }
 
 fn main() {
-    let n: u64 = std::env::args()
-        .nth(1)
-        .map(|s| s.parse().expect("a number of customers"))
+    let n: u64 = std::env::var("KASEFET_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     let tmp = tempfile::tempdir().unwrap();
     let settings = Settings {

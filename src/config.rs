@@ -205,9 +205,24 @@ impl Config {
         Ok(())
     }
 
+    /// The backup section as the backup module wants it; `None` without a folder. The time
+    /// was checked when the file was read.
+    pub fn backup_config(&self) -> Option<crate::backup::BackupConfig> {
+        let b = &self.backup;
+        let dir = b.dir.clone()?;
+        let mut cfg = crate::backup::BackupConfig::new(dir);
+        if let Ok(t) = crate::backup::parse_time(&b.time) {
+            cfg.time = t;
+        }
+        cfg.keep_daily = b.keep_daily;
+        cfg.keep_monthly = b.keep_monthly;
+        Some(cfg)
+    }
+
     pub fn settings(&self) -> Settings {
         let s = &self.security;
         Settings {
+            backup: self.backup_config(),
             kdf: KdfParams {
                 memory_kib: s.argon2_memory_kib,
                 iterations: s.argon2_iterations,

@@ -105,6 +105,9 @@ pub enum Command {
     Batch,
     /// Share the database: own the data directory and answer on a Unix socket
     Serve,
+    /// Backups: run, list, verify, restore (run and list need no sign-in)
+    #[command(subcommand)]
+    Backup(BackupCmd),
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -479,4 +482,33 @@ pub struct RecoverArgs {
     /// Write the admin's new TOTP secret (base32) to this new file, mode 0600
     #[arg(long, value_name = "FILE")]
     pub totp_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum BackupCmd {
+    /// Take a backup now into the configured folder (asks the server when one owns the
+    /// database; otherwise needs read access to the data directory; no sign-in)
+    Run,
+    /// The backups in the configured folder, newest first, and the last outcome
+    List,
+    /// Check a backup file: integrity without a key; --full opens every record
+    Verify {
+        file: std::path::PathBuf,
+        /// Open every record and walk the audit chain (needs --recovery-key-file or a sign-in)
+        #[arg(long)]
+        full: bool,
+        /// File holding the recovery key (works on a machine without the database)
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<std::path::PathBuf>,
+    },
+    /// Restore a backup into a new data directory (never over the live one)
+    Restore {
+        file: std::path::PathBuf,
+        /// The new data directory to create
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+        /// Verify every record with the recovery key before restoring
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<std::path::PathBuf>,
+    },
 }

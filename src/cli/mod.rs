@@ -3,6 +3,7 @@
 mod account;
 pub mod args;
 mod audit;
+mod backup;
 mod batch;
 mod customer;
 mod employee;
@@ -155,6 +156,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve = &command {
         return serve(&config, &paths);
     }
+    if let Command::Backup(b) = command {
+        return backup::run(&config, &paths, &cli.global, b);
+    }
     if let Command::Recover(a) = &command {
         return recover::run(&config, &paths, a, cli.global.password_file.as_deref());
     }
@@ -274,6 +278,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
         Command::Serve => Err(CliError::invalid(
             "serve cannot run inside a signed-in command",
+        )),
+        Command::Backup(_) => Err(CliError::invalid(
+            "backup commands run on their own, not in batch",
         )),
     }
 }

@@ -50,6 +50,17 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// Asks the server for a backup without signing in (root or the server's user only).
+    pub fn backup_now(&mut self) -> Result<Response> {
+        match self.exchange(&ClientMsg::BackupNow)? {
+            ServerMsg::Reply(r) => Ok(*r),
+            ServerMsg::Failed(e) => Err(e.into()),
+            _ => Err(lost("unexpected reply to backup")),
+        }
+    }
+}
+
 impl Backend for Remote {
     fn login(&mut self, username: &str, password: &Password, code: &str) -> Result<Login> {
         let msg = ClientMsg::Login {

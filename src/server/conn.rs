@@ -81,6 +81,7 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
                 },
                 None => ServerMsg::Failed(WireError::from(&Error::SessionEnded)),
             },
+            ClientMsg::BackupNow => backup_now(&service, uid),
             ClientMsg::Logout => {
                 if let Some(s) = session.take() {
                     service.logout(&s);
@@ -94,5 +95,29 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
     }
     if let Some(s) = session {
         service.logout(&s);
+    }
+}
+
+fn backup_now(service: &Service, uid: Option<u32>) -> ServerMsg {
+    let me = rustix::process::geteuid().as_raw();
+    if !uid.is_some_and(|u| u == 0 || u == me) {
+        return ServerMsg::Failed(WireError::Denied(
+            "only root or the server's own user may start a backup without signing in".into(),
+        ));
+    }
+    let Some(cfg) = service.settings().backup.clone() else {
+        return ServerMsg::Failed(WireError::Refused(
+            "no backup folder is configured: set [backup] dir in kasefet.toml".into(),
+        ));
+    };
+    let db = crate::backup::Db::Service { service, by: None };
+    match crate::backup::run(&db, &cfg, crate::backup::Trigger::Manual) {
+        Ok(r) => ServerMsg::Reply(Box::new(crate::service::Response::BackupDone {
+            file: r.written.file_name(),
+            bytes: r.written.bytes,
+            summary: r.written.manifest.summary(),
+            deleted: r.retention.delete,
+        })),
+        Err(e) => ServerMsg::Failed(WireError::Failure(e.to_string())),
     }
 }

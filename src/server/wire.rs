@@ -28,6 +28,10 @@ pub enum ClientMsg {
         password: SecretText,
     },
     Logout,
+    /// `kasefet backup run` from cron or a timer while the server owns the database. No
+    /// sign-in: honoured only for root and the server's own user, who can read the data
+    /// directory anyway.
+    BackupNow,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -10,6 +10,9 @@ use crate::store::StoreError;
 
 impl Service {
     pub fn handle(&self, session: &Session, req: Request) -> Result<Response> {
+        if req.is_backup() {
+            return self.handle_backup(session, req);
+        }
         let now = self.clock.now();
         let mut inner = self.lock();
         let Some(state) = inner.sessions.get_mut(&session.id) else {

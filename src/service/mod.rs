@@ -1,6 +1,7 @@
 //! THE ONE DOOR: every read and write is a `Request` answered by `Service::handle`, which
 //! authorizes (the role table), acts, and audits, always in that order.
 
+mod backups;
 pub mod clock;
 pub mod error;
 mod handle;

@@ -212,6 +212,17 @@ pub enum Request {
         limit: usize,
     },
     AuditVerify,
+
+    /// Take a backup now (admin). Answered outside the request lock: the backup pauses
+    /// writers itself.
+    BackupRun,
+    /// The backups in the configured folder and the last outcome.
+    BackupList,
+    /// Check one backup of the configured folder by file name; `full` opens every record.
+    BackupVerify {
+        file: String,
+        full: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +251,22 @@ pub enum Response {
     User(Box<User>),
     Audit(Vec<AuditEvent>),
     AuditReport(Report),
+    BackupDone {
+        file: String,
+        bytes: u64,
+        summary: String,
+        deleted: Vec<String>,
+    },
+    Backups {
+        items: Vec<crate::backup::Listed>,
+        status: crate::backup::BackupStatus,
+    },
+    BackupVerified {
+        file: String,
+        ok: bool,
+        summary: String,
+        problem: Option<String>,
+    },
     UserAdded {
         id: Id,
         one_time_password: Option<SecretText>,
@@ -278,6 +305,14 @@ pub struct AccountStatus {
 }
 
 impl Request {
+    /// Backup requests run outside the request lock (see `Service::handle_backup`).
+    pub fn is_backup(&self) -> bool {
+        matches!(
+            self,
+            Request::BackupRun | Request::BackupList | Request::BackupVerify { .. }
+        )
+    }
+
     /// The permission the role table must grant before anything else happens.
     pub fn permission(&self) -> Permission {
         use Permission as P;
@@ -322,6 +357,7 @@ impl Request {
             | AccountPolicy
             | AccountAcceptPolicy { .. } => P::Own,
             AuditList { .. } | AuditVerify => P::AuditRead,
+            BackupRun | BackupList | BackupVerify { .. } => P::Backup,
         }
     }
 
@@ -375,6 +411,9 @@ impl Request {
             AccountAcceptPolicy { .. } => "account.policy_accept",
             AuditList { .. } => "audit.list",
             AuditVerify => "audit.verify",
+            BackupRun => "backup.run",
+            BackupList => "backup.list",
+            BackupVerify { .. } => "backup.verify",
         }
     }
 
@@ -575,6 +614,12 @@ impl Request {
                 limit: 10,
             },
             AuditVerify,
+            BackupList,
+            BackupVerify {
+                file: "kasefet-20260101T020000Z.kbak".into(),
+                full: false,
+            },
+            BackupRun,
         ]
     }
 }

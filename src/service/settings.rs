@@ -6,6 +6,8 @@ use crate::crypto::KdfParams;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Where and when backups go; `None` until `[backup] dir` is set.
+    pub backup: Option<crate::backup::BackupConfig>,
     pub kdf: KdfParams,
     pub policy: PasswordPolicy,
     pub lock_after_failures: u32,
@@ -36,6 +38,7 @@ impl Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            backup: None,
             kdf: KdfParams::PRODUCTION,
             policy: PasswordPolicy::default(),
             lock_after_failures: 10,

@@ -147,6 +147,10 @@ impl Cx<'_> {
             AccountAcceptPolicy { version } => self.account_accept_policy(&version),
             AuditList { offset, limit } => self.audit_list(offset, limit),
             AuditVerify => self.audit_verify(),
+            // `handle` answers these before taking the lock; never reached.
+            BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
+                "backup requests are not handled here".into(),
+            )),
         }
     }
 

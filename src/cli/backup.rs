@@ -1,0 +1,178 @@
+//! `kasefet backup run|list|verify|restore`. Run, list and integrity checks need no sign-in,
+//! so the nightly job works from cron or a timer while nobody is signed in.
+
+use std::path::Path;
+
+use super::args::{BackupCmd, Global};
+use super::output::{json, table};
+use super::{CliError, print};
+use crate::backup::{self, BackupConfig, BackupError, Db, Key, RestoreOptions, Trigger};
+use crate::config::{Config, Paths};
+use crate::service::clock::format_local;
+use crate::service::{Clock, Response};
+use crate::store::Store;
+
+fn err(e: BackupError) -> CliError {
+    CliError {
+        code: e.exit_code(),
+        message: e.to_string(),
+    }
+}
+
+fn folder(config: &Config) -> Result<BackupConfig, CliError> {
+    config.backup_config().ok_or_else(|| {
+        CliError::invalid("no backup folder is configured: set [backup] dir in kasefet.toml")
+    })
+}
+
+fn recovery_key(path: &Path) -> Result<crate::crypto::SecretKey, CliError> {
+    let text = super::prompt::first_line(path)?;
+    crate::crypto::recovery::parse(&text)
+        .map_err(|_| CliError::invalid(format!("{} does not hold a recovery key", path.display())))
+}
+
+fn done(json_out: bool, r: Response) -> Result<(), CliError> {
+    match r {
+        Response::BackupDone {
+            file,
+            bytes,
+            summary,
+            deleted,
+        } => {
+            if json_out {
+                return print(&json(
+                    &serde_json::json!({ "file": file, "bytes": bytes, "summary": summary, "deleted": deleted }),
+                )?);
+            }
+            let mut s = format!("backup {file}: {bytes} bytes, {summary}\n");
+            for d in deleted {
+                s.push_str(&format!("retention removed {d}\n"));
+            }
+            print(&s)
+        }
+        _ => Err(super::unexpected()),
+    }
+}
+
+pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result<(), CliError> {
+    match cmd {
+        BackupCmd::Run => {
+            let cfg = folder(config)?;
+            if !g.local {
+                if let Ok(mut r) = crate::client::remote::Remote::connect(&paths.socket) {
+                    return done(g.json, r.backup_now()?);
+                }
+            }
+            let store = Store::open(&paths.data_dir, config.settings().cache_bytes)?;
+            let db = Db::Store {
+                store: &store,
+                clock: &Clock::System,
+            };
+            let r = backup::run(&db, &cfg, Trigger::Manual).map_err(err)?;
+            done(
+                g.json,
+                Response::BackupDone {
+                    file: r.written.file_name(),
+                    bytes: r.written.bytes,
+                    summary: r.written.manifest.summary(),
+                    deleted: r.retention.delete,
+                },
+            )
+        }
+        BackupCmd::List => {
+            let cfg = folder(config)?;
+            let items = backup::list(&cfg.dir).map_err(err)?;
+            if g.json {
+                return print(&json(&items)?);
+            }
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.name.clone(),
+                        format_local(b.created_at),
+                        format!("{:.1} MiB", b.bytes as f64 / 1048576.0),
+                        b.manifest
+                            .as_ref()
+                            .map(|m| m.summary())
+                            .or_else(|| b.problem.clone())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let mut out = table(&["file", "taken", "size", "contents"], &rows);
+            if let Ok(store) = Store::open(&paths.data_dir, 8 << 20) {
+                let now = Clock::System.now();
+                out.push_str(&format!(
+                    "\n{}\n",
+                    backup::BackupStatus::load(&store).describe(now)
+                ));
+            }
+            print(&out)
+        }
+        BackupCmd::Verify {
+            file,
+            full,
+            recovery_key_file,
+        } => {
+            let key = match (&recovery_key_file, full) {
+                (Some(p), _) => Some(recovery_key(p)?),
+                (None, true) => {
+                    return Err(CliError::invalid(
+                        "--full needs --recovery-key-file (or verify from the Backups screen as an admin)",
+                    ));
+                }
+                (None, false) => None,
+            };
+            let k = key.as_ref().map(Key::Recovery);
+            let store = Store::open(&paths.data_dir, 8 << 20).ok();
+            let db = store.as_ref().map(|s| Db::Store {
+                store: s,
+                clock: &Clock::System,
+            });
+            let v = backup::verify(&file, k.as_ref(), db.as_ref()).map_err(err)?;
+            let summary = match &v.full {
+                Some(f) => f.summary(),
+                None => format!(
+                    "intact (SHA-256 {}): {}",
+                    &v.integrity.sha256[..16],
+                    v.integrity.manifest.summary()
+                ),
+            };
+            if g.json {
+                print(&json(
+                    &serde_json::json!({ "ok": v.ok(), "summary": summary, "problem": v.full.as_ref().and_then(|f| f.first_problem()) }),
+                )?)?;
+            } else if v.ok() {
+                print(&format!("{}: {summary}\n", file.display()))?;
+            }
+            match v.full.as_ref().and_then(|f| f.first_problem()) {
+                Some(p) if !v.ok() => Err(CliError::failure(format!(
+                    "backup {} failed the full check: {p}",
+                    file.display()
+                ))),
+                _ => Ok(()),
+            }
+        }
+        BackupCmd::Restore {
+            file,
+            to,
+            recovery_key_file,
+        } => {
+            let key = recovery_key_file.as_deref().map(recovery_key).transpose()?;
+            let k = key.as_ref().map(Key::Recovery);
+            let opts = RestoreOptions {
+                cache_bytes: config.settings().cache_bytes,
+                live_dirs: vec![paths.data_dir.clone()],
+            };
+            let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
+            print(&format!(
+                "restored {} into {} ({}); open it with --data-dir {}\n",
+                file.display(),
+                r.dir.display(),
+                r.integrity.manifest.summary(),
+                r.dir.display()
+            ))
+        }
+    }
+}

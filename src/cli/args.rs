@@ -108,6 +108,9 @@ pub enum Command {
     /// Backups: run, list, verify, restore (run and list need no sign-in)
     #[command(subcommand)]
     Backup(BackupCmd),
+    /// Check permissions, config, socket, server, backups (and with a sign-in the audit
+    /// chain), and say what to fix
+    Doctor,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

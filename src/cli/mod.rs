@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod batch;
 mod customer;
+mod doctor;
 mod employee;
 mod init;
 pub mod output;
@@ -144,6 +145,12 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<(), CliError> {
+    if let Some(Command::Completions { shell }) = &cli.command {
+        use clap::CommandFactory;
+        let mut out = std::io::stdout();
+        clap_complete::generate(*shell, &mut Cli::command(), "kasefet", &mut out);
+        return Ok(());
+    }
     let (config, paths) = load(&cli.global)?;
     let Some(command) = cli.command else {
         return Err(CliError::invalid(
@@ -155,6 +162,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     if let Command::Serve = &command {
         return serve(&config, &paths);
+    }
+    if let Command::Doctor = &command {
+        return doctor::run(&config, &paths, &cli.global);
     }
     if let Command::Backup(b) = command {
         return backup::run(&config, &paths, &cli.global, b);
@@ -279,9 +289,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Serve => Err(CliError::invalid(
             "serve cannot run inside a signed-in command",
         )),
-        Command::Backup(_) => Err(CliError::invalid(
-            "backup commands run on their own, not in batch",
-        )),
+        Command::Backup(_) | Command::Doctor | Command::Completions { .. } => Err(
+            CliError::invalid("backup and doctor run on their own, not in batch"),
+        ),
     }
 }
 

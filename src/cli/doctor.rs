@@ -1,0 +1,227 @@
+//! `kasefet doctor`: looks at everything that can be checked from outside and says what to
+//! fix. With sign-in options it also verifies the audit chain.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use super::args::Global;
+use super::{CliError, print};
+use crate::config::{Config, Paths};
+use crate::service::Clock;
+
+#[derive(Default)]
+struct Report {
+    lines: Vec<String>,
+    failures: usize,
+}
+
+impl Report {
+    fn ok(&mut self, what: impl AsRef<str>) {
+        self.lines.push(format!("ok    {}", what.as_ref()));
+    }
+    fn warn(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+        self.lines.push(format!(
+            "warn  {}\n      fix: {}",
+            what.as_ref(),
+            fix.as_ref()
+        ));
+    }
+    fn fail(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+        self.failures += 1;
+        self.lines.push(format!(
+            "FAIL  {}\n      fix: {}",
+            what.as_ref(),
+            fix.as_ref()
+        ));
+    }
+}
+
+fn mode(p: &Path) -> Option<u32> {
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
+}
+
+fn data_dir(r: &mut Report, dir: &Path) {
+    let d = dir.display();
+    match mode(dir) {
+        None => r.fail(
+            format!("no data directory at {d}"),
+            "run `kasefet` (setup wizard) or `kasefet init`",
+        ),
+        Some(m) if m & 0o077 != 0 => r.fail(
+            format!("data directory {d} is mode {m:o}"),
+            format!("chmod 700 {d}"),
+        ),
+        Some(_) if !crate::store::open::exists(dir) => r.fail(
+            format!("{d} holds no Kasefet database"),
+            "run `kasefet init`, or point --data-dir at the database",
+        ),
+        Some(_) => {
+            let loose: Vec<String> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| {
+                    e.metadata()
+                        .is_ok_and(|m| m.is_file() && m.mode() & 0o077 != 0)
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            if loose.is_empty() {
+                r.ok(format!("data directory {d} is private (0700, files 0600)"));
+            } else {
+                r.fail(
+                    format!("files in {d} readable by others: {}", loose.join(", ")),
+                    format!("chmod 600 {d}/*"),
+                );
+            }
+        }
+    }
+}
+
+fn socket(r: &mut Report, paths: &Paths) -> bool {
+    let s = paths.socket.display();
+    if !paths.socket.exists() {
+        r.ok(format!(
+            "no server socket at {s} (embedded use; start `kasefet serve` to share)"
+        ));
+        return false;
+    }
+    let answers = crate::client::remote::Remote::connect(&paths.socket).is_ok();
+    match (answers, mode(&paths.socket)) {
+        (false, _) => {
+            r.warn(
+                format!("socket {s} exists but no server answers (a crash?)"),
+                "start `kasefet serve` (it replaces a stale socket)",
+            );
+        }
+        (true, Some(m)) if m & 0o007 != 0 => r.fail(
+            format!("socket {s} is mode {m:o}, open to everyone"),
+            format!("chmod 660 {s}"),
+        ),
+        (true, _) => r.ok(format!("server answers on {s}")),
+    }
+    answers
+}
+
+fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
+    match crate::store::Store::open(&paths.data_dir, 8 << 20) {
+        Ok(store) => {
+            r.ok("database opens (schema current)");
+            let pending = store.len(crate::store::Tree::Pending);
+            if pending > 0 {
+                r.warn(
+                    format!("{pending} event(s) recorded while sealed wait for the audit log"),
+                    "they are folded in at the next sign-in; failed sign-ins among them are worth a look",
+                );
+            }
+            let status = crate::backup::BackupStatus::load(&store);
+            let now = Clock::System.now();
+            if config.backup_config().is_some() {
+                if status.failing() {
+                    r.fail(
+                        format!("last backup failed: {}", status.describe(now)),
+                        "see the message; check the backup folder's space and permissions",
+                    );
+                } else if status.stale(now) {
+                    r.warn(format!("backups are stale: {}", status.describe(now)), "run `kasefet backup run`, and keep `kasefet serve` or the backup timer running");
+                } else {
+                    r.ok(status.describe(now));
+                }
+            }
+        }
+        Err(crate::store::StoreError::Locked { .. }) if server => {
+            r.ok("database is owned by the server")
+        }
+        Err(crate::store::StoreError::Locked { .. }) => r.fail(
+            "database is in use by another process and no server answers",
+            "close the other kasefet, or start `kasefet serve` so several people can share it",
+        ),
+        Err(e) => r.fail(format!("database does not open: {e}"), "see the message"),
+    }
+}
+
+fn backups(r: &mut Report, config: &Config) {
+    let Some(cfg) = config.backup_config() else {
+        r.warn(
+            "no backup folder configured",
+            "set [backup] dir in kasefet.toml (see assets/kasefet.toml)",
+        );
+        return;
+    };
+    let d = cfg.dir.display();
+    match crate::backup::list(&cfg.dir) {
+        Ok(items) => match items.first() {
+            None => r.warn(format!("no backups in {d} yet"), "run `kasefet backup run`"),
+            Some(b) => {
+                let age_h = (Clock::System.now() - b.created_at) / 3600;
+                if age_h >= 26 {
+                    r.warn(
+                        format!("newest backup {} is {age_h} hours old", b.name),
+                        "run `kasefet backup run` and check the schedule",
+                    );
+                } else {
+                    r.ok(format!(
+                        "newest backup {} ({age_h} h old, {} in all)",
+                        b.name,
+                        items.len()
+                    ));
+                }
+            }
+        },
+        Err(e) => r.fail(
+            format!("backup folder: {e}"),
+            format!("create {d} (0700) and make it writable by the database owner"),
+        ),
+    }
+}
+
+pub fn run(config: &Config, paths: &Paths, g: &Global) -> Result<(), CliError> {
+    let mut r = Report::default();
+    match &paths.config {
+        Some(p) => r.ok(format!("config {} is valid", p.display())),
+        None => r.ok("no config file; using the defaults (see assets/kasefet.toml)"),
+    }
+    let server = socket(&mut r, paths);
+    if !server {
+        data_dir(&mut r, &paths.data_dir);
+    }
+    database(&mut r, config, paths, server);
+    backups(&mut r, config);
+    if g.user.is_some() {
+        let mut backend = super::connect(g, config, paths)?;
+        let creds = super::prompt::credentials(g)?;
+        backend.login(&creds.user, &creds.password, &creds.code)?;
+        match backend.call(crate::service::Request::AuditVerify) {
+            Ok(crate::service::Response::AuditReport(a)) if a.ok() => {
+                r.ok(format!("audit chain intact ({} entries)", a.entries))
+            }
+            Ok(crate::service::Response::AuditReport(a)) => r.fail(
+                format!("audit chain broken: {}", a.problem.unwrap_or_default()),
+                "restore the log from a backup; investigate who had access to the data directory",
+            ),
+            Ok(_) => r.warn(
+                "audit chain: unexpected answer",
+                "try `kasefet audit verify`",
+            ),
+            Err(e) => r.warn(
+                format!("audit chain not checked: {e}"),
+                "sign in as an admin or auditor",
+            ),
+        }
+        backend.logout();
+    } else {
+        r.ok(
+            "audit chain not checked (add --user, --password-file, --totp as an admin or auditor)",
+        );
+    }
+    let failures = r.failures;
+    let mut out = r.lines.join("\n");
+    out.push('\n');
+    print(&out)?;
+    if failures > 0 {
+        return Err(CliError::failure(format!("{failures} problem(s) to fix")));
+    }
+    Ok(())
+}

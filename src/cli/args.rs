@@ -111,6 +111,8 @@ pub enum Command {
     /// Check permissions, config, socket, server, backups (and with a sign-in the audit
     /// chain), and say what to fix
     Doctor,
+    /// Print a shell completion script (bash, zsh or fish)
+    Completions { shell: clap_complete::Shell },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

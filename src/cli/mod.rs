@@ -147,9 +147,10 @@ pub fn run(cli: Cli) -> i32 {
 fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Some(Command::Completions { shell }) = &cli.command {
         use clap::CommandFactory;
-        let mut out = std::io::stdout();
+        // Into memory first: a closed pipe must be an error, not a panic in the generator.
+        let mut out = Vec::new();
         clap_complete::generate(*shell, &mut Cli::command(), "kasefet", &mut out);
-        return Ok(());
+        return print(&String::from_utf8_lossy(&out));
     }
     let (config, paths) = load(&cli.global)?;
     let Some(command) = cli.command else {

@@ -309,6 +309,10 @@ impl Service {
                 failure.detail = format!("{}; {extra}", failure.detail);
             }
             ops.push(Op::put(Tree::AuthState, failure.hash.to_vec(), codec::encode(&*c)?));
+        } else {
+            // No account, so nothing to count; removing the (absent) entry still makes this
+            // commit touch the same trees as a known account's, and cost the same.
+            ops.push(Op::remove(Tree::AuthState, failure.hash.to_vec()));
         }
         self.record_failure(inner, ops, failure)
     }

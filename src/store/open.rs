@@ -46,20 +46,32 @@ pub fn check_private(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How long to wait for a lock held by this process's own just-closed handle.
+const RELOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+const RELOCK_STEP: std::time::Duration = std::time::Duration::from_millis(20);
+
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
-    sled::Config::new()
-        .path(dir)
-        .cache_capacity(cache_bytes)
-        .open()
-        .map_err(|e| match e {
-            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new().path(dir).cache_capacity(cache_bytes).open();
+        match opened {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                // sled's background I/O threads can hold the lock file a moment after the last
+                // handle is dropped (a create followed by an open, a restart in-process), so a
+                // short wait tells that apart from another process that really holds it.
+                if started.elapsed() < RELOCK_WAIT {
+                    std::thread::sleep(RELOCK_STEP);
+                    continue;
+                }
+                return Err(StoreError::Locked {
                     path: dir.display().to_string(),
                     hint: "close the other kasefet, or start `kasefet serve` so several people can share it".into(),
-                }
+                });
             }
-            other => StoreError::Sled(other),
-        })
+            Err(other) => return Err(StoreError::Sled(other)),
+        }
+    }
 }
 
 impl Store {

@@ -228,7 +228,11 @@ impl Config {
             policy_text: String::new(),
             policy_renew_months: s.policy_renew_months,
         }
-        .with_policy_text(self.policy_text.as_deref().unwrap_or(crate::auth::security_policy::DEFAULT_TEXT))
+        .with_policy_text(
+            self.policy_text
+                .as_deref()
+                .unwrap_or(crate::auth::security_policy::DEFAULT_TEXT),
+        )
     }
 }
 
@@ -313,15 +317,28 @@ mod tests {
     fn the_security_policy_comes_from_the_named_file_or_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("kasefet.toml");
-        std::fs::write(&cfg, "[security]\npolicy_file = \"policy.txt\"\npolicy_renew_months = 6\n").unwrap();
-        assert!(Config::load(&cfg).is_err(), "a named but missing policy file is an error");
+        std::fs::write(
+            &cfg,
+            "[security]\npolicy_file = \"policy.txt\"\npolicy_renew_months = 6\n",
+        )
+        .unwrap();
+        assert!(
+            Config::load(&cfg).is_err(),
+            "a named but missing policy file is an error"
+        );
         std::fs::write(dir.path().join("policy.txt"), "Be careful.\x1b[2J\n").unwrap();
         let s = Config::load(&cfg).unwrap().settings();
         assert_eq!(s.policy_text, "Be careful.[2J");
-        assert_eq!(s.policy_version, crate::auth::security_policy::version("Be careful.[2J"));
+        assert_eq!(
+            s.policy_version,
+            crate::auth::security_policy::version("Be careful.[2J")
+        );
         assert_eq!(s.policy_renew_months, 6);
         let d = Config::default().settings();
-        assert_eq!(d.policy_version, crate::auth::security_policy::version(d.policy_text.as_str()));
+        assert_eq!(
+            d.policy_version,
+            crate::auth::security_policy::version(d.policy_text.as_str())
+        );
         assert!(d.policy_text.contains("passphrase"));
     }
 }

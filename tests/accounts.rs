@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use kasefet::auth::records::{KeyringEntry, user_hash};
 use kasefet::auth::totp::TotpSecret;
@@ -14,7 +14,8 @@ use kasefet::domain::role::allows;
 use kasefet::domain::{AuditEvent, EmployeeInput, Outcome, Role, User, UserState};
 use kasefet::service::request::roles_allowed;
 use kasefet::service::{
-    AUTH_FAILED, AccountStatus, Clock, Error, Login, NewAdmin, Peer, Request, Response, Service, Session, Settings,
+    AUTH_FAILED, AccountStatus, Clock, Error, Login, NewAdmin, Peer, Request, Response, Service,
+    Session, Settings,
 };
 use kasefet::store::{Tree, codec};
 
@@ -22,14 +23,25 @@ const T0: i64 = 1_800_000_000;
 const ADMIN: &str = "dana";
 const ADMIN_PW: &str = "wistful magnets orbit the quiet harbour";
 const BOB_PW: &str = "amber lanterns drift past noon quietly";
-const CHEAP: KdfParams = KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 };
+const CHEAP: KdfParams = KdfParams {
+    memory_kib: 256,
+    iterations: 1,
+    parallelism: 1,
+};
 
 fn cheap() -> Settings {
-    Settings { kdf: CHEAP, ..Settings::default() }
+    Settings {
+        kdf: CHEAP,
+        ..Settings::default()
+    }
 }
 
 fn peer() -> Peer {
-    Peer { uid: Some(1000), pid: Some(42), from: "192.0.2.7".into() }
+    Peer {
+        uid: Some(1000),
+        pid: Some(42),
+        from: "192.0.2.7".into(),
+    }
 }
 
 fn pw(s: &str) -> Password {
@@ -66,10 +78,23 @@ impl Env {
             &path,
             settings.clone(),
             clock.clone(),
-            NewAdmin { username: ADMIN, display_name: "Dana Cohen", password: &pw(ADMIN_PW), totp: &admin_totp },
+            NewAdmin {
+                username: ADMIN,
+                display_name: "Dana Cohen",
+                password: &pw(ADMIN_PW),
+                totp: &admin_totp,
+            },
         )
         .unwrap();
-        Env { _dir: dir, path, clock, settings, service: Some(svc), recovery_key, admin_totp }
+        Env {
+            _dir: dir,
+            path,
+            clock,
+            settings,
+            service: Some(svc),
+            recovery_key,
+            admin_totp,
+        }
     }
 
     fn svc(&self) -> &Service {
@@ -80,7 +105,8 @@ impl Env {
     fn reopen(&mut self) {
         // sled holds a lock on the directory, so the old Service must be gone first.
         drop(self.service.take());
-        self.service = Some(Service::open(&self.path, self.settings.clone(), self.clock.clone()).unwrap());
+        self.service =
+            Some(Service::open(&self.path, self.settings.clone(), self.clock.clone()).unwrap());
     }
 
     /// A code from the next 30-second step: each step is accepted once, so every sign-in
@@ -96,7 +122,9 @@ impl Env {
     }
 
     fn admin(&self) -> Session {
-        self.login(ADMIN, ADMIN_PW, &self.admin_totp).unwrap().session
+        self.login(ADMIN, ADMIN_PW, &self.admin_totp)
+            .unwrap()
+            .session
     }
 
     fn call(&self, s: &Session, req: Request) -> Result<Response, Error> {
@@ -118,19 +146,45 @@ impl Env {
                 },
             )
             .unwrap();
-        assert!(matches!(r, Response::UserAdded { one_time_password: None, .. }), "{r:?}");
+        assert!(
+            matches!(
+                r,
+                Response::UserAdded {
+                    one_time_password: None,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
         totp
     }
 
     fn user(&self, admin: &Session, name: &str) -> User {
-        match self.call(admin, Request::UserGet { username: name.into() }).unwrap() {
+        match self
+            .call(
+                admin,
+                Request::UserGet {
+                    username: name.into(),
+                },
+            )
+            .unwrap()
+        {
             Response::User(u) => *u,
             other => panic!("{other:?}"),
         }
     }
 
     fn audit(&self, admin: &Session) -> Vec<AuditEvent> {
-        match self.call(admin, Request::AuditList { offset: 0, limit: 10_000 }).unwrap() {
+        match self
+            .call(
+                admin,
+                Request::AuditList {
+                    offset: 0,
+                    limit: 10_000,
+                },
+            )
+            .unwrap()
+        {
             Response::Audit(list) => list,
             other => panic!("{other:?}"),
         }
@@ -144,7 +198,14 @@ impl Env {
     }
 
     fn keyring_kdf(&self, name: &str) -> Option<KdfParams> {
-        let raw = self.svc().store().get_raw(Tree::Keyring, &user_hash(self.svc().store().user_salt(), name)).unwrap();
+        let raw = self
+            .svc()
+            .store()
+            .get_raw(
+                Tree::Keyring,
+                &user_hash(self.svc().store().user_salt(), name),
+            )
+            .unwrap();
         let entry: KeyringEntry = codec::decode(&raw.unwrap()).unwrap();
         entry.envelope.kdf
     }
@@ -175,24 +236,47 @@ fn every_policy_rule_is_enforced_with_its_reason() {
         ("short pass", "too short: use at least 15 characters"),
         ("passwordpassword", "too easy to guess"),
         ("123456789012345", "too easy to guess"),
-        ("wistful noa.levi magnets orbit", "must not contain your user name"),
-        ("wistful LEVI magnets orbit the sea", "must not contain your user name, your name"),
+        (
+            "wistful noa.levi magnets orbit",
+            "must not contain your user name",
+        ),
+        (
+            "wistful LEVI magnets orbit the sea",
+            "must not contain your user name, your name",
+        ),
         ("my kasefet magnets orbit quietly", "or the product name"),
-        (&"ripe plum ladder ".repeat(70), "too long: use at most 1024"),
+        (
+            &"ripe plum ladder ".repeat(70),
+            "too long: use at most 1024",
+        ),
     ] {
         let m = refused(env.call(&admin, user_add("noa.levi", Some(password))));
         assert!(m.starts_with("password refused: "), "{m}");
         assert!(m.contains(reason), "{password:?}: {m}");
     }
     // Composition rules are off by default, and available behind the switch.
-    env.call(&admin, user_add("plain", Some("correct horse battery staple"))).unwrap();
+    env.call(
+        &admin,
+        user_add("plain", Some("correct horse battery staple")),
+    )
+    .unwrap();
     let mut env = env;
     env.settings.policy.require_composition = true;
     env.reopen();
     let admin = env.admin();
-    let m = refused(env.call(&admin, user_add("strict", Some("correct horse battery staple"))));
-    assert!(m.contains("needs an uppercase letter, a digit and a symbol"), "{m}");
-    env.call(&admin, user_add("strict", Some("Correct horse battery staple 9!"))).unwrap();
+    let m = refused(env.call(
+        &admin,
+        user_add("strict", Some("correct horse battery staple")),
+    ));
+    assert!(
+        m.contains("needs an uppercase letter, a digit and a symbol"),
+        "{m}"
+    );
+    env.call(
+        &admin,
+        user_add("strict", Some("Correct horse battery staple 9!")),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -221,7 +305,10 @@ fn two_long_passwords_differing_only_in_the_last_character_do_not_both_open() {
     let wrong = format!("{stem}R");
     assert!(right.chars().count() > 200);
     let totp = env.provision(&admin, "longpw", Role::Staff, &right);
-    assert!(matches!(env.login("longpw", &wrong, &totp), Err(Error::AuthFailed)));
+    assert!(matches!(
+        env.login("longpw", &wrong, &totp),
+        Err(Error::AuthFailed)
+    ));
     assert!(env.login("longpw", &right, &totp).is_ok());
     // And at the envelope itself.
     let dek = SecretKey::generate().unwrap();
@@ -234,22 +321,43 @@ fn two_long_passwords_differing_only_in_the_last_character_do_not_both_open() {
 fn ten_failures_lock_for_fifteen_minutes_and_the_lock_survives_a_restart() {
     let mut env = Env::new();
     for _ in 0..10 {
-        assert!(matches!(env.login(ADMIN, "not the password at all", &env.admin_totp), Err(Error::AuthFailed)));
+        assert!(matches!(
+            env.login(ADMIN, "not the password at all", &env.admin_totp),
+            Err(Error::AuthFailed)
+        ));
     }
     // Locked: even the right password and code fail, with the same message.
     let e = env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap_err();
     assert_eq!(e.to_string(), AUTH_FAILED);
     env.reopen();
-    assert!(matches!(env.login(ADMIN, ADMIN_PW, &env.admin_totp), Err(Error::AuthFailed)));
+    assert!(matches!(
+        env.login(ADMIN, ADMIN_PW, &env.admin_totp),
+        Err(Error::AuthFailed)
+    ));
     env.clock.advance(15 * 60);
     let login = env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap();
-    assert!(login.notice.contains("12 failed attempts since"), "{}", login.notice);
+    assert!(
+        login.notice.contains("12 failed attempts since"),
+        "{}",
+        login.notice
+    );
     // The failures happened while sealed; they reached the audit chain at this unseal.
     let log = env.audit(&login.session);
-    let sealed: Vec<_> = log.iter().filter(|e| e.detail.contains("recorded while sealed")).collect();
+    let sealed: Vec<_> = log
+        .iter()
+        .filter(|e| e.detail.contains("recorded while sealed"))
+        .collect();
     assert_eq!(sealed.len(), 12);
-    assert!(sealed.iter().any(|e| e.detail.contains("account locked for a while")));
-    assert!(sealed.iter().all(|e| e.outcome == Outcome::Failed && e.action == "login"));
+    assert!(
+        sealed
+            .iter()
+            .any(|e| e.detail.contains("account locked for a while"))
+    );
+    assert!(
+        sealed
+            .iter()
+            .all(|e| e.outcome == Outcome::Failed && e.action == "login")
+    );
 }
 
 #[test]
@@ -259,23 +367,43 @@ fn a_hundred_failures_disable_until_an_admin_acts_across_restarts() {
     let bob_totp = env.provision(&admin, "bob", Role::Staff, BOB_PW);
     env.svc().logout(&admin);
     for _ in 0..100 {
-        assert!(env.login("bob", "guessing again and again", &bob_totp).is_err());
+        assert!(
+            env.login("bob", "guessing again and again", &bob_totp)
+                .is_err()
+        );
     }
     env.reopen();
     env.clock.advance(7 * 24 * 3600);
-    assert!(matches!(env.login("bob", BOB_PW, &bob_totp), Err(Error::AuthFailed)));
+    assert!(matches!(
+        env.login("bob", BOB_PW, &bob_totp),
+        Err(Error::AuthFailed)
+    ));
     let admin = env.admin();
     match env.call(&admin, Request::SecuritySummary).unwrap() {
-        Response::Security { disabled, failed_last_24h, .. } => {
+        Response::Security {
+            disabled,
+            failed_last_24h,
+            ..
+        } => {
             assert_eq!(disabled, vec!["bob".to_string()]);
             // The week-old failures are outside the window; the one just now is inside.
             assert_eq!(failed_last_24h, 1);
         }
         other => panic!("{other:?}"),
     }
-    env.call(&admin, Request::UserUnlock { username: "bob".into() }).unwrap();
+    env.call(
+        &admin,
+        Request::UserUnlock {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
     let login = env.login("bob", BOB_PW, &bob_totp).unwrap();
-    assert!(login.notice.contains("101 failed attempts"), "{}", login.notice);
+    assert!(
+        login.notice.contains("101 failed attempts"),
+        "{}",
+        login.notice
+    );
 }
 
 #[test]
@@ -284,26 +412,76 @@ fn admin_lock_disable_and_demotion_take_effect_at_the_next_request() {
     let admin = env.admin();
     let bob_totp = env.provision(&admin, "bob", Role::Manager, BOB_PW);
     let bob = env.login("bob", BOB_PW, &bob_totp).unwrap().session;
-    assert!(env.call(&bob, Request::CustomerDelete { id: 99 }).is_err_and(|e| matches!(e, Error::NotFound(_))));
-    env.call(&admin, Request::UserSetRole { username: "bob".into(), role: Role::Staff }).unwrap();
-    assert!(matches!(env.call(&bob, Request::CustomerDelete { id: 99 }), Err(Error::Denied(_))));
+    assert!(
+        env.call(&bob, Request::CustomerDelete { id: 99 })
+            .is_err_and(|e| matches!(e, Error::NotFound(_)))
+    );
+    env.call(
+        &admin,
+        Request::UserSetRole {
+            username: "bob".into(),
+            role: Role::Staff,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        env.call(&bob, Request::CustomerDelete { id: 99 }),
+        Err(Error::Denied(_))
+    ));
 
-    env.call(&admin, Request::UserLock { username: "bob".into() }).unwrap();
-    assert!(matches!(env.call(&bob, Request::Whoami), Err(Error::SessionEnded)));
-    assert_eq!(env.login("bob", BOB_PW, &bob_totp).unwrap_err().to_string(), AUTH_FAILED);
-    env.call(&admin, Request::UserUnlock { username: "bob".into() }).unwrap();
+    env.call(
+        &admin,
+        Request::UserLock {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        env.call(&bob, Request::Whoami),
+        Err(Error::SessionEnded)
+    ));
+    assert_eq!(
+        env.login("bob", BOB_PW, &bob_totp).unwrap_err().to_string(),
+        AUTH_FAILED
+    );
+    env.call(
+        &admin,
+        Request::UserUnlock {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
     let bob = env.login("bob", BOB_PW, &bob_totp).unwrap().session;
     assert!(env.call(&bob, Request::Whoami).is_ok());
 
-    env.call(&admin, Request::UserDisable { username: "bob".into() }).unwrap();
-    assert!(matches!(env.call(&bob, Request::Whoami), Err(Error::SessionEnded)));
+    env.call(
+        &admin,
+        Request::UserDisable {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        env.call(&bob, Request::Whoami),
+        Err(Error::SessionEnded)
+    ));
     assert!(env.login("bob", BOB_PW, &bob_totp).is_err());
     assert_eq!(env.user(&admin, "bob").state, UserState::Disabled);
-    env.call(&admin, Request::UserUnlock { username: "bob".into() }).unwrap();
+    env.call(
+        &admin,
+        Request::UserUnlock {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
     assert_eq!(env.user(&admin, "bob").state, UserState::Active);
     let log = env.audit(&admin);
     for action in ["user.role", "user.lock", "user.unlock", "user.disable"] {
-        assert!(log.iter().any(|e| e.action == action && e.outcome == Outcome::Ok), "{action}");
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.outcome == Outcome::Ok),
+            "{action}"
+        );
     }
 }
 
@@ -312,28 +490,77 @@ fn the_last_active_admin_cannot_be_demoted_locked_or_disabled() {
     let env = Env::new();
     let admin = env.admin();
     for req in [
-        Request::UserSetRole { username: ADMIN.into(), role: Role::Staff },
-        Request::UserLock { username: ADMIN.into() },
-        Request::UserDisable { username: ADMIN.into() },
+        Request::UserSetRole {
+            username: ADMIN.into(),
+            role: Role::Staff,
+        },
+        Request::UserLock {
+            username: ADMIN.into(),
+        },
+        Request::UserDisable {
+            username: ADMIN.into(),
+        },
     ] {
         let m = refused(env.call(&admin, req));
-        assert!(m.starts_with("dana is the last active admin and cannot be "), "{m}");
+        assert!(
+            m.starts_with("dana is the last active admin and cannot be "),
+            "{m}"
+        );
         assert!(m.contains("make another admin first"), "{m}");
     }
     assert_eq!(env.user(&admin, ADMIN).role, Role::Admin);
     // The refusals are in the audit log.
-    assert_eq!(env.audit(&admin).iter().filter(|e| e.detail.contains("last active admin")).count(), 3);
+    assert_eq!(
+        env.audit(&admin)
+            .iter()
+            .filter(|e| e.detail.contains("last active admin"))
+            .count(),
+        3
+    );
 
     // A second admin that is locked does not count; an active one does.
     let eve_totp = env.provision(&admin, "eve", Role::Admin, BOB_PW);
-    env.call(&admin, Request::UserLock { username: "eve".into() }).unwrap();
-    refused(env.call(&admin, Request::UserSetRole { username: ADMIN.into(), role: Role::Staff }));
-    env.call(&admin, Request::UserUnlock { username: "eve".into() }).unwrap();
-    env.call(&admin, Request::UserSetRole { username: ADMIN.into(), role: Role::Manager }).unwrap();
+    env.call(
+        &admin,
+        Request::UserLock {
+            username: "eve".into(),
+        },
+    )
+    .unwrap();
+    refused(env.call(
+        &admin,
+        Request::UserSetRole {
+            username: ADMIN.into(),
+            role: Role::Staff,
+        },
+    ));
+    env.call(
+        &admin,
+        Request::UserUnlock {
+            username: "eve".into(),
+        },
+    )
+    .unwrap();
+    env.call(
+        &admin,
+        Request::UserSetRole {
+            username: ADMIN.into(),
+            role: Role::Manager,
+        },
+    )
+    .unwrap();
     // Dana is no longer an admin: her session lost the right at once; eve is now the last one.
-    assert!(matches!(env.call(&admin, Request::UserList), Err(Error::Denied(_))));
+    assert!(matches!(
+        env.call(&admin, Request::UserList),
+        Err(Error::Denied(_))
+    ));
     let eve = env.login("eve", BOB_PW, &eve_totp).unwrap().session;
-    refused(env.call(&eve, Request::UserDisable { username: "eve".into() }));
+    refused(env.call(
+        &eve,
+        Request::UserDisable {
+            username: "eve".into(),
+        },
+    ));
 }
 
 #[test]
@@ -354,44 +581,85 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
     let env = Env::new();
     let admin = env.admin();
     let otp = match env.call(&admin, user_add("bob", None)).unwrap() {
-        Response::UserAdded { one_time_password: Some(otp), .. } => otp,
+        Response::UserAdded {
+            one_time_password: Some(otp),
+            ..
+        } => otp,
         other => panic!("{other:?}"),
     };
     assert_eq!(otp.expose().len(), 24);
     assert_eq!(env.user(&admin, "bob").state, UserState::Pending);
 
     // The one-time password is enough to sign in (there is no TOTP yet), but only for setup.
-    let login = env.svc().login("bob", &pw(otp.expose()), "", &peer()).unwrap();
+    let login = env
+        .svc()
+        .login("bob", &pw(otp.expose()), "", &peer())
+        .unwrap();
     assert!(login.needs_setup);
     let s = login.session;
     for req in [
-        Request::CustomerList { filter: Default::default() },
+        Request::CustomerList {
+            filter: Default::default(),
+        },
         Request::EmployeeList,
         Request::People,
         Request::AccountRegenerateRecoveryCodes,
         Request::UserList,
     ] {
-        assert!(matches!(env.call(&s, req.clone()), Err(Error::SetupRequired)), "{req:?}");
+        assert!(
+            matches!(env.call(&s, req.clone()), Err(Error::SetupRequired)),
+            "{req:?}"
+        );
     }
     assert!(env.call(&s, Request::Whoami).is_ok());
     let st = env.status(&s);
     assert!(st.password_change_needed && st.totp_enrolment_needed && st.policy_acceptance_needed);
 
     // The one-time password cannot stay the password.
-    let m = refused(env.call(&s, Request::AccountChangePassword { current: None, new: otp.clone() }));
-    assert!(m.contains("different") || m.contains("password refused"), "{m}");
-    env.call(&s, Request::AccountChangePassword { current: None, new: secret(BOB_PW) }).unwrap();
+    let m = refused(env.call(
+        &s,
+        Request::AccountChangePassword {
+            current: None,
+            new: otp.clone(),
+        },
+    ));
+    assert!(
+        m.contains("different") || m.contains("password refused"),
+        "{m}"
+    );
+    env.call(
+        &s,
+        Request::AccountChangePassword {
+            current: None,
+            new: secret(BOB_PW),
+        },
+    )
+    .unwrap();
     assert_eq!(env.user(&admin, "bob").state, UserState::Pending);
 
     let (b32, url) = match env.call(&s, Request::AccountBeginTotp).unwrap() {
-        Response::TotpEnrolment { secret_base32, otpauth_url } => (secret_base32, otpauth_url),
+        Response::TotpEnrolment {
+            secret_base32,
+            otpauth_url,
+        } => (secret_base32, otpauth_url),
         other => panic!("{other:?}"),
     };
-    assert!(url.expose().starts_with("otpauth://totp/Kasefet:bob?secret="));
+    assert!(
+        url.expose()
+            .starts_with("otpauth://totp/Kasefet:bob?secret=")
+    );
     let totp = TotpSecret::from_base32(b32.expose()).unwrap();
-    let wrong = if totp.code_at(env.clock.now() as u64) == "000000" { "111111" } else { "000000" };
+    let wrong = if totp.code_at(env.clock.now() as u64) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     refused(env.call(&s, Request::AccountConfirmTotp { code: wrong.into() }));
-    assert_eq!(env.user(&admin, "bob").state, UserState::Pending, "a wrong code activates nothing");
+    assert_eq!(
+        env.user(&admin, "bob").state,
+        UserState::Pending,
+        "a wrong code activates nothing"
+    );
     let code = totp.code_at(env.clock.now() as u64);
     let codes = match env.call(&s, Request::AccountConfirmTotp { code }).unwrap() {
         Response::RecoveryCodes(c) => c,
@@ -400,35 +668,76 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
     assert_eq!(codes.len(), 10);
     assert_eq!(env.user(&admin, "bob").state, UserState::Active);
     let version = match env.call(&s, Request::AccountPolicy).unwrap() {
-        Response::Policy { version, text, accepted_at: None } => {
+        Response::Policy {
+            version,
+            text,
+            accepted_at: None,
+        } => {
             assert!(text.contains("passphrase"));
             version
         }
         other => panic!("{other:?}"),
     };
-    env.call(&s, Request::AccountAcceptPolicy { version }).unwrap();
+    env.call(&s, Request::AccountAcceptPolicy { version })
+        .unwrap();
     // The setup-only session stays setup-only; a real sign-in opens the rest.
-    assert!(matches!(env.call(&s, Request::EmployeeList), Err(Error::SetupRequired)));
-    assert!(env.svc().login("bob", &otp_pw(&otp), &env.code(&totp), &peer()).is_err(), "the OTP is spent");
+    assert!(matches!(
+        env.call(&s, Request::EmployeeList),
+        Err(Error::SetupRequired)
+    ));
+    assert!(
+        env.svc()
+            .login("bob", &otp_pw(&otp), &env.code(&totp), &peer())
+            .is_err(),
+        "the OTP is spent"
+    );
     let login = env.login("bob", BOB_PW, &totp).unwrap();
     assert!(!login.needs_setup && !login.policy_pending);
     assert!(env.call(&login.session, Request::EmployeeList).is_ok());
     // Outside setup, changing the password needs the current one.
-    refused(env.call(&login.session, Request::AccountChangePassword { current: None, new: secret(ADMIN_PW) }));
+    refused(env.call(
+        &login.session,
+        Request::AccountChangePassword {
+            current: None,
+            new: secret(ADMIN_PW),
+        },
+    ));
     let m = refused(env.call(
         &login.session,
-        Request::AccountChangePassword { current: Some(secret("not it at all, sorry")), new: secret(ADMIN_PW) },
+        Request::AccountChangePassword {
+            current: Some(secret("not it at all, sorry")),
+            new: secret(ADMIN_PW),
+        },
     ));
     assert_eq!(m, "the current password is not right");
-    env.call(&login.session, Request::AccountChangePassword { current: Some(secret(BOB_PW)), new: secret(ADMIN_PW) })
-        .unwrap();
+    env.call(
+        &login.session,
+        Request::AccountChangePassword {
+            current: Some(secret(BOB_PW)),
+            new: secret(ADMIN_PW),
+        },
+    )
+    .unwrap();
     assert!(env.login("bob", BOB_PW, &totp).is_err());
     assert!(env.login("bob", ADMIN_PW, &totp).is_ok());
     let log = env.audit(&admin);
-    for action in ["user.create", "account.password", "account.totp_begin", "account.totp_enrol", "account.policy_accept"] {
-        assert!(log.iter().any(|e| e.action == action && e.outcome == Outcome::Ok), "{action}");
+    for action in [
+        "user.create",
+        "account.password",
+        "account.totp_begin",
+        "account.totp_enrol",
+        "account.policy_accept",
+    ] {
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.outcome == Outcome::Ok),
+            "{action}"
+        );
     }
-    assert!(log.iter().any(|e| e.action == "account.totp_enrol" && e.outcome == Outcome::Failed));
+    assert!(
+        log.iter()
+            .any(|e| e.action == "account.totp_enrol" && e.outcome == Outcome::Failed)
+    );
 }
 
 fn otp_pw(otp: &SecretText) -> Password {
@@ -441,57 +750,127 @@ fn a_password_reset_sends_the_account_back_to_setup_and_ends_its_sessions() {
     let admin = env.admin();
     let totp = env.provision(&admin, "bob", Role::Staff, BOB_PW);
     let bob = env.login("bob", BOB_PW, &totp).unwrap().session;
-    let otp = match env.call(&admin, Request::UserResetPassword { username: "bob".into() }).unwrap() {
+    let otp = match env
+        .call(
+            &admin,
+            Request::UserResetPassword {
+                username: "bob".into(),
+            },
+        )
+        .unwrap()
+    {
         Response::OneTimePassword(p) => p,
         other => panic!("{other:?}"),
     };
-    assert!(matches!(env.call(&bob, Request::Whoami), Err(Error::SessionEnded)));
+    assert!(matches!(
+        env.call(&bob, Request::Whoami),
+        Err(Error::SessionEnded)
+    ));
     assert_eq!(env.user(&admin, "bob").state, UserState::Pending);
-    assert!(env.login("bob", BOB_PW, &totp).is_err(), "the old password no longer opens");
+    assert!(
+        env.login("bob", BOB_PW, &totp).is_err(),
+        "the old password no longer opens"
+    );
     // The enrolled TOTP stays, so the one-time password alone is not enough.
     assert!(env.svc().login("bob", &otp_pw(&otp), "", &peer()).is_err());
-    let login = env.svc().login("bob", &otp_pw(&otp), &env.code(&totp), &peer()).unwrap();
+    let login = env
+        .svc()
+        .login("bob", &otp_pw(&otp), &env.code(&totp), &peer())
+        .unwrap();
     assert!(login.needs_setup);
     let st = env.status(&login.session);
     assert!(st.password_change_needed && !st.totp_enrolment_needed);
-    env.call(&login.session, Request::AccountChangePassword { current: None, new: secret(ADMIN_PW) }).unwrap();
+    env.call(
+        &login.session,
+        Request::AccountChangePassword {
+            current: None,
+            new: secret(ADMIN_PW),
+        },
+    )
+    .unwrap();
     assert_eq!(env.user(&admin, "bob").state, UserState::Active);
     assert!(env.login("bob", ADMIN_PW, &totp).is_ok());
 
     // A TOTP reset: Pending again, password alone signs in for enrolment.
-    env.call(&admin, Request::UserResetTotp { username: "bob".into() }).unwrap();
+    env.call(
+        &admin,
+        Request::UserResetTotp {
+            username: "bob".into(),
+        },
+    )
+    .unwrap();
     let login = env.svc().login("bob", &pw(ADMIN_PW), "", &peer()).unwrap();
     assert!(login.needs_setup);
     assert!(env.status(&login.session).totp_enrolment_needed);
-    assert!(env.login("bob", ADMIN_PW, &totp).unwrap().needs_setup, "the old secret is gone");
+    assert!(
+        env.login("bob", ADMIN_PW, &totp).unwrap().needs_setup,
+        "the old secret is gone"
+    );
 }
 
 #[test]
 fn recovery_codes_work_once_each_and_regenerating_revokes_the_old_ones() {
     let env = Env::new();
     let admin = env.admin();
-    let codes = match env.call(&admin, Request::AccountRegenerateRecoveryCodes).unwrap() {
+    let codes = match env
+        .call(&admin, Request::AccountRegenerateRecoveryCodes)
+        .unwrap()
+    {
         Response::RecoveryCodes(c) => c,
         other => panic!("{other:?}"),
     };
     assert_eq!(codes.len(), 10);
     for (i, code) in codes.iter().take(3).enumerate() {
-        let login = env.svc().login(ADMIN, &pw(ADMIN_PW), code.expose(), &peer()).unwrap();
+        let login = env
+            .svc()
+            .login(ADMIN, &pw(ADMIN_PW), code.expose(), &peer())
+            .unwrap();
         assert_eq!(login.recovery_codes_left, Some(9 - i));
-        assert!(env.svc().login(ADMIN, &pw(ADMIN_PW), code.expose(), &peer()).is_err(), "second use");
+        assert!(
+            env.svc()
+                .login(ADMIN, &pw(ADMIN_PW), code.expose(), &peer())
+                .is_err(),
+            "second use"
+        );
     }
-    let fresh = match env.call(&admin, Request::AccountRegenerateRecoveryCodes).unwrap() {
+    let fresh = match env
+        .call(&admin, Request::AccountRegenerateRecoveryCodes)
+        .unwrap()
+    {
         Response::RecoveryCodes(c) => c,
         other => panic!("{other:?}"),
     };
-    assert!(env.svc().login(ADMIN, &pw(ADMIN_PW), codes[5].expose(), &peer()).is_err(), "old set revoked");
-    let login = env.svc().login(ADMIN, &pw(ADMIN_PW), fresh[0].expose(), &peer()).unwrap();
+    assert!(
+        env.svc()
+            .login(ADMIN, &pw(ADMIN_PW), codes[5].expose(), &peer())
+            .is_err(),
+        "old set revoked"
+    );
+    let login = env
+        .svc()
+        .login(ADMIN, &pw(ADMIN_PW), fresh[0].expose(), &peer())
+        .unwrap();
     assert_eq!(login.recovery_codes_left, Some(9));
     let log = env.audit(&admin);
-    assert_eq!(log.iter().filter(|e| e.action == "login" && e.detail.contains("recovery code used")).count(), 4);
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "login" && e.detail.contains("recovery code used"))
+            .count(),
+        4
+    );
 
-    env.call(&admin, Request::UserRevokeRecoveryCodes { username: ADMIN.into() }).unwrap();
-    assert!(env.svc().login(ADMIN, &pw(ADMIN_PW), fresh[1].expose(), &peer()).is_err());
+    env.call(
+        &admin,
+        Request::UserRevokeRecoveryCodes {
+            username: ADMIN.into(),
+        },
+    )
+    .unwrap();
+    assert!(
+        env.svc()
+            .login(ADMIN, &pw(ADMIN_PW), fresh[1].expose(), &peer())
+            .is_err()
+    );
     assert_eq!(env.status(&admin).recovery_codes_left, None);
 }
 
@@ -499,7 +878,11 @@ fn recovery_codes_work_once_each_and_regenerating_revokes_the_old_ones() {
 fn unknown_user_and_wrong_password_read_the_same_and_cost_the_same() {
     // Production-like cost for the measurement (argon2id 16 MiB, t = 2), cheaper than the
     // shipped 64 MiB so the test stays quick; the point is equal work, not absolute work.
-    let kdf = KdfParams { memory_kib: 16 * 1024, iterations: 2, parallelism: 1 };
+    let kdf = KdfParams {
+        memory_kib: 16 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
     let mut settings = Settings { kdf, ..cheap() };
     settings.disable_after_failures = 10_000;
     let env = Env::with(settings);
@@ -507,9 +890,23 @@ fn unknown_user_and_wrong_password_read_the_same_and_cost_the_same() {
     let bob_totp = env.provision(&admin, "bob", Role::Staff, BOB_PW);
     env.svc().logout(&admin);
 
-    let unknown = || env.svc().login("nobody-here", &pw(BOB_PW), "123456", &peer()).unwrap_err();
-    let wrong_pw = || env.svc().login("bob", &pw("not bob's password, no"), "123456", &peer()).unwrap_err();
-    for e in [unknown(), wrong_pw(), env.svc().login("bob", &pw(BOB_PW), "000000", &peer()).unwrap_err()] {
+    let unknown = || {
+        env.svc()
+            .login("nobody-here", &pw(BOB_PW), "123456", &peer())
+            .unwrap_err()
+    };
+    let wrong_pw = || {
+        env.svc()
+            .login("bob", &pw("not bob's password, no"), "123456", &peer())
+            .unwrap_err()
+    };
+    for e in [
+        unknown(),
+        wrong_pw(),
+        env.svc()
+            .login("bob", &pw(BOB_PW), "000000", &peer())
+            .unwrap_err(),
+    ] {
         assert_eq!(e.to_string(), AUTH_FAILED);
         assert!(matches!(e, Error::AuthFailed));
     }
@@ -528,7 +925,11 @@ fn unknown_user_and_wrong_password_read_the_same_and_cost_the_same() {
     }
     // Each unknown-user try is paired with the wrong-password try right after it, so both
     // saw the same load from the rest of the machine; the median pair ratio is the figure.
-    let mut pairs: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x.as_secs_f64() / y.as_secs_f64()).collect();
+    let mut pairs: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| x.as_secs_f64() / y.as_secs_f64())
+        .collect();
     pairs.sort_by(f64::total_cmp);
     let pair_ratio = pairs[TRIES / 2];
     a.sort();
@@ -547,9 +948,17 @@ fn unknown_user_and_wrong_password_read_the_same_and_cost_the_same() {
     // Within 25% either way, on the paired figure and on the fastest tries (the cost with
     // no interference). The ratio of medians is only reported: on a shared machine each
     // path's times fall in two clusters, and which cluster holds the median is luck.
-    assert!((0.8..=1.25).contains(&pair_ratio), "paired ratio {pair_ratio:.3}");
+    assert!(
+        (0.8..=1.25).contains(&pair_ratio),
+        "paired ratio {pair_ratio:.3}"
+    );
     let fastest = a[0].as_secs_f64() / b[0].as_secs_f64();
-    assert!((0.8..=1.25).contains(&fastest), "fastest {:?} vs {:?}", a[0], b[0]);
+    assert!(
+        (0.8..=1.25).contains(&fastest),
+        "fastest {:?} vs {:?}",
+        a[0],
+        b[0]
+    );
     // Locked accounts read the same too (bob has long passed ten failures).
     let e = env.login("bob", BOB_PW, &bob_totp).unwrap_err();
     assert_eq!(e.to_string(), AUTH_FAILED);
@@ -565,30 +974,58 @@ fn recover_works_with_the_recovery_key_only_and_is_audited_loudly() {
     let new_totp = TotpSecret::generate().unwrap();
     let new_pw = "a brand new passphrase for the break glass";
     let wrong_key = SecretKey::generate().unwrap();
-    let m = match env.svc().recover(&wrong_key, ADMIN, &pw(new_pw), &new_totp, &peer()) {
+    let m = match env
+        .svc()
+        .recover(&wrong_key, ADMIN, &pw(new_pw), &new_totp, &peer())
+    {
         Err(Error::Refused(m)) => m,
         other => panic!("{other:?}"),
     };
     assert!(m.contains("recovery key does not open"), "{m}");
     assert!(env.login(ADMIN, new_pw, &new_totp).is_err());
     assert!(matches!(
-        env.svc().recover(&env.recovery_key, "nobody", &pw(new_pw), &new_totp, &peer()),
+        env.svc()
+            .recover(&env.recovery_key, "nobody", &pw(new_pw), &new_totp, &peer()),
         Err(Error::Refused(_))
     ));
     // Weak passwords are refused here too.
-    assert!(env.svc().recover(&env.recovery_key, ADMIN, &pw("short"), &new_totp, &peer()).is_err());
+    assert!(
+        env.svc()
+            .recover(&env.recovery_key, ADMIN, &pw("short"), &new_totp, &peer())
+            .is_err()
+    );
 
-    env.svc().recover(&env.recovery_key, ADMIN, &pw(new_pw), &new_totp, &peer()).unwrap();
-    assert!(!env.svc().is_unsealed(), "recovery seals again when nobody is signed in");
-    assert!(env.login(ADMIN, ADMIN_PW, &env.admin_totp).is_err(), "old password gone");
+    env.svc()
+        .recover(&env.recovery_key, ADMIN, &pw(new_pw), &new_totp, &peer())
+        .unwrap();
+    assert!(
+        !env.svc().is_unsealed(),
+        "recovery seals again when nobody is signed in"
+    );
+    assert!(
+        env.login(ADMIN, ADMIN_PW, &env.admin_totp).is_err(),
+        "old password gone"
+    );
     let login = env.login(ADMIN, new_pw, &new_totp).unwrap();
     let log = env.audit(&login.session);
     let recover: Vec<_> = log.iter().filter(|e| e.action == "recover").collect();
     assert_eq!(recover.len(), 3, "{recover:#?}");
     assert!(recover.iter().all(|e| e.detail.starts_with("BREAK-GLASS")));
-    assert!(recover.iter().any(|e| e.outcome == Outcome::Ok && e.detail.contains("admin access restored")));
-    assert!(recover.iter().any(|e| e.outcome == Outcome::Failed && e.detail.contains("recovery key does not open")));
-    assert!(recover.iter().any(|e| e.outcome == Outcome::Failed && e.detail.contains("no admin named nobody")));
+    assert!(
+        recover
+            .iter()
+            .any(|e| e.outcome == Outcome::Ok && e.detail.contains("admin access restored"))
+    );
+    assert!(
+        recover.iter().any(
+            |e| e.outcome == Outcome::Failed && e.detail.contains("recovery key does not open")
+        )
+    );
+    assert!(
+        recover
+            .iter()
+            .any(|e| e.outcome == Outcome::Failed && e.detail.contains("no admin named nobody"))
+    );
     match env.call(&login.session, Request::AuditVerify).unwrap() {
         Response::AuditReport(r) => assert!(r.ok(), "{r:?}"),
         other => panic!("{other:?}"),
@@ -605,17 +1042,41 @@ fn idle_sessions_lock_and_old_sessions_end_by_the_injected_clock() {
     local.login(ADMIN, &pw(ADMIN_PW), &code).unwrap();
     assert!(local.call(Request::Whoami).is_ok());
     env.clock.advance(14 * 60 + 59);
-    assert!(local.call(Request::Whoami).is_ok(), "activity resets the idle timer");
+    assert!(
+        local.call(Request::Whoami).is_ok(),
+        "activity resets the idle timer"
+    );
     env.clock.advance(15 * 60);
-    assert!(matches!(local.call(Request::Whoami), Err(Error::SessionLocked)));
-    assert!(matches!(local.call(Request::Whoami), Err(Error::SessionLocked)), "stays locked");
-    assert!(matches!(local.unlock(&pw("not the password here")), Err(Error::AuthFailed)));
+    assert!(matches!(
+        local.call(Request::Whoami),
+        Err(Error::SessionLocked)
+    ));
+    assert!(
+        matches!(local.call(Request::Whoami), Err(Error::SessionLocked)),
+        "stays locked"
+    );
+    assert!(matches!(
+        local.unlock(&pw("not the password here")),
+        Err(Error::AuthFailed)
+    ));
     local.unlock(&pw(ADMIN_PW)).unwrap();
     assert!(local.call(Request::Whoami).is_ok());
-    match local.call(Request::AuditList { offset: 0, limit: 5 }).unwrap() {
+    match local
+        .call(Request::AuditList {
+            offset: 0,
+            limit: 5,
+        })
+        .unwrap()
+    {
         Response::Audit(log) => {
-            assert!(log.iter().any(|e| e.action == "session.unlock" && e.outcome == Outcome::Ok));
-            assert!(log.iter().any(|e| e.action == "session.unlock" && e.outcome == Outcome::Failed));
+            assert!(
+                log.iter()
+                    .any(|e| e.action == "session.unlock" && e.outcome == Outcome::Ok)
+            );
+            assert!(
+                log.iter()
+                    .any(|e| e.action == "session.unlock" && e.outcome == Outcome::Failed)
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -624,23 +1085,47 @@ fn idle_sessions_lock_and_old_sessions_end_by_the_injected_clock() {
         env.clock.advance(15 * 60 - 1);
         let _ = local.call(Request::Whoami);
     }
-    assert!(matches!(local.call(Request::Whoami), Err(Error::SessionEnded)));
-    assert!(matches!(local.unlock(&pw(ADMIN_PW)), Err(Error::SessionEnded)));
+    assert!(matches!(
+        local.call(Request::Whoami),
+        Err(Error::SessionEnded)
+    ));
+    assert!(matches!(
+        local.unlock(&pw(ADMIN_PW)),
+        Err(Error::SessionEnded)
+    ));
 }
 
 #[test]
 fn weaker_envelopes_are_rewrapped_at_the_next_sign_in() {
-    assert_eq!(KdfParams::default(), KdfParams { memory_kib: 65536, iterations: 3, parallelism: 4 });
+    assert_eq!(
+        KdfParams::default(),
+        KdfParams {
+            memory_kib: 65536,
+            iterations: 3,
+            parallelism: 4
+        }
+    );
     let mut env = Env::new();
     assert_eq!(env.keyring_kdf(ADMIN), Some(CHEAP));
-    let stronger = KdfParams { memory_kib: 512, iterations: 2, parallelism: 1 };
+    let stronger = KdfParams {
+        memory_kib: 512,
+        iterations: 2,
+        parallelism: 1,
+    };
     env.settings.kdf = stronger;
     env.reopen();
     let admin = env.admin();
     assert_eq!(env.keyring_kdf(ADMIN), Some(stronger));
-    assert!(env.audit(&admin).iter().any(|e| e.action == "login" && e.detail.contains("key envelope upgraded")));
+    assert!(
+        env.audit(&admin)
+            .iter()
+            .any(|e| e.action == "login" && e.detail.contains("key envelope upgraded"))
+    );
     env.svc().logout(&admin);
-    assert!(env.login(ADMIN, ADMIN_PW, &env.admin_totp).is_ok(), "the upgraded envelope opens");
+    assert!(
+        env.login(ADMIN, ADMIN_PW, &env.admin_totp).is_ok(),
+        "the upgraded envelope opens"
+    );
 }
 
 #[test]
@@ -650,22 +1135,55 @@ fn the_security_policy_is_accepted_renewed_and_listed() {
     let login = env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap();
     assert!(login.policy_pending);
     let (version, text) = match env.call(&admin, Request::AccountPolicy).unwrap() {
-        Response::Policy { version, text, accepted_at: None } => (version, text),
+        Response::Policy {
+            version,
+            text,
+            accepted_at: None,
+        } => (version, text),
         other => panic!("{other:?}"),
     };
     assert_eq!(version, env.settings.policy_version);
     assert_eq!(version, kasefet::auth::security_policy::version(&text));
-    let pending = |env: &Env, admin: &Session| match env.call(admin, Request::SecuritySummary).unwrap() {
-        Response::Security { policy_not_accepted, .. } => policy_not_accepted,
-        other => panic!("{other:?}"),
-    };
+    let pending =
+        |env: &Env, admin: &Session| match env.call(admin, Request::SecuritySummary).unwrap() {
+            Response::Security {
+                policy_not_accepted,
+                ..
+            } => policy_not_accepted,
+            other => panic!("{other:?}"),
+        };
     assert_eq!(pending(&env, &admin), vec![ADMIN.to_string()]);
-    refused(env.call(&admin, Request::AccountAcceptPolicy { version: "0000".into() }));
-    env.call(&admin, Request::AccountAcceptPolicy { version: version.clone() }).unwrap();
+    refused(env.call(
+        &admin,
+        Request::AccountAcceptPolicy {
+            version: "0000".into(),
+        },
+    ));
+    env.call(
+        &admin,
+        Request::AccountAcceptPolicy {
+            version: version.clone(),
+        },
+    )
+    .unwrap();
     assert!(pending(&env, &admin).is_empty());
-    assert!(matches!(env.call(&admin, Request::AccountPolicy).unwrap(), Response::Policy { accepted_at: Some(_), .. }));
-    assert!(!env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap().policy_pending);
-    assert!(env.audit(&admin).iter().any(|e| e.action == "account.policy_accept" && e.detail.contains(&version)));
+    assert!(matches!(
+        env.call(&admin, Request::AccountPolicy).unwrap(),
+        Response::Policy {
+            accepted_at: Some(_),
+            ..
+        }
+    ));
+    assert!(
+        !env.login(ADMIN, ADMIN_PW, &env.admin_totp)
+            .unwrap()
+            .policy_pending
+    );
+    assert!(
+        env.audit(&admin)
+            .iter()
+            .any(|e| e.action == "account.policy_accept" && e.detail.contains(&version))
+    );
     // Thirteen months on, it is due again (sessions are long gone by then).
     env.clock.advance(395 * 24 * 3600);
     let admin = env.admin();
@@ -679,24 +1197,61 @@ fn accounts_link_to_employee_records_both_ways() {
     let admin = env.admin();
     env.provision(&admin, "bob", Role::Staff, BOB_PW);
     let emp = match env
-        .call(&admin, Request::EmployeeCreate { input: EmployeeInput { name: "Bob Stone".into(), ..Default::default() } })
+        .call(
+            &admin,
+            Request::EmployeeCreate {
+                input: EmployeeInput {
+                    name: "Bob Stone".into(),
+                    ..Default::default()
+                },
+            },
+        )
         .unwrap()
     {
         Response::Created { id } => id,
         other => panic!("{other:?}"),
     };
     assert!(matches!(
-        env.call(&admin, Request::UserLinkEmployee { username: "bob".into(), employee: Some(emp + 7) }),
+        env.call(
+            &admin,
+            Request::UserLinkEmployee {
+                username: "bob".into(),
+                employee: Some(emp + 7)
+            }
+        ),
         Err(Error::NotFound(_))
     ));
-    env.call(&admin, Request::UserLinkEmployee { username: "bob".into(), employee: Some(emp) }).unwrap();
+    env.call(
+        &admin,
+        Request::UserLinkEmployee {
+            username: "bob".into(),
+            employee: Some(emp),
+        },
+    )
+    .unwrap();
     assert_eq!(env.user(&admin, "bob").employee, Some(emp));
-    let linked = |env: &Env| match env.call(&admin, Request::EmployeeGet { id: emp, reveal: false }).unwrap() {
+    let linked = |env: &Env| match env
+        .call(
+            &admin,
+            Request::EmployeeGet {
+                id: emp,
+                reveal: false,
+            },
+        )
+        .unwrap()
+    {
         Response::Employee(e) => e.data.user,
         other => panic!("{other:?}"),
     };
     assert_eq!(linked(&env), Some(env.user(&admin, "bob").id));
-    env.call(&admin, Request::UserLinkEmployee { username: "bob".into(), employee: None }).unwrap();
+    env.call(
+        &admin,
+        Request::UserLinkEmployee {
+            username: "bob".into(),
+            employee: None,
+        },
+    )
+    .unwrap();
     assert_eq!(env.user(&admin, "bob").employee, None);
     assert_eq!(linked(&env), None);
 }
@@ -715,9 +1270,15 @@ fn user_names_are_unique_and_secrets_never_print() {
         password: Some(secret(BOB_PW)),
         totp_secret: Some(secret("not base32!")),
     };
-    assert!(matches!(env.call(&admin, bad_totp.clone()), Err(Error::Invalid(_))));
+    assert!(matches!(
+        env.call(&admin, bad_totp.clone()),
+        Err(Error::Invalid(_))
+    ));
     let shown = format!("{bad_totp:?}");
-    assert!(!shown.contains(BOB_PW) && !shown.contains("not base32"), "{shown}");
+    assert!(
+        !shown.contains(BOB_PW) && !shown.contains("not base32"),
+        "{shown}"
+    );
     for e in env.audit(&admin) {
         assert!(!format!("{e:?}").contains(BOB_PW));
     }

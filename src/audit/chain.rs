@@ -67,13 +67,27 @@ pub fn append(vault: &Vault, head: &mut Head, mut event: AuditEvent) -> Result<V
 /// Entries newest first, skipping `offset`, at most `limit`.
 pub fn list(store: &Store, vault: &Vault, offset: usize, limit: usize) -> Result<Vec<AuditEvent>> {
     // Skip before decrypting: a page deep into a long log costs only its own entries.
-    store.tree(Tree::Audit).iter().rev().skip(offset).take(limit).map(|r| open_entry(vault, r)).collect()
+    store
+        .tree(Tree::Audit)
+        .iter()
+        .rev()
+        .skip(offset)
+        .take(limit)
+        .map(|r| open_entry(vault, r))
+        .collect()
 }
 
 /// Entries newest first, each decrypted only when the caller gets to it, so a caller that
 /// needs only the recent past stops early instead of reading the whole log.
-pub fn newest_first<'a>(store: &'a Store, vault: &'a Vault) -> impl Iterator<Item = Result<AuditEvent>> + 'a {
-    store.tree(Tree::Audit).iter().rev().map(move |r| open_entry(vault, r))
+pub fn newest_first<'a>(
+    store: &'a Store,
+    vault: &'a Vault,
+) -> impl Iterator<Item = Result<AuditEvent>> + 'a {
+    store
+        .tree(Tree::Audit)
+        .iter()
+        .rev()
+        .map(move |r| open_entry(vault, r))
 }
 
 fn open_entry(vault: &Vault, r: sled::Result<(sled::IVec, sled::IVec)>) -> Result<AuditEvent> {

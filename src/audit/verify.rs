@@ -23,7 +23,6 @@ impl Report {
 pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
     let head = Head::load(store)?;
     let mut prev = [0u8; 32];
-    let mut expected = 1u64;
     let mut count = 0u64;
     let fail = |count: u64, msg: String| Report {
         entries: count,
@@ -32,6 +31,7 @@ pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
     };
     for r in store.scan_raw(Tree::Audit) {
         let (k, v) = r?;
+        let expected = count + 1;
         let Some(seq) = store::key_id(&k) else {
             return Ok(fail(count, "an entry has a malformed key".into()));
         };
@@ -73,7 +73,6 @@ pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
             ));
         }
         prev = m;
-        expected += 1;
         count += 1;
     }
     if count != head.seq {

@@ -45,7 +45,10 @@ impl std::fmt::Debug for UserAuth {
         f.debug_struct("UserAuth")
             .field("totp_secret", &self.totp_secret.as_ref().map(|_| "****"))
             .field("last_totp_step", &self.last_totp_step)
-            .field("recovery_codes_left", &self.recovery_codes.as_ref().map(|c| c.remaining()))
+            .field(
+                "recovery_codes_left",
+                &self.recovery_codes.as_ref().map(|c| c.remaining()),
+            )
             .field("must_change_password", &self.must_change_password)
             .finish()
     }

@@ -63,11 +63,19 @@ pub fn one_time_password() -> Result<Zeroizing<String>, RecoveryCodeError> {
     Ok(display_form(&plain))
 }
 
-fn random_symbols(rng: &SystemRandom, count: usize) -> Result<Zeroizing<String>, RecoveryCodeError> {
+fn random_symbols(
+    rng: &SystemRandom,
+    count: usize,
+) -> Result<Zeroizing<String>, RecoveryCodeError> {
     let mut raw = Zeroizing::new(vec![0u8; count]);
-    rng.fill(raw.as_mut()).map_err(|_| RecoveryCodeError::Random)?;
+    rng.fill(raw.as_mut())
+        .map_err(|_| RecoveryCodeError::Random)?;
     // 256 is a multiple of 32, so masking keeps every symbol equally likely.
-    Ok(Zeroizing::new(raw.iter().map(|b| char::from(ALPHABET[usize::from(b & 0x1f)])).collect()))
+    Ok(Zeroizing::new(
+        raw.iter()
+            .map(|b| char::from(ALPHABET[usize::from(b & 0x1f)]))
+            .collect(),
+    ))
 }
 
 fn display_form(plain: &str) -> Zeroizing<String> {

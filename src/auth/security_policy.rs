@@ -22,7 +22,12 @@ pub fn version(text: &str) -> String {
 
 /// Whether an acceptance still stands: the same version, accepted less than `renew_months`
 /// calendar months before `now`. `renew_months == 0` means it never needs renewing.
-pub fn still_accepted(accepted: Option<&(String, UnixTime)>, current: &str, renew_months: u32, now: UnixTime) -> bool {
+pub fn still_accepted(
+    accepted: Option<&(String, UnixTime)>,
+    current: &str,
+    renew_months: u32,
+    now: UnixTime,
+) -> bool {
     let Some((v, at)) = accepted else {
         return false;
     };
@@ -40,7 +45,9 @@ pub fn still_accepted(accepted: Option<&(String, UnixTime)>, current: &str, rene
 fn renewal_due(at: UnixTime, months: u32) -> Option<UnixTime> {
     let ts = jiff::Timestamp::from_second(at).ok()?;
     let zoned = ts.to_zoned_datetime(jiff::tz::TimeZone::UTC);
-    let due = zoned.checked_add(jiff::Span::new().try_months(i64::from(months)).ok()?).ok()?;
+    let due = zoned
+        .checked_add(jiff::Span::new().try_months(i64::from(months)).ok()?)
+        .ok()?;
     Some(due.timestamp().as_second())
 }
 
@@ -60,7 +67,13 @@ mod tests {
     #[test]
     fn the_default_text_covers_what_the_issue_asks() {
         let t = DEFAULT_TEXT.to_lowercase();
-        for topic in ["passphrase", "never tell", "codes", "lock your", "lose your phone"] {
+        for topic in [
+            "passphrase",
+            "never tell",
+            "codes",
+            "lock your",
+            "lose your phone",
+        ] {
             assert!(t.contains(topic), "{topic}");
         }
     }

@@ -27,8 +27,16 @@ pub struct SignedIn<'a> {
     pub policy: &'a PasswordPolicy,
 }
 
-pub fn run(ctx: &mut Ctx<'_>, cmd: AccountCmd, signed_in: Option<&SignedIn<'_>>) -> Result<String, CliError> {
-    let needs = |what: &str| CliError::invalid(format!("run `kasefet account {what}` on its own, not in a batch"));
+pub fn run(
+    ctx: &mut Ctx<'_>,
+    cmd: AccountCmd,
+    signed_in: Option<&SignedIn<'_>>,
+) -> Result<String, CliError> {
+    let needs = |what: &str| {
+        CliError::invalid(format!(
+            "run `kasefet account {what}` on its own, not in a batch"
+        ))
+    };
     match cmd {
         AccountCmd::Setup { new_password_file } => {
             let s = signed_in.ok_or_else(|| needs("setup"))?;
@@ -37,7 +45,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: AccountCmd, signed_in: Option<&SignedIn<'_>>)
         AccountCmd::Password { new_password_file } => {
             let s = signed_in.ok_or_else(|| needs("password"))?;
             let me = whoami(ctx)?;
-            let new = new_password(new_password_file.as_deref(), s.policy, &[&me.username, &me.display_name])?;
+            let new = new_password(
+                new_password_file.as_deref(),
+                s.policy,
+                &[&me.username, &me.display_name],
+            )?;
             ctx.call(Request::AccountChangePassword {
                 current: Some(SecretText::new(s.password.expose().to_owned())),
                 new: SecretText::new(new.expose().to_owned()),
@@ -49,25 +61,34 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: AccountCmd, signed_in: Option<&SignedIn<'_>>)
             })
         }
         AccountCmd::RecoveryCodes => match ctx.call(Request::AccountRegenerateRecoveryCodes)? {
-            Response::RecoveryCodes(codes) => codes_output(ctx, &codes, "The old codes no longer work."),
+            Response::RecoveryCodes(codes) => {
+                codes_output(ctx, &codes, "The old codes no longer work.")
+            }
             _ => Err(unexpected()),
         },
         AccountCmd::Policy { accept } => {
             let (version, text, accepted_at) = policy(ctx)?;
             let accepted_at = if accept && !version.is_empty() {
-                ctx.call(Request::AccountAcceptPolicy { version: version.clone() })?;
+                ctx.call(Request::AccountAcceptPolicy {
+                    version: version.clone(),
+                })?;
                 policy(ctx)?.2
             } else {
                 accepted_at
             };
             if ctx.json {
-                return json(&serde_json::json!({ "version": version, "text": text, "accepted_at": accepted_at }));
+                return json(
+                    &serde_json::json!({ "version": version, "text": text, "accepted_at": accepted_at }),
+                );
             }
             let state = match accepted_at {
                 Some(at) => format!("accepted {}", format_local(at)),
                 None => "not accepted yet: `kasefet account policy --accept`".to_string(),
             };
-            Ok(format!("{}\n\n(version {version}; {state})\n", policy_text(&text)))
+            Ok(format!(
+                "{}\n\n(version {version}; {state})\n",
+                policy_text(&text)
+            ))
         }
         AccountCmd::Status => {
             let st = status(ctx)?;
@@ -79,7 +100,12 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: AccountCmd, signed_in: Option<&SignedIn<'_>>)
                 ("own password", yes_no(st.password_change_needed)),
                 ("authenticator (TOTP)", yes_no(st.totp_enrolment_needed)),
                 ("security policy", yes_no(st.policy_acceptance_needed)),
-                ("recovery codes left", st.recovery_codes_left.map(|n| n.to_string()).unwrap_or_else(|| "none".into())),
+                (
+                    "recovery codes left",
+                    st.recovery_codes_left
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                ),
             ]))
         }
     }
@@ -101,7 +127,11 @@ fn status(ctx: &mut Ctx<'_>) -> Result<AccountStatus, CliError> {
 
 fn policy(ctx: &mut Ctx<'_>) -> Result<(String, String, Option<i64>), CliError> {
     match ctx.call(Request::AccountPolicy)? {
-        Response::Policy { version, text, accepted_at } => Ok((version, text, accepted_at)),
+        Response::Policy {
+            version,
+            text,
+            accepted_at,
+        } => Ok((version, text, accepted_at)),
         _ => Err(unexpected()),
     }
 }
@@ -130,7 +160,11 @@ fn codes_output(ctx: &Ctx<'_>, codes: &[SecretText], note: &str) -> Result<Strin
 
 /// First sign-in: password, TOTP enrolment, recovery codes, policy. Each step is skipped when
 /// the service says it is done, so running it again picks up where it stopped.
-fn setup(ctx: &mut Ctx<'_>, s: &SignedIn<'_>, new_password_file: Option<&Path>) -> Result<String, CliError> {
+fn setup(
+    ctx: &mut Ctx<'_>,
+    s: &SignedIn<'_>,
+    new_password_file: Option<&Path>,
+) -> Result<String, CliError> {
     let me = whoami(ctx)?;
     let st = status(ctx)?;
     if !s.login.needs_setup && !st.policy_acceptance_needed {
@@ -141,12 +175,21 @@ fn setup(ctx: &mut Ctx<'_>, s: &SignedIn<'_>, new_password_file: Option<&Path>) 
     if st.password_change_needed {
         eprintln!("Choose your own password. A few unrelated words make a strong one.");
         loop {
-            let new = new_password(new_password_file, s.policy, &[&me.username, &me.display_name])?;
-            let req = Request::AccountChangePassword { current: None, new: SecretText::new(new.expose().to_owned()) };
+            let new = new_password(
+                new_password_file,
+                s.policy,
+                &[&me.username, &me.display_name],
+            )?;
+            let req = Request::AccountChangePassword {
+                current: None,
+                new: SecretText::new(new.expose().to_owned()),
+            };
             match ctx.call(req) {
                 Ok(_) => break,
                 // On a terminal a refused password (the one-time one again, say) is asked anew.
-                Err(CliError { message, .. }) if tty && new_password_file.is_none() => eprintln!("{message}"),
+                Err(CliError { message, .. }) if tty && new_password_file.is_none() => {
+                    eprintln!("{message}")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -154,7 +197,10 @@ fn setup(ctx: &mut Ctx<'_>, s: &SignedIn<'_>, new_password_file: Option<&Path>) 
     }
     if st.totp_enrolment_needed {
         let (secret, url) = match ctx.call(Request::AccountBeginTotp)? {
-            Response::TotpEnrolment { secret_base32, otpauth_url } => (secret_base32, otpauth_url),
+            Response::TotpEnrolment {
+                secret_base32,
+                otpauth_url,
+            } => (secret_base32, otpauth_url),
             _ => return Err(unexpected()),
         };
         let qr = qr_text(url.expose()).unwrap_or_default();
@@ -195,7 +241,9 @@ fn setup(ctx: &mut Ctx<'_>, s: &SignedIn<'_>, new_password_file: Option<&Path>) 
         }
     }
     if ctx.json {
-        let list: Option<Vec<&str>> = codes.as_ref().map(|c| c.iter().map(SecretText::expose).collect());
+        let list: Option<Vec<&str>> = codes
+            .as_ref()
+            .map(|c| c.iter().map(SecretText::expose).collect());
         return json(&serde_json::json!({ "recovery_codes": list, "policy_accepted": accepted }));
     }
     Ok(if s.login.needs_setup {

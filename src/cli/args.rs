@@ -421,7 +421,12 @@ pub enum UserCmd {
     Link {
         username: String,
         /// The employee id
-        #[arg(long, value_name = "ID", required_unless_present = "none", conflicts_with = "none")]
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "none",
+            conflicts_with = "none"
+        )]
         employee: Option<u64>,
         /// Remove the link
         #[arg(long)]

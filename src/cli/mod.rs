@@ -158,7 +158,11 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let setup = matches!(command, Command::Account(args::AccountCmd::Setup { .. }));
     let service = open_local(&config, &paths)?;
     let mut backend = Local::new(service);
-    let creds = if setup { prompt::setup_credentials(&cli.global)? } else { prompt::credentials(&cli.global)? };
+    let creds = if setup {
+        prompt::setup_credentials(&cli.global)?
+    } else {
+        prompt::credentials(&cli.global)?
+    };
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
         eprintln!("{}", output::clean(&login.notice));
@@ -180,7 +184,11 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let result = match command {
         Command::Batch => batch::run(&mut ctx),
         Command::Account(c) => {
-            let signed_in = account::SignedIn { password: &creds.password, login: &login, policy: &policy };
+            let signed_in = account::SignedIn {
+                password: &creds.password,
+                login: &login,
+                policy: &policy,
+            };
             account::run(&mut ctx, c, Some(&signed_in)).and_then(|out| print(&out))
         }
         other => execute(&mut ctx, other).and_then(|out| print(&out)),

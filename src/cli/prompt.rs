@@ -37,7 +37,9 @@ pub fn ask(label: &str) -> Result<String, CliError> {
         .map_err(|e| CliError::failure(e.to_string()))?;
     if read == 0 {
         // End of input: an error, so prompts that repeat until they get an answer stop.
-        return Err(CliError::invalid(format!("no answer to \"{label}\" (end of input)")));
+        return Err(CliError::invalid(format!(
+            "no answer to \"{label}\" (end of input)"
+        )));
     }
     // Trimmed in place rather than copied, so a secret read here leaves no stray copy.
     let len = s.trim_end_matches(['\n', '\r']).len();
@@ -166,7 +168,9 @@ pub fn new_password(
     }
     let min = policy.effective_min_chars();
     loop {
-        let p1 = ask_secret(&format!("New password (at least {min} characters; spaces welcome)"))?;
+        let p1 = ask_secret(&format!(
+            "New password (at least {min} characters; spaces welcome)"
+        ))?;
         if let Err(e) = policy.check(&p1, context) {
             eprintln!("{e}");
             continue;

@@ -11,12 +11,23 @@ use crate::config::{Config, Paths};
 use crate::crypto::recovery;
 use crate::service::Peer;
 
-pub fn run(config: &Config, paths: &Paths, a: &RecoverArgs, password_file: Option<&std::path::Path>) -> Result<(), CliError> {
+pub fn run(
+    config: &Config,
+    paths: &Paths,
+    a: &RecoverArgs,
+    password_file: Option<&std::path::Path>,
+) -> Result<(), CliError> {
     let text = Zeroizing::new(std::fs::read_to_string(&a.recovery_key_file).map_err(|e| {
-        CliError::invalid(format!("cannot read {}: {e}", a.recovery_key_file.display()))
+        CliError::invalid(format!(
+            "cannot read {}: {e}",
+            a.recovery_key_file.display()
+        ))
     })?);
     let key = recovery::parse(&text).map_err(|_| {
-        CliError::invalid(format!("{} does not hold a recovery key", a.recovery_key_file.display()))
+        CliError::invalid(format!(
+            "{} does not hold a recovery key",
+            a.recovery_key_file.display()
+        ))
     })?;
     if password_file.is_none() && !prompt::is_tty() {
         return Err(CliError::invalid(
@@ -27,7 +38,11 @@ pub fn run(config: &Config, paths: &Paths, a: &RecoverArgs, password_file: Optio
     let password = new_password(password_file, &settings.policy, &[&a.admin])?;
     // Made (empty, 0600) before anything changes, so the new secret always has a home and
     // an existing file is refused before the admin's old secret is gone.
-    let secret_file = a.totp_secret_file.as_deref().map(|f| create_private(f).map(|file| (f, file))).transpose()?;
+    let secret_file = a
+        .totp_secret_file
+        .as_deref()
+        .map(|f| create_private(f).map(|file| (f, file)))
+        .transpose()?;
     let service = super::open_local(config, paths)?;
     let totp = TotpSecret::generate().map_err(|e| CliError::failure(e.to_string()))?;
     if let Err(e) = service.recover(&key, &a.admin, &password, &totp, &Peer::this_process()) {

@@ -12,7 +12,9 @@ use crate::service::clock::format_local;
 use crate::service::{Request, Response};
 
 fn role_arg(s: &str) -> Result<Role, CliError> {
-    Role::parse(s).ok_or_else(|| CliError::invalid("invalid input: role: use admin, manager, staff, hr or auditor"))
+    Role::parse(s).ok_or_else(|| {
+        CliError::invalid("invalid input: role: use admin, manager, staff, hr or auditor")
+    })
 }
 
 /// The first line of a file, as a secret for a request.
@@ -31,7 +33,12 @@ fn done(ctx: &Ctx<'_>, username: &str, result: &str, line: String) -> Result<Str
 
 /// The one-time password on a line of its own, so a script can pick it out; the advice on
 /// stderr, where it does not get in the way.
-fn one_time(ctx: &Ctx<'_>, id: Option<u64>, username: &str, otp: Option<&SecretText>) -> Result<String, CliError> {
+fn one_time(
+    ctx: &Ctx<'_>,
+    id: Option<u64>,
+    username: &str,
+    otp: Option<&SecretText>,
+) -> Result<String, CliError> {
     if ctx.json {
         return json(&serde_json::json!({
             "id": id,
@@ -56,16 +63,28 @@ fn one_time(ctx: &Ctx<'_>, id: Option<u64>, username: &str, otp: Option<&SecretT
 
 pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
     match cmd {
-        UserCmd::Add { username, role, display_name, initial_password_file, totp_secret_file } => {
+        UserCmd::Add {
+            username,
+            role,
+            display_name,
+            initial_password_file,
+            totp_secret_file,
+        } => {
             let req = Request::UserAdd {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 role: role_arg(&role)?,
-                password: initial_password_file.as_deref().map(secret_file).transpose()?,
+                password: initial_password_file
+                    .as_deref()
+                    .map(secret_file)
+                    .transpose()?,
                 totp_secret: totp_secret_file.as_deref().map(secret_file).transpose()?,
                 username: username.clone(),
             };
             match ctx.call(req)? {
-                Response::UserAdded { id, one_time_password } => {
+                Response::UserAdded {
+                    id,
+                    one_time_password,
+                } => {
                     let name = crate::domain::user::normalize_username(&username);
                     one_time(ctx, Some(id), &name, one_time_password.as_ref())
                 }
@@ -89,46 +108,101 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
                         ]
                     })
                     .collect();
-                Ok(table(&["id", "username", "name", "role", "state", "employee", "last sign-in"], &rows))
+                Ok(table(
+                    &[
+                        "id",
+                        "username",
+                        "name",
+                        "role",
+                        "state",
+                        "employee",
+                        "last sign-in",
+                    ],
+                    &rows,
+                ))
             }
             _ => Err(unexpected()),
         },
         UserCmd::SetRole { username, role } => {
             let role = role_arg(&role)?;
-            ctx.call(Request::UserSetRole { username: username.clone(), role })?;
+            ctx.call(Request::UserSetRole {
+                username: username.clone(),
+                role,
+            })?;
             done(ctx, &username, "role", format!("{username} is now {role}"))
         }
         UserCmd::Lock { username } => {
-            ctx.call(Request::UserLock { username: username.clone() })?;
-            done(ctx, &username, "locked", format!("locked {username}; their open sessions end at their next request"))
+            ctx.call(Request::UserLock {
+                username: username.clone(),
+            })?;
+            done(
+                ctx,
+                &username,
+                "locked",
+                format!("locked {username}; their open sessions end at their next request"),
+            )
         }
         UserCmd::Unlock { username } => {
-            ctx.call(Request::UserUnlock { username: username.clone() })?;
-            done(ctx, &username, "unlocked", format!("unlocked {username} and cleared their failed sign-ins"))
+            ctx.call(Request::UserUnlock {
+                username: username.clone(),
+            })?;
+            done(
+                ctx,
+                &username,
+                "unlocked",
+                format!("unlocked {username} and cleared their failed sign-ins"),
+            )
         }
         UserCmd::Disable { username } => {
-            ctx.call(Request::UserDisable { username: username.clone() })?;
-            done(ctx, &username, "disabled", format!("disabled {username}; their open sessions end at their next request"))
+            ctx.call(Request::UserDisable {
+                username: username.clone(),
+            })?;
+            done(
+                ctx,
+                &username,
+                "disabled",
+                format!("disabled {username}; their open sessions end at their next request"),
+            )
         }
-        UserCmd::ResetPassword { username } => match ctx.call(Request::UserResetPassword { username: username.clone() })? {
+        UserCmd::ResetPassword { username } => match ctx.call(Request::UserResetPassword {
+            username: username.clone(),
+        })? {
             Response::OneTimePassword(otp) => one_time(ctx, None, &username, Some(&otp)),
             _ => Err(unexpected()),
         },
         UserCmd::ResetTotp { username } => {
-            ctx.call(Request::UserResetTotp { username: username.clone() })?;
+            ctx.call(Request::UserResetTotp {
+                username: username.clone(),
+            })?;
             done(
                 ctx,
                 &username,
                 "totp_reset",
-                format!("{username} enrols an authenticator again at next sign-in (`kasefet account setup`)"),
+                format!(
+                    "{username} enrols an authenticator again at next sign-in (`kasefet account setup`)"
+                ),
             )
         }
         UserCmd::RevokeRecoveryCodes { username } => {
-            ctx.call(Request::UserRevokeRecoveryCodes { username: username.clone() })?;
-            done(ctx, &username, "recovery_codes_revoked", format!("revoked the recovery codes of {username}"))
+            ctx.call(Request::UserRevokeRecoveryCodes {
+                username: username.clone(),
+            })?;
+            done(
+                ctx,
+                &username,
+                "recovery_codes_revoked",
+                format!("revoked the recovery codes of {username}"),
+            )
         }
-        UserCmd::Link { username, employee, none: _ } => {
-            ctx.call(Request::UserLinkEmployee { username: username.clone(), employee })?;
+        UserCmd::Link {
+            username,
+            employee,
+            none: _,
+        } => {
+            ctx.call(Request::UserLinkEmployee {
+                username: username.clone(),
+                employee,
+            })?;
             let line = match employee {
                 Some(e) => format!("linked {username} to employee {e}"),
                 None => format!("unlinked {username} from any employee"),
@@ -136,14 +210,26 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
             done(ctx, &username, "linked", line)
         }
         UserCmd::PolicyPending => match ctx.call(Request::SecuritySummary)? {
-            Response::Security { policy_not_accepted, .. } if ctx.json => json(&policy_not_accepted),
-            Response::Security { policy_not_accepted, .. } => {
-                Ok(policy_not_accepted.iter().map(|u| format!("{}\n", clean(u))).collect())
-            }
+            Response::Security {
+                policy_not_accepted,
+                ..
+            } if ctx.json => json(&policy_not_accepted),
+            Response::Security {
+                policy_not_accepted,
+                ..
+            } => Ok(policy_not_accepted
+                .iter()
+                .map(|u| format!("{}\n", clean(u)))
+                .collect()),
             _ => Err(unexpected()),
         },
         UserCmd::Security => match ctx.call(Request::SecuritySummary)? {
-            Response::Security { locked, disabled, failed_last_24h, policy_not_accepted } => {
+            Response::Security {
+                locked,
+                disabled,
+                failed_last_24h,
+                policy_not_accepted,
+            } => {
                 if ctx.json {
                     return json(&serde_json::json!({
                         "locked": locked,
@@ -152,7 +238,13 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
                         "policy_not_accepted": policy_not_accepted,
                     }));
                 }
-                let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+                let list = |v: &[String]| {
+                    if v.is_empty() {
+                        "-".to_string()
+                    } else {
+                        v.join(", ")
+                    }
+                };
                 Ok(super::output::fields(&[
                     ("locked", list(&locked)),
                     ("disabled", list(&disabled)),

@@ -167,7 +167,8 @@ mod tests {
         assert_eq!(format!("{:?}", Some(t.clone())), "Some(SecretText(****))");
         let json = serde_json::to_string(&t).unwrap_or_default();
         assert_eq!(json, "\"abcd-efgh-jkmn\"");
-        let back: SecretText = serde_json::from_str(&json).unwrap_or_else(|_| SecretText::new(String::new()));
+        let back: SecretText =
+            serde_json::from_str(&json).unwrap_or_else(|_| SecretText::new(String::new()));
         assert_eq!(back, t);
         assert_eq!(back.expose(), "abcd-efgh-jkmn");
         assert_ne!(back, SecretText::new("abcd-efgh-jkmm".into()));

@@ -9,10 +9,10 @@ use super::session::{Session, SessionState};
 use super::unsealed::Unsealed;
 use super::{Error, Inner, Result, Service};
 use crate::audit::pending::{self, PendingEvent};
-use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
-use crate::auth::totp::TotpSecret;
 use crate::auth::policy::normalize;
+use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
 use crate::auth::security_policy::still_accepted;
+use crate::auth::totp::TotpSecret;
 use crate::crypto::{Envelope, Password, SecretKey, kdf};
 use crate::domain::{AuditEvent, Id, Outcome, UnixTime, UserState};
 use crate::store::{self, Op, Tree, Vault, codec};
@@ -97,7 +97,13 @@ impl Service {
     ///
     /// An account that still has to finish its setup (`Pending`) gets a setup-only session;
     /// it needs a code only if it already has an enrolled TOTP secret (a password reset).
-    pub fn login(&self, username: &str, password: &Password, code: &str, peer: &Peer) -> Result<Login> {
+    pub fn login(
+        &self,
+        username: &str,
+        password: &Password,
+        code: &str,
+        peer: &Peer,
+    ) -> Result<Login> {
         let now = self.clock.now();
         // The stored envelope was made from the NFKC form (see `PasswordPolicy::check`).
         let password = Password::new(normalize(password.expose()).as_str());
@@ -115,27 +121,69 @@ impl Service {
         let opened = entry.envelope.open_with_password(&password);
         let known = Some(entry.user);
         if counters.disabled {
-            return self.fail(&hash, Some(&mut counters), known, Failure::Disabled, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                known,
+                Failure::Disabled,
+                peer,
+                now,
+            );
         }
         if counters.locked_at(now) {
-            return self.fail(&hash, Some(&mut counters), known, Failure::Locked, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                known,
+                Failure::Locked,
+                peer,
+                now,
+            );
         }
         let Ok(dek) = opened else {
-            return self.fail(&hash, Some(&mut counters), known, Failure::WrongPassword, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                known,
+                Failure::WrongPassword,
+                peer,
+                now,
+            );
         };
 
         let mut inner = self.lock();
         self.unseal(&mut inner, dek)?;
-        let open = inner.open.as_mut().ok_or_else(|| Error::Refused("database is sealed".into()))?;
+        let open = inner
+            .open
+            .as_mut()
+            .ok_or_else(|| Error::Refused("database is sealed".into()))?;
         let Some(user) = open.users.get(&entry.user).cloned() else {
             drop(inner);
-            return self.fail(&hash, Some(&mut counters), None, Failure::UnknownUser, peer, now);
+            return self.fail(
+                &hash,
+                Some(&mut counters),
+                None,
+                Failure::UnknownUser,
+                peer,
+                now,
+            );
         };
         if matches!(user.state, UserState::Locked | UserState::Disabled) {
-            return self.fail_unsealed(&mut inner, &hash, &mut counters, user.id, Failure::Disabled, peer, now);
+            return self.fail_unsealed(
+                &mut inner,
+                &hash,
+                &mut counters,
+                user.id,
+                Failure::Disabled,
+                peer,
+                now,
+            );
         }
         let key = store::id_key(user.id);
-        let mut auth: UserAuth = open.vault.get(&self.store, Tree::UserAuth, &key)?.unwrap_or_default();
+        let mut auth: UserAuth = open
+            .vault
+            .get(&self.store, Tree::UserAuth, &key)?
+            .unwrap_or_default();
         let mut recovery_left = None;
         let needs_setup = user.state == UserState::Pending;
         let mut detail = String::new();
@@ -147,19 +195,43 @@ impl Service {
                 .and_then(|s| s.verify(code, u64::try_from(now).unwrap_or(0), auth.last_totp_step));
             if let Some(step) = accepted {
                 auth.last_totp_step = Some(step);
-            } else if let Some(set) = auth.recovery_codes.as_mut().filter(|_| !code.trim().is_empty()) {
+            } else if let Some(set) = auth
+                .recovery_codes
+                .as_mut()
+                .filter(|_| !code.trim().is_empty())
+            {
                 if set.consume(code) {
                     recovery_left = Some(set.remaining());
                     detail = format!("recovery code used; {} left", set.remaining());
                 } else {
-                    return self.fail_unsealed(&mut inner, &hash, &mut counters, user.id, Failure::WrongCode, peer, now);
+                    return self.fail_unsealed(
+                        &mut inner,
+                        &hash,
+                        &mut counters,
+                        user.id,
+                        Failure::WrongCode,
+                        peer,
+                        now,
+                    );
                 }
             } else {
-                return self.fail_unsealed(&mut inner, &hash, &mut counters, user.id, Failure::WrongCode, peer, now);
+                return self.fail_unsealed(
+                    &mut inner,
+                    &hash,
+                    &mut counters,
+                    user.id,
+                    Failure::WrongCode,
+                    peer,
+                    now,
+                );
             }
         }
         if needs_setup {
-            detail.push_str(if detail.is_empty() { "setup-only session" } else { "; setup-only session" });
+            detail.push_str(if detail.is_empty() {
+                "setup-only session"
+            } else {
+                "; setup-only session"
+            });
         }
 
         let notice = match (&user.last_login_at, &user.last_login_from) {
@@ -169,7 +241,10 @@ impl Service {
                 from,
                 counters.since_login
             ),
-            _ => format!("First sign-in; {} failed attempts since the account was made.", counters.since_login),
+            _ => format!(
+                "First sign-in; {} failed attempts since the account was made.",
+                counters.since_login
+            ),
         };
         let mut updated = user.clone();
         updated.last_login_at = Some(now);
@@ -181,14 +256,34 @@ impl Service {
         ];
         // Raising the configured argon2 cost reaches each account at its next sign-in, the
         // only moment its password is known.
-        if entry.envelope.kdf.is_some_and(|p| p.weaker_than(&self.settings.kdf)) {
-            let rewrapped = Envelope::seal_with_password(open.vault.dek(), &password, self.settings.kdf)
-                .map_err(store::StoreError::from)?;
-            let e = KeyringEntry { user: user.id, envelope: rewrapped };
+        if entry
+            .envelope
+            .kdf
+            .is_some_and(|p| p.weaker_than(&self.settings.kdf))
+        {
+            let rewrapped =
+                Envelope::seal_with_password(open.vault.dek(), &password, self.settings.kdf)
+                    .map_err(store::StoreError::from)?;
+            let e = KeyringEntry {
+                user: user.id,
+                envelope: rewrapped,
+            };
             ops.push(Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&e)?));
-            detail.push_str(if detail.is_empty() { "key envelope upgraded" } else { "; key envelope upgraded" });
+            detail.push_str(if detail.is_empty() {
+                "key envelope upgraded"
+            } else {
+                "; key envelope upgraded"
+            });
         }
-        let event = auth_event("login", now, Some(user.id), Some(user.username.clone()), peer, Outcome::Ok, detail);
+        let event = auth_event(
+            "login",
+            now,
+            Some(user.id),
+            Some(user.username.clone()),
+            peer,
+            Outcome::Ok,
+            detail,
+        );
         ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
         if let Err(e) = self.store.commit(&ops) {
             open.head = crate::audit::Head::load(&self.store)?;
@@ -204,7 +299,13 @@ impl Service {
                 now,
             );
         let session = new_session(&mut inner, user.id, &user.username, now, needs_setup, peer)?;
-        Ok(Login { session, notice, needs_setup, recovery_codes_left: recovery_left, policy_pending })
+        Ok(Login {
+            session,
+            notice,
+            needs_setup,
+            recovery_codes_left: recovery_left,
+            policy_pending,
+        })
     }
 
     /// Ends a session; the last one out seals the database when `seal_when_idle` is set.
@@ -271,7 +372,18 @@ impl Service {
         now: i64,
     ) -> Result<T> {
         let mut inner = self.lock();
-        self.count_failure(&mut inner, counters, AuthFailure { hash, user, action: "login", detail: why.reason().into(), peer, now })?;
+        self.count_failure(
+            &mut inner,
+            counters,
+            AuthFailure {
+                hash,
+                user,
+                action: "login",
+                detail: why.reason().into(),
+                peer,
+                now,
+            },
+        )?;
         Err(Error::AuthFailed)
     }
 
@@ -287,7 +399,14 @@ impl Service {
         peer: &Peer,
         now: i64,
     ) -> Result<T> {
-        let failure = AuthFailure { hash, user: Some(user), action: "login", detail: why.reason().into(), peer, now };
+        let failure = AuthFailure {
+            hash,
+            user: Some(user),
+            action: "login",
+            detail: why.reason().into(),
+            peer,
+            now,
+        };
         let counted = self.count_failure(inner, Some(counters), failure);
         self.seal_if_idle(inner);
         counted?;
@@ -308,7 +427,11 @@ impl Service {
             if let Some(extra) = self.bump(c, failure.now) {
                 failure.detail = format!("{}; {extra}", failure.detail);
             }
-            ops.push(Op::put(Tree::AuthState, failure.hash.to_vec(), codec::encode(&*c)?));
+            ops.push(Op::put(
+                Tree::AuthState,
+                failure.hash.to_vec(),
+                codec::encode(&*c)?,
+            ));
         } else {
             // No account, so nothing to count; removing the (absent) entry still makes this
             // commit touch the same trees as a known account's, and cost the same.
@@ -319,10 +442,23 @@ impl Service {
 
     /// Commits `ops` with the failure's audit entry, or while sealed (no key for the chain)
     /// with a pending journal entry that reaches the chain at the next unseal.
-    pub(crate) fn record_failure(&self, inner: &mut Inner, mut ops: Vec<Op>, f: AuthFailure<'_>) -> Result<()> {
+    pub(crate) fn record_failure(
+        &self,
+        inner: &mut Inner,
+        mut ops: Vec<Op>,
+        f: AuthFailure<'_>,
+    ) -> Result<()> {
         if let Some(open) = inner.open.as_mut() {
             let username = f.user.map(|id| open.username(id));
-            let event = auth_event(f.action, f.now, f.user, username, f.peer, Outcome::Failed, f.detail);
+            let event = auth_event(
+                f.action,
+                f.now,
+                f.user,
+                username,
+                f.peer,
+                Outcome::Failed,
+                f.detail,
+            );
             ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
             if let Err(e) = self.store.commit(&ops) {
                 open.head = crate::audit::Head::load(&self.store)?;
@@ -330,7 +466,11 @@ impl Service {
             }
             return Ok(());
         }
-        let detail = if f.peer.from.is_empty() { f.detail } else { format!("{}; from {}", f.detail, f.peer.from) };
+        let detail = if f.peer.from.is_empty() {
+            f.detail
+        } else {
+            format!("{}; from {}", f.detail, f.peer.from)
+        };
         ops.push(pending::op(&PendingEvent {
             at: f.now,
             user_hash: *f.hash,
@@ -363,9 +503,15 @@ pub(crate) fn auth_event(
         peer_uid: peer.uid,
         peer_pid: peer.pid,
         action: action.into(),
-        target: user.map(|id| format!("user:{id}")).unwrap_or_else(|| "unknown user".into()),
+        target: user
+            .map(|id| format!("user:{id}"))
+            .unwrap_or_else(|| "unknown user".into()),
         outcome,
-        detail: if peer.from.is_empty() { detail } else { format!("{detail}; from {}", peer.from) },
+        detail: if peer.from.is_empty() {
+            detail
+        } else {
+            format!("{detail}; from {}", peer.from)
+        },
     }
 }
 

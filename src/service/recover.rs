@@ -30,7 +30,11 @@ impl Service {
         let hash = user_hash(self.store.user_salt(), &name);
         let envelope: Envelope = match self.store.get_raw(Tree::Keyring, RECOVERY_KEY)? {
             Some(v) => codec::decode(&v)?,
-            None => return Err(StoreError::Decode("the database has no recovery envelope".into()).into()),
+            None => {
+                return Err(
+                    StoreError::Decode("the database has no recovery envelope".into()).into(),
+                );
+            }
         };
         let mut inner = self.lock();
         let Ok(dek) = envelope.open_with_key(recovery_key) else {
@@ -38,15 +42,20 @@ impl Service {
                 hash: &hash,
                 user: None,
                 action: "recover",
-                detail: format!("{LOUD}: refused, the recovery key does not open this database (admin {name})"),
+                detail: format!(
+                    "{LOUD}: refused, the recovery key does not open this database (admin {name})"
+                ),
                 peer,
                 now,
             };
             self.record_failure(&mut inner, Vec::new(), failure)?;
-            return Err(Error::Refused("recovery failed: that recovery key does not open this database".into()));
+            return Err(Error::Refused(
+                "recovery failed: that recovery key does not open this database".into(),
+            ));
         };
         self.unseal(&mut inner, dek)?;
-        let result = self.restore_admin(&mut inner, &hash, &name, new_password, new_totp, peer, now);
+        let result =
+            self.restore_admin(&mut inner, &hash, &name, new_password, new_totp, peer, now);
         self.seal_if_idle(&mut inner);
         result
     }
@@ -62,8 +71,16 @@ impl Service {
         peer: &Peer,
         now: UnixTime,
     ) -> Result<()> {
-        let open = inner.open.as_ref().ok_or_else(|| Error::Refused("database is sealed".into()))?;
-        let Some(user) = open.users.values().find(|u| u.username == name && u.role == Role::Admin).cloned() else {
+        let open = inner
+            .open
+            .as_ref()
+            .ok_or_else(|| Error::Refused("database is sealed".into()))?;
+        let Some(user) = open
+            .users
+            .values()
+            .find(|u| u.username == name && u.role == Role::Admin)
+            .cloned()
+        else {
             let failure = AuthFailure {
                 hash,
                 user: None,
@@ -73,7 +90,9 @@ impl Service {
                 now,
             };
             self.record_failure(inner, Vec::new(), failure)?;
-            return Err(Error::Refused(format!("no admin named {name}; recovery restores an admin account")));
+            return Err(Error::Refused(format!(
+                "no admin named {name}; recovery restores an admin account"
+            )));
         };
         let password = self
             .settings
@@ -81,7 +100,10 @@ impl Service {
             .check(new_password.expose(), &[&user.username, &user.display_name])
             .map_err(|e| Error::Refused(format!("password refused: {e}")))?;
         let key = store::id_key(user.id);
-        let mut auth: UserAuth = open.vault.get(&self.store, Tree::UserAuth, &key)?.unwrap_or_default();
+        let mut auth: UserAuth = open
+            .vault
+            .get(&self.store, Tree::UserAuth, &key)?
+            .unwrap_or_default();
         auth.totp_secret = Some(new_totp.as_bytes().to_vec());
         auth.pending_totp = None;
         // Whoever lost access may have lost the codes too.
@@ -94,13 +116,24 @@ impl Service {
         restored.state = UserState::Active;
         restored.stamp.version += 1;
         restored.stamp.updated_at = now;
-        let envelope = Envelope::seal_with_password(open.vault.dek(), &Password::new(password), self.settings.kdf)
-            .map_err(StoreError::from)?;
+        let envelope = Envelope::seal_with_password(
+            open.vault.dek(),
+            &Password::new(password),
+            self.settings.kdf,
+        )
+        .map_err(StoreError::from)?;
         let mut ops = vec![
             open.vault.put(Tree::Users, &key, &restored)?,
             open.vault.put(Tree::UserAuth, &key, &auth)?,
             Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&counters)?),
-            Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&KeyringEntry { user: user.id, envelope })?),
+            Op::put(
+                Tree::Keyring,
+                hash.to_vec(),
+                codec::encode(&KeyringEntry {
+                    user: user.id,
+                    envelope,
+                })?,
+            ),
         ];
         let detail = format!(
             "{LOUD}: admin access restored with the recovery key (was {}): new password and TOTP secret, \
@@ -108,8 +141,14 @@ impl Service {
             user.state.as_str()
         );
         let event = auth_event("recover", now, None, None, peer, Outcome::Ok, detail);
-        let event = crate::domain::AuditEvent { target: format!("user:{}", user.id), ..event };
-        let open = inner.open.as_mut().ok_or_else(|| Error::Refused("database is sealed".into()))?;
+        let event = crate::domain::AuditEvent {
+            target: format!("user:{}", user.id),
+            ..event
+        };
+        let open = inner
+            .open
+            .as_mut()
+            .ok_or_else(|| Error::Refused("database is sealed".into()))?;
         ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
         if let Err(e) = self.store.commit(&ops) {
             open.head = crate::audit::Head::load(&self.store)?;

@@ -212,8 +212,12 @@ pub enum Request {
 #[serde(rename_all = "snake_case")]
 pub enum Response {
     Done,
-    Created { id: Id },
-    Me { user: User },
+    Created {
+        id: Id,
+    },
+    Me {
+        user: User,
+    },
     People(Vec<Person>),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),

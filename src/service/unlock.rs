@@ -26,7 +26,11 @@ impl Service {
                 return Err(Error::SessionEnded);
             }
             let (user, peer) = (state.user, state.peer.clone());
-            let name = inner.open.as_ref().and_then(|o| o.users.get(&user)).map(|u| u.username.clone());
+            let name = inner
+                .open
+                .as_ref()
+                .and_then(|o| o.users.get(&user))
+                .map(|u| u.username.clone());
             (user, name.ok_or(Error::SessionEnded)?, peer)
         };
         let hash = user_hash(self.store.user_salt(), &username);
@@ -35,13 +39,18 @@ impl Service {
             None => return Err(Error::SessionEnded),
         };
         // argon2 runs outside the service lock, so other sessions are not held up by it.
-        let opened = entry.envelope.open_with_password(&Password::new(normalize(password.expose()).as_str())).is_ok();
+        let opened = entry
+            .envelope
+            .open_with_password(&Password::new(normalize(password.expose()).as_str()))
+            .is_ok();
 
         let mut inner = self.lock();
         let mut counters = self.counters(&hash)?;
         let state_ok = inner.sessions.get(&session.id).is_some_and(|s| {
             let user = inner.open.as_ref().and_then(|o| o.users.get(&s.user));
-            user.is_some_and(|u| u.state == UserState::Active || (u.state == UserState::Pending && s.setup_only))
+            user.is_some_and(|u| {
+                u.state == UserState::Active || (u.state == UserState::Pending && s.setup_only)
+            })
         });
         if !state_ok {
             // Ended meanwhile, or the account was locked, disabled or reset since sign-in.
@@ -75,9 +84,21 @@ impl Service {
         if counters.consecutive > 0 {
             // A correct password ends the run of failures; `since_login` stays for the notice.
             counters.consecutive = 0;
-            ops.push(Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&counters)?));
+            ops.push(Op::put(
+                Tree::AuthState,
+                hash.to_vec(),
+                codec::encode(&counters)?,
+            ));
         }
-        let event = auth_event("session.unlock", now, Some(user_id), Some(username), &peer, Outcome::Ok, String::new());
+        let event = auth_event(
+            "session.unlock",
+            now,
+            Some(user_id),
+            Some(username),
+            &peer,
+            Outcome::Ok,
+            String::new(),
+        );
         ops.extend(crate::audit::append(&open.vault, &mut open.head, event)?);
         if let Err(e) = self.store.commit(&ops) {
             open.head = crate::audit::Head::load(&self.store)?;

@@ -53,7 +53,10 @@ const RELOCK_STEP: std::time::Duration = std::time::Duration::from_millis(20);
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
     let started = std::time::Instant::now();
     loop {
-        let opened = sled::Config::new().path(dir).cache_capacity(cache_bytes).open();
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .open();
         match opened {
             Ok(db) => return Ok(db),
             Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {

@@ -19,10 +19,18 @@ impl Cx<'_> {
     }
 
     /// Stores `auth`, and makes a pending account active once its setup is complete.
-    fn save_auth(&self, auth: &UserAuth, ops: &mut Vec<Op>, updates: &mut Vec<Update>) -> Result<bool> {
+    fn save_auth(
+        &self,
+        auth: &UserAuth,
+        ops: &mut Vec<Op>,
+        updates: &mut Vec<Update>,
+    ) -> Result<bool> {
         ops.push(self.auth_op(self.me(), auth)?);
         if self.user.state == UserState::Pending && settled_state(auth) == UserState::Active {
-            let (op, update) = self.user_change(User { state: UserState::Active, ..self.user.clone() })?;
+            let (op, update) = self.user_change(User {
+                state: UserState::Active,
+                ..self.user.clone()
+            })?;
             ops.push(op);
             updates.push(update);
             return Ok(true);
@@ -30,11 +38,24 @@ impl Cx<'_> {
         Ok(false)
     }
 
-    fn stored(&self, response: Response, ops: Vec<Op>, mut detail: String, updates: Vec<Update>, activated: bool) -> Acted {
+    fn stored(
+        &self,
+        response: Response,
+        ops: Vec<Op>,
+        mut detail: String,
+        updates: Vec<Update>,
+        activated: bool,
+    ) -> Acted {
         if activated {
             detail.push_str("; account active");
         }
-        Acted { response, target: self.my_target(), ops, detail, updates }
+        Acted {
+            response,
+            target: self.my_target(),
+            ops,
+            detail,
+            updates,
+        }
     }
 
     pub fn account_status(&mut self) -> Result<Acted> {
@@ -49,7 +70,11 @@ impl Cx<'_> {
     }
 
     /// Sets a new password and re-wraps the key under it; the data is not re-encrypted.
-    pub fn account_change_password(&mut self, current: Option<SecretText>, new: SecretText) -> Result<Acted> {
+    pub fn account_change_password(
+        &mut self,
+        current: Option<SecretText>,
+        new: SecretText,
+    ) -> Result<Acted> {
         let me = self.user.clone();
         let entry = self.keyring_entry(&me)?;
         let current = match current {
@@ -62,7 +87,11 @@ impl Cx<'_> {
             }
             // The setup-only session was opened with this very password moments ago.
             None if self.setup_only => None,
-            None => return Err(Error::Refused("give your current password to change it".into())),
+            None => {
+                return Err(Error::Refused(
+                    "give your current password to change it".into(),
+                ));
+            }
         };
         let new = self.checked_password(&new, &me.username, &me.display_name)?;
         let same = match &current {
@@ -72,7 +101,9 @@ impl Cx<'_> {
             None => entry.envelope.open_with_password(&new).is_ok(),
         };
         if same {
-            return Err(Error::Refused("choose a password different from the current one".into()));
+            return Err(Error::Refused(
+                "choose a password different from the current one".into(),
+            ));
         }
         let mut auth = self.load_auth(me.id)?;
         auth.must_change_password = false;
@@ -80,7 +111,13 @@ impl Cx<'_> {
         let mut ops = vec![self.keyring_op(&me, &new)?];
         let mut updates = Vec::new();
         let activated = self.save_auth(&auth, &mut ops, &mut updates)?;
-        Ok(self.stored(Response::Done, ops, "password changed; key re-wrapped".into(), updates, activated))
+        Ok(self.stored(
+            Response::Done,
+            ops,
+            "password changed; key re-wrapped".into(),
+            updates,
+            activated,
+        ))
     }
 
     /// A fresh secret, kept as pending until a correct code confirms it.
@@ -93,7 +130,13 @@ impl Cx<'_> {
             secret_base32: SecretText::from(secret.to_base32()),
             otpauth_url: SecretText::from(secret.otpauth_url(&self.user.username)),
         };
-        Ok(self.stored(response, ops, "TOTP enrolment started".into(), Vec::new(), false))
+        Ok(self.stored(
+            response,
+            ops,
+            "TOTP enrolment started".into(),
+            Vec::new(),
+            false,
+        ))
     }
 
     /// Activates the pending secret on a correct code and issues ten new recovery codes.
@@ -102,7 +145,8 @@ impl Cx<'_> {
         let Some(pending) = auth.pending_totp.clone() else {
             return Err(Error::Refused("start TOTP enrolment first".into()));
         };
-        let secret = TotpSecret::from_bytes(&pending).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let secret =
+            TotpSecret::from_bytes(&pending).map_err(|e| StoreError::Decode(e.to_string()))?;
         // The new secret has no history, so any fresh step in the window will do; the stored
         // step then moves to it, so this code cannot also be used to sign in.
         let Some(step) = secret.verify(code, u64::try_from(self.now).unwrap_or(0), None) else {
@@ -119,28 +163,60 @@ impl Cx<'_> {
         let mut updates = Vec::new();
         let activated = self.save_auth(&auth, &mut ops, &mut updates)?;
         let codes = codes.into_iter().map(SecretText::from).collect();
-        let detail = format!("TOTP enrolled; {} new recovery codes", recovery_codes::CODE_COUNT);
-        Ok(self.stored(Response::RecoveryCodes(codes), ops, detail, updates, activated))
+        let detail = format!(
+            "TOTP enrolled; {} new recovery codes",
+            recovery_codes::CODE_COUNT
+        );
+        Ok(self.stored(
+            Response::RecoveryCodes(codes),
+            ops,
+            detail,
+            updates,
+            activated,
+        ))
     }
 
     pub fn account_regenerate_recovery_codes(&mut self) -> Result<Acted> {
         let mut auth = self.load_auth(self.me())?;
         if auth.totp_secret.is_none() {
-            return Err(Error::Refused("enrol TOTP first; recovery codes stand in for its codes".into()));
+            return Err(Error::Refused(
+                "enrol TOTP first; recovery codes stand in for its codes".into(),
+            ));
         }
         let (codes, set) = recovery_codes::generate().map_err(no_randomness)?;
-        let revoked = auth.recovery_codes.replace(set).map(|s| s.remaining()).unwrap_or(0);
+        let revoked = auth
+            .recovery_codes
+            .replace(set)
+            .map(|s| s.remaining())
+            .unwrap_or(0);
         let ops = vec![self.auth_op(self.me(), &auth)?];
         let codes = codes.into_iter().map(SecretText::from).collect();
-        let detail = format!("{} new recovery codes; {revoked} unused old ones revoked", recovery_codes::CODE_COUNT);
-        Ok(self.stored(Response::RecoveryCodes(codes), ops, detail, Vec::new(), false))
+        let detail = format!(
+            "{} new recovery codes; {revoked} unused old ones revoked",
+            recovery_codes::CODE_COUNT
+        );
+        Ok(self.stored(
+            Response::RecoveryCodes(codes),
+            ops,
+            detail,
+            Vec::new(),
+            false,
+        ))
     }
 
     pub fn account_policy(&mut self) -> Result<Acted> {
         let auth = self.load_auth(self.me())?;
-        let accepted_at = if self.policy_due(&auth) { None } else { auth.policy_accepted.as_ref().map(|(_, at)| *at) };
+        let accepted_at = if self.policy_due(&auth) {
+            None
+        } else {
+            auth.policy_accepted.as_ref().map(|(_, at)| *at)
+        };
         let s = self.settings;
-        let response = Response::Policy { version: s.policy_version.clone(), text: s.policy_text.clone(), accepted_at };
+        let response = Response::Policy {
+            version: s.policy_version.clone(),
+            text: s.policy_text.clone(),
+            accepted_at,
+        };
         Ok(Acted::read(response, String::new()))
     }
 
@@ -152,11 +228,19 @@ impl Cx<'_> {
             return Err(Error::Refused("no security policy is configured".into()));
         }
         if version != current {
-            return Err(Error::Refused("the security policy has changed since it was shown; read it again".into()));
+            return Err(Error::Refused(
+                "the security policy has changed since it was shown; read it again".into(),
+            ));
         }
         let mut auth = self.load_auth(self.me())?;
         auth.policy_accepted = Some((current.clone(), self.now));
         let ops = vec![self.auth_op(self.me(), &auth)?];
-        Ok(self.stored(Response::Done, ops, format!("security policy {current} accepted"), Vec::new(), false))
+        Ok(self.stored(
+            Response::Done,
+            ops,
+            format!("security policy {current} accepted"),
+            Vec::new(),
+            false,
+        ))
     }
 }

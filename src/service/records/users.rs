@@ -49,11 +49,18 @@ impl Cx<'_> {
     }
 
     pub(super) fn load_auth(&self, id: Id) -> Result<UserAuth> {
-        Ok(self.open.vault.get(self.store, Tree::UserAuth, &store::id_key(id))?.unwrap_or_default())
+        Ok(self
+            .open
+            .vault
+            .get(self.store, Tree::UserAuth, &store::id_key(id))?
+            .unwrap_or_default())
     }
 
     pub(super) fn auth_op(&self, id: Id, auth: &UserAuth) -> Result<Op> {
-        Ok(self.open.vault.put(Tree::UserAuth, &store::id_key(id), auth)?)
+        Ok(self
+            .open
+            .vault
+            .put(Tree::UserAuth, &store::id_key(id), auth)?)
     }
 
     /// The op storing `u` with a bumped stamp, and the cache update that follows the commit.
@@ -83,14 +90,27 @@ impl Cx<'_> {
     /// The op that wraps the DEK under `password` for `u` with the configured argon2 cost.
     pub(super) fn keyring_op(&self, u: &User, password: &Password) -> Result<Op> {
         let envelope =
-            Envelope::seal_with_password(self.open.vault.dek(), password, self.settings.kdf).map_err(StoreError::from)?;
-        let entry = KeyringEntry { user: u.id, envelope };
+            Envelope::seal_with_password(self.open.vault.dek(), password, self.settings.kdf)
+                .map_err(StoreError::from)?;
+        let entry = KeyringEntry {
+            user: u.id,
+            envelope,
+        };
         let hash = user_hash(self.store.user_salt(), &u.username);
-        Ok(Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&entry)?))
+        Ok(Op::put(
+            Tree::Keyring,
+            hash.to_vec(),
+            codec::encode(&entry)?,
+        ))
     }
 
     /// Checks a new password against the policy and returns it in the form that is hashed.
-    pub(super) fn checked_password(&self, password: &SecretText, username: &str, display: &str) -> Result<Password> {
+    pub(super) fn checked_password(
+        &self,
+        password: &SecretText,
+        username: &str,
+        display: &str,
+    ) -> Result<Password> {
         let normalized = self
             .settings
             .policy
@@ -101,7 +121,9 @@ impl Cx<'_> {
 
     /// An admin who can still act: `Active`, and not disabled by repeated sign-in failures.
     fn usable_admin(&self, u: &User) -> Result<bool> {
-        Ok(u.role == Role::Admin && u.state == UserState::Active && !self.counters_of(&u.username)?.disabled)
+        Ok(u.role == Role::Admin
+            && u.state == UserState::Active
+            && !self.counters_of(&u.username)?.disabled)
     }
 
     /// Refuses to take away the last usable admin: with none left, only the recovery key
@@ -130,15 +152,20 @@ impl Cx<'_> {
         totp_secret: Option<SecretText>,
     ) -> Result<Acted> {
         let username = validate_username(username)?;
-        let display_name =
-            validate_display_name(if display_name.trim().is_empty() { &username } else { display_name })?;
+        let display_name = validate_display_name(if display_name.trim().is_empty() {
+            &username
+        } else {
+            display_name
+        })?;
         let blind = self.open.vault.blind("username", &username);
         let hash = user_hash(self.store.user_salt(), &username);
         if self.open.users.values().any(|u| u.username == username)
             || self.store.get_raw(Tree::UserNames, &blind)?.is_some()
             || self.store.get_raw(Tree::Keyring, &hash)?.is_some()
         {
-            return Err(Error::Refused(format!("a user named {username} already exists")));
+            return Err(Error::Refused(format!(
+                "a user named {username} already exists"
+            )));
         }
         let totp = totp_secret
             .map(|t| TotpSecret::from_base32(t.expose()))
@@ -181,7 +208,10 @@ impl Cx<'_> {
             (None, None) => "password set; TOTP enrolment at first sign-in",
         };
         Ok(Acted {
-            response: Response::UserAdded { id, one_time_password: one_time },
+            response: Response::UserAdded {
+                id,
+                one_time_password: one_time,
+            },
             target: user_target(&user),
             ops,
             detail: format!("role {role}; {how}"),
@@ -202,7 +232,13 @@ impl Cx<'_> {
         }
         let detail = format!("{} → {role}", u.role);
         let (op, update) = self.user_change(User { role, ..u })?;
-        Ok(Acted { response: Response::Done, target, ops: vec![op], detail, updates: vec![update] })
+        Ok(Acted {
+            response: Response::Done,
+            target,
+            ops: vec![op],
+            detail,
+            updates: vec![update],
+        })
     }
 
     /// Locks or disables an account; its open sessions end at their next request.
@@ -214,10 +250,23 @@ impl Cx<'_> {
             acted.detail = format!("already {}", to.as_str());
             return Ok(acted);
         }
-        self.keep_an_admin(&u, if to == UserState::Locked { "locked" } else { "disabled" })?;
+        self.keep_an_admin(
+            &u,
+            if to == UserState::Locked {
+                "locked"
+            } else {
+                "disabled"
+            },
+        )?;
         let detail = format!("{} → {}", u.state.as_str(), to.as_str());
         let (op, update) = self.user_change(User { state: to, ..u })?;
-        Ok(Acted { response: Response::Done, target, ops: vec![op], detail, updates: vec![update] })
+        Ok(Acted {
+            response: Response::Done,
+            target,
+            ops: vec![op],
+            detail,
+            updates: vec![update],
+        })
     }
 
     /// Lifts an admin lock or disable and clears the failure counters (and a failure-disable).
@@ -230,7 +279,10 @@ impl Cx<'_> {
         if matches!(u.state, UserState::Locked | UserState::Disabled) {
             let to = settled_state(&self.load_auth(u.id)?);
             done.push(format!("{} → {}", u.state.as_str(), to.as_str()));
-            let (op, update) = self.user_change(User { state: to, ..u.clone() })?;
+            let (op, update) = self.user_change(User {
+                state: to,
+                ..u.clone()
+            })?;
             ops.push(op);
             updates.push(update);
         }
@@ -239,14 +291,32 @@ impl Cx<'_> {
             done.push(format!(
                 "cleared {} consecutive failures{}",
                 counters.consecutive,
-                if counters.disabled { " and the failure-disable" } else { "" }
+                if counters.disabled {
+                    " and the failure-disable"
+                } else {
+                    ""
+                }
             ));
             counters.clear_failures();
             let hash = user_hash(self.store.user_salt(), &u.username);
-            ops.push(Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&counters)?));
+            ops.push(Op::put(
+                Tree::AuthState,
+                hash.to_vec(),
+                codec::encode(&counters)?,
+            ));
         }
-        let detail = if done.is_empty() { "nothing to unlock".to_string() } else { done.join("; ") };
-        Ok(Acted { response: Response::Done, target, ops, detail, updates })
+        let detail = if done.is_empty() {
+            "nothing to unlock".to_string()
+        } else {
+            done.join("; ")
+        };
+        Ok(Acted {
+            response: Response::Done,
+            target,
+            ops,
+            detail,
+            updates,
+        })
     }
 
     /// A new one-time password. The account is `Pending` (its sessions end) until its owner
@@ -256,7 +326,10 @@ impl Cx<'_> {
         let mut auth = self.load_auth(u.id)?;
         let otp = one_time_password().map_err(no_randomness)?;
         auth.must_change_password = true;
-        let mut ops = vec![self.keyring_op(&u, &Password::new(otp.as_str()))?, self.auth_op(u.id, &auth)?];
+        let mut ops = vec![
+            self.keyring_op(&u, &Password::new(otp.as_str()))?,
+            self.auth_op(u.id, &auth)?,
+        ];
         let (target, updates) = self.settle_after_reset(&u, &auth, &mut ops)?;
         Ok(Acted {
             response: Response::OneTimePassword(SecretText::from(otp)),
@@ -287,10 +360,18 @@ impl Cx<'_> {
 
     /// An active account goes back to `Pending`; a locked or disabled one stays so (unlocking
     /// it later settles it as `Pending`).
-    fn settle_after_reset(&self, u: &User, auth: &UserAuth, ops: &mut Vec<Op>) -> Result<(String, Vec<Update>)> {
+    fn settle_after_reset(
+        &self,
+        u: &User,
+        auth: &UserAuth,
+        ops: &mut Vec<Op>,
+    ) -> Result<(String, Vec<Update>)> {
         let mut updates = Vec::new();
         if u.state == UserState::Active && auth.setup_needed() {
-            let (op, update) = self.user_change(User { state: UserState::Pending, ..u.clone() })?;
+            let (op, update) = self.user_change(User {
+                state: UserState::Pending,
+                ..u.clone()
+            })?;
             ops.push(op);
             updates.push(update);
         }
@@ -300,7 +381,11 @@ impl Cx<'_> {
     pub fn user_revoke_recovery_codes(&mut self, username: &str) -> Result<Acted> {
         let u = self.find_user(username)?;
         let mut auth = self.load_auth(u.id)?;
-        let left = auth.recovery_codes.take().map(|s| s.remaining()).unwrap_or(0);
+        let left = auth
+            .recovery_codes
+            .take()
+            .map(|s| s.remaining())
+            .unwrap_or(0);
         Ok(Acted {
             response: Response::Done,
             target: user_target(&u),
@@ -330,21 +415,37 @@ impl Cx<'_> {
         for mut e in stale {
             e.data.user = None;
             e.stamp = self.bump(&e.stamp);
-            ops.push(self.open.vault.put(Tree::Employees, &store::id_key(e.id), &e)?);
+            ops.push(
+                self.open
+                    .vault
+                    .put(Tree::Employees, &store::id_key(e.id), &e)?,
+            );
             updates.push(Update::Employee(Box::new(e)));
         }
         if let Some(mut e) = employee.and_then(|id| self.open.employees.get(&id).cloned()) {
             if e.data.user != Some(u.id) {
                 e.data.user = Some(u.id);
                 e.stamp = self.bump(&e.stamp);
-                ops.push(self.open.vault.put(Tree::Employees, &store::id_key(e.id), &e)?);
+                ops.push(
+                    self.open
+                        .vault
+                        .put(Tree::Employees, &store::id_key(e.id), &e)?,
+                );
                 updates.push(Update::Employee(Box::new(e)));
             }
             // One employee, one account: another account linked to it is unlinked.
-            let others: Vec<User> =
-                self.open.users.values().filter(|o| o.id != u.id && o.employee == employee).cloned().collect();
+            let others: Vec<User> = self
+                .open
+                .users
+                .values()
+                .filter(|o| o.id != u.id && o.employee == employee)
+                .cloned()
+                .collect();
             for o in others {
-                let (op, update) = self.user_change(User { employee: None, ..o })?;
+                let (op, update) = self.user_change(User {
+                    employee: None,
+                    ..o
+                })?;
                 ops.push(op);
                 updates.push(update);
             }
@@ -359,7 +460,13 @@ impl Cx<'_> {
             ops.push(op);
             updates.push(update);
         }
-        Ok(Acted { response: Response::Done, target, ops, detail, updates })
+        Ok(Acted {
+            response: Response::Done,
+            target,
+            ops,
+            detail,
+            updates,
+        })
     }
 
     pub fn security_summary(&mut self) -> Result<Acted> {
@@ -385,11 +492,20 @@ impl Cx<'_> {
             if event.at < since {
                 break;
             }
-            if event.outcome == Outcome::Failed && SIGN_IN_ACTIONS.contains(&event.action.as_str()) {
+            if event.outcome == Outcome::Failed && SIGN_IN_ACTIONS.contains(&event.action.as_str())
+            {
                 failed_last_24h = failed_last_24h.saturating_add(1);
             }
         }
-        Ok(Acted::read(Response::Security { locked, disabled, failed_last_24h, policy_not_accepted }, String::new()))
+        Ok(Acted::read(
+            Response::Security {
+                locked,
+                disabled,
+                failed_last_24h,
+                policy_not_accepted,
+            },
+            String::new(),
+        ))
     }
 
     /// True when the account must (again) read and accept the current security policy.

@@ -334,6 +334,18 @@ fn ten_failures_lock_for_fifteen_minutes_and_the_lock_survives_a_restart() {
         env.login(ADMIN, ADMIN_PW, &env.admin_totp),
         Err(Error::AuthFailed)
     ));
+    // While sealed they wait in the journal, which is not encrypted: no name, no address.
+    let journal: Vec<_> = env
+        .svc()
+        .store()
+        .scan_raw(Tree::Pending)
+        .map(|r| r.unwrap().1)
+        .collect();
+    assert_eq!(journal.len(), 12);
+    for v in &journal {
+        let v = String::from_utf8_lossy(v);
+        assert!(!v.contains(ADMIN) && !v.contains("192.0.2.7"), "{v}");
+    }
     env.clock.advance(15 * 60);
     let login = env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap();
     assert!(

@@ -432,6 +432,10 @@ impl Service {
                 failure.hash.to_vec(),
                 codec::encode(&*c)?,
             ));
+        } else {
+            // No account, so nothing to count; removing the (absent) entry still makes this
+            // commit touch the same trees as a known account's, and cost the same.
+            ops.push(Op::remove(Tree::AuthState, failure.hash.to_vec()));
         }
         self.record_failure(inner, ops, failure)
     }
@@ -462,18 +466,15 @@ impl Service {
             }
             return Ok(());
         }
-        let detail = if f.peer.from.is_empty() {
-            f.detail
-        } else {
-            format!("{}; from {}", f.detail, f.peer.from)
-        };
+        // The journal is not encrypted: it holds the hashed username and the reason, never a
+        // name or an address.
         ops.push(pending::op(&PendingEvent {
             at: f.now,
             user_hash: *f.hash,
             peer_uid: f.peer.uid,
             peer_pid: f.peer.pid,
             action: f.action.into(),
-            detail,
+            detail: f.detail,
         })?);
         self.store.commit(&ops)?;
         Ok(())

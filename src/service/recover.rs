@@ -42,9 +42,9 @@ impl Service {
                 hash: &hash,
                 user: None,
                 action: "recover",
-                detail: format!(
-                    "{LOUD}: refused, the recovery key does not open this database (admin {name})"
-                ),
+                // No name: while sealed this goes to the unencrypted pending journal, with
+                // the hashed name that identifies the account once it is folded in.
+                detail: format!("{LOUD}: refused, the recovery key does not open this database"),
                 peer,
                 now,
             };

@@ -317,3 +317,34 @@ fn a_stale_socket_file_is_replaced() {
     let server = Server::bind(&path).unwrap();
     drop(server);
 }
+
+#[test]
+fn admins_see_live_sessions_and_can_end_one() {
+    let db = TestDb::new();
+    let admin = db.admin();
+    let secret = provision(&db, &admin, "noa", Role::Staff);
+    db.clock.advance(30);
+    let srv = start(&db);
+    let mut noa = remote_login(&db, &srv.socket, "noa", &secret);
+    let Response::Sessions(list) = db.service.handle(&admin, Request::Sessions).unwrap() else {
+        panic!()
+    };
+    let theirs = list.iter().find(|s| s.username == "noa").unwrap();
+    assert_eq!(theirs.uid, Some(rustix::process::getuid().as_raw()));
+    assert!(list.iter().any(|s| s.username == "dana" && s.current));
+    let id = theirs.id.clone();
+    db.service
+        .handle(&admin, Request::EndSession { id })
+        .unwrap();
+    let err = noa
+        .call(Request::CustomerList {
+            filter: Default::default(),
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::SessionEnded), "{err:?}");
+    let noa_id = match db.service.handle(&admin, Request::Sessions).unwrap() {
+        Response::Sessions(l) => l.iter().any(|s| s.username == "noa"),
+        _ => true,
+    };
+    assert!(!noa_id);
+}

@@ -449,6 +449,10 @@ pub enum UserCmd {
     PolicyPending,
     /// Locked and disabled accounts, failed sign-ins in the last 24 hours, policy stragglers
     Security,
+    /// Who is signed in to the server: user, since when, from where
+    Sessions,
+    /// End a live session by the id `user sessions` shows
+    EndSession { id: String },
 }
 
 #[derive(Debug, Subcommand, Clone)]

@@ -223,6 +223,48 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
                 .collect()),
             _ => Err(unexpected()),
         },
+        UserCmd::Sessions => match ctx.call(Request::Sessions)? {
+            Response::Sessions(list) if ctx.json => json(&list),
+            Response::Sessions(list) => {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            format!("{}{}", s.id, if s.current { " (you)" } else { "" }),
+                            s.username.clone(),
+                            format_local(s.since),
+                            format_local(s.last_active),
+                            s.from.clone(),
+                            s.uid.map(|u| u.to_string()).unwrap_or_default(),
+                            s.pid.map(|u| u.to_string()).unwrap_or_default(),
+                            if s.locked {
+                                "locked".into()
+                            } else {
+                                "active".into()
+                            },
+                        ]
+                    })
+                    .collect();
+                Ok(table(
+                    &[
+                        "session",
+                        "user",
+                        "since",
+                        "last active",
+                        "from",
+                        "uid",
+                        "pid",
+                        "state",
+                    ],
+                    &rows,
+                ))
+            }
+            _ => Err(unexpected()),
+        },
+        UserCmd::EndSession { id } => {
+            ctx.call(Request::EndSession { id: id.clone() })?;
+            Ok(format!("ended session {}\n", clean(&id)))
+        }
         UserCmd::Security => match ctx.call(Request::SecuritySummary)? {
             Response::Security {
                 locked,

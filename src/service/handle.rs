@@ -31,6 +31,15 @@ impl Service {
         let setup_only = state.setup_only;
         let peer = state.peer.clone();
         let user_id = state.user;
+        let sessions = if matches!(req, Request::Sessions | Request::EndSession { .. }) {
+            inner
+                .sessions
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let Some(open) = inner.open.as_mut() else {
             return Err(Error::SessionEnded);
         };
@@ -87,6 +96,8 @@ impl Service {
             settings: &self.settings,
             now,
             today: self.clock.today(),
+            sessions,
+            session_id: Some(session.id),
         };
         let acted: Result<Acted> = cx.act(req);
         match acted {
@@ -105,8 +116,15 @@ impl Service {
                     )?);
                 }
                 self.commit_or_reload(open, &ops)?;
+                let mut ended = Vec::new();
                 for u in updates {
-                    u.apply(open);
+                    match u {
+                        super::records::Update::EndSession(id) => ended.push(id),
+                        other => other.apply(open),
+                    }
+                }
+                for id in ended {
+                    inner.sessions.remove(&id);
                 }
                 Ok(response)
             }

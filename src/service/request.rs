@@ -42,6 +42,23 @@ pub struct TaskFilter {
     pub customer: Option<Id>,
 }
 
+/// A live session as admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The first 8 hex digits of the session id: enough to end it, useless to take it over
+    /// (sessions live on the server side of a connection).
+    pub id: String,
+    pub username: String,
+    pub since: UnixTime,
+    pub last_active: UnixTime,
+    pub from: String,
+    pub uid: Option<u32>,
+    pub pid: Option<u32>,
+    pub locked: bool,
+    /// The caller's own session.
+    pub current: bool,
+}
+
 /// What everyone may know about an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -213,6 +230,13 @@ pub enum Request {
     },
     AuditVerify,
 
+    /// Who is signed in (admin): user, since when, from where.
+    Sessions,
+    /// Ends a live session by the id prefix `Sessions` shows (admin).
+    EndSession {
+        id: String,
+    },
+
     /// Take a backup now (admin). Answered outside the request lock: the backup pauses
     /// writers itself.
     BackupRun,
@@ -251,6 +275,7 @@ pub enum Response {
     User(Box<User>),
     Audit(Vec<AuditEvent>),
     AuditReport(Report),
+    Sessions(Vec<SessionInfo>),
     BackupDone {
         file: String,
         bytes: u64,
@@ -357,6 +382,7 @@ impl Request {
             | AccountPolicy
             | AccountAcceptPolicy { .. } => P::Own,
             AuditList { .. } | AuditVerify => P::AuditRead,
+            Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
         }
     }
@@ -411,6 +437,8 @@ impl Request {
             AccountAcceptPolicy { .. } => "account.policy_accept",
             AuditList { .. } => "audit.list",
             AuditVerify => "audit.verify",
+            Sessions => "session.list",
+            EndSession { .. } => "session.end",
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
@@ -614,6 +642,10 @@ impl Request {
                 limit: 10,
             },
             AuditVerify,
+            Sessions,
+            EndSession {
+                id: "00000000".into(),
+            },
             BackupList,
             BackupVerify {
                 file: "kasefet-20260101T020000Z.kbak".into(),

@@ -3,7 +3,7 @@
 use super::{Acted, Cx};
 use crate::domain::role::{Permission, Scope, scope};
 use crate::domain::user::normalize_username;
-use crate::service::request::{Person, Response};
+use crate::service::request::{Person, Response, SessionInfo};
 use crate::service::{Error, Result};
 
 impl Cx<'_> {
@@ -80,5 +80,48 @@ impl Cx<'_> {
         let mut acted = Acted::read(Response::AuditReport(report), "audit log".into());
         acted.detail = detail;
         Ok(acted)
+    }
+
+    pub fn session_list(&mut self) -> Result<Acted> {
+        let mine = self.session_id;
+        let mut list: Vec<SessionInfo> = self
+            .sessions
+            .iter()
+            .map(|(id, st)| SessionInfo {
+                id: data_encoding::HEXLOWER.encode(&id[..4]),
+                username: self.open.username(st.user),
+                since: st.started,
+                last_active: st.last_active,
+                from: st.peer.from.clone(),
+                uid: st.peer.uid,
+                pid: st.peer.pid,
+                locked: st.locked,
+                current: Some(*id) == mine,
+            })
+            .collect();
+        list.sort_by_key(|s| (s.username.clone(), s.since));
+        Ok(Acted::read(Response::Sessions(list), String::new()))
+    }
+
+    pub fn session_end(&mut self, prefix: &str) -> Result<Acted> {
+        let p = prefix.trim().to_ascii_lowercase();
+        let found: Vec<_> = self
+            .sessions
+            .iter()
+            .filter(|(id, _)| p.len() >= 8 && data_encoding::HEXLOWER.encode(id).starts_with(&p))
+            .collect();
+        let [(id, st)] = found.as_slice() else {
+            return Err(Error::NotFound(format!(
+                "session {p} (use the id `user sessions` shows)"
+            )));
+        };
+        let target = format!("user:{}", st.user);
+        Ok(Acted {
+            response: Response::Done,
+            target,
+            ops: Vec::new(),
+            detail: format!("ended session {p} of {}", self.open.username(st.user)),
+            updates: vec![super::Update::EndSession(*id)],
+        })
     }
 }

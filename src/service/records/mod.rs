@@ -27,6 +27,9 @@ pub(crate) struct Cx<'a> {
     pub settings: &'a Settings,
     pub now: UnixTime,
     pub today: Date,
+    /// Live sessions, filled only for the requests that list or end them.
+    pub sessions: Vec<([u8; 16], crate::service::session::SessionState)>,
+    pub session_id: Option<[u8; 16]>,
 }
 
 pub(crate) struct Acted {
@@ -58,11 +61,14 @@ pub(crate) enum Update {
     TaskGone(Id),
     Employee(Box<Employee>),
     EmployeeGone(Id),
+    /// Ends a live session (applied by `handle`, which owns the session table).
+    EndSession([u8; 16]),
 }
 
 impl Update {
     pub fn apply(self, open: &mut Unsealed) {
         match self {
+            Update::EndSession(_) => {}
             Update::User(u) => {
                 open.users.insert(u.id, *u);
             }
@@ -147,6 +153,8 @@ impl Cx<'_> {
             AccountAcceptPolicy { version } => self.account_accept_policy(&version),
             AuditList { offset, limit } => self.audit_list(offset, limit),
             AuditVerify => self.audit_verify(),
+            Sessions => self.session_list(),
+            EndSession { id } => self.session_end(&id),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

@@ -86,6 +86,9 @@ fn terms(query: &str) -> Vec<Term> {
 #[derive(Default)]
 pub struct Index {
     customers: BTreeMap<Id, Entry<CustomerSummary>>,
+    /// Folded names in order, so names starting with the query are found by a range
+    /// lookup instead of a scan.
+    by_name: std::collections::BTreeSet<(String, Id)>,
     employees: BTreeMap<Id, Entry<(String, String)>>,
     tasks: BTreeMap<Id, Entry<(String, Id, Id)>>,
 }
@@ -122,19 +125,26 @@ impl Index {
             created_at: c.stamp.created_at,
             updated_at: c.stamp.updated_at,
         };
-        self.customers.insert(
+        let name = fold(&d.name);
+        self.by_name.insert((name.clone(), c.id));
+        let old = self.customers.insert(
             c.id,
             Entry {
                 item: summary,
                 hay,
                 digits,
-                name: fold(&d.name),
+                name,
             },
         );
+        if let Some(old) = old.filter(|o| o.name != fold(&d.name)) {
+            self.by_name.remove(&(old.name, c.id));
+        }
     }
 
     pub fn remove_customer(&mut self, id: Id) {
-        self.customers.remove(&id);
+        if let Some(old) = self.customers.remove(&id) {
+            self.by_name.remove(&(old.name, id));
+        }
     }
 
     pub fn put_employee(&mut self, e: &Employee) {
@@ -207,23 +217,32 @@ impl Index {
             Some(Term::Text(s)) => s.clone(),
             _ => String::new(),
         };
-        let mut prefix = Vec::new();
-        let mut rest = Vec::new();
-        for e in self.customers.values() {
-            if prefix.len() >= limit {
-                break;
-            }
-            if matches(e, &terms) && allow(&e.item) {
-                if !first.is_empty() && e.name.starts_with(&first) {
-                    prefix.push(e.item.clone());
-                } else if rest.len() < limit {
-                    rest.push(e.item.clone());
+        let mut out = Vec::new();
+        // Names starting with the first word come first, found by range, not by scan.
+        if !first.is_empty() {
+            let from = (first.clone(), 0);
+            for (name, id) in self.by_name.range(from..) {
+                if out.len() >= limit || !name.starts_with(&first) {
+                    break;
+                }
+                if let Some(e) = self.customers.get(id) {
+                    if matches(e, &terms) && allow(&e.item) {
+                        out.push(e.item.clone());
+                    }
                 }
             }
         }
-        prefix.extend(rest);
-        prefix.truncate(limit);
-        prefix
+        // Then any other match, in id order, stopping as soon as the page is full.
+        for e in self.customers.values() {
+            if out.len() >= limit {
+                break;
+            }
+            let counted = !first.is_empty() && e.name.starts_with(&first);
+            if !counted && matches(e, &terms) && allow(&e.item) {
+                out.push(e.item.clone());
+            }
+        }
+        out
     }
 
     /// One search across kinds; `can_*` say what the caller's role may see.

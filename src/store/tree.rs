@@ -13,7 +13,7 @@ pub enum Tree {
     Pending,
     Users,
     UserAuth,
-    /// HMAC(username) → user id.
+    /// HMAC(username) → user id (the id unencrypted: it is opaque).
     UserNames,
     Customers,
     Employees,
@@ -56,11 +56,13 @@ impl Tree {
         Tree::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// True for trees whose values are sealed with the DEK.
+    /// True for trees whose values are sealed with the DEK. `UserNames` maps a keyed hash
+    /// to an opaque user id: neither side is readable without the DEK's index subkey, so
+    /// its values are stored as they are.
     pub fn encrypted(self) -> bool {
         !matches!(
             self,
-            Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending
+            Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending | Tree::UserNames
         )
     }
 }

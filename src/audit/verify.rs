@@ -23,10 +23,9 @@ impl Report {
 pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
     let head = Head::load(store)?;
     let mut prev = [0u8; 32];
-    let mut expected = 1u64;
     let mut count = 0u64;
     let fail = |count: u64, msg: String| Report { entries: count, head: head.hex(), problem: Some(msg) };
-    for r in store.scan_raw(Tree::Audit) {
+    for (expected, r) in (1u64..).zip(store.scan_raw(Tree::Audit)) {
         let (k, v) = r?;
         let Some(seq) = store::key_id(&k) else {
             return Ok(fail(count, "an entry has a malformed key".into()));
@@ -51,7 +50,6 @@ pub fn verify(store: &Store, vault: &Vault) -> Result<Report> {
             return Ok(fail(count, format!("entry {seq} was edited (its MAC does not match)")));
         }
         prev = m;
-        expected += 1;
         count += 1;
     }
     if count != head.seq {

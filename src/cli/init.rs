@@ -49,7 +49,7 @@ pub fn run(config: &Config, paths: &Paths, a: &InitArgs, password_file: Option<&
         &paths.data_dir,
         settings,
         Clock::System,
-        NewAdmin { username: &a.admin, display_name: &display, password: &password, totp: &totp },
+        NewAdmin { username: &a.admin, display_name: &display, password: &password, totp: &totp, recovery_codes: None },
     )?;
     let secret = totp.to_base32();
     match &a.totp_secret_file {

@@ -28,6 +28,8 @@ pub trait Backend {
     fn logout(&mut self);
     fn mode(&self) -> Mode;
     fn session(&self) -> Option<&Session>;
+    /// accounts-contract: unlocks an idle-locked session with the password.
+    fn unlock(&mut self, password: &Password) -> Result<()>;
 }
 
 /// The database opened by this process.
@@ -71,6 +73,12 @@ impl Backend for Local {
 
     fn session(&self) -> Option<&Session> {
         self.session.as_ref()
+    }
+
+    // accounts-contract: placeholder until the accounts branch adds `Service::unlock`.
+    // Until then a locked session cannot be resumed; the caller signs in again.
+    fn unlock(&mut self, _password: &Password) -> Result<()> {
+        Err(Error::SessionEnded)
     }
 }
 

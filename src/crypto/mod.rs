@@ -8,6 +8,9 @@ pub mod envelope;
 pub mod kdf;
 pub mod keys;
 pub mod recovery;
+// accounts-contract: placeholder, replaced at merge.
+mod secret_text;
+pub use secret_text::SecretText;
 
 pub use envelope::Envelope;
 pub use kdf::KdfParams;

@@ -132,7 +132,7 @@ fn digit_runs(s: &str) -> Vec<Vec<Vec<u8>>> {
         if !group.is_empty() {
             groups.push(std::mem::take(&mut group));
         }
-        if !(is_separator && next_is_digit) && !groups.is_empty() {
+        if !(groups.is_empty() || is_separator && next_is_digit) {
             runs.push(std::mem::take(&mut groups));
         }
     }

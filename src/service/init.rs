@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{Clock, Error, Result, Service, Settings};
 use crate::audit::{self, Head};
+use crate::auth::recovery_codes::RecoveryCodeSet;
 use crate::auth::records::{KeyringEntry, RECOVERY_KEY, UserAuth, user_hash};
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Envelope, Password, SecretKey};
@@ -16,6 +17,8 @@ pub struct NewAdmin<'a> {
     pub display_name: &'a str,
     pub password: &'a Password,
     pub totp: &'a TotpSecret,
+    /// The hashed set of the recovery codes shown to the admin, if any were made.
+    pub recovery_codes: Option<RecoveryCodeSet>,
 }
 
 impl Service {
@@ -52,6 +55,7 @@ impl Service {
         let mut auth = UserAuth::default();
         auth.totp_secret = Some(admin.totp.as_bytes().to_vec());
         auth.password_changed_at = Some(now);
+        auth.recovery_codes = admin.recovery_codes;
         let hash = user_hash(store.user_salt(), &username);
         let entry = KeyringEntry {
             user: id,

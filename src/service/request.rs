@@ -4,11 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Report;
+use crate::crypto::SecretText;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::task::TaskStatus;
 use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission, Role,
-    Task, TaskInput, User,
+    Task, TaskInput, UnixTime, User,
 };
 use crate::search::{CustomerSummary, Hit};
 
@@ -85,6 +86,28 @@ pub enum Request {
 
     AuditList { offset: usize, limit: usize },
     AuditVerify,
+
+    // accounts-contract: placeholders for the accounts branch, replaced at merge.
+    // `Service::handle` refuses them here; only their names and shapes are relied on.
+    UserAdd {
+        username: String,
+        display_name: String,
+        role: Role,
+        password: Option<SecretText>,
+        totp_secret: Option<SecretText>,
+    },
+    UserSetRole { username: String, role: Role },
+    UserLock { username: String },
+    UserUnlock { username: String },
+    UserDisable { username: String },
+    UserResetPassword { username: String },
+    UserResetTotp { username: String },
+    SecuritySummary,
+    AccountChangePassword { current: Option<SecretText>, new: SecretText },
+    AccountBeginTotp,
+    AccountConfirmTotp { code: String },
+    AccountPolicy,
+    AccountAcceptPolicy { version: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +128,14 @@ pub enum Response {
     User(Box<User>),
     Audit(Vec<AuditEvent>),
     AuditReport(Report),
+
+    // accounts-contract: placeholders for the accounts branch, replaced at merge.
+    UserAdded { id: Id, one_time_password: Option<SecretText> },
+    OneTimePassword(SecretText),
+    Security { locked: Vec<String>, disabled: Vec<String>, failed_last_24h: u32, policy_not_accepted: Vec<String> },
+    TotpEnrolment { secret_base32: SecretText, otpauth_url: SecretText },
+    RecoveryCodes(Vec<SecretText>),
+    Policy { version: String, text: String, accepted_at: Option<UnixTime> },
 }
 
 impl Request {
@@ -130,6 +161,20 @@ impl Request {
             | EmployeeDelete { .. } => P::EmployeeHr,
             UserList | UserGet { .. } => P::UserAdmin,
             AuditList { .. } | AuditVerify => P::AuditRead,
+            // accounts-contract
+            UserAdd { .. }
+            | UserSetRole { .. }
+            | UserLock { .. }
+            | UserUnlock { .. }
+            | UserDisable { .. }
+            | UserResetPassword { .. }
+            | UserResetTotp { .. }
+            | SecuritySummary => P::UserAdmin,
+            AccountChangePassword { .. }
+            | AccountBeginTotp
+            | AccountConfirmTotp { .. }
+            | AccountPolicy
+            | AccountAcceptPolicy { .. } => P::Own,
         }
     }
 
@@ -165,6 +210,20 @@ impl Request {
             UserGet { .. } => "user.view",
             AuditList { .. } => "audit.list",
             AuditVerify => "audit.verify",
+            // accounts-contract
+            UserAdd { .. } => "user.create",
+            UserSetRole { .. } => "user.role",
+            UserLock { .. } => "user.lock",
+            UserUnlock { .. } => "user.unlock",
+            UserDisable { .. } => "user.disable",
+            UserResetPassword { .. } => "user.reset_password",
+            UserResetTotp { .. } => "user.reset_totp",
+            SecuritySummary => "security.summary",
+            AccountChangePassword { .. } => "account.password",
+            AccountBeginTotp => "account.totp_begin",
+            AccountConfirmTotp { .. } => "account.totp_confirm",
+            AccountPolicy => "account.policy",
+            AccountAcceptPolicy { .. } => "account.policy_accept",
         }
     }
 

@@ -103,6 +103,8 @@ impl Cx<'_> {
             UserGet { username } => self.user_get(&username),
             AuditList { offset, limit } => self.audit_list(offset, limit),
             AuditVerify => self.audit_verify(),
+            // accounts-contract: the accounts branch implements these.
+            other => Err(Error::Refused(format!("{} is not available in this build yet", other.action()))),
         }
     }
 

@@ -1,0 +1,353 @@
+//! The whole program as one state machine: wizard → sign-in → (account setup) → main view,
+//! with the lock screen in between whenever the person is away.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::keymap::{Keymap, chain};
+use super::screens::lock::{self, Lock};
+use super::screens::setup::{self, Setup};
+use super::screens::signin::{self, SignIn};
+use super::screens::wizard::{self, Target, Wizard};
+use super::screens::{Lost, Me, Note, People, Tab, unexpected};
+use super::shell::{self, Main};
+use super::theme::Theme;
+use super::ui::Ui;
+use super::widgets::centered;
+use crate::auth::policy::PasswordPolicy;
+use crate::client::Backend;
+use crate::domain::UnixTime;
+use crate::service::{Clock, Login, Request, Response};
+
+/// The smallest terminal the screens are laid out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// What the app is given at start.
+#[derive(Clone)]
+pub struct Options {
+    pub org: String,
+    /// Lock after this long without a key (settings; 15 minutes by default).
+    pub idle_secs: i64,
+    pub clock: Clock,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// For live feedback while choosing a password (the service enforces it).
+    pub policy: PasswordPolicy,
+    /// Shown on the first screen (a problem with the user's keymap file, say).
+    pub notice: Option<String>,
+}
+
+impl Options {
+    pub fn new(clock: Clock) -> Options {
+        Options {
+            org: String::new(),
+            idle_secs: 15 * 60,
+            clock,
+            keymap: Keymap::defaults(),
+            theme: Theme::from_env(),
+            policy: PasswordPolicy::default(),
+            notice: None,
+        }
+    }
+}
+
+enum Phase {
+    Wizard(Box<Wizard>),
+    SignIn(SignIn),
+    Setup(Box<Setup>),
+    Main(Box<Main>),
+    Locked(Box<Main>, Lock),
+    /// Only while moving between phases.
+    Gone,
+}
+
+pub struct App {
+    opts: Options,
+    backend: Option<Box<dyn Backend>>,
+    phase: Phase,
+    last_input: UnixTime,
+    quit: bool,
+}
+
+impl App {
+    /// Starts at sign-in.
+    pub fn sign_in(backend: Box<dyn Backend>, opts: Options) -> App {
+        let note = opts.notice.clone().map(Note::warn);
+        let last_input = opts.clock.now();
+        App { backend: Some(backend), phase: Phase::SignIn(SignIn::new("", note)), opts, last_input, quit: false }
+    }
+
+    /// Starts with the setup wizard (no database yet).
+    pub fn wizard(target: Target, opts: Options) -> Result<App, String> {
+        let w = Wizard::new(target, opts.clock.clone(), &opts.org)?;
+        let last_input = opts.clock.now();
+        Ok(App { backend: None, phase: Phase::Wizard(Box::new(w)), opts, last_input, quit: false })
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Where the app is, for tests and logs: "wizard", "sign-in", "setup", "locked", or
+    /// the tab ("customers").
+    pub fn screen(&self) -> String {
+        match &self.phase {
+            Phase::Wizard(_) => "wizard".into(),
+            Phase::SignIn(_) => "sign-in".into(),
+            Phase::Setup(_) => "setup".into(),
+            Phase::Main(m) => m.current().title().to_lowercase(),
+            Phase::Locked(..) => "locked".into(),
+            Phase::Gone => "gone".into(),
+        }
+    }
+
+    /// The signed-in person, when there is one.
+    pub fn me(&self) -> Option<&Me> {
+        match &self.phase {
+            Phase::Main(m) | Phase::Locked(m, _) => Some(&m.me),
+            _ => None,
+        }
+    }
+
+    pub fn tabs(&self) -> Vec<Tab> {
+        match &self.phase {
+            Phase::Main(m) => m.tabs(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn back_to_sign_in(&mut self, username: &str, note: Option<Note>) {
+        if let Some(b) = self.backend.as_mut() {
+            b.logout();
+        }
+        self.phase = Phase::SignIn(SignIn::new(username, note));
+    }
+
+    fn lost(&mut self, lost: Lost) {
+        match lost {
+            Lost::Locked => self.lock(),
+            Lost::Ended => {
+                let user = self.me().map(|m| m.username.clone()).unwrap_or_default();
+                self.back_to_sign_in(&user, Some(Note::warn("Your session has ended; sign in again.")));
+            }
+        }
+    }
+
+    /// Hides everything behind the lock screen.
+    pub fn lock(&mut self) {
+        match std::mem::replace(&mut self.phase, Phase::Gone) {
+            Phase::Main(mut m) => {
+                m.hide();
+                let user = m.me.username.clone();
+                self.phase = Phase::Locked(m, Lock::new(&user));
+            }
+            other => self.phase = other,
+        }
+    }
+
+    /// Locks when the idle time has passed; true when something changed.
+    pub fn tick(&mut self) -> bool {
+        let idle = self.opts.clock.now() - self.last_input;
+        if matches!(self.phase, Phase::Main(_)) && self.opts.idle_secs > 0 && idle >= self.opts.idle_secs {
+            self.lock();
+            return true;
+        }
+        false
+    }
+
+    fn signed_in(&mut self, login: Login) {
+        let Some(backend) = self.backend.as_mut() else { return };
+        let me = match backend.call(Request::Whoami) {
+            Ok(Response::Me { user }) => Me::from_user(&user),
+            Ok(_) => return self.back_to_sign_in("", Some(Note::error(unexpected().to_string()))),
+            Err(e) => return self.back_to_sign_in("", Some(Note::error(e.to_string()))),
+        };
+        let mut note = login.notice.clone();
+        if let Some(left) = login.recovery_codes_left {
+            note = format!("A recovery code was used; {left} left. Ask an admin to reset your authenticator if your phone is lost. {note}");
+        }
+        let note = Some(if login.recovery_codes_left.is_some() { Note::warn(note) } else { Note::info(note) });
+        if login.needs_setup {
+            self.phase = Phase::Setup(Box::new(Setup::account(me, self.opts.policy.clone(), login.policy_pending)));
+            return;
+        }
+        if login.policy_pending {
+            if let Some(s) = Setup::policy(me.clone(), backend.as_mut()) {
+                self.phase = Phase::Setup(Box::new(s));
+                return;
+            }
+        }
+        self.enter_main(me, note);
+    }
+
+    fn enter_main(&mut self, me: Me, note: Option<Note>) {
+        let Some(backend) = self.backend.as_mut() else { return };
+        let main = Main::new(me, self.opts.org.clone(), note, backend.as_mut(), &self.opts.clock);
+        self.last_input = self.opts.clock.now();
+        self.phase = Phase::Main(Box::new(main));
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        // A key after the idle time locks first and is not acted on.
+        if self.tick() {
+            return;
+        }
+        self.last_input = self.opts.clock.now();
+        let km = &self.opts.keymap;
+        let phase = std::mem::replace(&mut self.phase, Phase::Gone);
+        self.phase = match phase {
+            Phase::Wizard(mut w) => {
+                let out = km.action(w.chain(), &key).and_then(|a| w.update(a));
+                match out {
+                    None => {
+                        w.input(&key);
+                        Phase::Wizard(w)
+                    }
+                    Some(wizard::Out::Stay) => Phase::Wizard(w),
+                    Some(wizard::Out::Quit) => {
+                        self.quit = true;
+                        Phase::Wizard(w)
+                    }
+                    Some(wizard::Out::Done { backend, login, org }) => {
+                        self.backend = Some(backend);
+                        self.opts.org = org;
+                        self.signed_in(*login);
+                        return;
+                    }
+                }
+            }
+            Phase::SignIn(mut s) => {
+                let Some(backend) = self.backend.as_mut() else { return };
+                match km.action(chain::FORM, &key).and_then(|a| s.update(a, backend.as_mut())) {
+                    None => {
+                        s.input(&key);
+                        Phase::SignIn(s)
+                    }
+                    Some(signin::Out::Stay) => Phase::SignIn(s),
+                    Some(signin::Out::Quit) => {
+                        self.quit = true;
+                        Phase::SignIn(s)
+                    }
+                    Some(signin::Out::Success(login)) => {
+                        self.signed_in(*login);
+                        return;
+                    }
+                }
+            }
+            Phase::Setup(mut s) => {
+                let Some(backend) = self.backend.as_mut() else { return };
+                match km.action(chain::FORM, &key).and_then(|a| s.update(a, backend.as_mut())) {
+                    None => {
+                        s.input(&key);
+                        Phase::Setup(s)
+                    }
+                    Some(setup::Out::Stay) => Phase::Setup(s),
+                    Some(setup::Out::Quit) => {
+                        self.quit = true;
+                        Phase::Setup(s)
+                    }
+                    Some(setup::Out::Done(note)) => {
+                        let me = s.me().clone();
+                        self.enter_main(me, note);
+                        return;
+                    }
+                    Some(setup::Out::SignIn(msg)) => {
+                        let user = s.me().username.clone();
+                        self.back_to_sign_in(&user, Some(Note::warn(msg)));
+                        return;
+                    }
+                }
+            }
+            Phase::Main(mut m) => {
+                let Some(backend) = self.backend.as_mut() else { return };
+                m.note = None;
+                match m.key(&key, km, backend.as_mut(), &self.opts.clock) {
+                    shell::Out::Stay => Phase::Main(m),
+                    shell::Out::Quit => {
+                        self.quit = true;
+                        Phase::Main(m)
+                    }
+                    shell::Out::Lock => {
+                        self.phase = Phase::Main(m);
+                        self.lock();
+                        return;
+                    }
+                    shell::Out::Lost(l) => {
+                        self.phase = Phase::Main(m);
+                        self.lost(l);
+                        return;
+                    }
+                }
+            }
+            Phase::Locked(m, mut l) => {
+                let Some(backend) = self.backend.as_mut() else { return };
+                match km.action(chain::FORM, &key).and_then(|a| l.update(a, backend.as_mut())) {
+                    None => {
+                        l.input(&key);
+                        Phase::Locked(m, l)
+                    }
+                    Some(lock::Out::Stay) => Phase::Locked(m, l),
+                    Some(lock::Out::Unlocked) => Phase::Main(m),
+                    Some(lock::Out::SignIn(msg)) => {
+                        let user = m.me.username.clone();
+                        drop(m);
+                        self.back_to_sign_in(&user, msg.map(Note::info));
+                        return;
+                    }
+                }
+            }
+            Phase::Gone => Phase::SignIn(SignIn::new("", None)),
+        };
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.last_input = self.opts.clock.now();
+        match &mut self.phase {
+            Phase::Wizard(w) => w.paste(text),
+            Phase::SignIn(s) => s.paste(text),
+            Phase::Main(m) => {
+                let Some(backend) = self.backend.as_mut() else { return };
+                if let Some(l) = m.paste(text, backend.as_mut(), &self.opts.clock) {
+                    self.lost(l);
+                }
+            }
+            // Nothing is pasted into a password field on the lock screen or in setup.
+            _ => {}
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame) {
+        let area = f.area();
+        let t = &self.opts.theme;
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let text = format!(
+                "Please enlarge the window: Kasefet needs {MIN_WIDTH}×{MIN_HEIGHT}, this one is {}×{}.",
+                area.width, area.height
+            );
+            let box_area = centered(area, area.width, 3.min(area.height));
+            f.render_widget(Paragraph::new(Line::from(Span::styled(text, t.warn()))).wrap(Wrap { trim: true }), box_area);
+            return;
+        }
+        let empty = People::default();
+        let (me, people) = match &self.phase {
+            Phase::Main(m) => (Some(&m.me), &m.people),
+            _ => (None, &empty),
+        };
+        let ui = Ui { theme: t, keymap: &self.opts.keymap, me, people };
+        match &self.phase {
+            Phase::Wizard(w) => w.draw(f, area, &ui),
+            Phase::SignIn(s) => {
+                let mode = self.backend.as_ref().map_or("local", |b| b.mode().as_str());
+                s.draw(f, area, &ui, &self.opts.org, mode);
+            }
+            Phase::Setup(s) => s.draw(f, area, &ui),
+            Phase::Main(m) => m.draw(f, area, &ui),
+            Phase::Locked(_, l) => l.draw(f, area, &ui),
+            Phase::Gone => {}
+        }
+    }
+
+}

@@ -193,6 +193,7 @@ impl Action {
             Save => "save",
             Cancel => "cancel",
             NextField => "next",
+            PrevField => "back",
             Toggle => "toggle",
             Yes => "yes",
             No => "no",

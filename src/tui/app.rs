@@ -83,8 +83,18 @@ impl App {
     /// Starts with the setup wizard (no database yet).
     pub fn wizard(target: Target, opts: Options) -> Result<App, String> {
         let w = Wizard::new(target, opts.clock.clone(), &opts.org)?;
+        Ok(App::with_wizard(w, opts))
+    }
+
+    /// The wizard with a given TOTP secret (tests, scripted installs).
+    pub fn wizard_with_secret(target: Target, opts: Options, totp: crate::auth::totp::TotpSecret) -> App {
+        let w = Wizard::with_secret(target, opts.clock.clone(), &opts.org, totp);
+        App::with_wizard(w, opts)
+    }
+
+    fn with_wizard(w: Wizard, opts: Options) -> App {
         let last_input = opts.clock.now();
-        Ok(App { backend: None, phase: Phase::Wizard(Box::new(w)), opts, last_input, quit: false })
+        App { backend: None, phase: Phase::Wizard(Box::new(w)), opts, last_input, quit: false }
     }
 
     pub fn should_quit(&self) -> bool {
@@ -101,6 +111,14 @@ impl App {
             Phase::Main(m) => m.current().title().to_lowercase(),
             Phase::Locked(..) => "locked".into(),
             Phase::Gone => "gone".into(),
+        }
+    }
+
+    /// The wizard's current step, while it runs.
+    pub fn wizard_step(&self) -> Option<wizard::Step> {
+        match &self.phase {
+            Phase::Wizard(w) => Some(w.step()),
+            _ => None,
         }
     }
 

@@ -375,7 +375,7 @@ impl Main {
         spans.push(Span::styled(" │", t.border()));
         for tab in self.tabs() {
             let style = if tab == self.current { t.tab_active() } else { t.tab() };
-            spans.push(Span::raw(" "));
+            spans.push(Span::raw("  "));
             spans.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
         }
         f.render_widget(Line::from(spans), area);
@@ -385,7 +385,12 @@ impl Main {
         let t = ui.theme;
         let who = format!(" {} · {} · {} ", clean(&self.me.username), self.me.role, self.mode);
         let screen = self.screen(self.current);
-        let actions: Vec<Action> = screen.hints().iter().copied().filter(|a| screen.offers(&self.me, *a)).collect();
+        let actions: Vec<Action> = match &self.popup {
+            Some(Popup::Help { .. }) => vec![Action::Down, Action::Up, Action::Close],
+            Some(Popup::Lookup(_)) => vec![Action::Open, Action::Down, Action::Up, Action::Back],
+            Some(Popup::Quit(_)) => vec![Action::Yes, Action::No],
+            None => screen.hints().iter().copied().filter(|a| screen.offers(&self.me, *a)).collect(),
+        };
         let hints = ui.hints(self.chain(), &actions);
         let hints_w = hints.width();
         let who_w = width(&who);
@@ -403,12 +408,12 @@ impl Main {
             }
             None if hints_w <= room => spans.extend(hints.spans),
             None => {
-                // Drop hints from the end until they fit, keeping help.
-                let mut line = hints;
-                while line.width() > room && line.spans.len() > 2 {
-                    line.spans.truncate(line.spans.len().saturating_sub(3));
+                // Drop hints before the last (help) until they fit.
+                let mut keep = actions.clone();
+                while keep.len() > 1 && ui.hints(self.chain(), &keep).width() > room {
+                    keep.remove(keep.len() - 2);
                 }
-                spans.extend(line.spans);
+                spans.extend(ui.hints(self.chain(), &keep).spans);
             }
         }
         f.render_widget(Line::from(spans), area);

@@ -164,13 +164,13 @@ impl Screen for Audit {
         f.render_widget(Line::from(status).right_aligned(), right);
         let inner = pane(f, body, "Audit log (newest first)", t, !self.typing);
         let cols = [
-            col("#", Width::Cells(6)),
+            col("#", Width::Cells(5)),
             col("When", Width::Cells(16)),
-            col("Who", Width::Cells(10)),
-            col("Action", Width::Cells(18)),
-            col("Target", Width::Share(2)),
+            col("Who", Width::Cells(8)),
+            col("Action", Width::Cells(16)),
+            col("Target", Width::Cells(11)),
             col("Result", Width::Cells(6)),
-            col("Detail", Width::Share(3)),
+            col("Detail", Width::Share(1)),
         ];
         let rows: Vec<Row> = self
             .shown
@@ -184,7 +184,7 @@ impl Screen for Audit {
                     e.action.clone(),
                     e.target.clone(),
                     e.outcome.as_str().into(),
-                    clean(&e.detail),
+                    clean(e.detail.trim_start_matches("; ")),
                 ]);
                 match e.outcome {
                     crate::domain::Outcome::Ok => row,

@@ -13,8 +13,10 @@ pub fn lines(ui: &Ui, codes: &[&str]) -> Vec<Line<'static>> {
     let mut out = vec![
         Line::from(Span::styled("Your recovery codes", t.title())),
         Line::default(),
-        Line::from("Each signs you in once instead of a code from your phone. Write them down or"),
-        Line::from("print them and keep them away from this computer. They are shown only now."),
+        Line::from(
+            "Each signs you in once instead of a code from your phone. Write them down or print them \
+and keep them away from this computer. They are shown only now.",
+        ),
         Line::default(),
     ];
     for pair in codes.chunks(2) {
@@ -28,5 +30,5 @@ pub fn draw(f: &mut Frame, area: Rect, ui: &Ui, codes: &[&str], footer: Line<'st
     let mut l = lines(ui, codes);
     l.push(Line::default());
     l.push(footer);
-    f.render_widget(Paragraph::new(l), area);
+    f.render_widget(Paragraph::new(l).wrap(ratatui::widgets::Wrap { trim: false }), area);
 }

@@ -6,10 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::auth::totp::qr_text;
 use crate::tui::text::wrap;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::form::Form;
+use crate::tui::widgets::qr;
 
 /// The secret in groups of four, as apps show it.
 pub fn grouped(secret: &str) -> String {
@@ -17,20 +17,30 @@ pub fn grouped(secret: &str) -> String {
     chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
+/// What an enrolment screen shows.
+pub struct Enrolment<'a> {
+    pub title: &'a str,
+    pub intro: &'a str,
+    pub secret: &'a str,
+    pub url: &'a str,
+}
+
 /// Draws the enrolment: QR on the left, text and the code field on the right.
-pub fn draw(f: &mut Frame, area: Rect, ui: &Ui, secret: &str, url: &str, form: &Form, intro: &str) {
+pub fn draw(f: &mut Frame, area: Rect, ui: &Ui, e: &Enrolment, form: &Form) {
+    let (title, intro, secret, url) = (e.title, e.intro, e.secret, e.url);
     let t = ui.theme;
-    let qr = qr_text(url).unwrap_or_default();
-    let qr_w = qr.lines().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
+    let qr = qr::lines(url, usize::from(area.width).saturating_sub(32), usize::from(area.height)).unwrap_or_default();
+    let qr_w = qr.first().map_or(0, |l| l.chars().count()) as u16;
     let [left, _, right] =
         Layout::horizontal([Constraint::Length(qr_w), Constraint::Length(2), Constraint::Fill(1)]).areas(area);
-    let qr_lines: Vec<Line> = qr.lines().map(|l| Line::from(l.to_string())).collect();
+    let qr_lines: Vec<Line> = qr.into_iter().map(Line::from).collect();
     f.render_widget(Paragraph::new(qr_lines), left);
     let w = usize::from(right.width).max(10);
-    let mut lines = vec![Line::from(Span::styled("Set up your authenticator", t.title())), Line::default()];
+    let mut lines: Vec<Line> = wrap(title, w).into_iter().map(|l| Line::from(Span::styled(l, t.title()))).collect();
+    lines.push(Line::default());
     lines.extend(wrap(intro, w).into_iter().map(Line::from));
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Secret (type it if you cannot scan):", t.label())));
+    lines.push(Line::from(Span::styled("Or type this secret:", t.label())));
     lines.extend(wrap(&grouped(secret), w).into_iter().map(|l| Line::from(Span::styled(l, t.secret()))));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("otpauth URL:", t.label())));

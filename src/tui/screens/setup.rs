@@ -209,6 +209,20 @@ impl Setup {
             Step::Codes => "Recovery codes",
             Step::Policy => "Security policy",
         };
+        if let (Step::Enrol, Some((secret, url))) = (self.step, &self.enrolment) {
+            // The QR code needs every row: no frame around it.
+            let [body, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+            let intro = "Scan the code with your authenticator app, then type the code it shows.";
+            let title = format!("Welcome, {} · set up your authenticator", clean(&self.me.display_name));
+            let e = enrol::Enrolment { title: &title, intro, secret: secret.expose(), url: url.expose() };
+            enrol::draw(f, body, ui, &e, &self.form);
+            let line = match &self.error {
+                Some(e) => Line::from(Span::styled(clean(e), t.error())),
+                None => ui.hints(chain::FORM, &[Action::NextField, Action::Cancel]),
+            };
+            f.render_widget(line, keys);
+            return;
+        }
         let inner = pane(f, area, &format!("Welcome, {} · {title}", clean(&self.me.display_name)), t, true);
         let [body, msg, keys] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
@@ -222,12 +236,7 @@ impl Setup {
                 f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), intro);
                 self.form.draw(f, form, t, true);
             }
-            Step::Enrol => {
-                if let Some((secret, url)) = &self.enrolment {
-                    let intro = "Scan the code with your authenticator app, then type the code it shows.";
-                    enrol::draw(f, body, ui, secret.expose(), url.expose(), &self.form, intro);
-                }
-            }
+            Step::Enrol => {}
             Step::Codes => {
                 let list: Vec<&str> = self.codes.iter().map(SecretText::expose).collect();
                 let next = ui.key(chain::FORM, Action::NextField);

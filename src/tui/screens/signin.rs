@@ -114,9 +114,14 @@ impl SignIn {
             };
             f.render_widget(Paragraph::new(Span::styled(clean(&n.text), style)).wrap(Wrap { trim: true }), msg);
         }
-        let hint = ui.hints(chain::FORM, &[Action::NextField, Action::Cancel]);
-        let mut spans = hint.spans;
-        spans.push(Span::styled(format!("   ({mode})"), t.dim()));
+        let next = ui.key(chain::FORM, Action::NextField);
+        let quit = ui.key(chain::FORM, Action::Cancel);
+        let spans = vec![
+            Span::styled(next, t.key()),
+            Span::styled(" next field, then sign in  ", t.dim()),
+            Span::styled(quit, t.key()),
+            Span::styled(format!(" quit   ({mode})"), t.dim()),
+        ];
         f.render_widget(Line::from(spans), keys);
     }
 }

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{Ctx, Me, Screen, date_of, unexpected};
+use super::{Ctx, Me, Screen, unexpected, when};
 use crate::crypto::SecretText;
 use crate::domain::{Permission, Role, User};
 use crate::service::{Error, Request, Response};
@@ -303,11 +303,7 @@ impl Screen for Users {
             .rows
             .iter()
             .map(|u| {
-                let last = match (&u.last_login_at, &u.last_login_from) {
-                    (Some(at), Some(from)) => format!("{} from {}", date_of(*at), from),
-                    (Some(at), None) => date_of(*at),
-                    _ => "never".into(),
-                };
+                let last = u.last_login_at.map(when).unwrap_or_else(|| "never".into());
                 let row = Row::new(vec![u.username.clone(), u.display_name.clone(), u.role.as_str().into(), u.state.as_str().into(), last]);
                 if matches!(u.state, crate::domain::UserState::Active) { row } else { row.styled(t.warn()) }
             })

@@ -253,8 +253,12 @@ impl Form {
         for (i, field) in self.fields.iter().enumerate() {
             rows.push((Some(i), Line::default()));
             if let Some(e) = &field.error {
-                let text = format!("{}✗ {}", " ".repeat(label_w), clean(e));
-                rows.push((None, Line::from(Span::styled(text, theme.error()))));
+                let room = usize::from(area.width).saturating_sub(label_w + 2).max(10);
+                for (n, part) in crate::tui::text::wrap(&clean(e), room).into_iter().enumerate() {
+                    let mark = if n == 0 { "✗ " } else { "  " };
+                    let text = format!("{}{mark}{part}", " ".repeat(label_w));
+                    rows.push((None, Line::from(Span::styled(text, theme.error()))));
+                }
             } else if !field.hint.is_empty() {
                 let text = format!("{}{}", " ".repeat(label_w), clean(&field.hint));
                 rows.push((None, Line::from(Span::styled(text, theme.dim()))));

@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod conflict;
 pub mod form;
 pub mod input;
+pub mod qr;
 pub mod table;
 
 use ratatui::Frame;

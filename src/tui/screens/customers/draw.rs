@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Customers, Focus, Mode};
 use crate::domain::{Customer, Permission};
@@ -93,7 +93,7 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     let cols = [
         col("Name", Width::Share(3)),
         col("Company", Width::Share(2)),
-        col("Phone", Width::Cells(15)),
+        col("Phone", Width::Cells(16)),
         col("Status", Width::Cells(8)),
     ];
     let rows: Vec<Row> = s
@@ -122,8 +122,8 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         (Some(c), _) => {
             let inner = pane(f, area, "Customer", t, focused);
             let lines = record_lines(s, c, ui);
-            let skip = s.scroll.min(lines.len().saturating_sub(1));
-            f.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), inner);
+            let skip = u16::try_from(s.scroll.min(lines.len().saturating_sub(1))).unwrap_or(0);
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((skip, 0)), inner);
         }
         (None, Some(c)) => {
             let inner = pane(f, area, "Preview", t, false);

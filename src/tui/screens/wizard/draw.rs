@@ -24,7 +24,7 @@ first admin. The name of your organisation is shown at sign-in."
 Nobody can recover it for you.",
             w.target.settings.policy.effective_min_chars()
         ),
-        Step::Totp => "Scan the code with an authenticator app (or type the secret), then enter the code it shows.".into(),
+        Step::Totp => "Scan the code with an authenticator app, then enter the code it shows.".into(),
         Step::RecoveryKey => "The database now exists. This recovery key restores admin access and backups if every \
 admin password is lost. It is shown only now: write it down or print it and keep it offline."
             .into(),
@@ -39,6 +39,20 @@ pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     let t = ui.theme;
     let n = Step::ALL.iter().position(|s| *s == w.step).unwrap_or(0) + 1;
     let [top, body, keys] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    if w.step == Step::Totp {
+        // The QR code needs every row: the step title goes beside it.
+        let url = w.totp.otpauth_url(&w.admin.value("username"));
+        let [body, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+        let title = format!("Step {n} of {} · Authenticator", Step::ALL.len());
+        let (secret, intro) = (w.totp.to_base32(), intro(w));
+        let e = enrol::Enrolment { title: &title, intro: &intro, secret: &secret, url: &url };
+        enrol::draw(f, body, ui, &e, &w.code);
+        f.render_widget(ui.hints(chain::FORM, &[Action::NextField, Action::PrevField, Action::Cancel]), keys);
+        if let Some(q) = &w.quit {
+            q.draw(f, area, ui);
+        }
+        return;
+    }
     f.render_widget(
         Line::from(vec![
             Span::styled("Kasefet setup", t.title()),
@@ -56,15 +70,10 @@ pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
         hint = Line::from(Span::styled(clean(e), t.error()));
     }
     f.render_widget(hint, keys);
-    if w.step == Step::Totp {
-        let url = w.totp.otpauth_url(&w.admin.value("username"));
-        enrol::draw(f, body, ui, &w.totp.to_base32(), &url, &w.code, &intro(w));
-    } else {
-        let [side, main] = Layout::horizontal([Constraint::Length(20), Constraint::Fill(1)]).areas(body);
-        draw_steps(w, f, side, ui);
-        let inner = pane(f, main, w.step.title(), t, true);
-        draw_step(w, f, inner, ui);
-    }
+    let [side, main] = Layout::horizontal([Constraint::Length(20), Constraint::Fill(1)]).areas(body);
+    draw_steps(w, f, side, ui);
+    let inner = pane(f, main, w.step.title(), t, true);
+    draw_step(w, f, inner, ui);
     if let Some(q) = &w.quit {
         q.draw(f, area, ui);
     }
@@ -106,11 +115,12 @@ fn draw_step(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
         Layout::vertical([Constraint::Length(text_h + 1), Constraint::Length(extra), Constraint::Fill(1)]).areas(area);
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), intro_area);
     if let Some(k) = &w.recovery_key {
-        f.render_widget(
-            Paragraph::new(vec![Line::from(Span::styled(format!("  {}", k.as_str()), t.secret())), Line::default()])
-                .wrap(Wrap { trim: false }),
-            key_area,
-        );
+        // Two lines of groups, split between groups so nothing wraps mid-group.
+        let groups: Vec<&str> = k.split('-').collect();
+        let half = groups.len().div_ceil(2);
+        let lines: Vec<Line> =
+            groups.chunks(half).map(|g| Line::from(Span::styled(format!("  {}", g.join("-")), t.secret()))).collect();
+        f.render_widget(Paragraph::new(lines), key_area);
     }
     w.form().draw(f, form_area, t, w.quit.is_none());
 }

@@ -93,6 +93,11 @@ pub struct Wizard {
 impl Wizard {
     pub fn new(target: Target, clock: Clock, org: &str) -> Result<Wizard, String> {
         let totp = TotpSecret::generate().map_err(|e| e.to_string())?;
+        Ok(Wizard::with_secret(target, clock, org, totp))
+    }
+
+    /// With a given TOTP secret instead of a fresh one (tests, and scripted installs).
+    pub fn with_secret(target: Target, clock: Clock, org: &str, totp: TotpSecret) -> Wizard {
         let backup = target.backup_dir.display().to_string();
         let mut w = Wizard {
             step: Step::Organisation,
@@ -118,7 +123,7 @@ impl Wizard {
             target,
         };
         w.password_hint();
-        Ok(w)
+        w
     }
 
     pub fn step(&self) -> Step {

@@ -91,8 +91,8 @@ impl Service {
             ops.extend(audit::append(&vault, &mut head, event)?);
         }
         store.commit(&ops)?;
-        drop(store);
-        let service = Service::open(dir, settings, clock)?;
+        // The same handle: reopening would race sled's background thread for the lock.
+        let service = Service { store, settings, clock, inner: std::sync::Mutex::new(Default::default()) };
         Ok((service, recovery))
     }
 }

@@ -81,8 +81,9 @@ impl Store {
         meta.insert(USER_SALT_KEY, &salt[..])?;
         db.flush()?;
         drop(meta);
-        drop(db);
-        Store::open(dir, cache_bytes)
+        // Keep this handle: dropping it and opening again races sled's background thread
+        // for the directory lock.
+        Store::from_db(db, dir)
     }
 
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
@@ -90,7 +91,10 @@ impl Store {
             return Err(StoreError::Missing(dir.display().to_string()));
         }
         check_private(dir)?;
-        let db = sled_open(dir, cache_bytes)?;
+        Store::from_db(sled_open(dir, cache_bytes)?, dir)
+    }
+
+    fn from_db(db: sled::Db, dir: &Path) -> Result<Store> {
         let mut trees = BTreeMap::new();
         for t in Tree::ALL {
             trees.insert(t, db.open_tree(t.name())?);

@@ -172,11 +172,9 @@ impl Screen for Audit {
             col("Result", Width::Cells(6)),
             col("Detail", Width::Share(1)),
         ];
-        let rows: Vec<Row> = self
-            .shown
-            .iter()
-            .filter_map(|i| self.events.get(*i))
-            .map(|e| {
+        let row = |n: usize| {
+            let Some(e) = self.shown.get(n).and_then(|i| self.events.get(*i)) else { return Row::default() };
+            {
                 let row = Row::new(vec![
                     e.seq.to_string(),
                     when(e.at),
@@ -190,8 +188,8 @@ impl Screen for Audit {
                     crate::domain::Outcome::Ok => row,
                     _ => row.styled(t.warn()),
                 }
-            })
-            .collect();
-        table::draw(f, inner, &cols, &rows, &self.sel, t, true);
+            }
+        };
+        table::draw_with(f, inner, &cols, self.shown.len(), row, &self.sel, t, true);
     }
 }

@@ -116,6 +116,21 @@ fn line(cells: &[String], widths: &[usize], style: Style) -> Line<'static> {
 
 /// Draws a header and the rows that fit, the selected one highlighted when `active`.
 pub fn draw(f: &mut Frame, area: Rect, columns: &[Column], rows: &[Row], sel: &Selection, theme: &Theme, active: bool) {
+    draw_with(f, area, columns, rows.len(), |i| rows[i].clone(), sel, theme, active);
+}
+
+/// Like `draw`, for long lists: only the rows on screen are built (by `row(index)`).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_with(
+    f: &mut Frame,
+    area: Rect,
+    columns: &[Column],
+    len: usize,
+    row: impl Fn(usize) -> Row,
+    sel: &Selection,
+    theme: &Theme,
+    active: bool,
+) {
     if area.height == 0 {
         return;
     }
@@ -124,12 +139,13 @@ pub fn draw(f: &mut Frame, area: Rect, columns: &[Column], rows: &[Row], sel: &S
     f.render_widget(line(&titles, &w, theme.header()), Rect { height: 1, ..area });
     let body = usize::from(area.height - 1);
     let off = sel.visible(body);
-    for (n, row) in rows.iter().enumerate().skip(off).take(body) {
+    for n in off..len.min(off + body) {
+        let row = row(n);
         let y = area.y + 1 + (n - off) as u16;
         let style = if active && n == sel.index { row.style.patch(theme.selected()) } else { row.style };
         f.render_widget(line(&row.cells, &w, style), Rect { y, height: 1, ..area });
     }
-    if rows.is_empty() {
+    if len == 0 {
         f.render_widget(Span::styled("  nothing here", theme.dim()), Rect { y: area.y + 1, height: 1, ..area });
     }
 }

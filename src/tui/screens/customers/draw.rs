@@ -78,7 +78,7 @@ fn draw_bar(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         fit(&tag, 10),
         if s.mine { "mine" } else { "everyone's" },
         s.sort.label(),
-        count(s.rows.len())
+        count(s.rows().len())
     );
     f.render_widget(Line::from(Span::styled(fit(&filters, usize::from(right.width)), t.dim())).right_aligned(), right);
 }
@@ -96,19 +96,17 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         col("Phone", Width::Cells(16)),
         col("Status", Width::Cells(8)),
     ];
-    let rows: Vec<Row> = s
-        .rows
-        .iter()
-        .map(|c| {
-            Row::new(vec![
-                c.name.clone(),
-                c.company.clone().unwrap_or_default(),
-                c.phone.clone().unwrap_or_default(),
-                c.status.as_str().into(),
-            ])
-        })
-        .collect();
-    table::draw(f, inner, &cols, &rows, &s.sel, ui.theme, true);
+    let rows = s.rows();
+    let row = |i: usize| {
+        let c = &rows[i];
+        Row::new(vec![
+            c.name.clone(),
+            c.company.clone().unwrap_or_default(),
+            c.phone.clone().unwrap_or_default(),
+            c.status.as_str().into(),
+        ])
+    };
+    table::draw_with(f, inner, &cols, rows.len(), row, &s.sel, ui.theme, true);
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {

@@ -75,7 +75,10 @@ pub struct Customers {
     tag: Option<String>,
     mine: bool,
     sort: Sort,
-    rows: Vec<CustomerSummary>,
+    /// Every customer passing the filters, sorted (loaded on entering and after changes).
+    all: Vec<CustomerSummary>,
+    /// Search results while there is a query.
+    found: Option<Vec<CustomerSummary>>,
     sel: Selection,
     /// The record opened with Enter (a view, audited); sensitive part only after reveal.
     open: Option<Customer>,
@@ -94,7 +97,8 @@ impl Default for Customers {
             tag: None,
             mine: false,
             sort: Sort::default(),
-            rows: Vec::new(),
+            all: Vec::new(),
+            found: None,
             sel: Selection::default(),
             open: None,
             revealed: false,
@@ -106,49 +110,52 @@ impl Default for Customers {
 }
 
 impl Customers {
-    /// Loads the list (or the search results) for the current query and filters.
+    /// The rows shown: the search results, or everyone.
+    pub fn rows(&self) -> &[CustomerSummary] {
+        self.found.as_deref().unwrap_or(&self.all)
+    }
+
+    fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
+        self.status.is_none_or(|s| c.status == s)
+            && self.tag.as_ref().is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            && (!self.mine || c.owner == Some(me))
+    }
+
+    /// Loads every customer passing the filters, then the search results if searching.
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        let query = self.search.value();
-        let req = if query.trim().is_empty() {
-            Request::CustomerList {
-                filter: CustomerFilter { status: self.status, tag: self.tag.clone(), mine: self.mine },
-            }
-        } else {
-            Request::CustomerSearch { query: query.clone(), limit: SEARCH_LIMIT }
-        };
-        match ctx.call(req) {
+        let filter = CustomerFilter { status: self.status, tag: self.tag.clone(), mine: self.mine };
+        match ctx.call(Request::CustomerList { filter }) {
             Ok(Response::Customers(list)) => {
-                let me = ctx.me.id;
-                self.rows = list
-                    .into_iter()
-                    .filter(|c| self.status.is_none_or(|s| c.status == s))
-                    .filter(|c| self.tag.as_ref().is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t))))
-                    .filter(|c| !self.mine || c.owner == Some(me))
-                    .collect();
-                self.sort_rows(&query);
-                self.sel.clamp(self.rows.len());
+                self.all = list;
+                self.all = sorted(std::mem::take(&mut self.all), self.sort, "");
             }
             Ok(_) => ctx.fail(&unexpected()),
             Err(e) => ctx.fail(&e),
         }
+        self.run_search(ctx);
     }
 
-    fn sort_rows(&mut self, query: &str) {
-        match self.sort {
-            Sort::Name => {
-                let first = fold(query.split_whitespace().next().unwrap_or(""));
-                self.rows.sort_by_cached_key(|c| {
-                    let name = fold(&c.name);
-                    (!first.is_empty() && !name.starts_with(&first), name, c.id)
-                });
+    /// Runs the search for the current query (a keystroke): only the matches travel.
+    fn run_search(&mut self, ctx: &mut Ctx) {
+        let query = self.search.value();
+        if query.trim().is_empty() {
+            self.found = None;
+        } else {
+            match ctx.call(Request::CustomerSearch { query: query.clone(), limit: SEARCH_LIMIT }) {
+                Ok(Response::Customers(list)) => {
+                    let me = ctx.me.id;
+                    let list = list.into_iter().filter(|c| self.keep(c, me)).collect();
+                    self.found = Some(sorted(list, self.sort, &query));
+                }
+                Ok(_) => ctx.fail(&unexpected()),
+                Err(e) => ctx.fail(&e),
             }
-            Sort::Updated => self.rows.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id)),
-            Sort::Created => self.rows.sort_by_key(|c| (std::cmp::Reverse(c.created_at), c.id)),
         }
+        self.sel.clamp(self.rows().len());
     }
 
     fn selected(&self) -> Option<&CustomerSummary> {
-        self.rows.get(self.sel.index)
+        self.rows().get(self.sel.index)
     }
 
     /// The id the record actions apply to: the open record, else the highlighted row.
@@ -181,7 +188,7 @@ impl Customers {
     pub fn open_id(&mut self, id: Id, ctx: &mut Ctx) {
         self.hide();
         self.mode = Mode::Browse;
-        if let Some(i) = self.rows.iter().position(|c| c.id == id) {
+        if let Some(i) = self.rows().iter().position(|c| c.id == id) {
             self.sel.index = i;
         }
         if let Some(c) = self.get(id, false, ctx) {
@@ -246,7 +253,7 @@ impl Customers {
                         _ => self.scroll + if action == Action::Down { 1 } else { 10 },
                     };
                 } else {
-                    self.sel.apply(action, self.rows.len());
+                    self.sel.apply(action, self.rows().len());
                 }
             }
             Action::Open => {
@@ -257,7 +264,7 @@ impl Customers {
             Action::Back if self.focus == Focus::Record => self.hide(),
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
-                self.reload(ctx);
+                self.run_search(ctx);
             }
             Action::Search => {
                 self.hide();
@@ -306,7 +313,8 @@ impl Customers {
             Action::Sort => {
                 self.sort = self.sort.next();
                 let q = self.search.value();
-                self.sort_rows(&q);
+                self.all = sorted(std::mem::take(&mut self.all), self.sort, "");
+                self.found = self.found.take().map(|f| sorted(f, self.sort, &q));
             }
             _ => return false,
         }
@@ -322,7 +330,7 @@ impl Customers {
     fn update_search(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         match action {
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-                self.sel.apply(action, self.rows.len());
+                self.sel.apply(action, self.rows().len());
             }
             Action::Open => {
                 self.mode = Mode::Browse;
@@ -335,6 +343,22 @@ impl Customers {
         }
         true
     }
+}
+
+/// Sorted for `sort`; by name, names starting with the first word of `query` come first.
+fn sorted(mut rows: Vec<CustomerSummary>, sort: Sort, query: &str) -> Vec<CustomerSummary> {
+    match sort {
+        Sort::Name => {
+            let first = fold(query.split_whitespace().next().unwrap_or(""));
+            rows.sort_by_cached_key(|c| {
+                let name = if first.is_empty() { c.name.to_lowercase() } else { fold(&c.name) };
+                (!first.is_empty() && !name.starts_with(&first), name, c.id)
+            });
+        }
+        Sort::Updated => rows.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id)),
+        Sort::Created => rows.sort_by_key(|c| (std::cmp::Reverse(c.created_at), c.id)),
+    }
+    rows
 }
 
 impl Screen for Customers {
@@ -424,7 +448,7 @@ impl Screen for Customers {
                 self.search.handle(key);
                 if self.search.value() != before {
                     self.sel.index = 0;
-                    self.reload(ctx);
+                    self.run_search(ctx);
                 }
             }
             Mode::Edit(ed) => {
@@ -444,7 +468,7 @@ impl Screen for Customers {
         match &mut self.mode {
             Mode::Search => {
                 self.search.insert_str(text);
-                self.reload(ctx);
+                self.run_search(ctx);
             }
             Mode::Edit(ed) => ed.form.paste(text),
             Mode::Log(n) => n.form.paste(text),

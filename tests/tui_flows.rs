@@ -76,7 +76,7 @@ fn wizard_creates_the_database_and_ends_signed_in() {
     // The recovery key: refuse to go on until it is confirmed stored.
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("store the key first"));
+    assert!(render(&app, 80, 24).contains("store it first"));
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Enter);
@@ -93,7 +93,7 @@ fn wizard_creates_the_database_and_ends_signed_in() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen(), "home");
     assert_eq!(app.me().unwrap().role, Role::Admin);
-    assert!(render(&app, 80, 24).contains("Levi & Sons"));
+    assert!(render(&app, 120, 40).contains("Levi & Sons"));
 
     use std::os::unix::fs::PermissionsExt;
     let key = std::fs::read_to_string(&key_file).unwrap();

@@ -344,8 +344,12 @@ impl Main {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        // A note too long for one line gets a second, rather than being cut.
+        let who = width(&self.who()) + 1;
+        let tall = self.note.as_ref().is_some_and(|n| who + width(&n.text) > usize::from(area.width));
         let [tabs, body, status] =
-            Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1 + u16::from(tall))])
+                .areas(area);
         self.draw_tabs(f, tabs, ui);
         let screen = self.screen(self.current);
         screen.draw(f, body, ui);
@@ -368,22 +372,31 @@ impl Main {
 
     fn draw_tabs(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let mut spans = vec![Span::styled(" Kasefet", t.title())];
-        if !self.org.is_empty() {
-            spans.push(Span::styled(format!(" · {}", fit(&clean(&self.org), 24)), t.dim()));
-        }
-        spans.push(Span::styled(" │", t.border()));
+        let mut tabs = vec![Span::styled(" │", t.border())];
         for tab in self.tabs() {
             let style = if tab == self.current { t.tab_active() } else { t.tab() };
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
+            tabs.push(Span::raw("  "));
+            tabs.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
         }
+        let mut spans = vec![Span::styled(" Kasefet", t.title())];
+        let used: usize = 8 + tabs.iter().map(Span::width).sum::<usize>();
+        // The organisation's name only where it fits beside every tab.
+        let room = usize::from(area.width).saturating_sub(used + 3);
+        let org = clean(&self.org);
+        if !org.is_empty() && room >= width(&org).min(12) {
+            spans.push(Span::styled(format!(" · {}", fit(&org, room.min(24))), t.dim()));
+        }
+        spans.extend(tabs);
         f.render_widget(Line::from(spans), area);
+    }
+
+    fn who(&self) -> String {
+        format!(" {} · {} · {} ", clean(&self.me.username), self.me.role, self.mode)
     }
 
     fn draw_status(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let who = format!(" {} · {} · {} ", clean(&self.me.username), self.me.role, self.mode);
+        let who = self.who();
         let screen = self.screen(self.current);
         let actions: Vec<Action> = match &self.popup {
             Some(Popup::Help { .. }) => vec![Action::Down, Action::Up, Action::Close],
@@ -404,7 +417,14 @@ impl Main {
                     NoteKind::Ok => t.ok(),
                     NoteKind::Info => t.text(),
                 };
-                spans.push(Span::styled(fit(&clean(&n.text), room), style));
+                let mut lines = crate::tui::text::wrap(&clean(&n.text), room.max(10)).into_iter();
+                spans.push(Span::styled(lines.next().unwrap_or_default(), style));
+                let rest: String = lines.collect::<Vec<_>>().join(" ");
+                if area.height > 1 && !rest.is_empty() {
+                    let second = Rect { y: area.y + 1, height: 1, ..area };
+                    let pad = " ".repeat(who_w + 1);
+                    f.render_widget(Line::from(Span::styled(fit(&format!("{pad}{rest}"), usize::from(area.width)), style)), second);
+                }
             }
             None if hints_w <= room => spans.extend(hints.spans),
             None => {

@@ -198,7 +198,11 @@ impl Home {
                 Line::from(vec![Span::styled(format!("{} ", date_of(c.updated_at)), ui.theme.dim()), Span::raw(fit(&clean(&c.name), w))])
             })
             .collect();
-        f.render_widget(Paragraph::new(lines), inner);
+        if lines.is_empty() {
+            f.render_widget(Span::styled("No customers yet.", ui.theme.dim()), inner);
+        } else {
+            f.render_widget(Paragraph::new(lines), inner);
+        }
     }
 
     fn draw_status_chart(&self, f: &mut Frame, area: Rect, ui: &Ui) {

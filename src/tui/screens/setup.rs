@@ -52,7 +52,7 @@ pub enum Out {
 }
 
 fn password_form() -> Form {
-    Form::new(vec![Field::secret("password", "New password"), Field::secret("again", "Same again")])
+    Form::new(vec![Field::secret("password", "New password"), Field::secret("password again", "Same again")])
 }
 
 impl Setup {
@@ -123,8 +123,8 @@ impl Setup {
                     self.form.set_errors(&[crate::domain::FieldError::new("password", e)]);
                     return Out::Stay;
                 }
-                if pw != self.form.value("again") {
-                    self.form.set_errors(&[crate::domain::FieldError::new("again", "differs from the first")]);
+                if pw != self.form.value("password again") {
+                    self.form.set_errors(&[crate::domain::FieldError::new("password again", "differs from the first")]);
                     return Out::Stay;
                 }
                 let req = Request::AccountChangePassword { current: None, new: SecretText::new(pw) };

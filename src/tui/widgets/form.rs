@@ -219,7 +219,11 @@ impl Form {
         self.clear_errors();
         let mut rest = Vec::new();
         for e in errors {
-            let field = self.fields.iter_mut().find(|f| e.field == f.key || e.field.starts_with(&format!("{} ", f.key)));
+            // "email 2" belongs to "email"; "password again" does not belong to "password".
+            let numbered = |key: &str| {
+                e.field.strip_prefix(key).and_then(|r| r.strip_prefix(' ')).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            };
+            let field = self.fields.iter_mut().find(|f| e.field == f.key || numbered(f.key));
             match field {
                 Some(f) if f.error.is_none() => f.error = Some(e.to_string()),
                 Some(f) => f.error = f.error.take().map(|x| format!("{x}; {e}")),
@@ -260,8 +264,11 @@ impl Form {
                     rows.push((None, Line::from(Span::styled(text, theme.error()))));
                 }
             } else if !field.hint.is_empty() {
-                let text = format!("{}{}", " ".repeat(label_w), clean(&field.hint));
-                rows.push((None, Line::from(Span::styled(text, theme.dim()))));
+                let room = usize::from(area.width).saturating_sub(label_w).max(10);
+                for part in crate::tui::text::wrap(&clean(&field.hint), room) {
+                    let text = format!("{}{part}", " ".repeat(label_w));
+                    rows.push((None, Line::from(Span::styled(text, theme.dim()))));
+                }
             }
         }
         // Scroll so the focused field is visible.
@@ -319,6 +326,9 @@ mod tests {
         assert_eq!(form.fields[1].error.as_deref(), Some("email 2: is not an email address"));
         assert_eq!(form.message.as_deref(), Some("owner: no user with id 9"));
         assert_eq!(form.focus, 1);
+        let mut form = Form::new(vec![Field::secret("password", "Password"), Field::secret("password again", "Again")]);
+        form.set_errors(&[FieldError::new("password again", "differs")]);
+        assert_eq!((form.focus, form.fields[0].error.is_none()), (1, true));
     }
 
     #[test]

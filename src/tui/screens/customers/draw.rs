@@ -119,7 +119,7 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     match (&s.open, s.selected()) {
         (Some(c), _) => {
             let inner = pane(f, area, "Customer", t, focused);
-            let lines = record_lines(s, c, ui);
+            let lines = record_lines(s, c, ui, usize::from(inner.width));
             let skip = u16::try_from(s.scroll.min(lines.len().saturating_sub(1))).unwrap_or(0);
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((skip, 0)), inner);
         }
@@ -151,7 +151,7 @@ fn preview_lines(c: &CustomerSummary, ui: &Ui) -> Vec<Line<'static>> {
     ]
 }
 
-fn record_lines(s: &Customers, c: &Customer, ui: &Ui) -> Vec<Line<'static>> {
+fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<'static>> {
     let t = ui.theme;
     let d = &c.data;
     let addr = [&d.address.street, &d.address.city, &d.address.postal_code, &d.address.country]
@@ -218,16 +218,24 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui) -> Vec<Line<'static>> {
         let key = ui.key(chain::CUSTOMERS, Action::Interaction);
         lines.push(Line::from(Span::styled(format!("Nothing logged yet · {key} logs a call, email, meeting or note"), t.dim())));
     }
+    // Each entry: date, kind, author, then the text wrapped under itself (below them, when
+    // the pane is narrow).
+    let indent = if width >= 70 { 30 } else { 2 };
+    let room = width.saturating_sub(indent).max(20);
     for i in c.interactions.iter().rev() {
-        let mut text = clean_lines(&i.text).into_iter();
-        lines.push(Line::from(vec![
+        let wrapped: Vec<String> = clean_lines(&i.text).iter().flat_map(|l| crate::tui::text::wrap(l, room)).collect();
+        let mut text = wrapped.into_iter();
+        let mut head = vec![
             Span::styled(format!("{} ", date_of(i.at)), t.dim()),
             Span::styled(format!("{:<8}", i.kind.as_str()), t.label()),
             Span::styled(format!("{:<10} ", fit(&ui.people.name(Some(i.author)), 10)), t.dim()),
-            Span::raw(text.next().unwrap_or_default()),
-        ]));
+        ];
+        if indent > 2 {
+            head.push(Span::raw(text.next().unwrap_or_default()));
+        }
+        lines.push(Line::from(head));
         for more in text {
-            lines.push(Line::from(format!("{:30}{more}", "")));
+            lines.push(Line::from(format!("{:indent$}{more}", "")));
         }
     }
     lines

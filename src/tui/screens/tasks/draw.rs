@@ -31,7 +31,8 @@ pub fn draw(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui) {
     }
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let scope = if s.scope == TaskScope::Mine { "mine" } else { "everyone's" };
-    let bar_text = format!("{scope} · {} · {} tasks", s.view.label(), s.rows.len());
+    let n = s.rows.len();
+    let bar_text = format!("{scope} · {} · {n} task{}", s.view.label(), if n == 1 { "" } else { "s" });
     f.render_widget(Span::styled(bar_text, t.dim()), bar);
     let today = s.today;
     match &s.open {

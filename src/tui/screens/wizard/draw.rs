@@ -41,7 +41,7 @@ pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     let [top, body, keys] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     if w.step == Step::Totp {
         // The QR code needs every row: the step title goes beside it.
-        let url = w.totp.otpauth_url(&w.admin.value("username"));
+        let url = w.totp.otpauth_url(&crate::domain::user::normalize_username(&w.admin.value("username")));
         let [body, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         let title = format!("Step {n} of {} · Authenticator", Step::ALL.len());
         let (secret, intro) = (w.totp.to_base32(), intro(w));

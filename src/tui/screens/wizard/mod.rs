@@ -107,11 +107,11 @@ impl Wizard {
                 Field::text("username", "Username", "").with_hint("letters, digits, '.', '_' or '-'"),
                 Field::text("display name", "Display name", ""),
             ]),
-            password: Form::new(vec![Field::secret("password", "Password"), Field::secret("again", "Same again")]),
+            password: Form::new(vec![Field::secret("password", "Password"), Field::secret("password again", "Same again")]),
             totp,
             code: Form::new(vec![Field::text("code", "Code", "").with_hint("the 6 digits your app shows now")]),
             key_form: Form::new(vec![
-                Field::check("stored", "I have stored it", false),
+                Field::check("recovery key", "I have stored it", false),
                 Field::text("file", "Also save to", "").with_hint("optional: a file path, written readable by you only"),
             ]),
             recovery_key: None,
@@ -204,8 +204,8 @@ impl Wizard {
                 if let Err(e) = self.target.settings.policy.check(&pw, &[&u, &d]) {
                     return Err(vec![FieldError::new("password", e)]);
                 }
-                if pw != self.password.value("again") {
-                    return Err(vec![FieldError::new("again", "differs from the first")]);
+                if pw != self.password.value("password again") {
+                    return Err(vec![FieldError::new("password again", "differs from the first")]);
                 }
                 self.step = Step::Totp;
             }
@@ -218,8 +218,8 @@ impl Wizard {
                 self.step = Step::RecoveryKey;
             }
             Step::RecoveryKey => {
-                if !self.key_form.checked("stored") {
-                    return Err(vec![FieldError::new("stored", "store the key first, then tick this (Space)")]);
+                if !self.key_form.checked("recovery key") {
+                    return Err(vec![FieldError::new("recovery key", "store it first, then tick this box (Space)")]);
                 }
                 if let (Some(path), Some(key)) = (self.key_form.opt("file"), &self.recovery_key) {
                     files::write_private(&PathBuf::from(path), &format!("{}\n", key.as_str())).map_err(|e| vec![FieldError::new("file", e)])?;

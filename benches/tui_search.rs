@@ -21,16 +21,35 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, 
 
 const PASSWORD: &str = "plum quartz ferry lantern 42";
 const FIRST: [&str; 16] = [
-    "Dana", "Noam", "Yael", "Omer", "Maya", "Itai", "Tamar", "Eitan", "Noa", "Amit", "Shira", "Yossi", "Lior", "Rina",
-    "Avi", "Hila",
+    "Dana", "Noam", "Yael", "Omer", "Maya", "Itai", "Tamar", "Eitan", "Noa", "Amit", "Shira",
+    "Yossi", "Lior", "Rina", "Avi", "Hila",
 ];
 const LAST: [&str; 16] = [
-    "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Dahan", "Friedman", "Katz", "Azoulay", "Malka", "Ohana", "Shapiro",
-    "Gabay", "Klein", "Avraham", "Ben-David",
+    "Cohen",
+    "Levi",
+    "Mizrahi",
+    "Peretz",
+    "Biton",
+    "Dahan",
+    "Friedman",
+    "Katz",
+    "Azoulay",
+    "Malka",
+    "Ohana",
+    "Shapiro",
+    "Gabay",
+    "Klein",
+    "Avraham",
+    "Ben-David",
 ];
 
 fn key(c: KeyCode) -> KeyEvent {
-    KeyEvent { code: c, modifiers: KeyModifiers::NONE, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+    KeyEvent {
+        code: c,
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    }
 }
 
 fn stats(name: &str, mut v: Vec<Duration>) {
@@ -49,11 +68,18 @@ fn stats(name: &str, mut v: Vec<Duration>) {
 }
 
 fn main() {
-    let n: usize = std::env::var("TUI_BENCH_CUSTOMERS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("TUI_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let clock = Clock::manual(1_772_442_000);
     let settings = Settings {
-        kdf: KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 },
+        kdf: KdfParams {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
         idle_lock_secs: 24 * 3600,
         ..Settings::default()
     };
@@ -63,12 +89,19 @@ fn main() {
         &dir.path().join("data"),
         settings,
         clock.clone(),
-        NewAdmin { username: "ada", display_name: "Ada Admin", password: &pw, totp: &totp, recovery_codes: None },
+        NewAdmin {
+            username: "ada",
+            display_name: "Ada Admin",
+            password: &pw,
+            totp: &totp,
+            recovery_codes: None,
+        },
     )
     .unwrap();
     let service = Arc::new(service);
     let mut seed = Local::new(service.clone());
-    seed.login("ada", &pw, &totp.code_at(clock.now() as u64)).unwrap();
+    seed.login("ada", &pw, &totp.code_at(clock.now() as u64))
+        .unwrap();
     let t = Instant::now();
     for i in 0..n {
         let name = format!("{} {} {i}", FIRST[i % 16], LAST[(i / 16) % 16]);
@@ -76,13 +109,21 @@ fn main() {
             name,
             company: Some(format!("{} Ltd", LAST[(i / 7) % 16])),
             emails: vec![format!("c{i}@example.test")],
-            phones: vec![format!("05{} {:03} {:04}", i % 10, (i / 10) % 1000, i % 10_000)],
+            phones: vec![format!(
+                "05{} {:03} {:04}",
+                i % 10,
+                (i / 10) % 1000,
+                i % 10_000
+            )],
             tags: vec![["vip", "north", "south", "export"][i % 4].into()],
             ..Default::default()
         };
         seed.call(Request::CustomerCreate { input }).unwrap();
     }
-    println!("created {n} customers in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "created {n} customers in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // The app signed in, on the Customers tab, with the search box open.
     let mut opts = Options::new(clock.clone());
@@ -93,7 +134,11 @@ fn main() {
     let code = totp.code_at(clock.now() as u64);
     for text in ["ada", "\n", PASSWORD, "\n", code.as_str(), "\n"] {
         for c in text.chars() {
-            app.key(key(if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) }));
+            app.key(key(if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            }));
         }
     }
     assert_eq!(app.screen(), "home");

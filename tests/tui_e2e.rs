@@ -16,7 +16,12 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().unwrap();
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -65,12 +70,19 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").output();
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
     }
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 /// The command a person runs, then what the terminal looks like afterwards.
@@ -85,16 +97,27 @@ fn command(bin: &str, data: &Path, config: &Path) -> String {
 /// After the program exits: it said so, and the terminal is back in cooked mode with echo.
 fn assert_restored(screen: &str) {
     assert!(screen.contains("EXIT=0"), "{screen}");
-    let stty = screen.lines().find(|l| l.contains("icanon")).unwrap_or_default();
+    let stty = screen
+        .lines()
+        .find(|l| l.contains("icanon"))
+        .unwrap_or_default();
     let flags: Vec<&str> = stty.split_whitespace().collect();
-    assert!(flags.contains(&"icanon") && flags.contains(&"echo"), "terminal left in raw mode:\n{screen}");
-    assert!(!screen.contains("1 Home"), "the alternate screen was not left:\n{screen}");
+    assert!(
+        flags.contains(&"icanon") && flags.contains(&"echo"),
+        "terminal left in raw mode:\n{screen}"
+    );
+    assert!(
+        !screen.contains("1 Home"),
+        "the alternate screen was not left:\n{screen}"
+    );
 }
 
 #[test]
 fn wizard_sign_in_add_find_quit_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED wizard_sign_in_add_find_quit_in_tmux: tmux is not installed (`.ci/run` installs it)");
+        eprintln!(
+            "SKIPPED wizard_sign_in_add_find_quit_in_tmux: tmux is not installed (`.ci/run` installs it)"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -102,12 +125,24 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     std::fs::create_dir_all(&home).unwrap();
     let data = dir.path().join("data");
     let config = dir.path().join("kasefet.toml");
-    std::fs::write(&config, "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n").unwrap();
-    let tmux = Tmux { socket: dir.path().join("tmux.sock") };
+    std::fs::write(
+        &config,
+        "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n",
+    )
+    .unwrap();
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
     let env = [
         ("HOME", home.display().to_string()),
-        ("XDG_CONFIG_HOME", home.join(".config").display().to_string()),
-        ("XDG_DATA_HOME", home.join(".local/share").display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            home.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME",
+            home.join(".local/share").display().to_string(),
+        ),
     ];
     let bin = env!("CARGO_BIN_EXE_kasefet");
 
@@ -130,10 +165,16 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
         .skip_while(|l| !l.contains("Or type this secret:"))
         .skip(1)
         .map(|l| l.rsplit("  ").next().unwrap_or("").trim().to_string())
-        .take_while(|part| !part.is_empty() && part.chars().all(|c| c == ' ' || c.is_ascii_uppercase() || ('2'..='7').contains(&c)))
+        .take_while(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c == ' ' || c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+        })
         .map(|part| part.replace(' ', ""))
         .collect();
-    let totp = TotpSecret::from_base32(&secret).unwrap_or_else(|e| panic!("{e}: {secret:?}\n{screen}"));
+    let totp =
+        TotpSecret::from_base32(&secret).unwrap_or_else(|e| panic!("{e}: {secret:?}\n{screen}"));
     tmux.text("w", &totp.code_at(now()));
     tmux.keys("w", &["Enter"]);
     tmux.wait("w", "I have stored it", 20);
@@ -179,5 +220,8 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.keys("s", &["Escape", "q"]);
     assert_restored(&tmux.wait("s", "EXIT=", 10));
     let text = std::fs::read_to_string(&config).unwrap();
-    assert!(text.contains("[organisation]") && text.contains("Levi & Sons"), "{text}");
+    assert!(
+        text.contains("[organisation]") && text.contains("Levi & Sons"),
+        "{text}"
+    );
 }

@@ -23,7 +23,12 @@ fn customer(b: &mut Local, id: u64) -> kasefet::domain::Customer {
 }
 
 fn customer_names(b: &mut Local) -> Vec<String> {
-    match b.call(Request::CustomerList { filter: CustomerFilter::default() }).unwrap() {
+    match b
+        .call(Request::CustomerList {
+            filter: CustomerFilter::default(),
+        })
+        .unwrap()
+    {
         Response::Customers(list) => list.into_iter().map(|c| c.name).collect(),
         other => panic!("{other:?}"),
     }
@@ -68,11 +73,17 @@ fn wizard_creates_the_database_and_ends_signed_in() {
     let totp = kasefet::auth::totp::TotpSecret::from_base32(&secret).unwrap();
     typ(&mut app, "000000");
     press(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("not right"), "a wrong code is refused");
+    assert!(
+        render(&app, 80, 24).contains("not right"),
+        "a wrong code is refused"
+    );
     clear_field(&mut app);
     typ(&mut app, &totp.code_at(T0 as u64));
     press(&mut app, KeyCode::Enter);
-    assert!(dir.path().join("data").exists(), "the database exists once the code is right");
+    assert!(
+        dir.path().join("data").exists(),
+        "the database exists once the code is right"
+    );
     // The recovery key: refuse to go on until it is confirmed stored.
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
@@ -85,7 +96,11 @@ fn wizard_creates_the_database_and_ends_signed_in() {
     press(&mut app, KeyCode::Enter);
     let codes: Vec<String> = render(&app, 120, 40)
         .split_whitespace()
-        .filter(|w| w.len() > 10 && w.contains('-') && w.chars().all(|c| c == '-' || c.is_ascii_alphanumeric()))
+        .filter(|w| {
+            w.len() > 10
+                && w.contains('-')
+                && w.chars().all(|c| c == '-' || c.is_ascii_alphanumeric())
+        })
         .map(str::to_string)
         .collect();
     assert_eq!(codes.len(), 10, "ten recovery codes are shown");
@@ -98,15 +113,20 @@ fn wizard_creates_the_database_and_ends_signed_in() {
     use std::os::unix::fs::PermissionsExt;
     let key = std::fs::read_to_string(&key_file).unwrap();
     assert!(kasefet::crypto::recovery::parse(&key).is_ok());
-    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let config = kasefet::config::Config::load(&dir.path().join("conf/kasefet.toml")).unwrap();
     assert_eq!(config.organisation.name, "Levi & Sons");
     assert!(dir.path().join("backups").is_dir());
     drop(app);
 
     // Sign in again later, once with a code and once with a recovery code.
-    let service =
-        std::sync::Arc::new(kasefet::service::Service::open(&dir.path().join("data"), settings(), clock.clone()).unwrap());
+    let service = std::sync::Arc::new(
+        kasefet::service::Service::open(&dir.path().join("data"), settings(), clock.clone())
+            .unwrap(),
+    );
     let mut app = App::sign_in(Box::new(Local::new(service.clone())), options(&clock));
     clock.advance(30);
     typ(&mut app, "noa");
@@ -131,7 +151,10 @@ fn sign_in_failure_then_success_with_notice() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen(), "sign-in");
     let text = render(&app, 80, 24);
-    assert!(text.contains("sign-in failed: the username, password or code is not right"), "{text}");
+    assert!(
+        text.contains("sign-in failed: the username, password or code is not right"),
+        "{text}"
+    );
     assert!(!text.contains("wrong wrong"), "the password is not kept");
     // The username stays; focus is on the password.
     typ(&mut app, PASSWORD);
@@ -140,7 +163,11 @@ fn sign_in_failure_then_success_with_notice() {
     typ(&mut app, &world.code("sam"));
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen(), "home");
-    assert!(render(&app, 120, 40).contains("1 failed attempts since"), "{}", render(&app, 120, 40));
+    assert!(
+        render(&app, 120, 40).contains("1 failed attempts since"),
+        "{}",
+        render(&app, 120, 40)
+    );
 }
 
 /// A new account: one-time password → new password → TOTP → recovery codes → home. The
@@ -148,7 +175,14 @@ fn sign_in_failure_then_success_with_notice() {
 #[test]
 fn sign_in_with_enrolment() {
     let world = World::new();
-    world.add_user_directly("lea", "Lea New", Role::Staff, UserState::Pending, None, "Tmp-one-time-99");
+    world.add_user_directly(
+        "lea",
+        "Lea New",
+        Role::Staff,
+        UserState::Pending,
+        None,
+        "Tmp-one-time-99",
+    );
     let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
     let seen: Rc<RefCell<Vec<Request>>> = Rc::default();
     let log = seen.clone();
@@ -160,12 +194,21 @@ fn sign_in_with_enrolment() {
                 Request::AccountChangePassword { .. } => Some(Ok(Response::Done)),
                 Request::AccountBeginTotp => Some(Ok(Response::TotpEnrolment {
                     secret_base32: SecretText::new(secret.into()),
-                    otpauth_url: SecretText::new(format!("otpauth://totp/Kasefet:lea?secret={secret}&issuer=Kasefet")),
+                    otpauth_url: SecretText::new(format!(
+                        "otpauth://totp/Kasefet:lea?secret={secret}&issuer=Kasefet"
+                    )),
                 })),
                 Request::AccountConfirmTotp { code } if code == "654321" => {
-                    Some(Ok(Response::RecoveryCodes(vec![SecretText::new("aaaa-bbbb-cccc".into()); 10])))
+                    Some(Ok(Response::RecoveryCodes(vec![
+                        SecretText::new(
+                            "aaaa-bbbb-cccc".into()
+                        );
+                        10
+                    ])))
                 }
-                Request::AccountConfirmTotp { .. } => Some(Err(kasefet::service::Error::AuthFailed)),
+                Request::AccountConfirmTotp { .. } => {
+                    Some(Err(kasefet::service::Error::AuthFailed))
+                }
                 _ => None,
             }
         }),
@@ -183,7 +226,9 @@ fn sign_in_with_enrolment() {
     assert!(render(&app, 80, 24).contains("5/15 characters"));
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("too short") || render(&app, 80, 24).contains("at least"));
+    assert!(
+        render(&app, 80, 24).contains("too short") || render(&app, 80, 24).contains("at least")
+    );
     clear_field(&mut app);
     typ(&mut app, PASSWORD);
     press(&mut app, KeyCode::Enter);
@@ -194,7 +239,10 @@ fn sign_in_with_enrolment() {
     typ(&mut app, PASSWORD);
     press(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
-    assert!(screen.contains("JBSW Y3DP EHPK 3PXP"), "the secret is shown as text beside the QR code\n{screen}");
+    assert!(
+        screen.contains("JBSW Y3DP EHPK 3PXP"),
+        "the secret is shown as text beside the QR code\n{screen}"
+    );
     assert!(screen.contains('█'), "and the QR code is drawn");
     typ(&mut app, "111111");
     press(&mut app, KeyCode::Enter);
@@ -206,7 +254,9 @@ fn sign_in_with_enrolment() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen(), "home");
     let seen = seen.borrow();
-    assert!(seen.iter().any(|r| matches!(r, Request::AccountChangePassword { new, .. } if new.expose() == PASSWORD)));
+    assert!(seen.iter().any(
+        |r| matches!(r, Request::AccountChangePassword { new, .. } if new.expose() == PASSWORD)
+    ));
 }
 
 #[test]
@@ -223,7 +273,10 @@ fn add_edit_and_delete_a_customer() {
     typ(&mut app, "rivka@");
     ctrl(&mut app, 's');
     let text = render(&app, 80, 24);
-    assert!(text.contains("✗ email:"), "the error is shown next to the email field\n{text}");
+    assert!(
+        text.contains("✗ email:"),
+        "the error is shown next to the email field\n{text}"
+    );
     // Focus went to the field in error.
     clear_field(&mut app);
     typ(&mut app, "rivka@katz.test");
@@ -231,7 +284,10 @@ fn add_edit_and_delete_a_customer() {
     typ(&mut app, "+972 54 000 1111");
     ctrl(&mut app, 's');
     let text = render(&app, 120, 40);
-    assert!(text.contains("Rivka Katz") && text.contains("rivka@katz.test"), "{text}");
+    assert!(
+        text.contains("Rivka Katz") && text.contains("rivka@katz.test"),
+        "{text}"
+    );
     let mut b = world.backend("ada");
     assert!(customer_names(&mut b).contains(&"Rivka Katz".to_string()));
 
@@ -245,7 +301,10 @@ fn add_edit_and_delete_a_customer() {
     press(&mut app, KeyCode::Char('d'));
     assert!(render(&app, 80, 24).contains("Delete the customer Rivka Katz-Levi?"));
     press(&mut app, KeyCode::Char('n'));
-    assert!(customer_names(&mut b).contains(&"Rivka Katz-Levi".to_string()), "no means no");
+    assert!(
+        customer_names(&mut b).contains(&"Rivka Katz-Levi".to_string()),
+        "no means no"
+    );
     press(&mut app, KeyCode::Char('d'));
     press(&mut app, KeyCode::Char('y'));
     assert!(!customer_names(&mut b).contains(&"Rivka Katz-Levi".to_string()));
@@ -260,7 +319,10 @@ fn search_as_you_type_and_filters() {
     press(&mut app, KeyCode::Char('/'));
     typ(&mut app, "050-123");
     let text = render(&app, 80, 24);
-    assert!(text.contains("Dana Cohen") && !text.contains("Noam Peretz"), "phone digits find Dana\n{text}");
+    assert!(
+        text.contains("Dana Cohen") && !text.contains("Noam Peretz"),
+        "phone digits find Dana\n{text}"
+    );
     ctrl(&mut app, 'u');
     typ(&mut app, "日本");
     assert!(render(&app, 80, 24).contains("山田 太郎"));
@@ -268,11 +330,17 @@ fn search_as_you_type_and_filters() {
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('m'));
     let text = render(&app, 80, 24);
-    assert!(text.contains("Dana Cohen") && !text.contains("Noam Peretz"), "only sam's customers\n{text}");
+    assert!(
+        text.contains("Dana Cohen") && !text.contains("Noam Peretz"),
+        "only sam's customers\n{text}"
+    );
     press(&mut app, KeyCode::Char('m'));
     press(&mut app, KeyCode::Char('s'));
     let text = render(&app, 80, 24);
-    assert!(text.contains("status lead") && text.contains("דנה לוי") && !text.contains("Dana Cohen"), "{text}");
+    assert!(
+        text.contains("status lead") && text.contains("דנה לוי") && !text.contains("Dana Cohen"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -288,7 +356,10 @@ fn log_an_interaction() {
     typ(&mut app, "Sent the price list.");
     press(&mut app, KeyCode::Enter);
     let text = render(&app, 80, 24);
-    assert!(text.contains("Timeline (2)") && text.contains("Sent the price list."), "{text}");
+    assert!(
+        text.contains("Timeline (2)") && text.contains("Sent the price list."),
+        "{text}"
+    );
     let mut b = world.backend("ada");
     let c = customer(&mut b, world.customers["dana"]);
     assert_eq!(c.interactions.last().unwrap().text, "Sent the price list.");
@@ -304,7 +375,10 @@ fn create_a_task_for_a_customer_and_finish_it() {
     press(&mut app, KeyCode::Char('t'));
     assert_eq!(app.screen(), "tasks");
     let text = render(&app, 80, 24);
-    assert!(text.contains("New task") && text.contains("Dana Cohen"), "linked to the customer\n{text}");
+    assert!(
+        text.contains("New task") && text.contains("Dana Cohen"),
+        "linked to the customer\n{text}"
+    );
     typ(&mut app, "Send the signed contract");
     ctrl(&mut app, 's');
     press(&mut app, KeyCode::Char('f'));
@@ -312,12 +386,23 @@ fn create_a_task_for_a_customer_and_finish_it() {
     press(&mut app, KeyCode::Char('f')); // all
     let text = render(&app, 120, 40);
     assert!(text.contains("Send the signed contract"), "{text}");
-    let list = |b: &mut Local| match b.call(Request::TaskList { filter: TaskFilter { scope: TaskScope::All, ..Default::default() } }).unwrap() {
+    let list = |b: &mut Local| match b
+        .call(Request::TaskList {
+            filter: TaskFilter {
+                scope: TaskScope::All,
+                ..Default::default()
+            },
+        })
+        .unwrap()
+    {
         Response::Tasks(t) => t,
         other => panic!("{other:?}"),
     };
     let mut b = world.backend("ada");
-    let task = list(&mut b).into_iter().find(|t| t.data.title == "Send the signed contract").unwrap();
+    let task = list(&mut b)
+        .into_iter()
+        .find(|t| t.data.title == "Send the signed contract")
+        .unwrap();
     assert_eq!(task.data.customer, Some(world.customers["dana"]));
     // Select it and mark it done.
     press(&mut app, KeyCode::Char('g'));
@@ -345,10 +430,16 @@ fn selected_row(app: &App) -> String {
     let buf = t.backend().buffer();
     for y in 0..buf.area.height {
         let reversed = (0..buf.area.width)
-            .filter(|x| buf[(*x, y)].modifier.contains(ratatui::style::Modifier::REVERSED))
+            .filter(|x| {
+                buf[(*x, y)]
+                    .modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+            })
             .count();
         if reversed > 40 {
-            return (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            return (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
         }
     }
     String::new()
@@ -367,11 +458,23 @@ fn conflict_on_save_shows_who_and_offers_overwrite_or_reload() {
     let mut b = world.backend("ada");
     let id = world.customers["dana"];
     let c = customer(&mut b, id);
-    let input = kasefet::domain::CustomerInput { company: Some("Cohen Holdings".into()), sensitive: None, ..c.data.clone() };
-    b.call(Request::CustomerUpdate { id, version: c.stamp.version, input }).unwrap();
+    let input = kasefet::domain::CustomerInput {
+        company: Some("Cohen Holdings".into()),
+        sensitive: None,
+        ..c.data.clone()
+    };
+    b.call(Request::CustomerUpdate {
+        id,
+        version: c.stamp.version,
+        input,
+    })
+    .unwrap();
     ctrl(&mut app, 's');
     let text = render(&app, 80, 24);
-    assert!(text.contains("Someone else saved first") && text.contains("changed by ada at"), "{text}");
+    assert!(
+        text.contains("Someone else saved first") && text.contains("changed by ada at"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Char('o'));
     let c = customer(&mut b, id);
     assert_eq!(c.data.name, "Dana Cohen-Mizrahi", "overwrite saves mine");
@@ -379,13 +482,25 @@ fn conflict_on_save_shows_who_and_offers_overwrite_or_reload() {
     press(&mut app, KeyCode::Char('e'));
     clear_field(&mut app);
     typ(&mut app, "Dana M.");
-    let input = kasefet::domain::CustomerInput { name: "Dana Theirs".into(), sensitive: None, ..c.data.clone() };
-    b.call(Request::CustomerUpdate { id, version: c.stamp.version, input }).unwrap();
+    let input = kasefet::domain::CustomerInput {
+        name: "Dana Theirs".into(),
+        sensitive: None,
+        ..c.data.clone()
+    };
+    b.call(Request::CustomerUpdate {
+        id,
+        version: c.stamp.version,
+        input,
+    })
+    .unwrap();
     ctrl(&mut app, 's');
     assert!(render(&app, 80, 24).contains("Someone else saved first"));
     press(&mut app, KeyCode::Char('r'));
     let text = render(&app, 80, 24);
-    assert!(text.contains("Dana Theirs") && !text.contains("Dana M."), "reload shows theirs in the form\n{text}");
+    assert!(
+        text.contains("Dana Theirs") && !text.contains("Dana M."),
+        "reload shows theirs in the form\n{text}"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(customer(&mut b, id).data.name, "Dana Theirs");
 }
@@ -404,7 +519,10 @@ fn idle_lock_hides_everything_and_ctrl_l_locks_at_once() {
     for (w, h) in [(80, 24), (120, 40)] {
         let text = render(&app, w, h);
         for secret in ["Dana", "Cohen", "דנה", "山田", "Customers", "renewal"] {
-            assert!(!text.contains(secret), "{secret} shows on the lock screen\n{text}");
+            assert!(
+                !text.contains(secret),
+                "{secret} shows on the lock screen\n{text}"
+            );
         }
         assert!(text.contains("locked for sam"));
     }
@@ -416,7 +534,11 @@ fn idle_lock_hides_everything_and_ctrl_l_locks_at_once() {
     assert!(render(&app, 80, 24).contains("sam"));
 
     // With a backend that unlocks, the work comes back as it was.
-    let backend = Scripted { inner: Local::new(world.service.clone()), answer: Box::new(|_| None), unlock_ok: true };
+    let backend = Scripted {
+        inner: Local::new(world.service.clone()),
+        answer: Box::new(|_| None),
+        unlock_ok: true,
+    };
     let mut opts = world.options();
     opts.idle_secs = 60;
     let mut app = App::sign_in(Box::new(backend), opts);
@@ -465,13 +587,18 @@ fn admin_adds_a_user_and_sees_the_one_time_password_once() {
     let backend = Scripted {
         inner: Local::new(world.service.clone()),
         answer: Box::new(move |req| match req {
-            Request::UserAdd { .. } | Request::UserResetPassword { .. } | Request::UserLock { .. } => {
+            Request::UserAdd { .. }
+            | Request::UserResetPassword { .. }
+            | Request::UserLock { .. } => {
                 log.borrow_mut().push(req.clone());
                 Some(Ok(match req {
-                    Request::UserAdd { .. } => {
-                        Response::UserAdded { id: 99, one_time_password: Some(SecretText::new("Kx7-pQ2-vR9-mT4".into())) }
+                    Request::UserAdd { .. } => Response::UserAdded {
+                        id: 99,
+                        one_time_password: Some(SecretText::new("Kx7-pQ2-vR9-mT4".into())),
+                    },
+                    Request::UserResetPassword { .. } => {
+                        Response::OneTimePassword(SecretText::new("Zz1-reset-9".into()))
                     }
-                    Request::UserResetPassword { .. } => Response::OneTimePassword(SecretText::new("Zz1-reset-9".into())),
                     _ => Response::Done,
                 }))
             }
@@ -491,9 +618,15 @@ fn admin_adds_a_user_and_sees_the_one_time_password_once() {
     press(&mut app, KeyCode::Char('m')); // manager
     press(&mut app, KeyCode::Enter);
     let text = render(&app, 80, 24);
-    assert!(text.contains("Kx7-pQ2-vR9-mT4") && text.contains("shown only now"), "{text}");
+    assert!(
+        text.contains("Kx7-pQ2-vR9-mT4") && text.contains("shown only now"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Esc);
-    assert!(!render(&app, 80, 24).contains("Kx7-pQ2-vR9-mT4"), "gone once closed");
+    assert!(
+        !render(&app, 80, 24).contains("Kx7-pQ2-vR9-mT4"),
+        "gone once closed"
+    );
     assert!(matches!(
         &seen.borrow()[0],
         Request::UserAdd { username, role: Role::Manager, password: None, .. } if username == "lea"
@@ -512,7 +645,12 @@ fn admin_adds_a_user_and_sees_the_one_time_password_once() {
 #[test]
 fn a_role_cannot_reach_a_hidden_screen_by_its_key() {
     let world = World::new();
-    for (user, hidden) in [("sam", vec!['5', '6']), ("hila", vec!['2', '5', '6']), ("avi", vec!['5']), ("maya", vec!['5', '6'])] {
+    for (user, hidden) in [
+        ("sam", vec!['5', '6']),
+        ("hila", vec!['2', '5', '6']),
+        ("avi", vec!['5']),
+        ("maya", vec!['5', '6']),
+    ] {
         let mut app = world.app(user);
         for k in hidden {
             press(&mut app, KeyCode::Char(k));
@@ -523,8 +661,15 @@ fn a_role_cannot_reach_a_hidden_screen_by_its_key() {
             press(&mut app, KeyCode::Tab);
             seen.push(app.screen());
         }
-        let allowed: Vec<String> = app.tabs().iter().map(|t| t.title().to_lowercase()).collect();
-        assert!(seen.iter().all(|s| allowed.contains(s)), "{user}: {seen:?} vs {allowed:?}");
+        let allowed: Vec<String> = app
+            .tabs()
+            .iter()
+            .map(|t| t.title().to_lowercase())
+            .collect();
+        assert!(
+            seen.iter().all(|s| allowed.contains(s)),
+            "{user}: {seen:?} vs {allowed:?}"
+        );
         let bar = render(&app, 120, 40);
         let first = bar.lines().next().unwrap();
         for t in ["Users", "Audit", "Customers"] {
@@ -560,7 +705,14 @@ fn quick_lookup_opens_the_record() {
 #[test]
 fn escape_strings_in_stored_data_render_as_plain_text() {
     let world = World::new();
-    let nasty = ["\x1b]52;c;AAAA\x07", "\x1b[2J", "\x1b]0;owned\x07", "\u{9b}31m", "carriage\rreturn", "\u{202e}reversed"];
+    let nasty = [
+        "\x1b]52;c;AAAA\x07",
+        "\x1b[2J",
+        "\x1b]0;owned\x07",
+        "\u{9b}31m",
+        "carriage\rreturn",
+        "\u{202e}reversed",
+    ];
     for n in nasty {
         world.add_raw_customer(&format!("Evil {n} end"));
     }
@@ -569,14 +721,30 @@ fn escape_strings_in_stored_data_render_as_plain_text() {
     let check = |app: &App| {
         for (w, h) in [(80, 24), (120, 40)] {
             let all = symbols(app, w, h);
-            let bad: Vec<char> =
-                all.chars().filter(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c)).collect();
-            assert!(bad.is_empty(), "dangerous characters reached the screen: {bad:?}");
+            let bad: Vec<char> = all
+                .chars()
+                .filter(|c| {
+                    c.is_control()
+                        || ('\u{202a}'..='\u{202e}').contains(c)
+                        || ('\u{2066}'..='\u{2069}').contains(c)
+                })
+                .collect();
+            assert!(
+                bad.is_empty(),
+                "dangerous characters reached the screen: {bad:?}"
+            );
         }
     };
     check(&app);
     let text = render(&app, 120, 40);
-    for visible in ["]52;c;AAAA", "[2J", "]0;owned", "31m", "carriagereturn", "reversed"] {
+    for visible in [
+        "]52;c;AAAA",
+        "[2J",
+        "]0;owned",
+        "31m",
+        "carriagereturn",
+        "reversed",
+    ] {
         assert!(text.contains(visible), "{visible} missing\n{text}");
     }
     // In the record, the lookup, and pasted into the search box.

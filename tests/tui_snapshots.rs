@@ -187,7 +187,12 @@ fn wizard_screens() {
     let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
     typ(&mut app, &secret.code_at(T0 as u64));
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.wizard_step(), Some(Step::RecoveryKey), "{}", render(&app, 80, 24));
+    assert_eq!(
+        app.wizard_step(),
+        Some(Step::RecoveryKey),
+        "{}",
+        render(&app, 80, 24)
+    );
     shot(&app, "5_recovery_key");
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Enter);
@@ -202,7 +207,15 @@ fn wizard_screens() {
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().map(|c| if c.is_alphanumeric() || c == '/' { c.to_string() } else { format!("\\{c}") }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '/' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }
 
 /// The account setup a new user goes through, with the accounts-contract requests answered
@@ -210,7 +223,14 @@ fn regex_escape(s: &str) -> String {
 #[test]
 fn account_setup_screens() {
     let world = World::empty();
-    world.add_user_directly("lea", "Lea New", Role::Staff, kasefet::domain::UserState::Pending, None, "one-time-0TP-xyz");
+    world.add_user_directly(
+        "lea",
+        "Lea New",
+        Role::Staff,
+        kasefet::domain::UserState::Pending,
+        None,
+        "one-time-0TP-xyz",
+    );
     let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
     let url = secret.otpauth_url("lea").to_string();
     let backend = Scripted {
@@ -222,7 +242,9 @@ fn account_setup_screens() {
                 otpauth_url: SecretText::new(url.clone()),
             })),
             Request::AccountConfirmTotp { .. } => Some(Ok(Response::RecoveryCodes(
-                (0..10).map(|i| SecretText::new(format!("abcd-efgh-jk{i:02}"))).collect(),
+                (0..10)
+                    .map(|i| SecretText::new(format!("abcd-efgh-jk{i:02}")))
+                    .collect(),
             ))),
             _ => None,
         }),

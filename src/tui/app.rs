@@ -77,7 +77,13 @@ impl App {
     pub fn sign_in(backend: Box<dyn Backend>, opts: Options) -> App {
         let note = opts.notice.clone().map(Note::warn);
         let last_input = opts.clock.now();
-        App { backend: Some(backend), phase: Phase::SignIn(SignIn::new("", note)), opts, last_input, quit: false }
+        App {
+            backend: Some(backend),
+            phase: Phase::SignIn(SignIn::new("", note)),
+            opts,
+            last_input,
+            quit: false,
+        }
     }
 
     /// Starts with the setup wizard (no database yet).
@@ -87,14 +93,24 @@ impl App {
     }
 
     /// The wizard with a given TOTP secret (tests, scripted installs).
-    pub fn wizard_with_secret(target: Target, opts: Options, totp: crate::auth::totp::TotpSecret) -> App {
+    pub fn wizard_with_secret(
+        target: Target,
+        opts: Options,
+        totp: crate::auth::totp::TotpSecret,
+    ) -> App {
         let w = Wizard::with_secret(target, opts.clock.clone(), &opts.org, totp);
         App::with_wizard(w, opts)
     }
 
     fn with_wizard(w: Wizard, opts: Options) -> App {
         let last_input = opts.clock.now();
-        App { backend: None, phase: Phase::Wizard(Box::new(w)), opts, last_input, quit: false }
+        App {
+            backend: None,
+            phase: Phase::Wizard(Box::new(w)),
+            opts,
+            last_input,
+            quit: false,
+        }
     }
 
     pub fn should_quit(&self) -> bool {
@@ -149,7 +165,10 @@ impl App {
             Lost::Locked => self.lock(),
             Lost::Ended => {
                 let user = self.me().map(|m| m.username.clone()).unwrap_or_default();
-                self.back_to_sign_in(&user, Some(Note::warn("Your session has ended; sign in again.")));
+                self.back_to_sign_in(
+                    &user,
+                    Some(Note::warn("Your session has ended; sign in again.")),
+                );
             }
         }
     }
@@ -169,7 +188,10 @@ impl App {
     /// Locks when the idle time has passed; true when something changed.
     pub fn tick(&mut self) -> bool {
         let idle = self.opts.clock.now() - self.last_input;
-        if matches!(self.phase, Phase::Main(_)) && self.opts.idle_secs > 0 && idle >= self.opts.idle_secs {
+        if matches!(self.phase, Phase::Main(_))
+            && self.opts.idle_secs > 0
+            && idle >= self.opts.idle_secs
+        {
             self.lock();
             return true;
         }
@@ -177,7 +199,9 @@ impl App {
     }
 
     fn signed_in(&mut self, login: Login) {
-        let Some(backend) = self.backend.as_mut() else { return };
+        let Some(backend) = self.backend.as_mut() else {
+            return;
+        };
         let me = match backend.call(Request::Whoami) {
             Ok(Response::Me { user }) => Me::from_user(&user),
             Ok(_) => return self.back_to_sign_in("", Some(Note::error(unexpected().to_string()))),
@@ -185,11 +209,21 @@ impl App {
         };
         let mut note = login.notice.clone();
         if let Some(left) = login.recovery_codes_left {
-            note = format!("A recovery code was used; {left} left. Ask an admin to reset your authenticator if your phone is lost. {note}");
+            note = format!(
+                "A recovery code was used; {left} left. Ask an admin to reset your authenticator if your phone is lost. {note}"
+            );
         }
-        let note = Some(if login.recovery_codes_left.is_some() { Note::warn(note) } else { Note::info(note) });
+        let note = Some(if login.recovery_codes_left.is_some() {
+            Note::warn(note)
+        } else {
+            Note::info(note)
+        });
         if login.needs_setup {
-            self.phase = Phase::Setup(Box::new(Setup::account(me, self.opts.policy.clone(), login.policy_pending)));
+            self.phase = Phase::Setup(Box::new(Setup::account(
+                me,
+                self.opts.policy.clone(),
+                login.policy_pending,
+            )));
             return;
         }
         if login.policy_pending {
@@ -202,8 +236,16 @@ impl App {
     }
 
     fn enter_main(&mut self, me: Me, note: Option<Note>) {
-        let Some(backend) = self.backend.as_mut() else { return };
-        let main = Main::new(me, self.opts.org.clone(), note, backend.as_mut(), &self.opts.clock);
+        let Some(backend) = self.backend.as_mut() else {
+            return;
+        };
+        let main = Main::new(
+            me,
+            self.opts.org.clone(),
+            note,
+            backend.as_mut(),
+            &self.opts.clock,
+        );
         self.last_input = self.opts.clock.now();
         self.phase = Phase::Main(Box::new(main));
     }
@@ -229,7 +271,11 @@ impl App {
                         self.quit = true;
                         Phase::Wizard(w)
                     }
-                    Some(wizard::Out::Done { backend, login, org }) => {
+                    Some(wizard::Out::Done {
+                        backend,
+                        login,
+                        org,
+                    }) => {
                         self.backend = Some(backend);
                         self.opts.org = org;
                         self.signed_in(*login);
@@ -238,8 +284,13 @@ impl App {
                 }
             }
             Phase::SignIn(mut s) => {
-                let Some(backend) = self.backend.as_mut() else { return };
-                match km.action(chain::FORM, &key).and_then(|a| s.update(a, backend.as_mut())) {
+                let Some(backend) = self.backend.as_mut() else {
+                    return;
+                };
+                match km
+                    .action(chain::FORM, &key)
+                    .and_then(|a| s.update(a, backend.as_mut()))
+                {
                     None => {
                         s.input(&key);
                         Phase::SignIn(s)
@@ -256,8 +307,13 @@ impl App {
                 }
             }
             Phase::Setup(mut s) => {
-                let Some(backend) = self.backend.as_mut() else { return };
-                match km.action(chain::FORM, &key).and_then(|a| s.update(a, backend.as_mut())) {
+                let Some(backend) = self.backend.as_mut() else {
+                    return;
+                };
+                match km
+                    .action(chain::FORM, &key)
+                    .and_then(|a| s.update(a, backend.as_mut()))
+                {
                     None => {
                         s.input(&key);
                         Phase::Setup(s)
@@ -280,7 +336,9 @@ impl App {
                 }
             }
             Phase::Main(mut m) => {
-                let Some(backend) = self.backend.as_mut() else { return };
+                let Some(backend) = self.backend.as_mut() else {
+                    return;
+                };
                 m.note = None;
                 match m.key(&key, km, backend.as_mut(), &self.opts.clock) {
                     shell::Out::Stay => Phase::Main(m),
@@ -301,8 +359,13 @@ impl App {
                 }
             }
             Phase::Locked(m, mut l) => {
-                let Some(backend) = self.backend.as_mut() else { return };
-                match km.action(chain::FORM, &key).and_then(|a| l.update(a, backend.as_mut())) {
+                let Some(backend) = self.backend.as_mut() else {
+                    return;
+                };
+                match km
+                    .action(chain::FORM, &key)
+                    .and_then(|a| l.update(a, backend.as_mut()))
+                {
                     None => {
                         l.input(&key);
                         Phase::Locked(m, l)
@@ -327,7 +390,9 @@ impl App {
             Phase::Wizard(w) => w.paste(text),
             Phase::SignIn(s) => s.paste(text),
             Phase::Main(m) => {
-                let Some(backend) = self.backend.as_mut() else { return };
+                let Some(backend) = self.backend.as_mut() else {
+                    return;
+                };
                 if let Some(l) = m.paste(text, backend.as_mut(), &self.opts.clock) {
                     self.lost(l);
                 }
@@ -346,7 +411,10 @@ impl App {
                 area.width, area.height
             );
             let box_area = centered(area, area.width, 3.min(area.height));
-            f.render_widget(Paragraph::new(Line::from(Span::styled(text, t.warn()))).wrap(Wrap { trim: true }), box_area);
+            f.render_widget(
+                Paragraph::new(Line::from(Span::styled(text, t.warn()))).wrap(Wrap { trim: true }),
+                box_area,
+            );
             return;
         }
         let empty = People::default();
@@ -354,7 +422,12 @@ impl App {
             Phase::Main(m) => (Some(&m.me), &m.people),
             _ => (None, &empty),
         };
-        let ui = Ui { theme: t, keymap: &self.opts.keymap, me, people };
+        let ui = Ui {
+            theme: t,
+            keymap: &self.opts.keymap,
+            me,
+            people,
+        };
         match &self.phase {
             Phase::Wizard(w) => w.draw(f, area, &ui),
             Phase::SignIn(s) => {
@@ -367,5 +440,4 @@ impl App {
             Phase::Gone => {}
         }
     }
-
 }

@@ -64,8 +64,9 @@ pub mod chain {
     pub const CONFLICT: &[Context] = &[Conflict];
     pub const POPUP: &[Context] = &[Popup];
 
-    pub const ALL: [&[Context]; 11] =
-        [HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, AUDIT, SEARCH, FORM, CONFIRM, CONFLICT, POPUP];
+    pub const ALL: [&[Context]; 11] = [
+        HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, AUDIT, SEARCH, FORM, CONFIRM, CONFLICT, POPUP,
+    ];
 }
 
 /// A key as bindings name it: the code plus Ctrl/Alt (Shift is part of the character).
@@ -187,7 +188,10 @@ pub enum KeymapError {
     #[error("keymap {path}: {message}")]
     Invalid { path: String, message: String },
     #[error("cannot read keymap {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Deserialize)]
@@ -208,7 +212,9 @@ pub struct Keymap {
 impl Keymap {
     /// The shipped defaults.
     pub fn defaults() -> Keymap {
-        let mut k = Keymap { bindings: BTreeMap::new() };
+        let mut k = Keymap {
+            bindings: BTreeMap::new(),
+        };
         // The shipped file is tested to parse; an empty map would only be reached by a
         // broken build, and every screen still has Esc and Ctrl-C through the app.
         let _ = k.merge(DEFAULT_KEYMAP, "assets/keymap.toml");
@@ -220,7 +226,10 @@ impl Keymap {
         let mut k = Keymap::defaults();
         if let Some(p) = user_file.filter(|p| p.exists()) {
             let path = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|source| KeymapError::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(p).map_err(|source| KeymapError::Read {
+                path: path.clone(),
+                source,
+            })?;
             k.merge(&text, &path)?;
         }
         Ok(k)
@@ -228,7 +237,10 @@ impl Keymap {
 
     /// Applies a keymap file: every action it names gets exactly the keys it lists.
     pub fn merge(&mut self, text: &str, path: &str) -> Result<(), KeymapError> {
-        let invalid = |message: String| KeymapError::Invalid { path: path.to_string(), message };
+        let invalid = |message: String| KeymapError::Invalid {
+            path: path.to_string(),
+            message,
+        };
         let raw: RawKeymap = toml::from_str(text).map_err(|e| invalid(e.message().to_string()))?;
         for (ctx, actions) in raw {
             let list = self.bindings.entry(ctx).or_default();
@@ -237,7 +249,11 @@ impl Keymap {
                     Keys::One(k) => vec![k],
                     Keys::Many(ks) => ks,
                 };
-                let keys = names.iter().map(|n| Key::parse(n)).collect::<Result<Vec<_>, _>>().map_err(invalid)?;
+                let keys = names
+                    .iter()
+                    .map(|n| Key::parse(n))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(invalid)?;
                 match list.iter_mut().find(|(a, _)| *a == action) {
                     Some(entry) => entry.1 = keys,
                     None => list.push((action, keys)),
@@ -250,11 +266,18 @@ impl Keymap {
     /// The action `ev` means in `chain` (innermost first), then in `Global`.
     pub fn action(&self, chain: &[Context], ev: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(ev)?;
-        chain.iter().chain(std::iter::once(&Context::Global)).find_map(|c| self.lookup(*c, key))
+        chain
+            .iter()
+            .chain(std::iter::once(&Context::Global))
+            .find_map(|c| self.lookup(*c, key))
     }
 
     fn lookup(&self, ctx: Context, key: Key) -> Option<Action> {
-        self.bindings.get(&ctx)?.iter().find(|(_, ks)| ks.contains(&key)).map(|(a, _)| *a)
+        self.bindings
+            .get(&ctx)?
+            .iter()
+            .find(|(_, ks)| ks.contains(&key))
+            .map(|(a, _)| *a)
     }
 
     /// Bindings of one context, in file order.
@@ -264,29 +287,45 @@ impl Keymap {
 
     /// The keys of `action` as the help shows them ("↑ k"), looking through `chain`.
     pub fn keys_for(&self, chain: &[Context], action: Action) -> Option<String> {
-        chain.iter().chain(std::iter::once(&Context::Global)).find_map(|c| {
-            let (_, keys) = self.context(*c).iter().find(|(a, _)| *a == action)?;
-            let reachable: Vec<String> =
-                keys.iter().filter(|k| self.reaches(chain, **k, action)).map(Key::to_string).collect();
-            (!reachable.is_empty()).then(|| reachable.join(" "))
-        })
+        chain
+            .iter()
+            .chain(std::iter::once(&Context::Global))
+            .find_map(|c| {
+                let (_, keys) = self.context(*c).iter().find(|(a, _)| *a == action)?;
+                let reachable: Vec<String> = keys
+                    .iter()
+                    .filter(|k| self.reaches(chain, **k, action))
+                    .map(Key::to_string)
+                    .collect();
+                (!reachable.is_empty()).then(|| reachable.join(" "))
+            })
     }
 
     fn reaches(&self, chain: &[Context], key: Key, action: Action) -> bool {
-        chain.iter().chain(std::iter::once(&Context::Global)).find_map(|c| self.lookup(*c, key)) == Some(action)
+        chain
+            .iter()
+            .chain(std::iter::once(&Context::Global))
+            .find_map(|c| self.lookup(*c, key))
+            == Some(action)
     }
 
     /// Problems in one chain: a key bound twice in one context, a key that shadows a
     /// `Global` binding, or an action left with no reachable key because of shadowing.
     pub fn clashes(&self, chain: &[Context]) -> Vec<String> {
         let mut out = Vec::new();
-        let full: Vec<Context> = chain.iter().copied().chain(std::iter::once(Context::Global)).collect();
+        let full: Vec<Context> = chain
+            .iter()
+            .copied()
+            .chain(std::iter::once(Context::Global))
+            .collect();
         for ctx in &full {
             let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
             for (action, keys) in self.context(*ctx) {
                 for k in keys {
                     if let Some(other) = seen.insert(*k, *action) {
-                        out.push(format!("[{ctx:?}] {k} is bound to both {other:?} and {action:?}"));
+                        out.push(format!(
+                            "[{ctx:?}] {k} is bound to both {other:?} and {action:?}"
+                        ));
                     }
                     if *ctx != Context::Global && self.lookup(Context::Global, *k).is_some() {
                         out.push(format!("[{ctx:?}] {k} shadows a global key"));
@@ -295,7 +334,9 @@ impl Keymap {
             }
             for (action, keys) in self.context(*ctx) {
                 if !keys.is_empty() && !keys.iter().any(|k| self.reaches(chain, *k, *action)) {
-                    out.push(format!("[{ctx:?}] {action:?} cannot be reached: every key of it is taken"));
+                    out.push(format!(
+                        "[{ctx:?}] {action:?} cannot be reached: every key of it is taken"
+                    ));
                 }
             }
         }
@@ -310,12 +351,19 @@ mod tests {
     use ratatui::crossterm::event::KeyEventKind;
 
     fn ev(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent { code, modifiers, kind: KeyEventKind::Press, state: ratatui::crossterm::event::KeyEventState::NONE }
+        KeyEvent {
+            code,
+            modifiers,
+            kind: KeyEventKind::Press,
+            state: ratatui::crossterm::event::KeyEventState::NONE,
+        }
     }
 
     #[test]
     fn shipped_keymap_parses() {
-        let mut k = Keymap { bindings: BTreeMap::new() };
+        let mut k = Keymap {
+            bindings: BTreeMap::new(),
+        };
         k.merge(DEFAULT_KEYMAP, "assets/keymap.toml").unwrap();
         assert!(k.context(Context::Main).len() > 5);
     }
@@ -325,9 +373,18 @@ mod tests {
         let mut k = Keymap::defaults();
         k.merge("[customers]\nnew = [\"a\"]\n", "user").unwrap();
         let chain = [Context::Customers, Context::List, Context::Main];
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('a'), KeyModifiers::NONE)), Some(Action::New));
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('n'), KeyModifiers::NONE)), None);
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('e'), KeyModifiers::NONE)), Some(Action::Edit));
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('a'), KeyModifiers::NONE)),
+            Some(Action::New)
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('n'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('e'), KeyModifiers::NONE)),
+            Some(Action::Edit)
+        );
     }
 
     #[test]
@@ -342,11 +399,26 @@ mod tests {
     fn arrows_and_vim_keys_both_move() {
         let k = Keymap::defaults();
         let chain = [Context::List, Context::Main];
-        assert_eq!(k.action(&chain, &ev(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Last));
-        assert_eq!(k.action(&chain, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevTab));
-        assert_eq!(k.action(&chain, &ev(KeyCode::Char('l'), KeyModifiers::CONTROL)), Some(Action::Lock));
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevTab)
+        );
+        assert_eq!(
+            k.action(&chain, &ev(KeyCode::Char('l'), KeyModifiers::CONTROL)),
+            Some(Action::Lock)
+        );
     }
 
     #[test]
@@ -363,7 +435,11 @@ mod tests {
         assert!(!k.clashes(chain::CUSTOMERS).is_empty());
         let mut k = Keymap::defaults();
         k.merge("[main]\nlookup = \"/\"\n", "user").unwrap();
-        assert!(k.clashes(chain::CUSTOMERS).iter().any(|p| p.contains("cannot be reached")));
+        assert!(
+            k.clashes(chain::CUSTOMERS)
+                .iter()
+                .any(|p| p.contains("cannot be reached"))
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 
@@ -40,7 +42,12 @@ const POLL: Duration = Duration::from_millis(500);
 /// Puts the terminal back as it was: cooked mode, main screen, cursor shown.
 pub fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, ratatui::crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
 }
 
 fn install_panic_hook() {
@@ -104,7 +111,11 @@ pub fn options(config: &Config, clock: Clock) -> Options {
     let settings = config.settings();
     let mut opts = Options::new(clock);
     opts.org = config.organisation.name.clone();
-    opts.idle_secs = if settings.idle_lock_secs > 0 { settings.idle_lock_secs } else { 15 * 60 };
+    opts.idle_secs = if settings.idle_lock_secs > 0 {
+        settings.idle_lock_secs
+    } else {
+        15 * 60
+    };
     opts.policy = settings.policy.clone();
     opts.theme = Theme::from_env();
     let user_keymap = crate::config::user_config_dir().map(|d| d.join("keymap.toml"));
@@ -131,8 +142,17 @@ pub fn launch(config: &Config, paths: &Paths) -> Result<(), Error> {
             .config
             .clone()
             .or_else(|| crate::config::user_config_dir().map(|d| d.join("kasefet.toml")));
-        let backup_dir = config.backup.dir.clone().unwrap_or_else(|| paths.data_dir.with_file_name("kasefet-backups"));
-        let target = Target { data_dir: paths.data_dir.clone(), settings: config.settings(), config_file, backup_dir };
+        let backup_dir = config
+            .backup
+            .dir
+            .clone()
+            .unwrap_or_else(|| paths.data_dir.with_file_name("kasefet-backups"));
+        let target = Target {
+            data_dir: paths.data_dir.clone(),
+            settings: config.settings(),
+            config_file,
+            backup_dir,
+        };
         App::wizard(target, opts).map_err(Error::Refused)?
     };
     run(app).map_err(|e| Error::Refused(format!("terminal error: {e}")))

@@ -59,7 +59,13 @@ pub struct Main {
 }
 
 impl Main {
-    pub fn new(me: Me, org: String, note: Option<Note>, backend: &mut dyn Backend, clock: &Clock) -> Main {
+    pub fn new(
+        me: Me,
+        org: String,
+        note: Option<Note>,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Main {
         let mode = backend.mode().as_str();
         let mut m = Main {
             me,
@@ -92,7 +98,10 @@ impl Main {
     }
 
     pub fn tabs(&self) -> Vec<Tab> {
-        Tab::ALL.into_iter().filter(|t| t.allowed(self.me.role)).collect()
+        Tab::ALL
+            .into_iter()
+            .filter(|t| t.allowed(self.me.role))
+            .collect()
     }
 
     fn screen(&self, tab: Tab) -> &dyn Screen {
@@ -114,7 +123,17 @@ impl Main {
         clock: &Clock,
         f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
     ) -> (R, Effects) {
-        let Main { me, people, home, customers, tasks, employees, users, audit, .. } = self;
+        let Main {
+            me,
+            people,
+            home,
+            customers,
+            tasks,
+            employees,
+            users,
+            audit,
+            ..
+        } = self;
         let screen: &mut dyn Screen = match tab {
             Tab::Home => home,
             Tab::Customers => customers,
@@ -123,16 +142,44 @@ impl Main {
             Tab::Users => users,
             Tab::Audit => audit,
         };
-        let mut ctx = Ctx { backend, me, people, clock, note: None, nav: None, lost: None };
+        let mut ctx = Ctx {
+            backend,
+            me,
+            people,
+            clock,
+            note: None,
+            nav: None,
+            lost: None,
+        };
         let r = f(screen, &mut ctx);
-        (r, Effects { note: ctx.note, nav: ctx.nav, lost: ctx.lost })
+        (
+            r,
+            Effects {
+                note: ctx.note,
+                nav: ctx.nav,
+                lost: ctx.lost,
+            },
+        )
     }
 
     fn ctx<'a>(&'a mut self, backend: &'a mut dyn Backend, clock: &'a Clock) -> Ctx<'a> {
-        Ctx { backend, me: &self.me, people: &mut self.people, clock, note: None, nav: None, lost: None }
+        Ctx {
+            backend,
+            me: &self.me,
+            people: &mut self.people,
+            clock,
+            note: None,
+            nav: None,
+            lost: None,
+        }
     }
 
-    fn apply<R>(&mut self, (_, fx): (R, Effects), backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
+    fn apply<R>(
+        &mut self,
+        (_, fx): (R, Effects),
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Option<Lost> {
         if fx.note.is_some() {
             self.note = fx.note;
         }
@@ -185,7 +232,9 @@ impl Main {
             Nav::Customer(id) => self.customers.open_id(id, &mut ctx),
             Nav::Task(id) => self.tasks.open_id(id, &mut ctx),
             Nav::Employee(id) => self.employees.open_id(id, false, &mut ctx),
-            Nav::NewTaskFor { customer, name } => self.tasks.new_task(Some((customer, name)), &mut ctx),
+            Nav::NewTaskFor { customer, name } => {
+                self.tasks.new_task(Some((customer, name)), &mut ctx)
+            }
         }
         if ctx.note.is_some() {
             self.note = ctx.note;
@@ -211,20 +260,35 @@ impl Main {
         match self.unsaved() {
             None => Out::Quit,
             Some(tab) => {
-                let q = format!("You have unsaved changes in {}. Quit and lose them?", tab.title());
+                let q = format!(
+                    "You have unsaved changes in {}. Quit and lose them?",
+                    tab.title()
+                );
                 self.popup = Some(Popup::Quit(Confirm::new("Unsaved changes", q, "quit", ())));
                 Out::Stay
             }
         }
     }
 
-    fn popup_key(&mut self, action: Option<Action>, key: &KeyEvent, backend: &mut dyn Backend, clock: &Clock) -> Out {
-        let Some(popup) = self.popup.take() else { return Out::Stay };
+    fn popup_key(
+        &mut self,
+        action: Option<Action>,
+        key: &KeyEvent,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Out {
+        let Some(popup) = self.popup.take() else {
+            return Out::Stay;
+        };
         match popup {
             Popup::Help { scroll } => match action {
                 Some(Action::Close | Action::Help) => {}
                 Some(Action::Down) => self.popup = Some(Popup::Help { scroll: scroll + 1 }),
-                Some(Action::Up) => self.popup = Some(Popup::Help { scroll: scroll.saturating_sub(1) }),
+                Some(Action::Up) => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
                 _ => self.popup = Some(Popup::Help { scroll }),
             },
             Popup::Quit(c) => match action.map(|a| c.answer(a)) {
@@ -263,12 +327,19 @@ impl Main {
     }
 
     /// Tab switching, help, lookup, refresh and quit: what no screen claimed.
-    fn main_action(&mut self, action: Action, backend: &mut dyn Backend, clock: &Clock) -> Option<Out> {
+    fn main_action(
+        &mut self,
+        action: Action,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Option<Out> {
         let tabs = self.tabs();
         let at = tabs.iter().position(|t| *t == self.current).unwrap_or(0);
         let lost = match action {
             Action::NextTab => self.switch(tabs[(at + 1) % tabs.len()], backend, clock),
-            Action::PrevTab => self.switch(tabs[(at + tabs.len() - 1) % tabs.len()], backend, clock),
+            Action::PrevTab => {
+                self.switch(tabs[(at + tabs.len() - 1) % tabs.len()], backend, clock)
+            }
             Action::Help => {
                 self.popup = Some(Popup::Help { scroll: 0 });
                 None
@@ -290,7 +361,13 @@ impl Main {
         Some(lost.map_or(Out::Stay, Out::Lost))
     }
 
-    pub fn key(&mut self, key: &KeyEvent, keymap: &Keymap, backend: &mut dyn Backend, clock: &Clock) -> Out {
+    pub fn key(
+        &mut self,
+        key: &KeyEvent,
+        keymap: &Keymap,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Out {
         let action = keymap.action(self.chain(), key);
         if action == Some(Action::Lock) {
             return Out::Lock;
@@ -323,7 +400,15 @@ impl Main {
 
     pub fn paste(&mut self, text: &str, backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
         if let Some(Popup::Lookup(l)) = self.popup.as_mut() {
-            let mut ctx = Ctx { backend, me: &self.me, people: &mut self.people, clock, note: None, nav: None, lost: None };
+            let mut ctx = Ctx {
+                backend,
+                me: &self.me,
+                people: &mut self.people,
+                clock,
+                note: None,
+                nav: None,
+                lost: None,
+            };
             l.paste(text, &mut ctx);
             return ctx.lost;
         }
@@ -346,10 +431,16 @@ impl Main {
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         // A note too long for one line gets a second, rather than being cut.
         let who = width(&self.who()) + 1;
-        let tall = self.note.as_ref().is_some_and(|n| who + width(&n.text) > usize::from(area.width));
-        let [tabs, body, status] =
-            Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1 + u16::from(tall))])
-                .areas(area);
+        let tall = self
+            .note
+            .as_ref()
+            .is_some_and(|n| who + width(&n.text) > usize::from(area.width));
+        let [tabs, body, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1 + u16::from(tall)),
+        ])
+        .areas(area);
         self.draw_tabs(f, tabs, ui);
         let screen = self.screen(self.current);
         screen.draw(f, body, ui);
@@ -362,7 +453,14 @@ impl Main {
                     Some(t) => t.allowed(me.role),
                     None => screen.offers(me, a),
                 };
-                help::draw(f, body, ui, self.current.title(), help::lines(ui, chain, &offered), *scroll);
+                help::draw(
+                    f,
+                    body,
+                    ui,
+                    self.current.title(),
+                    help::lines(ui, chain, &offered),
+                    *scroll,
+                );
             }
             Some(Popup::Lookup(l)) => l.draw(f, body, ui),
             Some(Popup::Quit(c)) => c.draw(f, body, ui),
@@ -374,9 +472,16 @@ impl Main {
         let t = ui.theme;
         let mut tabs = vec![Span::styled(" │", t.border())];
         for tab in self.tabs() {
-            let style = if tab == self.current { t.tab_active() } else { t.tab() };
+            let style = if tab == self.current {
+                t.tab_active()
+            } else {
+                t.tab()
+            };
             tabs.push(Span::raw("  "));
-            tabs.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
+            tabs.push(Span::styled(
+                format!("{} {}", tab.number(), tab.title()),
+                style,
+            ));
         }
         let mut spans = vec![Span::styled(" Kasefet", t.title())];
         let used: usize = 8 + tabs.iter().map(Span::width).sum::<usize>();
@@ -384,14 +489,22 @@ impl Main {
         let room = usize::from(area.width).saturating_sub(used + 3);
         let org = clean(&self.org);
         if !org.is_empty() && room >= width(&org).min(12) {
-            spans.push(Span::styled(format!(" · {}", fit(&org, room.min(24))), t.dim()));
+            spans.push(Span::styled(
+                format!(" · {}", fit(&org, room.min(24))),
+                t.dim(),
+            ));
         }
         spans.extend(tabs);
         f.render_widget(Line::from(spans), area);
     }
 
     fn who(&self) -> String {
-        format!(" {} · {} · {} ", clean(&self.me.username), self.me.role, self.mode)
+        format!(
+            " {} · {} · {} ",
+            clean(&self.me.username),
+            self.me.role,
+            self.mode
+        )
     }
 
     fn draw_status(&self, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -402,7 +515,12 @@ impl Main {
             Some(Popup::Help { .. }) => vec![Action::Down, Action::Up, Action::Close],
             Some(Popup::Lookup(_)) => vec![Action::Open, Action::Down, Action::Up, Action::Back],
             Some(Popup::Quit(_)) => vec![Action::Yes, Action::No],
-            None => screen.hints().iter().copied().filter(|a| screen.offers(&self.me, *a)).collect(),
+            None => screen
+                .hints()
+                .iter()
+                .copied()
+                .filter(|a| screen.offers(&self.me, *a))
+                .collect(),
         };
         let hints = ui.hints(self.chain(), &actions);
         let hints_w = hints.width();
@@ -421,9 +539,19 @@ impl Main {
                 spans.push(Span::styled(lines.next().unwrap_or_default(), style));
                 let rest: String = lines.collect::<Vec<_>>().join(" ");
                 if area.height > 1 && !rest.is_empty() {
-                    let second = Rect { y: area.y + 1, height: 1, ..area };
+                    let second = Rect {
+                        y: area.y + 1,
+                        height: 1,
+                        ..area
+                    };
                     let pad = " ".repeat(who_w + 1);
-                    f.render_widget(Line::from(Span::styled(fit(&format!("{pad}{rest}"), usize::from(area.width)), style)), second);
+                    f.render_widget(
+                        Line::from(Span::styled(
+                            fit(&format!("{pad}{rest}"), usize::from(area.width)),
+                            style,
+                        )),
+                        second,
+                    );
                 }
             }
             None if hints_w <= room => spans.extend(hints.spans),

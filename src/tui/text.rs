@@ -55,7 +55,11 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in s.split(' ') {
-        let extra = if line.is_empty() { width(word) } else { width(&line) + 1 + width(word) };
+        let extra = if line.is_empty() {
+            width(word)
+        } else {
+            width(&line) + 1 + width(word)
+        };
         if extra > max && !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
@@ -74,9 +78,20 @@ mod tests {
 
     #[test]
     fn escapes_never_survive() {
-        for s in ["\x1b]52;c;AAAA\x07", "\x1b[2J", "\x1b]0;owned\x07", "\u{9b}1m", "a\rb", "\u{202e}abc"] {
+        for s in [
+            "\x1b]52;c;AAAA\x07",
+            "\x1b[2J",
+            "\x1b]0;owned\x07",
+            "\u{9b}1m",
+            "a\rb",
+            "\u{202e}abc",
+        ] {
             let c = clean(s);
-            assert!(!c.chars().any(|ch| ch.is_control() || ('\u{202a}'..='\u{202e}').contains(&ch)), "{c:?}");
+            assert!(
+                !c.chars()
+                    .any(|ch| ch.is_control() || ('\u{202a}'..='\u{202e}').contains(&ch)),
+                "{c:?}"
+            );
         }
     }
 

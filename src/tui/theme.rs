@@ -20,7 +20,11 @@ impl Theme {
     }
 
     fn fg(&self, c: Color) -> Style {
-        if self.color { Style::new().fg(c) } else { Style::new() }
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
     }
 
     pub fn text(&self) -> Style {
@@ -28,7 +32,11 @@ impl Theme {
     }
 
     pub fn dim(&self) -> Style {
-        if self.color { Style::new().fg(Color::DarkGray) } else { Style::new().add_modifier(Modifier::DIM) }
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
     }
 
     pub fn title(&self) -> Style {
@@ -44,7 +52,8 @@ impl Theme {
     }
 
     pub fn tab_active(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        self.fg(Color::Cyan)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
     pub fn selected(&self) -> Style {
@@ -99,7 +108,15 @@ mod tests {
     #[test]
     fn plain_theme_has_no_colour() {
         let t = Theme::plain();
-        for s in [t.title(), t.error(), t.key(), t.ok(), t.warn(), t.tab_active(), t.dim()] {
+        for s in [
+            t.title(),
+            t.error(),
+            t.key(),
+            t.ok(),
+            t.warn(),
+            t.tab_active(),
+            t.dim(),
+        ] {
             assert_eq!(s.fg, None);
             assert_eq!(s.bg, None);
         }
@@ -109,7 +126,16 @@ mod tests {
     #[test]
     fn colours_are_from_the_sixteen() {
         let t = Theme { color: true };
-        for s in [t.title(), t.error(), t.key(), t.ok(), t.warn(), t.dim(), t.label(), t.secret()] {
+        for s in [
+            t.title(),
+            t.error(),
+            t.key(),
+            t.ok(),
+            t.warn(),
+            t.dim(),
+            t.label(),
+            t.secret(),
+        ] {
             assert!(!matches!(s.fg, Some(Color::Rgb(..) | Color::Indexed(..))));
         }
     }

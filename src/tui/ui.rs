@@ -30,7 +30,9 @@ impl Ui<'_> {
     pub fn hints(&self, chain: &[Context], actions: &[Action]) -> Line<'static> {
         let mut spans = Vec::new();
         for a in actions {
-            let Some(keys) = self.keymap.keys_for(chain, *a) else { continue };
+            let Some(keys) = self.keymap.keys_for(chain, *a) else {
+                continue;
+            };
             let first = keys.split(' ').next().unwrap_or("").to_string();
             if !spans.is_empty() {
                 spans.push(Span::raw("  "));

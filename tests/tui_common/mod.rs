@@ -13,10 +13,12 @@ use kasefet::crypto::{Envelope, KdfParams, Password, SecretKey};
 use kasefet::domain::customer::{Address, CustomerStatus};
 use kasefet::domain::task::TaskPriority;
 use kasefet::domain::{
-    Customer, CustomerInput, CustomerSensitive, EmployeeHr, EmployeeInput, Id, InteractionKind, Role, Stamp, TaskInput,
-    User, UserState,
+    Customer, CustomerInput, CustomerSensitive, EmployeeHr, EmployeeInput, Id, InteractionKind,
+    Role, Stamp, TaskInput, User, UserState,
 };
-use kasefet::service::{Clock, Error, Login, NewAdmin, Request, Response, Result, Service, Session, Settings};
+use kasefet::service::{
+    Clock, Error, Login, NewAdmin, Request, Response, Result, Service, Session, Settings,
+};
 use kasefet::store::{self, Op, Tree, Vault, codec};
 use kasefet::tui::theme::Theme;
 use kasefet::tui::{App, Options};
@@ -28,7 +30,11 @@ use zeroize::Zeroizing;
 pub const PASSWORD: &str = "plum quartz ferry lantern 42";
 /// 2026-03-02 09:00:00 UTC, a Monday.
 pub const T0: i64 = 1_772_442_000;
-pub const CHEAP: KdfParams = KdfParams { memory_kib: 256, iterations: 1, parallelism: 1 };
+pub const CHEAP: KdfParams = KdfParams {
+    memory_kib: 256,
+    iterations: 1,
+    parallelism: 1,
+};
 
 pub const USERS: [(&str, &str, Role); 5] = [
     ("ada", "Ada Admin", Role::Admin),
@@ -43,7 +49,10 @@ pub fn username(role: Role) -> &'static str {
 }
 
 pub fn settings() -> Settings {
-    Settings { kdf: CHEAP, ..Settings::default() }
+    Settings {
+        kdf: CHEAP,
+        ..Settings::default()
+    }
 }
 
 pub struct World {
@@ -76,7 +85,13 @@ impl World {
             &dir.path().join("data"),
             settings(),
             clock.clone(),
-            NewAdmin { username: "ada", display_name: "Ada Admin", password: &pw, totp: &admin_totp, recovery_codes: Some(set) },
+            NewAdmin {
+                username: "ada",
+                display_name: "Ada Admin",
+                password: &pw,
+                totp: &admin_totp,
+                recovery_codes: Some(set),
+            },
         )
         .unwrap();
         let mut w = World {
@@ -91,7 +106,14 @@ impl World {
         w.totp.insert("ada".into(), admin_totp);
         for (name, display, role) in USERS.iter().skip(1) {
             let totp = TotpSecret::generate().unwrap();
-            w.add_user_directly(name, display, *role, UserState::Active, Some(&totp), PASSWORD);
+            w.add_user_directly(
+                name,
+                display,
+                *role,
+                UserState::Active,
+                Some(&totp),
+                PASSWORD,
+            );
             w.totp.insert((*name).into(), totp);
         }
         w
@@ -117,14 +139,23 @@ impl World {
         totp: Option<&TotpSecret>,
         password: &str,
     ) -> Id {
-        assert!(!self.service.is_unsealed(), "add users while nobody is signed in");
+        assert!(
+            !self.service.is_unsealed(),
+            "add users while nobody is signed in"
+        );
         let store = self.service.store();
         let vault = self.vault();
         let (id, id_op) = store.next_id(Tree::Users).unwrap();
         let now = self.clock.now();
         let user = User {
             id,
-            stamp: Stamp { version: 1, created_at: now, created_by: 1, updated_at: now, updated_by: 1 },
+            stamp: Stamp {
+                version: 1,
+                created_at: now,
+                created_by: 1,
+                updated_at: now,
+                updated_by: 1,
+            },
             username: name.into(),
             display_name: display.into(),
             role,
@@ -138,7 +169,8 @@ impl World {
         auth.password_changed_at = Some(now);
         let entry = KeyringEntry {
             user: id,
-            envelope: Envelope::seal_with_password(vault.dek(), &Password::new(password), CHEAP).unwrap(),
+            envelope: Envelope::seal_with_password(vault.dek(), &Password::new(password), CHEAP)
+                .unwrap(),
         };
         let key = store::id_key(id);
         let ops = vec![
@@ -146,7 +178,11 @@ impl World {
             vault.put(Tree::Users, &key, &user).unwrap(),
             vault.put(Tree::UserAuth, &key, &auth).unwrap(),
             Op::put(Tree::UserNames, vault.blind("username", name), key.to_vec()),
-            Op::put(Tree::Keyring, user_hash(store.user_salt(), name).to_vec(), codec::encode(&entry).unwrap()),
+            Op::put(
+                Tree::Keyring,
+                user_hash(store.user_salt(), name).to_vec(),
+                codec::encode(&entry).unwrap(),
+            ),
         ];
         store.commit(&ops).unwrap();
         id
@@ -161,11 +197,27 @@ impl World {
         let now = self.clock.now();
         let c = Customer {
             id,
-            stamp: Stamp { version: 1, created_at: now, created_by: 1, updated_at: now, updated_by: 1 },
-            data: CustomerInput { name: name.into(), company: Some(name.into()), owner: Some(1), ..Default::default() },
+            stamp: Stamp {
+                version: 1,
+                created_at: now,
+                created_by: 1,
+                updated_at: now,
+                updated_by: 1,
+            },
+            data: CustomerInput {
+                name: name.into(),
+                company: Some(name.into()),
+                owner: Some(1),
+                ..Default::default()
+            },
             interactions: Vec::new(),
         };
-        store.commit(&[id_op, vault.put(Tree::Customers, &store::id_key(id), &c).unwrap()]).unwrap();
+        store
+            .commit(&[
+                id_op,
+                vault.put(Tree::Customers, &store::id_key(id), &c).unwrap(),
+            ])
+            .unwrap();
         id
     }
 
@@ -177,7 +229,8 @@ impl World {
     /// A backend signed in as `user` (for seeding and for a second person in a test).
     pub fn backend(&self, user: &str) -> Local {
         let mut b = Local::new(self.service.clone());
-        b.login(user, &Password::new(PASSWORD), &self.code(user)).unwrap();
+        b.login(user, &Password::new(PASSWORD), &self.code(user))
+            .unwrap();
         b
     }
 
@@ -192,10 +245,46 @@ impl World {
             other => panic!("{other:?}"),
         };
         let customers = [
-            ("dana", "Dana Cohen", Some("Cohen & Co"), "dana@cohen.test", "+972 50 123 4567", CustomerStatus::Active, "vip", "sam"),
-            ("hebrew", "דנה לוי", Some("חברת לוי"), "levi@example.test", "03-555-1234", CustomerStatus::Lead, "north", "sam"),
-            ("wide", "山田 太郎", Some("日本商事"), "yamada@example.test", "+81 3 1234 5678", CustomerStatus::Prospect, "export", "maya"),
-            ("noam", "Noam Peretz", None, "noam@peretz.test", "052-765-4321", CustomerStatus::Inactive, "north", "maya"),
+            (
+                "dana",
+                "Dana Cohen",
+                Some("Cohen & Co"),
+                "dana@cohen.test",
+                "+972 50 123 4567",
+                CustomerStatus::Active,
+                "vip",
+                "sam",
+            ),
+            (
+                "hebrew",
+                "דנה לוי",
+                Some("חברת לוי"),
+                "levi@example.test",
+                "03-555-1234",
+                CustomerStatus::Lead,
+                "north",
+                "sam",
+            ),
+            (
+                "wide",
+                "山田 太郎",
+                Some("日本商事"),
+                "yamada@example.test",
+                "+81 3 1234 5678",
+                CustomerStatus::Prospect,
+                "export",
+                "maya",
+            ),
+            (
+                "noam",
+                "Noam Peretz",
+                None,
+                "noam@peretz.test",
+                "052-765-4321",
+                CustomerStatus::Inactive,
+                "north",
+                "maya",
+            ),
         ];
         for (key, name, company, email, phone, status, tag, owner) in customers {
             let input = CustomerInput {
@@ -206,7 +295,11 @@ impl World {
                 tags: vec![tag.into()],
                 status,
                 owner: Some(people[owner]),
-                address: Address { city: Some("Tel Aviv".into()), country: Some("Israel".into()), ..Default::default() },
+                address: Address {
+                    city: Some("Tel Aviv".into()),
+                    country: Some("Israel".into()),
+                    ..Default::default()
+                },
                 sensitive: Some(CustomerSensitive {
                     national_id: Some("012345678".into()),
                     payment_last4: Some("4242".into()),
@@ -226,10 +319,34 @@ impl World {
         let today = self.clock.today();
         let day = |d: i64| today.checked_add(jiff::Span::new().days(d)).unwrap();
         let tasks = [
-            ("Send the renewal offer", Some(day(-2)), "sam", Some("dana"), TaskPriority::High),
-            ("Call back about the quote", Some(day(0)), "sam", Some("hebrew"), TaskPriority::Normal),
-            ("Prepare the quarterly report", Some(day(5)), "maya", None, TaskPriority::Normal),
-            ("Check the payroll export", Some(day(3)), "hila", None, TaskPriority::Urgent),
+            (
+                "Send the renewal offer",
+                Some(day(-2)),
+                "sam",
+                Some("dana"),
+                TaskPriority::High,
+            ),
+            (
+                "Call back about the quote",
+                Some(day(0)),
+                "sam",
+                Some("hebrew"),
+                TaskPriority::Normal,
+            ),
+            (
+                "Prepare the quarterly report",
+                Some(day(5)),
+                "maya",
+                None,
+                TaskPriority::Normal,
+            ),
+            (
+                "Check the payroll export",
+                Some(day(3)),
+                "hila",
+                None,
+                TaskPriority::Urgent,
+            ),
             ("Review access rights", None, "ada", None, TaskPriority::Low),
         ];
         for (title, due, who, customer, priority) in tasks {
@@ -253,7 +370,10 @@ impl World {
                 title: Some(title.into()),
                 department: Some(dept.into()),
                 phone: Some(phone.into()),
-                hr: Some(EmployeeHr { salary: Some("12,000".into()), ..Default::default() }),
+                hr: Some(EmployeeHr {
+                    salary: Some("12,000".into()),
+                    ..Default::default()
+                }),
                 ..Default::default()
             };
             created(b.call(Request::EmployeeCreate { input }).unwrap());
@@ -330,12 +450,21 @@ impl Backend for Scripted {
         self.inner.session()
     }
     fn unlock(&mut self, password: &Password) -> Result<()> {
-        if self.unlock_ok && password.expose() == PASSWORD { Ok(()) } else { Err(Error::AuthFailed) }
+        if self.unlock_ok && password.expose() == PASSWORD {
+            Ok(())
+        } else {
+            Err(Error::AuthFailed)
+        }
     }
 }
 
 pub fn key_event(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-    KeyEvent { code, modifiers, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+    KeyEvent {
+        code,
+        modifiers,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    }
 }
 
 pub fn press(app: &mut App, code: KeyCode) {
@@ -348,7 +477,11 @@ pub fn ctrl(app: &mut App, c: char) {
 
 pub fn typ(app: &mut App, text: &str) {
     for c in text.chars() {
-        let m = if c.is_ascii_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+        let m = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
         app.key(key_event(KeyCode::Char(c), m));
     }
 }
@@ -384,7 +517,12 @@ pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
 pub fn symbols(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| app.draw(f)).unwrap();
-    t.backend().buffer().content().iter().map(|c| c.symbol().to_string()).collect()
+    t.backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect()
 }
 
 /// Insta settings that hide what changes between runs: dates, times, ids, the terminal.
@@ -393,7 +531,10 @@ pub fn filtered() -> insta::Settings {
     s.add_filter(r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD");
     s.add_filter(r"\b\d{2}:\d{2}\b", "hh:mm");
     s.add_filter(r"#\d+", "#N");
-    s.add_filter(r"/dev/pts/\d+|/dev/tty\w*|a script \(no terminal\)", "[tty]");
+    s.add_filter(
+        r"/dev/pts/\d+|/dev/tty\w*|a script \(no terminal\)",
+        "[tty]",
+    );
     s.set_prepend_module_to_snapshot(false);
     s
 }

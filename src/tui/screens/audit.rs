@@ -36,7 +36,10 @@ pub struct Audit {
 
 impl Audit {
     fn fetch(&mut self, ctx: &mut Ctx) {
-        match ctx.call(Request::AuditList { offset: self.events.len(), limit: PAGE }) {
+        match ctx.call(Request::AuditList {
+            offset: self.events.len(),
+            limit: PAGE,
+        }) {
             Ok(Response::Audit(list)) => {
                 self.complete = list.len() < PAGE;
                 self.events.extend(list);
@@ -48,7 +51,10 @@ impl Audit {
     }
 
     fn apply_filter(&mut self) {
-        let words: Vec<String> = fold(&self.filter.value()).split_whitespace().map(str::to_string).collect();
+        let words: Vec<String> = fold(&self.filter.value())
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
         self.shown = self
             .events
             .iter()
@@ -76,7 +82,11 @@ impl Audit {
                     None => format!("Chain intact: {} entries verified", r.entries),
                     Some(p) => format!("Chain BROKEN after {} entries: {p}", r.entries),
                 };
-                ctx.note = Some(if r.ok() { Note::ok(line.clone()) } else { Note::error(line.clone()) });
+                ctx.note = Some(if r.ok() {
+                    Note::ok(line.clone())
+                } else {
+                    Note::error(line.clone())
+                });
                 self.verified = Some((r.ok(), line));
                 // The verification is itself audited: show it.
                 self.events.clear();
@@ -90,7 +100,11 @@ impl Audit {
 
 impl Screen for Audit {
     fn chain(&self) -> &'static [Context] {
-        if self.typing { chain::SEARCH } else { chain::AUDIT }
+        if self.typing {
+            chain::SEARCH
+        } else {
+            chain::AUDIT
+        }
     }
 
     fn typing(&self) -> bool {
@@ -99,10 +113,18 @@ impl Screen for Audit {
 
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => {
                 self.sel.apply(action, self.shown.len());
                 let at_end = self.sel.index + 1 >= self.shown.len();
-                if at_end && !self.complete && matches!(action, Action::Down | Action::PageDown | Action::Last) {
+                if at_end
+                    && !self.complete
+                    && matches!(action, Action::Down | Action::PageDown | Action::Last)
+                {
                     self.fetch(ctx);
                 }
             }
@@ -139,26 +161,51 @@ impl Screen for Audit {
 
     fn hints(&self) -> &'static [Action] {
         use Action::*;
-        if self.typing { &[Open, Back] } else { &[Search, Verify, Lookup, Help] }
+        if self.typing {
+            &[Open, Back]
+        } else {
+            &[Search, Verify, Lookup, Help]
+        }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+        let [bar, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
         let key = ui.key(chain::AUDIT, Action::Search);
         let label = format!("{key} filter: ");
-        let [l, field, right] =
-            Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Fill(1), Constraint::Length(44)])
-                .areas(bar);
-        f.render_widget(Span::styled(label, if self.typing { t.focus() } else { t.label() }), l);
+        let [l, field, right] = Layout::horizontal([
+            Constraint::Length(label.chars().count() as u16),
+            Constraint::Fill(1),
+            Constraint::Length(44),
+        ])
+        .areas(bar);
+        f.render_widget(
+            Span::styled(label, if self.typing { t.focus() } else { t.label() }),
+            l,
+        );
         self.filter.draw(f, field, t.text(), self.typing);
         let more = if self.complete { "" } else { "+" };
         let status = match &self.verified {
-            Some((true, _)) => Span::styled(format!("{} of {}{more} · chain verified", self.shown.len(), self.events.len()), t.ok()),
+            Some((true, _)) => Span::styled(
+                format!(
+                    "{} of {}{more} · chain verified",
+                    self.shown.len(),
+                    self.events.len()
+                ),
+                t.ok(),
+            ),
             Some((false, _)) => Span::styled("CHAIN BROKEN · see the status line", t.error()),
             None => {
                 let v = ui.key(chain::AUDIT, Action::Verify);
-                Span::styled(format!("{} of {}{more} · {v} verifies the chain", self.shown.len(), self.events.len()), t.dim())
+                Span::styled(
+                    format!(
+                        "{} of {}{more} · {v} verifies the chain",
+                        self.shown.len(),
+                        self.events.len()
+                    ),
+                    t.dim(),
+                )
             }
         };
         f.render_widget(Line::from(status).right_aligned(), right);
@@ -173,7 +220,9 @@ impl Screen for Audit {
             col("Detail", Width::Share(1)),
         ];
         let row = |n: usize| {
-            let Some(e) = self.shown.get(n).and_then(|i| self.events.get(*i)) else { return Row::default() };
+            let Some(e) = self.shown.get(n).and_then(|i| self.events.get(*i)) else {
+                return Row::default();
+            };
             {
                 let row = Row::new(vec![
                     e.seq.to_string(),

@@ -21,7 +21,10 @@ and keep them away from this computer. They are shown only now.",
     ];
     for pair in codes.chunks(2) {
         let cells: Vec<String> = pair.iter().map(|c| format!("{:<24}", clean(c))).collect();
-        out.push(Line::from(Span::styled(format!("    {}", cells.join("")), t.secret())));
+        out.push(Line::from(Span::styled(
+            format!("    {}", cells.join("")),
+            t.secret(),
+        )));
     }
     out
 }
@@ -30,5 +33,8 @@ pub fn draw(f: &mut Frame, area: Rect, ui: &Ui, codes: &[&str], footer: Line<'st
     let mut l = lines(ui, codes);
     l.push(Line::default());
     l.push(footer);
-    f.render_widget(Paragraph::new(l).wrap(ratatui::widgets::Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(l).wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }

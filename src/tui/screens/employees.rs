@@ -53,7 +53,12 @@ impl Editor {
             Field::text("department", "Department", &opt(&d.department)),
             Field::text("email", "Email", &opt(&d.email)),
             Field::text("phone", "Phone", &opt(&d.phone)),
-            Field::text("hire date", "Hired", &d.hire_date.map(|x| x.to_string()).unwrap_or_default()).with_hint("YYYY-MM-DD"),
+            Field::text(
+                "hire date",
+                "Hired",
+                &d.hire_date.map(|x| x.to_string()).unwrap_or_default(),
+            )
+            .with_hint("YYYY-MM-DD"),
         ];
         if hr {
             let h = d.hr.clone().unwrap_or_default();
@@ -68,13 +73,22 @@ impl Editor {
             ]);
         }
         let (id, version) = e.map_or((None, 0), |e| (Some(e.id), e.stamp.version));
-        Editor { form: Form::new(fields), id, version, hr, base, conflict: None }
+        Editor {
+            form: Form::new(fields),
+            id,
+            version,
+            hr,
+            base,
+            conflict: None,
+        }
     }
 
     fn input(&self) -> Result<EmployeeInput, Vec<FieldError>> {
         let f = &self.form;
         let mut errors = Vec::new();
-        let hire_date = f.opt("hire date").and_then(|v| date("hire date", &v).map_err(|e| errors.push(e)).ok());
+        let hire_date = f
+            .opt("hire date")
+            .and_then(|v| date("hire date", &v).map_err(|e| errors.push(e)).ok());
         let old_hr = self.base.hr.clone().unwrap_or_default();
         let input = EmployeeInput {
             name: f.value("name"),
@@ -87,13 +101,21 @@ impl Editor {
                 national_id: f.opt("national id"),
                 salary: f.opt("salary"),
                 bank_account: f.opt("bank account"),
-                home_address: Address { street: f.opt("home street"), city: f.opt("home city"), ..old_hr.home_address },
+                home_address: Address {
+                    street: f.opt("home street"),
+                    city: f.opt("home city"),
+                    ..old_hr.home_address
+                },
                 emergency_contact: f.opt("emergency contact"),
                 notes: f.opt("notes"),
             }),
             ..self.base.clone()
         };
-        if errors.is_empty() { Ok(input) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
     }
 
     /// Saves; `Some(id)` when done.
@@ -160,11 +182,16 @@ impl Employees {
     }
 
     fn selected_id(&self) -> Option<Id> {
-        self.open.as_ref().map(|e| e.id).or_else(|| self.rows.get(self.sel.index).map(|e| e.id))
+        self.open
+            .as_ref()
+            .map(|e| e.id)
+            .or_else(|| self.rows.get(self.sel.index).map(|e| e.id))
     }
 
     fn update_edit(&mut self, action: Action, ctx: &mut Ctx) -> bool {
-        let Some(ed) = self.edit.as_mut() else { return false };
+        let Some(ed) = self.edit.as_mut() else {
+            return false;
+        };
         if let Some(c) = ed.conflict.clone() {
             match action {
                 Action::Overwrite => {
@@ -231,7 +258,12 @@ impl Screen for Employees {
         }
         let hr = ctx.me.can(Permission::EmployeeHr);
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => {
                 self.open = None;
                 self.revealed = false;
                 self.sel.apply(action, self.rows.len());
@@ -304,7 +336,11 @@ impl Screen for Employees {
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         if let Some(ed) = &self.edit {
-            let title = if ed.id.is_some() { "Edit employee" } else { "New employee" };
+            let title = if ed.id.is_some() {
+                "Edit employee"
+            } else {
+                "New employee"
+            };
             let inner = pane(f, area, title, t, true);
             ed.form.draw(f, inner, t, ed.conflict.is_none());
             if let Some(c) = &ed.conflict {
@@ -314,7 +350,8 @@ impl Screen for Employees {
         }
         let (list_area, detail) = match &self.open {
             Some(_) if area.width >= 100 => {
-                let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(area);
+                let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)])
+                    .areas(area);
                 (Some(l), Some(r))
             }
             Some(_) => (None, Some(area)),
@@ -331,7 +368,14 @@ impl Screen for Employees {
             let rows: Vec<Row> = self
                 .rows
                 .iter()
-                .map(|e| Row::new(vec![e.data.name.clone(), opt(&e.data.title), opt(&e.data.department), opt(&e.data.phone)]))
+                .map(|e| {
+                    Row::new(vec![
+                        e.data.name.clone(),
+                        opt(&e.data.title),
+                        opt(&e.data.department),
+                        opt(&e.data.phone),
+                    ])
+                })
                 .collect();
             table::draw(f, inner, &cols, &rows, &self.sel, t, true);
         }
@@ -345,7 +389,12 @@ impl Screen for Employees {
 impl Employees {
     fn detail_lines(&self, e: &Employee, ui: &Ui) -> Vec<Line<'static>> {
         let t = ui.theme;
-        let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<13}"), t.label()), Span::raw(clean(&v))]);
+        let kv = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("{k:<13}"), t.label()),
+                Span::raw(clean(&v)),
+            ])
+        };
         let d = &e.data;
         let mut lines = vec![
             Line::from(Span::styled(clean(&d.name), t.header())),
@@ -353,7 +402,10 @@ impl Employees {
             kv("Department", opt(&d.department)),
             kv("Email", opt(&d.email)),
             kv("Phone", opt(&d.phone)),
-            kv("Hired", d.hire_date.map(|x| x.to_string()).unwrap_or_default()),
+            kv(
+                "Hired",
+                d.hire_date.map(|x| x.to_string()).unwrap_or_default(),
+            ),
             Line::default(),
         ];
         let may = ui.me.is_some_and(|m| m.can(Permission::EmployeeHr));
@@ -363,14 +415,21 @@ impl Employees {
                 lines.push(kv("National id", opt(&h.national_id)));
                 lines.push(kv("Salary", opt(&h.salary)));
                 lines.push(kv("Bank account", opt(&h.bank_account)));
-                let home = [&h.home_address.street, &h.home_address.city].into_iter().flatten().cloned().collect::<Vec<_>>();
+                let home = [&h.home_address.street, &h.home_address.city]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>();
                 lines.push(kv("Home", home.join(", ")));
                 lines.push(kv("Emergency", opt(&h.emergency_contact)));
                 lines.push(kv("Notes", opt(&h.notes)));
             }
             _ if may => {
                 let key = ui.key(chain::EMPLOYEES, Action::Reveal);
-                lines.push(Line::from(Span::styled(format!("HR fields hidden · {key} reveals (audited)"), t.dim())));
+                lines.push(Line::from(Span::styled(
+                    format!("HR fields hidden · {key} reveals (audited)"),
+                    t.dim(),
+                )));
             }
             _ => {}
         }

@@ -33,7 +33,11 @@ fn heading(c: Context) -> &'static str {
 pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Vec<Line<'static>> {
     let t = ui.theme;
     let mut out = Vec::new();
-    let all: Vec<Context> = chain.iter().copied().chain(std::iter::once(Context::Global)).collect();
+    let all: Vec<Context> = chain
+        .iter()
+        .copied()
+        .chain(std::iter::once(Context::Global))
+        .collect();
     for ctx in all {
         let entries: Vec<(String, Action)> = ui
             .keymap
@@ -50,7 +54,10 @@ pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Ve
         }
         out.push(Line::from(Span::styled(heading(ctx), t.header())));
         for (keys, a) in entries {
-            out.push(Line::from(vec![Span::styled(pad(&keys, 16), t.key()), Span::raw(a.describe())]));
+            out.push(Line::from(vec![
+                Span::styled(pad(&keys, 16), t.key()),
+                Span::raw(a.describe()),
+            ]));
         }
     }
     out.push(Line::default());
@@ -60,14 +67,34 @@ pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Ve
         ("Backspace Del", "delete a character"),
         ("Ctrl-U Ctrl-W", "delete to the start / a word"),
     ] {
-        out.push(Line::from(vec![Span::styled(pad(k, 16), t.key()), Span::raw(what)]));
+        out.push(Line::from(vec![
+            Span::styled(pad(k, 16), t.key()),
+            Span::raw(what),
+        ]));
     }
     out
 }
 
-pub fn draw(f: &mut Frame, area: Rect, ui: &Ui, title: &str, lines: Vec<Line<'static>>, scroll: usize) {
-    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-    let inner = popup(f, centered(area, 64, h), &format!("Keys · {title}"), ui.theme);
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    ui: &Ui,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+) {
+    let h = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    let inner = popup(
+        f,
+        centered(area, 64, h),
+        &format!("Keys · {title}"),
+        ui.theme,
+    );
     let skip = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
-    f.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), inner);
+    f.render_widget(
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
+        inner,
+    );
 }

@@ -41,35 +41,63 @@ pub struct Home {
 
 impl Home {
     fn load_tasks(&mut self, ctx: &mut Ctx) {
-        let filter = TaskFilter { scope: TaskScope::Mine, ..TaskFilter::default() };
+        let filter = TaskFilter {
+            scope: TaskScope::Mine,
+            ..TaskFilter::default()
+        };
         if let Ok(Response::Tasks(list)) = ctx.call(Request::TaskList { filter }) {
-            self.mine = list.into_iter().filter(|t| !t.data.status.is_closed()).collect();
+            self.mine = list
+                .into_iter()
+                .filter(|t| !t.data.status.is_closed())
+                .collect();
         }
-        let scope = if ctx.me.scope(Permission::TaskRead) == Scope::All { TaskScope::All } else { TaskScope::Mine };
-        let filter = TaskFilter { scope, ..TaskFilter::default() };
+        let scope = if ctx.me.scope(Permission::TaskRead) == Scope::All {
+            TaskScope::All
+        } else {
+            TaskScope::Mine
+        };
+        let filter = TaskFilter {
+            scope,
+            ..TaskFilter::default()
+        };
         if let Ok(Response::Tasks(list)) = ctx.call(Request::TaskList { filter }) {
             self.by_status = [0; 4];
             for t in list {
-                let i = TaskStatus::ALL.iter().position(|s| *s == t.data.status).unwrap_or(0);
+                let i = TaskStatus::ALL
+                    .iter()
+                    .position(|s| *s == t.data.status)
+                    .unwrap_or(0);
                 self.by_status[i] += 1;
             }
         }
     }
 
     fn load_customers(&mut self, ctx: &mut Ctx) {
-        let Ok(Response::Customers(mut list)) = ctx.call(Request::CustomerList { filter: Default::default() }) else {
+        let Ok(Response::Customers(mut list)) = ctx.call(Request::CustomerList {
+            filter: Default::default(),
+        }) else {
             return;
         };
         let months: Vec<jiff::civil::Date> = (0..6)
             .rev()
-            .filter_map(|back| self.today.first_of_month().checked_sub(jiff::Span::new().months(back)).ok())
+            .filter_map(|back| {
+                self.today
+                    .first_of_month()
+                    .checked_sub(jiff::Span::new().months(back))
+                    .ok()
+            })
             .collect();
         self.per_month = months
             .iter()
             .map(|m| {
                 let n = list
                     .iter()
-                    .filter(|c| crate::service::clock::local(c.created_at).date().first_of_month() == *m)
+                    .filter(|c| {
+                        crate::service::clock::local(c.created_at)
+                            .date()
+                            .first_of_month()
+                            == *m
+                    })
                     .count();
                 (m.strftime("%b").to_string(), n as u64)
             })
@@ -81,8 +109,18 @@ impl Home {
 
     /// The security summary; built from the user list and the log until the service has one.
     fn load_security(&mut self, ctx: &mut Ctx) {
-        if let Ok(Response::Security { locked, disabled, failed_last_24h, .. }) = ctx.call(Request::SecuritySummary) {
-            self.security = Some(Security { locked, disabled, failed_24h: failed_last_24h });
+        if let Ok(Response::Security {
+            locked,
+            disabled,
+            failed_last_24h,
+            ..
+        }) = ctx.call(Request::SecuritySummary)
+        {
+            self.security = Some(Security {
+                locked,
+                disabled,
+                failed_24h: failed_last_24h,
+            });
             return;
         }
         let mut s = Security::default();
@@ -96,8 +134,14 @@ impl Home {
             }
         }
         let since = ctx.clock.now() - 24 * 3600;
-        if let Ok(Response::Audit(events)) = ctx.call(Request::AuditList { offset: 0, limit: 2000 }) {
-            s.failed_24h = events.iter().filter(|e| e.at >= since && e.action == "login" && e.outcome == Outcome::Failed).count() as u32;
+        if let Ok(Response::Audit(events)) = ctx.call(Request::AuditList {
+            offset: 0,
+            limit: 2000,
+        }) {
+            s.failed_24h = events
+                .iter()
+                .filter(|e| e.at >= since && e.action == "login" && e.outcome == Outcome::Failed)
+                .count() as u32;
         }
         self.security = Some(s);
     }
@@ -133,14 +177,22 @@ impl Screen for Home {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Open, Action::Lookup, Action::NextTab, Action::Help, Action::Quit]
+        &[
+            Action::Open,
+            Action::Lookup,
+            Action::NextTab,
+            Action::Help,
+            Action::Quit,
+        ]
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let customers = ui.me.is_some_and(|m| m.can(Permission::CustomerRead));
-        let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
         if customers {
-            let [l, r] = Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(top);
+            let [l, r] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(top);
             self.draw_tasks(f, l, ui);
             self.draw_recent(f, r, ui);
         } else {
@@ -167,15 +219,37 @@ impl Screen for Home {
 impl Home {
     fn draw_tasks(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let overdue = self.mine.iter().filter(|x| x.is_overdue(self.today)).count();
-        let title = if overdue > 0 { format!("My open tasks · {overdue} overdue") } else { "My open tasks".into() };
+        let overdue = self
+            .mine
+            .iter()
+            .filter(|x| x.is_overdue(self.today))
+            .count();
+        let title = if overdue > 0 {
+            format!("My open tasks · {overdue} overdue")
+        } else {
+            "My open tasks".into()
+        };
         let inner = pane(f, area, &title, t, true);
-        let cols = [col("", Width::Cells(1)), col("Due", Width::Cells(10)), col("Task", Width::Share(1))];
+        let cols = [
+            col("", Width::Cells(1)),
+            col("Due", Width::Cells(10)),
+            col("Task", Width::Share(1)),
+        ];
         let rows: Vec<Row> = self
             .mine
             .iter()
             .map(|x| {
-                let due = x.data.due.map(|d| if d == self.today { "today".into() } else { d.to_string() }).unwrap_or_default();
+                let due = x
+                    .data
+                    .due
+                    .map(|d| {
+                        if d == self.today {
+                            "today".into()
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                    .unwrap_or_default();
                 if x.is_overdue(self.today) {
                     Row::new(vec!["!".into(), due, x.data.title.clone()]).styled(t.error())
                 } else if x.data.due == Some(self.today) {
@@ -195,7 +269,10 @@ impl Home {
             .iter()
             .map(|c| {
                 let w = usize::from(inner.width).saturating_sub(11);
-                Line::from(vec![Span::styled(format!("{} ", date_of(c.updated_at)), ui.theme.dim()), Span::raw(fit(&clean(&c.name), w))])
+                Line::from(vec![
+                    Span::styled(format!("{} ", date_of(c.updated_at)), ui.theme.dim()),
+                    Span::raw(fit(&clean(&c.name), w)),
+                ])
             })
             .collect();
         if lines.is_empty() {
@@ -208,17 +285,31 @@ impl Home {
     fn draw_status_chart(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let inner = pane(f, area, "Tasks by status", ui.theme, false);
         let labels = ["open", "in progress", "done", "cancelled"];
-        let bars: Vec<Bar> =
-            labels.iter().zip(self.by_status).map(|(l, v)| Bar::default().label(Line::from(*l)).value(v)).collect();
-        let chart = BarChart::horizontal(bars).bar_width(1).bar_gap(0).bar_style(ui.theme.bar()).value_style(ui.theme.header());
+        let bars: Vec<Bar> = labels
+            .iter()
+            .zip(self.by_status)
+            .map(|(l, v)| Bar::default().label(Line::from(*l)).value(v))
+            .collect();
+        let chart = BarChart::horizontal(bars)
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(ui.theme.bar())
+            .value_style(ui.theme.header());
         f.render_widget(chart, inner);
     }
 
     fn draw_month_chart(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let inner = pane(f, area, "New customers per month", ui.theme, false);
-        let bars: Vec<Bar> =
-            self.per_month.iter().map(|(m, v)| Bar::default().label(Line::from(m.clone())).value(*v)).collect();
-        let chart = BarChart::vertical(bars).bar_width(3).bar_gap(1).bar_style(ui.theme.bar()).value_style(ui.theme.header());
+        let bars: Vec<Bar> = self
+            .per_month
+            .iter()
+            .map(|(m, v)| Bar::default().label(Line::from(m.clone())).value(*v))
+            .collect();
+        let chart = BarChart::vertical(bars)
+            .bar_width(3)
+            .bar_gap(1)
+            .bar_style(ui.theme.bar())
+            .value_style(ui.theme.header());
         f.render_widget(chart, inner);
     }
 }
@@ -226,11 +317,23 @@ impl Home {
 fn draw_security(s: &Security, f: &mut Frame, area: Rect, ui: &Ui) {
     let t = ui.theme;
     let inner = pane(f, area, "Security", t, false);
-    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+        }
+    };
     let style = |bad: bool| if bad { t.warn() } else { t.ok() };
     let lines = vec![
-        Line::from(vec![Span::styled("Locked    ", t.label()), Span::styled(list(&s.locked), style(!s.locked.is_empty()))]),
-        Line::from(vec![Span::styled("Disabled  ", t.label()), Span::styled(list(&s.disabled), style(!s.disabled.is_empty()))]),
+        Line::from(vec![
+            Span::styled("Locked    ", t.label()),
+            Span::styled(list(&s.locked), style(!s.locked.is_empty())),
+        ]),
+        Line::from(vec![
+            Span::styled("Disabled  ", t.label()),
+            Span::styled(list(&s.disabled), style(!s.disabled.is_empty())),
+        ]),
         Line::from(vec![
             Span::styled("Failed sign-ins, 24 h  ", t.label()),
             Span::styled(s.failed_24h.to_string(), style(s.failed_24h > 0)),

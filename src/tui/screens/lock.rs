@@ -32,7 +32,11 @@ pub enum Out {
 
 impl Lock {
     pub fn new(username: &str) -> Lock {
-        Lock { username: username.to_string(), form: Form::new(vec![Field::secret("password", "Password")]), error: None }
+        Lock {
+            username: username.to_string(),
+            form: Form::new(vec![Field::secret("password", "Password")]),
+            error: None,
+        }
     }
 
     pub fn update(&mut self, action: Action, backend: &mut dyn Backend) -> Option<Out> {
@@ -66,16 +70,26 @@ impl Lock {
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let inner = popup(f, centered(area, 60, 10), "Locked", t);
-        let [who, field, msg, keys] =
-            Layout::vertical([Constraint::Length(2), Constraint::Length(2), Constraint::Fill(1), Constraint::Length(1)])
-                .areas(inner);
+        let [who, field, msg, keys] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(2),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
         f.render_widget(
-            Line::from(vec![Span::raw("Kasefet is locked for "), Span::styled(clean(&self.username), t.header())]),
+            Line::from(vec![
+                Span::raw("Kasefet is locked for "),
+                Span::styled(clean(&self.username), t.header()),
+            ]),
             who,
         );
         self.form.draw(f, field, t, true);
         if let Some(e) = &self.error {
-            f.render_widget(Paragraph::new(Span::styled(e.clone(), t.error())).wrap(Wrap { trim: true }), msg);
+            f.render_widget(
+                Paragraph::new(Span::styled(e.clone(), t.error())).wrap(Wrap { trim: true }),
+                msg,
+            );
         }
         let sign_out = ui.key(chain::FORM, Action::Cancel);
         let unlock = ui.key(chain::FORM, Action::NextField);

@@ -40,7 +40,10 @@ impl Lookup {
             self.hits.clear();
             return;
         }
-        match ctx.call(Request::QuickSearch { query, limit: LIMIT }) {
+        match ctx.call(Request::QuickSearch {
+            query,
+            limit: LIMIT,
+        }) {
             Ok(Response::Hits(h)) => self.hits = h,
             Ok(_) => ctx.fail(&super::unexpected()),
             Err(e) => ctx.fail(&e),
@@ -82,8 +85,14 @@ impl Lookup {
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let inner = popup(f, centered(area, 76, 18), "Quick lookup", t);
-        let [bar, _, list] = Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-        let [label, field] = Layout::horizontal([Constraint::Length(7), Constraint::Fill(1)]).areas(bar);
+        let [bar, _, list] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ])
+        .areas(inner);
+        let [label, field] =
+            Layout::horizontal([Constraint::Length(7), Constraint::Fill(1)]).areas(bar);
         f.render_widget(Span::styled("Find: ", t.focus()), label);
         self.input.draw(f, field, t.text(), true);
         if self.input.is_empty() {
@@ -91,7 +100,11 @@ impl Lookup {
             f.render_widget(Line::from(Span::styled(help, t.dim())), list);
             return;
         }
-        let cols = [col("Kind", Width::Cells(8)), col("Name", Width::Share(2)), col("Details", Width::Share(3))];
+        let cols = [
+            col("Kind", Width::Cells(8)),
+            col("Name", Width::Share(2)),
+            col("Details", Width::Share(3)),
+        ];
         let rows: Vec<Row> = self
             .hits
             .iter()

@@ -45,7 +45,12 @@ pub struct Me {
 
 impl Me {
     pub fn from_user(u: &User) -> Me {
-        Me { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role }
+        Me {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+        }
     }
 
     pub fn can(&self, p: Permission) -> bool {
@@ -74,7 +79,11 @@ impl People {
     pub fn name(&self, id: Option<Id>) -> String {
         match id {
             None => String::new(),
-            Some(id) => self.0.get(&id).map(|p| p.username.clone()).unwrap_or_else(|| format!("#{id}")),
+            Some(id) => self
+                .0
+                .get(&id)
+                .map(|p| p.username.clone())
+                .unwrap_or_else(|| format!("#{id}")),
         }
     }
 
@@ -101,16 +110,28 @@ pub struct Note {
 
 impl Note {
     pub fn info(t: impl Into<String>) -> Note {
-        Note { kind: NoteKind::Info, text: t.into() }
+        Note {
+            kind: NoteKind::Info,
+            text: t.into(),
+        }
     }
     pub fn ok(t: impl Into<String>) -> Note {
-        Note { kind: NoteKind::Ok, text: t.into() }
+        Note {
+            kind: NoteKind::Ok,
+            text: t.into(),
+        }
     }
     pub fn warn(t: impl Into<String>) -> Note {
-        Note { kind: NoteKind::Warn, text: t.into() }
+        Note {
+            kind: NoteKind::Warn,
+            text: t.into(),
+        }
     }
     pub fn error(t: impl Into<String>) -> Note {
-        Note { kind: NoteKind::Error, text: t.into() }
+        Note {
+            kind: NoteKind::Error,
+            text: t.into(),
+        }
     }
 }
 
@@ -222,7 +243,14 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [Tab::Home, Tab::Customers, Tab::Tasks, Tab::Employees, Tab::Users, Tab::Audit];
+    pub const ALL: [Tab; 6] = [
+        Tab::Home,
+        Tab::Customers,
+        Tab::Tasks,
+        Tab::Employees,
+        Tab::Users,
+        Tab::Audit,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -236,7 +264,10 @@ impl Tab {
     }
 
     pub fn number(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).map_or(0, |i| i + 1)
+        Tab::ALL
+            .iter()
+            .position(|t| *t == self)
+            .map_or(0, |i| i + 1)
     }
 
     pub fn from_action(a: Action) -> Option<Tab> {
@@ -280,11 +311,29 @@ mod tests {
 
     #[test]
     fn tabs_follow_the_role_table() {
-        let visible = |r: Role| Tab::ALL.into_iter().filter(|t| t.allowed(r)).map(Tab::title).collect::<Vec<_>>();
-        assert_eq!(visible(Role::Admin), ["Home", "Customers", "Tasks", "Employees", "Users", "Audit"]);
-        assert_eq!(visible(Role::Manager), ["Home", "Customers", "Tasks", "Employees"]);
-        assert_eq!(visible(Role::Staff), ["Home", "Customers", "Tasks", "Employees"]);
+        let visible = |r: Role| {
+            Tab::ALL
+                .into_iter()
+                .filter(|t| t.allowed(r))
+                .map(Tab::title)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            visible(Role::Admin),
+            ["Home", "Customers", "Tasks", "Employees", "Users", "Audit"]
+        );
+        assert_eq!(
+            visible(Role::Manager),
+            ["Home", "Customers", "Tasks", "Employees"]
+        );
+        assert_eq!(
+            visible(Role::Staff),
+            ["Home", "Customers", "Tasks", "Employees"]
+        );
         assert_eq!(visible(Role::Hr), ["Home", "Tasks", "Employees"]);
-        assert_eq!(visible(Role::Auditor), ["Home", "Customers", "Tasks", "Employees", "Audit"]);
+        assert_eq!(
+            visible(Role::Auditor),
+            ["Home", "Customers", "Tasks", "Employees", "Audit"]
+        );
     }
 }

@@ -52,7 +52,10 @@ pub enum Out {
 }
 
 fn password_form() -> Form {
-    Form::new(vec![Field::secret("password", "New password"), Field::secret("password again", "Same again")])
+    Form::new(vec![
+        Field::secret("password", "New password"),
+        Field::secret("password again", "Same again"),
+    ])
 }
 
 impl Setup {
@@ -88,7 +91,11 @@ impl Setup {
             Ok(Response::Policy { version, text, .. }) => {
                 self.doc = Some((version, text));
                 self.step = Step::Policy;
-                self.form = Form::new(vec![Field::check("accept", "I have read it and accept it", false)]);
+                self.form = Form::new(vec![Field::check(
+                    "accept",
+                    "I have read it and accept it",
+                    false,
+                )]);
                 true
             }
             _ => false,
@@ -97,7 +104,9 @@ impl Setup {
 
     fn hint(&mut self) {
         let context = [self.me.username.as_str(), self.me.display_name.as_str()];
-        let hint = self.policy.strength_hint(&self.form.value("password"), &context);
+        let hint = self
+            .policy
+            .strength_hint(&self.form.value("password"), &context);
         if let Some(f) = self.form.field_mut("password") {
             f.hint = hint;
         }
@@ -120,29 +129,44 @@ impl Setup {
                 let pw = self.form.value("password");
                 let context = [self.me.username.as_str(), self.me.display_name.as_str()];
                 if let Err(e) = self.policy.check(&pw, &context) {
-                    self.form.set_errors(&[crate::domain::FieldError::new("password", e)]);
+                    self.form
+                        .set_errors(&[crate::domain::FieldError::new("password", e)]);
                     return Out::Stay;
                 }
                 if pw != self.form.value("password again") {
-                    self.form.set_errors(&[crate::domain::FieldError::new("password again", "differs from the first")]);
+                    self.form.set_errors(&[crate::domain::FieldError::new(
+                        "password again",
+                        "differs from the first",
+                    )]);
                     return Out::Stay;
                 }
-                let req = Request::AccountChangePassword { current: None, new: SecretText::new(pw) };
+                let req = Request::AccountChangePassword {
+                    current: None,
+                    new: SecretText::new(pw),
+                };
                 if let Err(e) = backend.call(req) {
                     return self.fail(e);
                 }
                 match backend.call(Request::AccountBeginTotp) {
-                    Ok(Response::TotpEnrolment { secret_base32, otpauth_url }) => {
+                    Ok(Response::TotpEnrolment {
+                        secret_base32,
+                        otpauth_url,
+                    }) => {
                         self.enrolment = Some((secret_base32, otpauth_url));
                         self.step = Step::Enrol;
-                        self.form = Form::new(vec![Field::text("code", "Code", "").with_hint("the 6 digits your app shows now")]);
+                        self.form = Form::new(vec![
+                            Field::text("code", "Code", "")
+                                .with_hint("the 6 digits your app shows now"),
+                        ]);
                         Out::Stay
                     }
                     Ok(_) => self.fail(super::unexpected()),
                     Err(e) => self.fail(e),
                 }
             }
-            Step::Enrol => match backend.call(Request::AccountConfirmTotp { code: self.form.value("code") }) {
+            Step::Enrol => match backend.call(Request::AccountConfirmTotp {
+                code: self.form.value("code"),
+            }) {
                 Ok(Response::RecoveryCodes(codes)) => {
                     self.enrolment = None;
                     self.codes = codes;
@@ -151,7 +175,10 @@ impl Setup {
                 }
                 Ok(_) => self.fail(super::unexpected()),
                 Err(Error::AuthFailed | Error::Invalid(_)) => {
-                    self.form.set_errors(&[crate::domain::FieldError::new("code", "not right; try the next one")]);
+                    self.form.set_errors(&[crate::domain::FieldError::new(
+                        "code",
+                        "not right; try the next one",
+                    )]);
                     Out::Stay
                 }
                 Err(e) => self.fail(e),
@@ -211,10 +238,19 @@ impl Setup {
         };
         if let (Step::Enrol, Some((secret, url))) = (self.step, &self.enrolment) {
             // The QR code needs every row: no frame around it.
-            let [body, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+            let [body, keys] =
+                Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
             let intro = "Scan the code with your authenticator app, then type the code it shows.";
-            let title = format!("Welcome, {} · set up your authenticator", clean(&self.me.display_name));
-            let e = enrol::Enrolment { title: &title, intro, secret: secret.expose(), url: url.expose() };
+            let title = format!(
+                "Welcome, {} · set up your authenticator",
+                clean(&self.me.display_name)
+            );
+            let e = enrol::Enrolment {
+                title: &title,
+                intro,
+                secret: secret.expose(),
+                url: url.expose(),
+            };
             enrol::draw(f, body, ui, &e, &self.form);
             let line = match &self.error {
                 Some(e) => Line::from(Span::styled(clean(e), t.error())),
@@ -223,12 +259,23 @@ impl Setup {
             f.render_widget(line, keys);
             return;
         }
-        let inner = pane(f, area, &format!("Welcome, {} · {title}", clean(&self.me.display_name)), t, true);
-        let [body, msg, keys] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+        let inner = pane(
+            f,
+            area,
+            &format!("Welcome, {} · {title}", clean(&self.me.display_name)),
+            t,
+            true,
+        );
+        let [body, msg, keys] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
         match self.step {
             Step::Password => {
-                let [intro, form] = Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(body);
+                let [intro, form] =
+                    Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(body);
                 let text = format!(
                     "Choose a password only you know: at least {} characters; a few unrelated words work well.",
                     self.policy.effective_min_chars()
@@ -240,11 +287,28 @@ impl Setup {
             Step::Codes => {
                 let list: Vec<&str> = self.codes.iter().map(SecretText::expose).collect();
                 let next = ui.key(chain::FORM, Action::NextField);
-                codes::draw(f, body, ui, &list, Line::from(Span::styled(format!("{next} when you have stored them"), t.dim())));
+                codes::draw(
+                    f,
+                    body,
+                    ui,
+                    &list,
+                    Line::from(Span::styled(
+                        format!("{next} when you have stored them"),
+                        t.dim(),
+                    )),
+                );
             }
             Step::Policy => {
-                let [text, form] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(body);
-                let lines: Vec<Line> = self.doc.as_ref().map(|d| clean_lines(&d.1)).unwrap_or_default().into_iter().map(Line::from).collect();
+                let [text, form] =
+                    Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(body);
+                let lines: Vec<Line> = self
+                    .doc
+                    .as_ref()
+                    .map(|d| clean_lines(&d.1))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Line::from)
+                    .collect();
                 f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
                 self.form.draw(f, form, t, true);
             }
@@ -252,6 +316,12 @@ impl Setup {
         if let Some(e) = &self.error {
             f.render_widget(Span::styled(clean(e), t.error()), msg);
         }
-        f.render_widget(ui.hints(chain::FORM, &[Action::NextField, Action::Toggle, Action::Cancel]), keys);
+        f.render_widget(
+            ui.hints(
+                chain::FORM,
+                &[Action::NextField, Action::Toggle, Action::Cancel],
+            ),
+            keys,
+        );
     }
 }

@@ -99,11 +99,19 @@ impl SignIn {
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui, org: &str, mode: &str) {
         let t = ui.theme;
-        let title = if org.is_empty() { "Kasefet · sign in".to_string() } else { format!("Kasefet · {} · sign in", clean(org)) };
+        let title = if org.is_empty() {
+            "Kasefet · sign in".to_string()
+        } else {
+            format!("Kasefet · {} · sign in", clean(org))
+        };
         let inner = popup(f, centered(area, 72, 14), &title, t);
-        let [form_area, _, msg, keys] =
-            Layout::vertical([Constraint::Length(5), Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)])
-                .areas(inner);
+        let [form_area, _, msg, keys] = Layout::vertical([
+            Constraint::Length(5),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
         self.form.draw(f, form_area, t, true);
         if let Some(n) = &self.note {
             let style = match n.kind {
@@ -112,7 +120,10 @@ impl SignIn {
                 NoteKind::Ok => t.ok(),
                 NoteKind::Info => t.text(),
             };
-            f.render_widget(Paragraph::new(Span::styled(clean(&n.text), style)).wrap(Wrap { trim: true }), msg);
+            f.render_widget(
+                Paragraph::new(Span::styled(clean(&n.text), style)).wrap(Wrap { trim: true }),
+                msg,
+            );
         }
         let next = ui.key(chain::FORM, Action::NextField);
         let quit = ui.key(chain::FORM, Action::Cancel);

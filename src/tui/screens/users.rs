@@ -37,7 +37,10 @@ enum Mode {
     Role(Form, String),
     Ask(Confirm<Change>),
     /// A one-time password, shown once; wiped when the popup closes.
-    Secret { title: String, secret: SecretText },
+    Secret {
+        title: String,
+        secret: SecretText,
+    },
 }
 
 pub struct Users {
@@ -48,7 +51,11 @@ pub struct Users {
 
 impl Default for Users {
     fn default() -> Self {
-        Users { rows: Vec::new(), sel: Selection::default(), mode: Mode::Browse }
+        Users {
+            rows: Vec::new(),
+            sel: Selection::default(),
+            mode: Mode::Browse,
+        }
     }
 }
 
@@ -73,13 +80,22 @@ impl Users {
     /// Sends an account request and shows what came back.
     fn send(&mut self, req: Request, done: &str, ctx: &mut Ctx) {
         let who = match &req {
-            Request::UserAdd { username, .. } | Request::UserResetPassword { username } => username.clone(),
+            Request::UserAdd { username, .. } | Request::UserResetPassword { username } => {
+                username.clone()
+            }
             _ => String::new(),
         };
         self.mode = Mode::Browse;
         match ctx.call(req) {
-            Ok(Response::UserAdded { one_time_password: Some(secret), .. }) | Ok(Response::OneTimePassword(secret)) => {
-                self.mode = Mode::Secret { title: format!("One-time password for {who}"), secret };
+            Ok(Response::UserAdded {
+                one_time_password: Some(secret),
+                ..
+            })
+            | Ok(Response::OneTimePassword(secret)) => {
+                self.mode = Mode::Secret {
+                    title: format!("One-time password for {who}"),
+                    secret,
+                };
             }
             Ok(_) => ctx.ok(done),
             Err(e) => ctx.fail(&e),
@@ -97,9 +113,15 @@ impl Users {
             totp_secret: None,
         };
         match ctx.call(req.clone()) {
-            Ok(Response::UserAdded { one_time_password: Some(secret), .. }) => {
+            Ok(Response::UserAdded {
+                one_time_password: Some(secret),
+                ..
+            }) => {
                 let who = form.value("username");
-                self.mode = Mode::Secret { title: format!("One-time password for {who}"), secret };
+                self.mode = Mode::Secret {
+                    title: format!("One-time password for {who}"),
+                    secret,
+                };
                 self.reload(ctx);
                 true
             }
@@ -126,14 +148,30 @@ impl Users {
 
     fn ask(&mut self, change: Change) {
         let (title, q, yes) = match &change {
-            Change::Lock(u) => ("Lock account", format!("Lock {u}? They are signed out and cannot sign in until unlocked."), "lock"),
-            Change::Disable(u) => ("Disable account", format!("Disable {u}? Only an admin can enable it again."), "disable"),
-            Change::ResetPassword(u) => {
-                ("Reset password", format!("Reset the password of {u}? They get a one-time password to choose a new one."), "reset")
-            }
-            Change::ResetTotp(u) => {
-                ("Reset authenticator", format!("Reset the authenticator of {u} (lost phone)? They enrol a new one at their next sign-in."), "reset")
-            }
+            Change::Lock(u) => (
+                "Lock account",
+                format!("Lock {u}? They are signed out and cannot sign in until unlocked."),
+                "lock",
+            ),
+            Change::Disable(u) => (
+                "Disable account",
+                format!("Disable {u}? Only an admin can enable it again."),
+                "disable",
+            ),
+            Change::ResetPassword(u) => (
+                "Reset password",
+                format!(
+                    "Reset the password of {u}? They get a one-time password to choose a new one."
+                ),
+                "reset",
+            ),
+            Change::ResetTotp(u) => (
+                "Reset authenticator",
+                format!(
+                    "Reset the authenticator of {u} (lost phone)? They enrol a new one at their next sign-in."
+                ),
+                "reset",
+            ),
         };
         self.mode = Mode::Ask(Confirm::new(title, q, yes, change));
     }
@@ -141,22 +179,39 @@ impl Users {
     fn browse(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         let user = self.selected();
         match (action, user) {
-            (Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last, _) => {
+            (
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::First
+                | Action::Last,
+                _,
+            ) => {
                 self.sel.apply(action, self.rows.len());
             }
             (Action::New, _) => {
                 self.mode = Mode::Add(Form::new(vec![
-                    Field::text("username", "Username", "").with_hint("letters, digits, '.', '_' or '-'"),
+                    Field::text("username", "Username", "")
+                        .with_hint("letters, digits, '.', '_' or '-'"),
                     Field::text("display name", "Display name", ""),
                     Field::choice("role", "Role", ROLES.to_vec(), "staff"),
                 ]))
             }
             (Action::ChangeRole, Some(u)) => {
-                let role = self.rows.get(self.sel.index).map_or("staff", |x| x.role.as_str());
-                self.mode = Mode::Role(Form::new(vec![Field::choice("role", "Role", ROLES.to_vec(), role)]), u);
+                let role = self
+                    .rows
+                    .get(self.sel.index)
+                    .map_or("staff", |x| x.role.as_str());
+                self.mode = Mode::Role(
+                    Form::new(vec![Field::choice("role", "Role", ROLES.to_vec(), role)]),
+                    u,
+                );
             }
             (Action::LockUser, Some(u)) => self.ask(Change::Lock(u)),
-            (Action::UnlockUser, Some(u)) => self.send(Request::UserUnlock { username: u }, "Unlocked", ctx),
+            (Action::UnlockUser, Some(u)) => {
+                self.send(Request::UserUnlock { username: u }, "Unlocked", ctx)
+            }
             (Action::DisableUser, Some(u)) => self.ask(Change::Disable(u)),
             (Action::ResetPassword, Some(u)) => self.ask(Change::ResetPassword(u)),
             (Action::ResetTotp, Some(u)) => self.ask(Change::ResetTotp(u)),
@@ -212,7 +267,14 @@ impl Screen for Users {
             Mode::Role(mut form, user) => match action {
                 Action::NextField | Action::Save => {
                     let role = Role::parse(&form.value("role")).unwrap_or(Role::Staff);
-                    self.send(Request::UserSetRole { username: user, role }, "Role changed", ctx);
+                    self.send(
+                        Request::UserSetRole {
+                            username: user,
+                            role,
+                        },
+                        "Role changed",
+                        ctx,
+                    );
                 }
                 Action::Cancel => {}
                 Action::Toggle => {
@@ -228,9 +290,15 @@ impl Screen for Users {
                 Answer::Yes(change) => {
                     let (req, done) = match change {
                         Change::Lock(username) => (Request::UserLock { username }, "Locked"),
-                        Change::Disable(username) => (Request::UserDisable { username }, "Disabled"),
-                        Change::ResetPassword(username) => (Request::UserResetPassword { username }, "Password reset"),
-                        Change::ResetTotp(username) => (Request::UserResetTotp { username }, "Authenticator reset"),
+                        Change::Disable(username) => {
+                            (Request::UserDisable { username }, "Disabled")
+                        }
+                        Change::ResetPassword(username) => {
+                            (Request::UserResetPassword { username }, "Password reset")
+                        }
+                        Change::ResetTotp(username) => {
+                            (Request::UserResetTotp { username }, "Authenticator reset")
+                        }
                     };
                     self.send(req, done, ctx);
                 }
@@ -278,7 +346,16 @@ impl Screen for Users {
     fn hints(&self) -> &'static [Action] {
         use Action::*;
         match self.mode {
-            Mode::Browse => &[New, ChangeRole, LockUser, UnlockUser, DisableUser, ResetPassword, ResetTotp, Help],
+            Mode::Browse => &[
+                New,
+                ChangeRole,
+                LockUser,
+                UnlockUser,
+                DisableUser,
+                ResetPassword,
+                ResetTotp,
+                Help,
+            ],
             Mode::Add(_) | Mode::Role(..) => &[Save, NextField, Toggle, Cancel],
             Mode::Ask(_) => &[Yes, No],
             Mode::Secret { .. } => &[Close],
@@ -304,8 +381,18 @@ impl Screen for Users {
             .iter()
             .map(|u| {
                 let last = u.last_login_at.map(when).unwrap_or_else(|| "never".into());
-                let row = Row::new(vec![u.username.clone(), u.display_name.clone(), u.role.as_str().into(), u.state.as_str().into(), last]);
-                if matches!(u.state, crate::domain::UserState::Active) { row } else { row.styled(t.warn()) }
+                let row = Row::new(vec![
+                    u.username.clone(),
+                    u.display_name.clone(),
+                    u.role.as_str().into(),
+                    u.state.as_str().into(),
+                    last,
+                ]);
+                if matches!(u.state, crate::domain::UserState::Active) {
+                    row
+                } else {
+                    row.styled(t.warn())
+                }
             })
             .collect();
         table::draw(f, inner, &cols, &rows, &self.sel, t, true);
@@ -315,7 +402,12 @@ impl Screen for Users {
                 form.draw(f, inner, t, true);
             }
             Mode::Role(form, user) => {
-                let inner = popup(f, centered(area, 50, 4), &format!("Role of {}", clean(user)), t);
+                let inner = popup(
+                    f,
+                    centered(area, 50, 4),
+                    &format!("Role of {}", clean(user)),
+                    t,
+                );
                 form.draw(f, inner, t, true);
             }
             Mode::Ask(c) => c.draw(f, area, ui),
@@ -325,9 +417,15 @@ impl Screen for Users {
                     Line::from("Give this to them in person. It is shown only now;"),
                     Line::from("they choose their own password at their first sign-in."),
                     Line::default(),
-                    Line::from(Span::styled(format!("  {}", clean(secret.expose())), t.secret())),
+                    Line::from(Span::styled(
+                        format!("  {}", clean(secret.expose())),
+                        t.secret(),
+                    )),
                     Line::default(),
-                    Line::from(Span::styled(format!("{} close", ui.key(chain::POPUP, Action::Close)), t.dim())),
+                    Line::from(Span::styled(
+                        format!("{} close", ui.key(chain::POPUP, Action::Close)),
+                        t.dim(),
+                    )),
                 ];
                 f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
             }

@@ -7,8 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{centered, popup};
 use crate::tui::action::Action;
-use crate::tui::text::clean;
 use crate::tui::keymap::chain;
+use crate::tui::text::clean;
 use crate::tui::ui::Ui;
 
 /// The question, and what to do on yes (a value the screen defines).
@@ -30,8 +30,18 @@ pub enum Answer<T> {
 }
 
 impl<T: Clone> Confirm<T> {
-    pub fn new(title: impl Into<String>, question: impl Into<String>, yes: &'static str, on_yes: T) -> Self {
-        Confirm { title: title.into(), question: question.into(), yes, on_yes }
+    pub fn new(
+        title: impl Into<String>,
+        question: impl Into<String>,
+        yes: &'static str,
+        on_yes: T,
+    ) -> Self {
+        Confirm {
+            title: title.into(),
+            question: question.into(),
+            yes,
+            on_yes,
+        }
     }
 
     pub fn answer(&self, action: Action) -> Answer<T> {
@@ -45,8 +55,14 @@ impl<T: Clone> Confirm<T> {
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let inner = popup(f, centered(area, 60, 8), &self.title, theme);
-        let yes = ui.keymap.keys_for(chain::CONFIRM, Action::Yes).unwrap_or_default();
-        let no = ui.keymap.keys_for(chain::CONFIRM, Action::No).unwrap_or_default();
+        let yes = ui
+            .keymap
+            .keys_for(chain::CONFIRM, Action::Yes)
+            .unwrap_or_default();
+        let no = ui
+            .keymap
+            .keys_for(chain::CONFIRM, Action::No)
+            .unwrap_or_default();
         let lines = vec![
             Line::from(clean(&self.question)),
             Line::default(),

@@ -24,9 +24,17 @@ pub struct Conflict {
 impl Conflict {
     pub fn from_error(e: &Error) -> Option<Conflict> {
         match e {
-            Error::Conflict { what, by, at, version } => {
-                Some(Conflict { what: what.clone(), by: by.clone(), at: at.clone(), version: *version })
-            }
+            Error::Conflict {
+                what,
+                by,
+                at,
+                version,
+            } => Some(Conflict {
+                what: what.clone(),
+                by: by.clone(),
+                at: at.clone(),
+                version: *version,
+            }),
             _ => None,
         }
     }
@@ -42,8 +50,14 @@ impl Conflict {
                 Span::raw(format!(" at {}.", clean(&self.at))),
             ]),
             Line::default(),
-            Line::from(vec![key(Action::Reload), Span::raw("  reload theirs (your edits are dropped)")]),
-            Line::from(vec![key(Action::Overwrite), Span::raw("  overwrite: save yours over theirs")]),
+            Line::from(vec![
+                key(Action::Reload),
+                Span::raw("  reload theirs (your edits are dropped)"),
+            ]),
+            Line::from(vec![
+                key(Action::Overwrite),
+                Span::raw("  overwrite: save yours over theirs"),
+            ]),
             Line::from(vec![key(Action::Cancel), Span::raw("  keep editing")]),
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);

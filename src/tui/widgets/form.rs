@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 
 use super::input::Input;
 use crate::domain::{FieldError, Invalid};
-use crate::tui::theme::Theme;
 use crate::tui::text::{clean, pad};
+use crate::tui::theme::Theme;
 
 /// What a form did with an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,24 +48,54 @@ pub struct Field {
 
 impl Field {
     pub fn text(key: &'static str, label: &'static str, value: &str) -> Field {
-        Field { key, label, kind: Kind::Text, input: Input::new(value), hint: String::new(), error: None, initial: value.into() }
+        Field {
+            key,
+            label,
+            kind: Kind::Text,
+            input: Input::new(value),
+            hint: String::new(),
+            error: None,
+            initial: value.into(),
+        }
     }
 
     pub fn secret(key: &'static str, label: &'static str) -> Field {
-        Field { kind: Kind::Secret, input: Input::secret(), ..Field::text(key, label, "") }
+        Field {
+            kind: Kind::Secret,
+            input: Input::secret(),
+            ..Field::text(key, label, "")
+        }
     }
 
-    pub fn choice(key: &'static str, label: &'static str, options: Vec<&'static str>, value: &str) -> Field {
-        let value = if options.contains(&value) { value } else { options.first().copied().unwrap_or("") };
-        Field { kind: Kind::Choice(options), ..Field::text(key, label, value) }
+    pub fn choice(
+        key: &'static str,
+        label: &'static str,
+        options: Vec<&'static str>,
+        value: &str,
+    ) -> Field {
+        let value = if options.contains(&value) {
+            value
+        } else {
+            options.first().copied().unwrap_or("")
+        };
+        Field {
+            kind: Kind::Choice(options),
+            ..Field::text(key, label, value)
+        }
     }
 
     pub fn check(key: &'static str, label: &'static str, on: bool) -> Field {
-        Field { kind: Kind::Check, ..Field::text(key, label, if on { "yes" } else { "no" }) }
+        Field {
+            kind: Kind::Check,
+            ..Field::text(key, label, if on { "yes" } else { "no" })
+        }
     }
 
     pub fn fixed(key: &'static str, label: &'static str, value: &str) -> Field {
-        Field { kind: Kind::Fixed, ..Field::text(key, label, value) }
+        Field {
+            kind: Kind::Fixed,
+            ..Field::text(key, label, value)
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Field {
@@ -79,7 +109,10 @@ impl Field {
 
     fn step(&mut self, by: isize) {
         if let Kind::Choice(options) = &self.kind {
-            let now = options.iter().position(|o| *o == self.input.value()).unwrap_or(0);
+            let now = options
+                .iter()
+                .position(|o| *o == self.input.value())
+                .unwrap_or(0);
             let n = options.len() as isize;
             let next = (now as isize + by).rem_euclid(n.max(1)) as usize;
             if let Some(v) = options.get(next) {
@@ -99,7 +132,11 @@ pub struct Form {
 
 impl Form {
     pub fn new(fields: Vec<Field>) -> Form {
-        let mut f = Form { fields, focus: 0, message: None };
+        let mut f = Form {
+            fields,
+            focus: 0,
+            message: None,
+        };
         if !f.fields.first().is_some_and(Field::editable) {
             f.next();
         }
@@ -107,7 +144,11 @@ impl Form {
     }
 
     pub fn value(&self, key: &str) -> String {
-        self.fields.iter().find(|f| f.key == key).map(|f| f.input.value()).unwrap_or_default()
+        self.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.input.value())
+            .unwrap_or_default()
     }
 
     pub fn checked(&self, key: &str) -> bool {
@@ -121,7 +162,11 @@ impl Form {
 
     /// A comma-separated field as a list.
     pub fn list(&self, key: &str) -> Vec<String> {
-        self.value(key).split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        self.value(key)
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 
     pub fn field_mut(&mut self, key: &str) -> Option<&mut Field> {
@@ -141,13 +186,27 @@ impl Form {
     }
 
     pub fn next(&mut self) {
-        if let Some(i) = self.fields.iter().enumerate().skip(self.focus + 1).find(|(_, f)| f.editable()).map(|(i, _)| i) {
+        if let Some(i) = self
+            .fields
+            .iter()
+            .enumerate()
+            .skip(self.focus + 1)
+            .find(|(_, f)| f.editable())
+            .map(|(i, _)| i)
+        {
             self.focus = i;
         }
     }
 
     pub fn prev(&mut self) {
-        if let Some(i) = self.fields.iter().enumerate().take(self.focus).rev().find(|(_, f)| f.editable()).map(|(i, _)| i)
+        if let Some(i) = self
+            .fields
+            .iter()
+            .enumerate()
+            .take(self.focus)
+            .rev()
+            .find(|(_, f)| f.editable())
+            .map(|(i, _)| i)
         {
             self.focus = i;
         }
@@ -155,7 +214,9 @@ impl Form {
 
     /// Space on a check box or choice; false on a text field (Space is then text).
     pub fn toggle(&mut self) -> bool {
-        let Some(f) = self.fields.get_mut(self.focus) else { return false };
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
         match f.kind {
             Kind::Check => {
                 let on = f.input.value() == "yes";
@@ -172,7 +233,9 @@ impl Form {
 
     /// Typing into the focused field.
     pub fn input(&mut self, key: &KeyEvent) -> bool {
-        let Some(f) = self.fields.get_mut(self.focus) else { return false };
+        let Some(f) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
         match (&f.kind, key.code) {
             (Kind::Choice(_), KeyCode::Right) => f.step(1),
             (Kind::Choice(_), KeyCode::Left) => f.step(-1),
@@ -197,7 +260,11 @@ impl Form {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if let Some(f) = self.fields.get_mut(self.focus).filter(|f| matches!(f.kind, Kind::Text | Kind::Secret)) {
+        if let Some(f) = self
+            .fields
+            .get_mut(self.focus)
+            .filter(|f| matches!(f.kind, Kind::Text | Kind::Secret))
+        {
             f.input.insert_str(text);
         }
     }
@@ -221,9 +288,15 @@ impl Form {
         for e in errors {
             // "email 2" belongs to "email"; "password again" does not belong to "password".
             let numbered = |key: &str| {
-                e.field.strip_prefix(key).and_then(|r| r.strip_prefix(' ')).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+                e.field
+                    .strip_prefix(key)
+                    .and_then(|r| r.strip_prefix(' '))
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
             };
-            let field = self.fields.iter_mut().find(|f| e.field == f.key || numbered(f.key));
+            let field = self
+                .fields
+                .iter_mut()
+                .find(|f| e.field == f.key || numbered(f.key));
             match field {
                 Some(f) if f.error.is_none() => f.error = Some(e.to_string()),
                 Some(f) => f.error = f.error.take().map(|x| format!("{x}; {e}")),
@@ -244,21 +317,39 @@ impl Form {
 
     /// Rows the form wants: one per field, one more per hint or error, one for the message.
     pub fn height(&self) -> u16 {
-        let extra = self.fields.iter().filter(|f| f.error.is_some() || !f.hint.is_empty()).count();
-        u16::try_from(self.fields.len() + extra + usize::from(self.message.is_some())).unwrap_or(u16::MAX)
+        let extra = self
+            .fields
+            .iter()
+            .filter(|f| f.error.is_some() || !f.hint.is_empty())
+            .count();
+        u16::try_from(self.fields.len() + extra + usize::from(self.message.is_some()))
+            .unwrap_or(u16::MAX)
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme, active: bool) {
-        let label_w = self.fields.iter().map(|x| x.label.chars().count()).max().unwrap_or(0).min(24) + 2;
+        let label_w = self
+            .fields
+            .iter()
+            .map(|x| x.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(24)
+            + 2;
         let mut rows: Vec<(Option<usize>, Line)> = Vec::new();
         if let Some(m) = &self.message {
-            rows.push((None, Line::from(Span::styled(format!("✗ {}", clean(m)), theme.error()))));
+            rows.push((
+                None,
+                Line::from(Span::styled(format!("✗ {}", clean(m)), theme.error())),
+            ));
         }
         for (i, field) in self.fields.iter().enumerate() {
             rows.push((Some(i), Line::default()));
             if let Some(e) = &field.error {
                 let room = usize::from(area.width).saturating_sub(label_w + 2).max(10);
-                for (n, part) in crate::tui::text::wrap(&clean(e), room).into_iter().enumerate() {
+                for (n, part) in crate::tui::text::wrap(&clean(e), room)
+                    .into_iter()
+                    .enumerate()
+                {
                     let mark = if n == 0 { "✗ " } else { "  " };
                     let text = format!("{}{mark}{part}", " ".repeat(label_w));
                     rows.push((None, Line::from(Span::styled(text, theme.error()))));
@@ -273,35 +364,61 @@ impl Form {
         }
         // Scroll so the focused field is visible.
         let h = usize::from(area.height);
-        let focus_row = rows.iter().position(|(i, _)| *i == Some(self.focus)).unwrap_or(0);
-        let start = (focus_row + 2).saturating_sub(h).min(rows.len().saturating_sub(h));
+        let focus_row = rows
+            .iter()
+            .position(|(i, _)| *i == Some(self.focus))
+            .unwrap_or(0);
+        let start = (focus_row + 2)
+            .saturating_sub(h)
+            .min(rows.len().saturating_sub(h));
         for (n, (idx, line)) in rows.into_iter().skip(start).take(h).enumerate() {
-            let row = Rect { y: area.y + n as u16, height: 1, ..area };
+            let row = Rect {
+                y: area.y + n as u16,
+                height: 1,
+                ..area
+            };
             let Some(i) = idx else {
                 f.render_widget(line, row);
                 continue;
             };
             let field = &self.fields[i];
             let focused = active && i == self.focus;
-            let label_style = if focused { theme.focus() } else { theme.label() };
+            let label_style = if focused {
+                theme.focus()
+            } else {
+                theme.label()
+            };
             let marker = if focused { "▸" } else { " " };
             let label = Line::from(vec![
                 Span::styled(marker, theme.focus()),
                 Span::styled(pad(field.label, label_w - 1), label_style),
             ]);
             f.render_widget(label, row);
-            let value_area = Rect { x: row.x + label_w as u16, width: row.width.saturating_sub(label_w as u16), ..row };
+            let value_area = Rect {
+                x: row.x + label_w as u16,
+                width: row.width.saturating_sub(label_w as u16),
+                ..row
+            };
             match &field.kind {
                 Kind::Check => {
                     let on = field.input.value() == "yes";
                     let text = if on { "[x] yes" } else { "[ ] no" };
-                    f.render_widget(Span::styled(text, if focused { theme.focus() } else { theme.text() }), value_area);
+                    f.render_widget(
+                        Span::styled(text, if focused { theme.focus() } else { theme.text() }),
+                        value_area,
+                    );
                 }
                 Kind::Choice(_) => {
                     let text = format!("‹ {} ›", field.input.value());
-                    f.render_widget(Span::styled(text, if focused { theme.focus() } else { theme.text() }), value_area);
+                    f.render_widget(
+                        Span::styled(text, if focused { theme.focus() } else { theme.text() }),
+                        value_area,
+                    );
                 }
-                Kind::Fixed => f.render_widget(Span::styled(clean(&field.input.value()), theme.dim()), value_area),
+                Kind::Fixed => f.render_widget(
+                    Span::styled(clean(&field.input.value()), theme.dim()),
+                    value_area,
+                ),
                 Kind::Text | Kind::Secret => field.input.draw(f, value_area, theme.text(), focused),
             }
         }
@@ -323,17 +440,27 @@ mod tests {
             FieldError::new("email 2", "is not an email address"),
             FieldError::new("owner", "no user with id 9"),
         ]);
-        assert_eq!(form.fields[1].error.as_deref(), Some("email 2: is not an email address"));
+        assert_eq!(
+            form.fields[1].error.as_deref(),
+            Some("email 2: is not an email address")
+        );
         assert_eq!(form.message.as_deref(), Some("owner: no user with id 9"));
         assert_eq!(form.focus, 1);
-        let mut form = Form::new(vec![Field::secret("password", "Password"), Field::secret("password again", "Again")]);
+        let mut form = Form::new(vec![
+            Field::secret("password", "Password"),
+            Field::secret("password again", "Again"),
+        ]);
         form.set_errors(&[FieldError::new("password again", "differs")]);
         assert_eq!((form.focus, form.fields[0].error.is_none()), (1, true));
     }
 
     #[test]
     fn fixed_fields_are_skipped() {
-        let mut form = Form::new(vec![Field::fixed("id", "Id", "4"), Field::text("a", "A", ""), Field::text("b", "B", "")]);
+        let mut form = Form::new(vec![
+            Field::fixed("id", "Id", "4"),
+            Field::text("a", "A", ""),
+            Field::text("b", "B", ""),
+        ]);
         assert_eq!(form.focus, 1);
         form.prev();
         assert_eq!(form.focus, 1);

@@ -24,7 +24,11 @@ pub struct Input {
 
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.secret { f.write_str("Input(****)") } else { write!(f, "Input({:?})", self.value()) }
+        if self.secret {
+            f.write_str("Input(****)")
+        } else {
+            write!(f, "Input({:?})", self.value())
+        }
     }
 }
 
@@ -39,11 +43,19 @@ impl Drop for Input {
 impl Input {
     pub fn new(value: &str) -> Input {
         let chars: Vec<char> = value.chars().collect();
-        Input { cursor: chars.len(), chars, secret: false }
+        Input {
+            cursor: chars.len(),
+            chars,
+            secret: false,
+        }
     }
 
     pub fn secret() -> Input {
-        Input { chars: Vec::new(), cursor: 0, secret: true }
+        Input {
+            chars: Vec::new(),
+            cursor: 0,
+            secret: true,
+        }
     }
 
     pub fn value(&self) -> String {
@@ -123,7 +135,11 @@ impl Input {
     }
 
     fn shown(&self) -> Vec<char> {
-        if self.secret { vec!['•'; self.chars.len()] } else { self.chars.clone() }
+        if self.secret {
+            vec!['•'; self.chars.len()]
+        } else {
+            self.chars.clone()
+        }
     }
 
     /// Draws the field into one row; with `focused`, places the terminal cursor.
@@ -151,7 +167,10 @@ impl Input {
         f.render_widget(Line::from(Span::styled(text, style)), area);
         if focused {
             let before: usize = shown[start..self.cursor].iter().map(w).sum();
-            let x = area.x.saturating_add(u16::try_from(before).unwrap_or(u16::MAX)).min(area.right().saturating_sub(1));
+            let x = area
+                .x
+                .saturating_add(u16::try_from(before).unwrap_or(u16::MAX))
+                .min(area.right().saturating_sub(1));
             f.set_cursor_position(Position::new(x, area.y));
         }
     }
@@ -163,7 +182,12 @@ mod tests {
     use ratatui::crossterm::event::{KeyEventKind, KeyEventState};
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent { code, modifiers, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+        KeyEvent {
+            code,
+            modifiers,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
     }
 
     fn typed(s: &str) -> Input {

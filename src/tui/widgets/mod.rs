@@ -18,7 +18,12 @@ use super::theme::Theme;
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 /// Clears `area` and draws a framed popup titled `title`; returns the inside.
@@ -39,8 +44,19 @@ pub fn pane(f: &mut Frame, area: Rect, title: &str, theme: &Theme, focused: bool
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(if focused { theme.border_focus() } else { theme.border() })
-        .title(Span::styled(format!(" {title} "), if focused { theme.title() } else { theme.header() }));
+        .border_style(if focused {
+            theme.border_focus()
+        } else {
+            theme.border()
+        })
+        .title(Span::styled(
+            format!(" {title} "),
+            if focused {
+                theme.title()
+            } else {
+                theme.header()
+            },
+        ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     inner

@@ -22,7 +22,10 @@ pub fn lines(data: &str, max_w: usize, max_h: usize) -> Option<Vec<String>> {
             return false;
         }
         let inside = (quiet..quiet + width).contains(&x) && (quiet..quiet + width).contains(&y);
-        !inside || colors.get((y - quiet) * width + (x - quiet)).is_some_and(|c| *c == Color::Light)
+        !inside
+            || colors
+                .get((y - quiet) * width + (x - quiet))
+                .is_some_and(|c| *c == Color::Light)
     };
     Some(
         (0..size)
@@ -47,7 +50,8 @@ mod tests {
 
     #[test]
     fn matches_the_shared_drawing_with_the_full_quiet_zone() {
-        let url = "otpauth://totp/Kasefet:noa?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Kasefet";
+        let url =
+            "otpauth://totp/Kasefet:noa?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Kasefet";
         let ours = lines(url, 200, 200).unwrap_or_default().join("\n") + "\n";
         assert_eq!(ours, crate::auth::totp::qr_text(url).unwrap_or_default());
     }

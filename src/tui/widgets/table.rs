@@ -37,7 +37,10 @@ pub struct Row {
 
 impl Row {
     pub fn new(cells: Vec<String>) -> Row {
-        Row { cells, style: Style::new() }
+        Row {
+            cells,
+            style: Style::new(),
+        }
     }
 
     pub fn styled(mut self, style: Style) -> Row {
@@ -91,8 +94,14 @@ impl Selection {
 
 fn widths(columns: &[Column], total: usize) -> Vec<usize> {
     let gaps = columns.len().saturating_sub(1);
-    let fixed: usize = columns.iter().map(|c| if let Width::Cells(n) = c.width { n } else { 0 }).sum();
-    let shares: usize = columns.iter().map(|c| if let Width::Share(n) = c.width { n } else { 0 }).sum();
+    let fixed: usize = columns
+        .iter()
+        .map(|c| if let Width::Cells(n) = c.width { n } else { 0 })
+        .sum();
+    let shares: usize = columns
+        .iter()
+        .map(|c| if let Width::Share(n) = c.width { n } else { 0 })
+        .sum();
     let free = total.saturating_sub(fixed + gaps);
     let mut out: Vec<usize> = columns
         .iter()
@@ -103,20 +112,44 @@ fn widths(columns: &[Column], total: usize) -> Vec<usize> {
         .collect();
     // Give the rounding remainder to the last shared column.
     let used: usize = out.iter().sum::<usize>() + gaps;
-    if let Some(i) = columns.iter().rposition(|c| matches!(c.width, Width::Share(_))) {
+    if let Some(i) = columns
+        .iter()
+        .rposition(|c| matches!(c.width, Width::Share(_)))
+    {
         out[i] += total.saturating_sub(used);
     }
     out
 }
 
 fn line(cells: &[String], widths: &[usize], style: Style) -> Line<'static> {
-    let text: Vec<String> = widths.iter().enumerate().map(|(i, w)| pad(&clean(cells.get(i).map_or("", String::as_str)), *w)).collect();
+    let text: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(i, w)| pad(&clean(cells.get(i).map_or("", String::as_str)), *w))
+        .collect();
     Line::from(Span::styled(text.join(" "), style))
 }
 
 /// Draws a header and the rows that fit, the selected one highlighted when `active`.
-pub fn draw(f: &mut Frame, area: Rect, columns: &[Column], rows: &[Row], sel: &Selection, theme: &Theme, active: bool) {
-    draw_with(f, area, columns, rows.len(), |i| rows[i].clone(), sel, theme, active);
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    columns: &[Column],
+    rows: &[Row],
+    sel: &Selection,
+    theme: &Theme,
+    active: bool,
+) {
+    draw_with(
+        f,
+        area,
+        columns,
+        rows.len(),
+        |i| rows[i].clone(),
+        sel,
+        theme,
+        active,
+    );
 }
 
 /// Like `draw`, for long lists: only the rows on screen are built (by `row(index)`).
@@ -136,17 +169,38 @@ pub fn draw_with(
     }
     let w = widths(columns, usize::from(area.width));
     let titles: Vec<String> = columns.iter().map(|c| c.title.to_string()).collect();
-    f.render_widget(line(&titles, &w, theme.header()), Rect { height: 1, ..area });
+    f.render_widget(
+        line(&titles, &w, theme.header()),
+        Rect { height: 1, ..area },
+    );
     let body = usize::from(area.height - 1);
     let off = sel.visible(body);
     for n in off..len.min(off + body) {
         let row = row(n);
         let y = area.y + 1 + (n - off) as u16;
-        let style = if active && n == sel.index { row.style.patch(theme.selected()) } else { row.style };
-        f.render_widget(line(&row.cells, &w, style), Rect { y, height: 1, ..area });
+        let style = if active && n == sel.index {
+            row.style.patch(theme.selected())
+        } else {
+            row.style
+        };
+        f.render_widget(
+            line(&row.cells, &w, style),
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+        );
     }
     if len == 0 {
-        f.render_widget(Span::styled("  nothing here", theme.dim()), Rect { y: area.y + 1, height: 1, ..area });
+        f.render_widget(
+            Span::styled("  nothing here", theme.dim()),
+            Rect {
+                y: area.y + 1,
+                height: 1,
+                ..area
+            },
+        );
     }
 }
 
@@ -156,7 +210,11 @@ mod tests {
 
     #[test]
     fn widths_fill_the_row() {
-        let cols = [col("a", Width::Cells(4)), col("b", Width::Share(1)), col("c", Width::Share(2))];
+        let cols = [
+            col("a", Width::Cells(4)),
+            col("b", Width::Share(1)),
+            col("c", Width::Share(2)),
+        ];
         let w = widths(&cols, 40);
         assert_eq!(w.iter().sum::<usize>() + 2, 40);
         assert_eq!(w[0], 4);
@@ -164,7 +222,10 @@ mod tests {
 
     #[test]
     fn selection_keeps_the_row_in_view() {
-        let mut s = Selection { index: 30, ..Selection::default() };
+        let mut s = Selection {
+            index: 30,
+            ..Selection::default()
+        };
         assert_eq!(s.visible(10), 21);
         s.apply(Action::First, 50);
         assert_eq!(s.visible(10), 0);

@@ -37,7 +37,8 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     draw_bar(s, f, bar, ui);
     if body.width >= SIDE_BY_SIDE {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
         draw_list(s, f, left, ui);
         draw_record(s, f, right, ui);
     } else if s.focus == Focus::Record && s.open.is_some() {
@@ -66,9 +67,14 @@ fn draw_bar(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         Span::styled(ui.key(chain::CUSTOMERS, Action::Search), t.key()),
         Span::styled(" search: ", if searching { t.focus() } else { t.label() }),
     ];
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Length(58)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(58)]).areas(area);
     let prefix: u16 = spans.iter().map(|s| s.width() as u16).sum();
-    let field = Rect { x: left.x + prefix, width: left.width.saturating_sub(prefix), ..left };
+    let field = Rect {
+        x: left.x + prefix,
+        width: left.width.saturating_sub(prefix),
+        ..left
+    };
     f.render_widget(Line::from(std::mem::take(&mut spans)), left);
     s.search.draw(f, field, t.text(), searching);
     let status = s.status.map_or("any", |x| x.as_str());
@@ -80,11 +86,22 @@ fn draw_bar(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         s.sort.label(),
         count(s.rows().len())
     );
-    f.render_widget(Line::from(Span::styled(fit(&filters, usize::from(right.width)), t.dim())).right_aligned(), right);
+    f.render_widget(
+        Line::from(Span::styled(
+            fit(&filters, usize::from(right.width)),
+            t.dim(),
+        ))
+        .right_aligned(),
+        right,
+    );
 }
 
 fn count(n: usize) -> String {
-    if n >= super::SEARCH_LIMIT { format!("{n}+") } else { n.to_string() }
+    if n >= super::SEARCH_LIMIT {
+        format!("{n}+")
+    } else {
+        n.to_string()
+    }
 }
 
 fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -110,7 +127,10 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {
-    Line::from(vec![Span::styled(format!("{k:<13}"), t.label()), Span::raw(clean(&v))])
+    Line::from(vec![
+        Span::styled(format!("{k:<13}"), t.label()),
+        Span::raw(clean(&v)),
+    ])
 }
 
 fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -121,7 +141,12 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             let inner = pane(f, area, "Customer", t, focused);
             let lines = record_lines(s, c, ui, usize::from(inner.width));
             let skip = u16::try_from(s.scroll.min(lines.len().saturating_sub(1))).unwrap_or(0);
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((skip, 0)), inner);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .scroll((skip, 0)),
+                inner,
+            );
         }
         (None, Some(c)) => {
             let inner = pane(f, area, "Preview", t, false);
@@ -129,7 +154,10 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         }
         (None, None) => {
             let inner = pane(f, area, "Customer", t, false);
-            f.render_widget(Paragraph::new(Span::styled("No customer selected.", t.dim())), inner);
+            f.render_widget(
+                Paragraph::new(Span::styled("No customer selected.", t.dim())),
+                inner,
+            );
         }
     }
 }
@@ -154,12 +182,17 @@ fn preview_lines(c: &CustomerSummary, ui: &Ui) -> Vec<Line<'static>> {
 fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<'static>> {
     let t = ui.theme;
     let d = &c.data;
-    let addr = [&d.address.street, &d.address.city, &d.address.postal_code, &d.address.country]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let addr = [
+        &d.address.street,
+        &d.address.city,
+        &d.address.postal_code,
+        &d.address.country,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(", ");
     let mut lines = vec![
         Line::from(vec![
             Span::styled(clean(&d.name), t.header()),
@@ -176,7 +209,12 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
             t,
             "Consent",
             if d.marketing_consent {
-                format!("yes{}", d.consent_date.map(|x| format!(" since {x}")).unwrap_or_default())
+                format!(
+                    "yes{}",
+                    d.consent_date
+                        .map(|x| format!(" since {x}"))
+                        .unwrap_or_default()
+                )
             } else {
                 "no".into()
             },
@@ -184,22 +222,55 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
     ];
     match (&d.sensitive, s.revealed) {
         (Some(x), true) => {
-            lines.push(Line::from(Span::styled("Sensitive (shown; audited)", t.warn())));
-            lines.push(kv(t, "National id", x.national_id.clone().unwrap_or_default()));
-            lines.push(kv(t, "Born", x.date_of_birth.map(|x| x.to_string()).unwrap_or_default()));
-            lines.push(kv(t, "Card", x.payment_last4.as_ref().map(|l| format!("•••• {l}")).unwrap_or_default()));
-            for (i, l) in x.private_notes.as_deref().map(clean_lines).unwrap_or_default().into_iter().enumerate() {
+            lines.push(Line::from(Span::styled(
+                "Sensitive (shown; audited)",
+                t.warn(),
+            )));
+            lines.push(kv(
+                t,
+                "National id",
+                x.national_id.clone().unwrap_or_default(),
+            ));
+            lines.push(kv(
+                t,
+                "Born",
+                x.date_of_birth.map(|x| x.to_string()).unwrap_or_default(),
+            ));
+            lines.push(kv(
+                t,
+                "Card",
+                x.payment_last4
+                    .as_ref()
+                    .map(|l| format!("•••• {l}"))
+                    .unwrap_or_default(),
+            ));
+            for (i, l) in x
+                .private_notes
+                .as_deref()
+                .map(clean_lines)
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
                 lines.push(kv(t, if i == 0 { "Private notes" } else { "" }, l));
             }
         }
         _ => {
-            let may = ui.me.is_some_and(|m| m.reaches(Permission::CustomerSensitive, d.owner));
+            let may = ui
+                .me
+                .is_some_and(|m| m.reaches(Permission::CustomerSensitive, d.owner));
             let hint = if may {
-                format!("hidden · {} reveals (audited)", ui.key(chain::CUSTOMERS, Action::Reveal))
+                format!(
+                    "hidden · {} reveals (audited)",
+                    ui.key(chain::CUSTOMERS, Action::Reveal)
+                )
             } else {
                 "hidden".into()
             };
-            lines.push(Line::from(vec![Span::styled(format!("{:<13}", "Sensitive"), t.label()), Span::styled(hint, t.dim())]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<13}", "Sensitive"), t.label()),
+                Span::styled(hint, t.dim()),
+            ]));
         }
     }
     lines.push(Line::from(Span::styled(
@@ -213,22 +284,34 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         t.dim(),
     )));
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled(format!("Timeline ({})", c.interactions.len()), t.header())));
+    lines.push(Line::from(Span::styled(
+        format!("Timeline ({})", c.interactions.len()),
+        t.header(),
+    )));
     if c.interactions.is_empty() {
         let key = ui.key(chain::CUSTOMERS, Action::Interaction);
-        lines.push(Line::from(Span::styled(format!("Nothing logged yet · {key} logs a call, email, meeting or note"), t.dim())));
+        lines.push(Line::from(Span::styled(
+            format!("Nothing logged yet · {key} logs a call, email, meeting or note"),
+            t.dim(),
+        )));
     }
     // Each entry: date, kind, author, then the text wrapped under itself (below them, when
     // the pane is narrow).
     let indent = if width >= 70 { 30 } else { 2 };
     let room = width.saturating_sub(indent).max(20);
     for i in c.interactions.iter().rev() {
-        let wrapped: Vec<String> = clean_lines(&i.text).iter().flat_map(|l| crate::tui::text::wrap(l, room)).collect();
+        let wrapped: Vec<String> = clean_lines(&i.text)
+            .iter()
+            .flat_map(|l| crate::tui::text::wrap(l, room))
+            .collect();
         let mut text = wrapped.into_iter();
         let mut head = vec![
             Span::styled(format!("{} ", date_of(i.at)), t.dim()),
             Span::styled(format!("{:<8}", i.kind.as_str()), t.label()),
-            Span::styled(format!("{:<10} ", fit(&ui.people.name(Some(i.author)), 10)), t.dim()),
+            Span::styled(
+                format!("{:<10} ", fit(&ui.people.name(Some(i.author)), 10)),
+                t.dim(),
+            ),
         ];
         if indent > 2 {
             head.push(Span::raw(text.next().unwrap_or_default()));
@@ -240,4 +323,3 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
     }
     lines
 }
-

@@ -27,32 +27,57 @@ pub struct Editor {
 
 fn fields(c: &CustomerInput, owner: &str, can_owner: bool, sensitive: bool) -> Vec<Field> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let kind = if c.kind == CustomerKind::Company { "company" } else { "person" };
+    let kind = if c.kind == CustomerKind::Company {
+        "company"
+    } else {
+        "person"
+    };
     let mut v = vec![
         Field::text("name", "Name", &c.name),
         Field::choice("kind", "Kind", vec!["person", "company"], kind),
         Field::text("company", "Company", &opt(&c.company)),
-        Field::text("email", "Emails", &c.emails.join(", ")).with_hint("separate several with commas"),
+        Field::text("email", "Emails", &c.emails.join(", "))
+            .with_hint("separate several with commas"),
         Field::text("phone", "Phones", &c.phones.join(", ")),
         Field::text("tag", "Tags", &c.tags.join(", ")),
         Field::choice("status", "Status", STATUSES.to_vec(), c.status.as_str()),
-        if can_owner { Field::text("owner", "Owner", owner) } else { Field::fixed("owner", "Owner", owner) },
+        if can_owner {
+            Field::text("owner", "Owner", owner)
+        } else {
+            Field::fixed("owner", "Owner", owner)
+        },
         Field::text("source", "Source", &opt(&c.source)),
         Field::text("street", "Street", &opt(&c.address.street)),
         Field::text("city", "City", &opt(&c.address.city)),
         Field::text("postal code", "Postal code", &opt(&c.address.postal_code)),
         Field::text("country", "Country", &opt(&c.address.country)),
-        Field::check("marketing consent", "Marketing consent", c.marketing_consent),
-        Field::text("consent date", "Consent date", &c.consent_date.map(|d| d.to_string()).unwrap_or_default())
-            .with_hint("YYYY-MM-DD"),
+        Field::check(
+            "marketing consent",
+            "Marketing consent",
+            c.marketing_consent,
+        ),
+        Field::text(
+            "consent date",
+            "Consent date",
+            &c.consent_date.map(|d| d.to_string()).unwrap_or_default(),
+        )
+        .with_hint("YYYY-MM-DD"),
     ];
     if sensitive {
         let s = c.sensitive.clone().unwrap_or_default();
         v.extend([
             Field::text("national id", "National id", &opt(&s.national_id)),
-            Field::text("date of birth", "Date of birth", &s.date_of_birth.map(|d| d.to_string()).unwrap_or_default()),
-            Field::text("payment last four", "Card last four", &opt(&s.payment_last4))
-                .with_hint("only the last four digits, never the full number"),
+            Field::text(
+                "date of birth",
+                "Date of birth",
+                &s.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            Field::text(
+                "payment last four",
+                "Card last four",
+                &opt(&s.payment_last4),
+            )
+            .with_hint("only the last four digits, never the full number"),
             Field::text("private notes", "Private notes", &opt(&s.private_notes)),
         ]);
     }
@@ -66,15 +91,41 @@ fn parse_date(form: &Form, key: &str, errors: &mut Vec<FieldError>) -> Option<ji
 
 impl Editor {
     pub fn create(me: &Me, can_owner: bool, _people: &People) -> Editor {
-        let form = Form::new(fields(&CustomerInput::default(), &me.username, can_owner, false));
-        Editor { form, id: None, version: 0, sensitive: false, conflict: None, can_owner, orig_owner: None }
+        let form = Form::new(fields(
+            &CustomerInput::default(),
+            &me.username,
+            can_owner,
+            false,
+        ));
+        Editor {
+            form,
+            id: None,
+            version: 0,
+            sensitive: false,
+            conflict: None,
+            can_owner,
+            orig_owner: None,
+        }
     }
 
     pub fn edit(c: &Customer, sensitive: bool, can_owner: bool, people: &People) -> Editor {
         let sensitive = sensitive && c.data.sensitive.is_some();
-        let form = Form::new(fields(&c.data, &people.name(c.data.owner), can_owner, sensitive));
+        let form = Form::new(fields(
+            &c.data,
+            &people.name(c.data.owner),
+            can_owner,
+            sensitive,
+        ));
         let orig_owner = c.data.owner;
-        Editor { form, id: Some(c.id), version: c.stamp.version, sensitive, conflict: None, can_owner, orig_owner }
+        Editor {
+            form,
+            id: Some(c.id),
+            version: c.stamp.version,
+            sensitive,
+            conflict: None,
+            can_owner,
+            orig_owner,
+        }
     }
 
     /// The form as the service wants it; problems found here are named by field too.
@@ -95,7 +146,11 @@ impl Editor {
         let consent_date = parse_date(f, "consent date", &mut errors);
         let date_of_birth = parse_date(f, "date of birth", &mut errors);
         let input = CustomerInput {
-            kind: if f.value("kind") == "company" { CustomerKind::Company } else { CustomerKind::Person },
+            kind: if f.value("kind") == "company" {
+                CustomerKind::Company
+            } else {
+                CustomerKind::Person
+            },
             name: f.value("name"),
             company: f.opt("company"),
             emails: f.list("email"),
@@ -119,7 +174,11 @@ impl Editor {
                 payment_last4: f.opt("payment last four"),
             }),
         };
-        if errors.is_empty() { Ok(input) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
     }
 
     fn save(&mut self, version: u64, ctx: &mut Ctx) -> Outcome {
@@ -167,7 +226,10 @@ impl Editor {
     /// Their version, in place of my edits.
     fn reload(&mut self, ctx: &mut Ctx) {
         let Some(id) = self.id else { return };
-        match ctx.call(Request::CustomerGet { id, reveal: self.sensitive }) {
+        match ctx.call(Request::CustomerGet {
+            id,
+            reveal: self.sensitive,
+        }) {
             Ok(Response::Customer(c)) => {
                 let people = ctx.people.clone();
                 *self = Editor::edit(&c, self.sensitive, self.can_owner, &people);
@@ -217,15 +279,26 @@ pub struct Note {
 impl Note {
     pub fn new(id: Id) -> Note {
         let kinds = InteractionKind::ALL.iter().map(|k| k.as_str()).collect();
-        Note { form: Form::new(vec![Field::choice("kind", "Kind", kinds, "call"), Field::text("text", "What happened", "")]), id }
+        Note {
+            form: Form::new(vec![
+                Field::choice("kind", "Kind", kinds, "call"),
+                Field::text("text", "What happened", ""),
+            ]),
+            id,
+        }
     }
 
     pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
         match action {
             Action::NextField if !self.form.on_last() => self.form.next(),
             Action::NextField | Action::Save => {
-                let kind = InteractionKind::parse(&self.form.value("kind")).unwrap_or(InteractionKind::Note);
-                let req = Request::CustomerAddInteraction { id: self.id, kind, text: self.form.value("text") };
+                let kind = InteractionKind::parse(&self.form.value("kind"))
+                    .unwrap_or(InteractionKind::Note);
+                let req = Request::CustomerAddInteraction {
+                    id: self.id,
+                    kind,
+                    text: self.form.value("text"),
+                };
                 match ctx.call(req) {
                     Ok(_) => {
                         ctx.ok(format!("Logged the {}", kind.as_str()));

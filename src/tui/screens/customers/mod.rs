@@ -117,13 +117,20 @@ impl Customers {
 
     fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
         self.status.is_none_or(|s| c.status == s)
-            && self.tag.as_ref().is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
             && (!self.mine || c.owner == Some(me))
     }
 
     /// Loads every customer passing the filters, then the search results if searching.
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        let filter = CustomerFilter { status: self.status, tag: self.tag.clone(), mine: self.mine };
+        let filter = CustomerFilter {
+            status: self.status,
+            tag: self.tag.clone(),
+            mine: self.mine,
+        };
         match ctx.call(Request::CustomerList { filter }) {
             Ok(Response::Customers(list)) => {
                 self.all = list;
@@ -141,7 +148,10 @@ impl Customers {
         if query.trim().is_empty() {
             self.found = None;
         } else {
-            match ctx.call(Request::CustomerSearch { query: query.clone(), limit: SEARCH_LIMIT }) {
+            match ctx.call(Request::CustomerSearch {
+                query: query.clone(),
+                limit: SEARCH_LIMIT,
+            }) {
                 Ok(Response::Customers(list)) => {
                     let me = ctx.me.id;
                     let list = list.into_iter().filter(|c| self.keep(c, me)).collect();
@@ -160,7 +170,10 @@ impl Customers {
 
     /// The id the record actions apply to: the open record, else the highlighted row.
     fn target(&self) -> Option<Id> {
-        self.open.as_ref().map(|c| c.id).or_else(|| self.selected().map(|c| c.id))
+        self.open
+            .as_ref()
+            .map(|c| c.id)
+            .or_else(|| self.selected().map(|c| c.id))
     }
 
     fn target_owner(&self) -> Option<Id> {
@@ -214,7 +227,9 @@ impl Customers {
             self.open = Some(c);
             self.revealed = true;
             self.focus = Focus::Record;
-            ctx.note = Some(super::Note::warn("Sensitive fields shown (the view is audited); they hide when you leave"));
+            ctx.note = Some(super::Note::warn(
+                "Sensitive fields shown (the view is audited); they hide when you leave",
+            ));
         }
     }
 
@@ -226,8 +241,14 @@ impl Customers {
         };
         if let Some(c) = record {
             let people = ctx.people.clone();
-            let can_owner = ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
-            self.mode = Mode::Edit(Box::new(Editor::edit(&c, self.revealed, can_owner, &people)));
+            let can_owner =
+                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+            self.mode = Mode::Edit(Box::new(Editor::edit(
+                &c,
+                self.revealed,
+                can_owner,
+                &people,
+            )));
             self.open = Some(c);
         }
     }
@@ -245,10 +266,17 @@ impl Customers {
     fn update_browse(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         let me = ctx.me.clone();
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => {
                 if self.focus == Focus::Record {
                     self.scroll = match action {
-                        Action::Up | Action::PageUp => self.scroll.saturating_sub(if action == Action::Up { 1 } else { 10 }),
+                        Action::Up | Action::PageUp => self
+                            .scroll
+                            .saturating_sub(if action == Action::Up { 1 } else { 10 }),
                         Action::First => 0,
                         _ => self.scroll + if action == Action::Down { 1 } else { 10 },
                     };
@@ -272,7 +300,8 @@ impl Customers {
             }
             Action::New if me.can(Permission::CustomerWrite) => {
                 let people = ctx.people.clone();
-                let can_owner = me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+                let can_owner =
+                    me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
                 self.mode = Mode::Edit(Box::new(Editor::create(&me, can_owner, &people)));
             }
             Action::Edit if self.offers(&me, action) => self.start_edit(ctx),
@@ -283,14 +312,25 @@ impl Customers {
                 }
             }
             Action::Delete if self.offers(&me, action) => {
-                let name = self.open.as_ref().map(|c| c.data.name.clone()).or_else(|| self.selected().map(|c| c.name.clone()));
+                let name = self
+                    .open
+                    .as_ref()
+                    .map(|c| c.data.name.clone())
+                    .or_else(|| self.selected().map(|c| c.name.clone()));
                 if let (Some(id), Some(name)) = (self.target(), name) {
-                    let q = format!("Delete the customer {}? Their tasks stay, unlinked. This cannot be undone.", crate::tui::text::clean(&name));
+                    let q = format!(
+                        "Delete the customer {}? Their tasks stay, unlinked. This cannot be undone.",
+                        crate::tui::text::clean(&name)
+                    );
                     self.mode = Mode::Delete(Confirm::new("Delete customer", q, "delete", id));
                 }
             }
             Action::NewTask if me.can(Permission::TaskWrite) => {
-                let name = self.open.as_ref().map(|c| c.data.name.clone()).or_else(|| self.selected().map(|c| c.name.clone()));
+                let name = self
+                    .open
+                    .as_ref()
+                    .map(|c| c.data.name.clone())
+                    .or_else(|| self.selected().map(|c| c.name.clone()));
                 if let (Some(customer), Some(name)) = (self.target(), name) {
                     ctx.nav = Some(Nav::NewTaskFor { customer, name });
                 }
@@ -298,13 +338,18 @@ impl Customers {
             Action::FilterStatus => {
                 self.status = match self.status {
                     None => Some(CustomerStatus::Lead),
-                    Some(s) => CustomerStatus::ALL.iter().position(|x| *x == s).and_then(|i| CustomerStatus::ALL.get(i + 1).copied()),
+                    Some(s) => CustomerStatus::ALL
+                        .iter()
+                        .position(|x| *x == s)
+                        .and_then(|i| CustomerStatus::ALL.get(i + 1).copied()),
                 };
                 self.reload(ctx);
             }
             Action::FilterTag => {
                 let current = self.tag.clone().unwrap_or_default();
-                self.mode = Mode::Tag(Form::new(vec![Field::text("tag", "Tag", &current).with_hint("empty shows every tag")]));
+                self.mode = Mode::Tag(Form::new(vec![
+                    Field::text("tag", "Tag", &current).with_hint("empty shows every tag"),
+                ]));
             }
             Action::FilterMine => {
                 self.mine = !self.mine;
@@ -318,9 +363,19 @@ impl Customers {
             }
             _ => return false,
         }
-        if matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last)
-            && self.focus == Focus::List
-            && self.open.as_ref().is_some_and(|c| Some(c.id) != self.selected().map(|s| s.id))
+        if matches!(
+            action,
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::First
+                | Action::Last
+        ) && self.focus == Focus::List
+            && self
+                .open
+                .as_ref()
+                .is_some_and(|c| Some(c.id) != self.selected().map(|s| s.id))
         {
             self.hide();
         }
@@ -351,7 +406,11 @@ fn sorted(mut rows: Vec<CustomerSummary>, sort: Sort, query: &str) -> Vec<Custom
         Sort::Name => {
             let first = fold(query.split_whitespace().next().unwrap_or(""));
             rows.sort_by_cached_key(|c| {
-                let name = if first.is_empty() { c.name.to_lowercase() } else { fold(&c.name) };
+                let name = if first.is_empty() {
+                    c.name.to_lowercase()
+                } else {
+                    fold(&c.name)
+                };
                 (!first.is_empty() && !name.starts_with(&first), name, c.id)
             });
         }
@@ -499,8 +558,19 @@ impl Screen for Customers {
     fn hints(&self) -> &'static [Action] {
         use Action::*;
         match (&self.mode, self.focus) {
-            (Mode::Browse, Focus::List) => &[Open, Search, New, FilterStatus, FilterMine, Sort, Lookup, Help],
-            (Mode::Browse, Focus::Record) => &[Back, Edit, Interaction, NewTask, Reveal, Delete, Help],
+            (Mode::Browse, Focus::List) => &[
+                Open,
+                Search,
+                New,
+                FilterStatus,
+                FilterMine,
+                Sort,
+                Lookup,
+                Help,
+            ],
+            (Mode::Browse, Focus::Record) => {
+                &[Back, Edit, Interaction, NewTask, Reveal, Delete, Help]
+            }
             (Mode::Search, _) => &[Open, Back],
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
@@ -512,8 +582,12 @@ impl Screen for Customers {
         let owner = self.target_owner();
         match action {
             Action::New => me.can(Permission::CustomerWrite),
-            Action::Edit | Action::Interaction => self.target().is_some() && me.reaches(Permission::CustomerWrite, owner),
-            Action::Reveal => self.target().is_some() && me.reaches(Permission::CustomerSensitive, owner),
+            Action::Edit | Action::Interaction => {
+                self.target().is_some() && me.reaches(Permission::CustomerWrite, owner)
+            }
+            Action::Reveal => {
+                self.target().is_some() && me.reaches(Permission::CustomerSensitive, owner)
+            }
             Action::Delete => self.target().is_some() && me.can(Permission::CustomerAdmin),
             Action::NewTask => self.target().is_some() && me.can(Permission::TaskWrite),
             _ => true,

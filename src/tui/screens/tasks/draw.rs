@@ -30,14 +30,23 @@ pub fn draw(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui) {
         return;
     }
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let scope = if s.scope == TaskScope::Mine { "mine" } else { "everyone's" };
+    let scope = if s.scope == TaskScope::Mine {
+        "mine"
+    } else {
+        "everyone's"
+    };
     let n = s.rows.len();
-    let bar_text = format!("{scope} · {} · {n} task{}", s.view.label(), if n == 1 { "" } else { "s" });
+    let bar_text = format!(
+        "{scope} · {} · {n} task{}",
+        s.view.label(),
+        if n == 1 { "" } else { "s" }
+    );
     f.render_widget(Span::styled(bar_text, t.dim()), bar);
     let today = s.today;
     match &s.open {
         Some(task) if body.width >= 100 => {
-            let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
             draw_list(s, f, left, ui, today, false);
             draw_task(s, task, f, right, ui);
         }
@@ -46,7 +55,14 @@ pub fn draw(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui) {
     }
 }
 
-fn draw_list(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui, today: jiff::civil::Date, focused: bool) {
+fn draw_list(
+    s: &Tasks,
+    f: &mut Frame,
+    area: Rect,
+    ui: &Ui,
+    today: jiff::civil::Date,
+    focused: bool,
+) {
     let inner = pane(f, area, "Tasks", ui.theme, focused);
     let cols = [
         col("", Width::Cells(1)),
@@ -62,7 +78,13 @@ fn draw_list(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui, today: jiff::civil::
         .map(|task| {
             let overdue = task.is_overdue(today);
             let due_today = !task.data.status.is_closed() && task.data.due == Some(today);
-            let mark = if overdue { "!" } else if due_today { "•" } else { "" };
+            let mark = if overdue {
+                "!"
+            } else if due_today {
+                "•"
+            } else {
+                ""
+            };
             let row = Row::new(vec![
                 mark.into(),
                 task.data.due.map(|d| d.to_string()).unwrap_or_default(),
@@ -84,7 +106,10 @@ fn draw_list(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui, today: jiff::civil::
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {
-    Line::from(vec![Span::styled(format!("{k:<11}"), t.label()), Span::raw(clean(&v))])
+    Line::from(vec![
+        Span::styled(format!("{k:<11}"), t.label()),
+        Span::raw(clean(&v)),
+    ])
 }
 
 fn draw_task(s: &Tasks, task: &Task, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -104,10 +129,18 @@ fn draw_task(s: &Tasks, task: &Task, f: &mut Frame, area: Rect, ui: &Ui) {
         kv(t, "Assignee", ui.people.name(d.assignee)),
         kv(t, "Created by", ui.people.name(Some(task.stamp.created_by))),
         kv(t, "Customer", s.customer_name(d.customer)),
-        Line::from(Span::styled(format!("Changed {}", when(task.stamp.updated_at)), t.dim())),
+        Line::from(Span::styled(
+            format!("Changed {}", when(task.stamp.updated_at)),
+            t.dim(),
+        )),
         Line::default(),
     ];
-    for l in d.description.as_deref().map(clean_lines).unwrap_or_default() {
+    for l in d
+        .description
+        .as_deref()
+        .map(clean_lines)
+        .unwrap_or_default()
+    {
         lines.push(Line::from(l));
     }
     if !task.comments.is_empty() {
@@ -117,7 +150,10 @@ fn draw_task(s: &Tasks, task: &Task, f: &mut Frame, area: Rect, ui: &Ui) {
     for c in &task.comments {
         let mut text = clean_lines(&c.text).into_iter();
         lines.push(Line::from(vec![
-            Span::styled(format!("{} {} ", date_of(c.at), ui.people.name(Some(c.author))), t.dim()),
+            Span::styled(
+                format!("{} {} ", date_of(c.at), ui.people.name(Some(c.author))),
+                t.dim(),
+            ),
             Span::raw(text.next().unwrap_or_default()),
         ]));
         lines.extend(text.map(Line::from));

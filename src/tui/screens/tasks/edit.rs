@@ -26,38 +26,99 @@ pub struct Editor {
 
 impl Editor {
     pub fn create(customer: Option<(Id, String)>, me: &str) -> Editor {
-        let base = TaskInput { customer: customer.as_ref().map(|c| c.0), ..TaskInput::default() };
+        let base = TaskInput {
+            customer: customer.as_ref().map(|c| c.0),
+            ..TaskInput::default()
+        };
         let name = customer.map(|c| c.1).unwrap_or_default();
         Editor::build(None, 0, base, me, &name, false)
     }
 
     pub fn edit(t: &Task, people: &People, customer_name: &str) -> Editor {
-        Editor::build(Some(t.id), t.stamp.version, t.data.clone(), &people.name(t.data.assignee), customer_name, false)
+        Editor::build(
+            Some(t.id),
+            t.stamp.version,
+            t.data.clone(),
+            &people.name(t.data.assignee),
+            customer_name,
+            false,
+        )
     }
 
     pub fn assign(t: &Task, people: &People) -> Editor {
-        let mut e = Editor::build(Some(t.id), t.stamp.version, t.data.clone(), &people.name(t.data.assignee), "", true);
+        let mut e = Editor::build(
+            Some(t.id),
+            t.stamp.version,
+            t.data.clone(),
+            &people.name(t.data.assignee),
+            "",
+            true,
+        );
         e.form = Form::new(vec![
             Field::fixed("title", "Task", &t.data.title),
-            Field::text("assignee", "Assign to", &people.name(t.data.assignee)).with_hint("a username"),
+            Field::text("assignee", "Assign to", &people.name(t.data.assignee))
+                .with_hint("a username"),
         ]);
         e
     }
 
-    fn build(id: Option<Id>, version: u64, base: TaskInput, assignee: &str, customer: &str, assign_only: bool) -> Editor {
+    fn build(
+        id: Option<Id>,
+        version: u64,
+        base: TaskInput,
+        assignee: &str,
+        customer: &str,
+        assign_only: bool,
+    ) -> Editor {
         let d = &base;
         let form = Form::new(vec![
             Field::text("title", "Title", &d.title),
-            Field::text("description", "Description", d.description.as_deref().unwrap_or("")),
+            Field::text(
+                "description",
+                "Description",
+                d.description.as_deref().unwrap_or(""),
+            ),
             Field::choice("status", "Status", STATUSES.to_vec(), d.status.as_str()),
-            Field::choice("priority", "Priority", PRIORITIES.to_vec(), d.priority.as_str()),
-            Field::text("due", "Due date", &d.due.map(|x| x.to_string()).unwrap_or_default()).with_hint("YYYY-MM-DD"),
-            Field::text("due time", "Due time", &d.due_time.map(|x| x.strftime("%H:%M").to_string()).unwrap_or_default())
-                .with_hint("HH:MM, optional"),
+            Field::choice(
+                "priority",
+                "Priority",
+                PRIORITIES.to_vec(),
+                d.priority.as_str(),
+            ),
+            Field::text(
+                "due",
+                "Due date",
+                &d.due.map(|x| x.to_string()).unwrap_or_default(),
+            )
+            .with_hint("YYYY-MM-DD"),
+            Field::text(
+                "due time",
+                "Due time",
+                &d.due_time
+                    .map(|x| x.strftime("%H:%M").to_string())
+                    .unwrap_or_default(),
+            )
+            .with_hint("HH:MM, optional"),
             Field::text("assignee", "Assignee", assignee).with_hint("a username; empty means you"),
-            Field::fixed("customer", "Customer", if customer.is_empty() && d.customer.is_some() { "linked" } else { customer }),
+            Field::fixed(
+                "customer",
+                "Customer",
+                if customer.is_empty() && d.customer.is_some() {
+                    "linked"
+                } else {
+                    customer
+                },
+            ),
         ]);
-        Editor { form, id, version, customer: d.customer, conflict: None, assign_only, base }
+        Editor {
+            form,
+            id,
+            version,
+            customer: d.customer,
+            conflict: None,
+            assign_only,
+            base,
+        }
     }
 
     fn input(&self, people: &People) -> Result<TaskInput, Vec<FieldError>> {
@@ -71,11 +132,22 @@ impl Editor {
             }),
         };
         if self.assign_only {
-            let input = TaskInput { assignee, ..self.base.clone() };
-            return if errors.is_empty() { Ok(input) } else { Err(errors) };
+            let input = TaskInput {
+                assignee,
+                ..self.base.clone()
+            };
+            return if errors.is_empty() {
+                Ok(input)
+            } else {
+                Err(errors)
+            };
         }
-        let due = f.opt("due").and_then(|v| date("due", &v).map_err(|e| errors.push(e)).ok());
-        let due_time = f.opt("due time").and_then(|v| time("due time", &v).map_err(|e| errors.push(e)).ok());
+        let due = f
+            .opt("due")
+            .and_then(|v| date("due", &v).map_err(|e| errors.push(e)).ok());
+        let due_time = f
+            .opt("due time")
+            .and_then(|v| time("due time", &v).map_err(|e| errors.push(e)).ok());
         let input = TaskInput {
             title: f.value("title"),
             description: f.opt("description"),
@@ -86,7 +158,11 @@ impl Editor {
             assignee,
             customer: self.customer,
         };
-        if errors.is_empty() { Ok(input) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
     }
 
     fn save(&mut self, version: u64, ctx: &mut Ctx) -> Outcome {
@@ -107,7 +183,11 @@ impl Editor {
                 Outcome::Saved(id)
             }
             Ok(Response::Done) => {
-                ctx.ok(if self.assign_only { "Assigned" } else { "Saved" });
+                ctx.ok(if self.assign_only {
+                    "Assigned"
+                } else {
+                    "Saved"
+                });
                 Outcome::Saved(self.id.unwrap_or_default())
             }
             Ok(_) => {
@@ -137,7 +217,11 @@ impl Editor {
             Ok(Response::Task(t)) => {
                 let people = ctx.people.clone();
                 let customer = self.form.value("customer");
-                *self = if self.assign_only { Editor::assign(&t, &people) } else { Editor::edit(&t, &people, &customer) };
+                *self = if self.assign_only {
+                    Editor::assign(&t, &people)
+                } else {
+                    Editor::edit(&t, &people, &customer)
+                };
                 ctx.note = Some(Note::info("Reloaded their version"));
             }
             Ok(_) => ctx.fail(&unexpected()),

@@ -77,7 +77,10 @@ impl Tasks {
     }
 
     pub fn reload(&mut self, ctx: &mut Ctx) {
-        let mut filter = TaskFilter { scope: self.scope, ..TaskFilter::default() };
+        let mut filter = TaskFilter {
+            scope: self.scope,
+            ..TaskFilter::default()
+        };
         match self.view {
             View::Open => {}
             View::Overdue => filter.overdue = true,
@@ -88,7 +91,10 @@ impl Tasks {
         match ctx.call(Request::TaskList { filter }) {
             Ok(Response::Tasks(list)) => {
                 self.rows = match self.view {
-                    View::Open => list.into_iter().filter(|t| !t.data.status.is_closed()).collect(),
+                    View::Open => list
+                        .into_iter()
+                        .filter(|t| !t.data.status.is_closed())
+                        .collect(),
                     _ => list,
                 };
                 self.sel.clamp(self.rows.len());
@@ -101,10 +107,14 @@ impl Tasks {
 
     /// Names for linked customers, from the (unaudited) customer list.
     fn load_customer_names(&mut self, ctx: &mut Ctx) {
-        if !ctx.me.can(Permission::CustomerRead) || self.rows.iter().all(|t| t.data.customer.is_none()) {
+        if !ctx.me.can(Permission::CustomerRead)
+            || self.rows.iter().all(|t| t.data.customer.is_none())
+        {
             return;
         }
-        let req = Request::CustomerList { filter: Default::default() };
+        let req = Request::CustomerList {
+            filter: Default::default(),
+        };
         if let Ok(Response::Customers(list)) = ctx.call(req) {
             self.customers = list.into_iter().map(|c| (c.id, c.name)).collect();
         }
@@ -115,7 +125,13 @@ impl Tasks {
     }
 
     fn customer_name(&self, id: Option<Id>) -> String {
-        id.map(|c| self.customers.get(&c).cloned().unwrap_or_else(|| format!("#{c}"))).unwrap_or_default()
+        id.map(|c| {
+            self.customers
+                .get(&c)
+                .cloned()
+                .unwrap_or_else(|| format!("#{c}"))
+        })
+        .unwrap_or_default()
     }
 
     fn may_edit(me: &Me, t: &Task) -> bool {
@@ -144,13 +160,19 @@ impl Tasks {
         if let Some((id, name)) = &customer {
             self.customers.insert(*id, name.clone());
         }
-        self.mode = Some(Mode::Edit(Box::new(Editor::create(customer, &ctx.me.username))));
+        self.mode = Some(Mode::Edit(Box::new(Editor::create(
+            customer,
+            &ctx.me.username,
+        ))));
     }
 
     fn done(&mut self, ctx: &mut Ctx) {
         let Some(t) = self.selected() else { return };
         let id = t.id;
-        match ctx.call(Request::TaskSetStatus { id, status: TaskStatus::Done }) {
+        match ctx.call(Request::TaskSetStatus {
+            id,
+            status: TaskStatus::Done,
+        }) {
             Ok(_) => {
                 ctx.ok("Marked done");
                 self.open = None;
@@ -163,7 +185,12 @@ impl Tasks {
     fn update_browse(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         let me = ctx.me.clone();
         match action {
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => {
                 self.open = None;
                 self.sel.apply(action, self.rows.len());
             }
@@ -187,7 +214,11 @@ impl Tasks {
             }
             Action::Done if self.offers(&me, action) => self.done(ctx),
             Action::Scope if me.scope(Permission::TaskRead) == Scope::All => {
-                self.scope = if self.scope == TaskScope::Mine { TaskScope::All } else { TaskScope::Mine };
+                self.scope = if self.scope == TaskScope::Mine {
+                    TaskScope::All
+                } else {
+                    TaskScope::Mine
+                };
                 self.reload(ctx);
             }
             Action::Filter => {
@@ -276,9 +307,13 @@ impl Screen for Tasks {
         let t = self.selected();
         match action {
             Action::New => me.can(Permission::TaskWrite),
-            Action::Edit | Action::Assign | Action::Done => t.is_some_and(|t| Tasks::may_edit(me, t)),
+            Action::Edit | Action::Assign | Action::Done => {
+                t.is_some_and(|t| Tasks::may_edit(me, t))
+            }
             Action::Scope => me.scope(Permission::TaskRead) == Scope::All,
-            Action::OpenCustomer => me.can(Permission::CustomerRead) && t.is_some_and(|t| t.data.customer.is_some()),
+            Action::OpenCustomer => {
+                me.can(Permission::CustomerRead) && t.is_some_and(|t| t.data.customer.is_some())
+            }
             _ => true,
         }
     }

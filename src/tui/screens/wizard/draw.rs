@@ -38,16 +38,35 @@ disk or be copied off this machine."
 pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     let t = ui.theme;
     let n = Step::ALL.iter().position(|s| *s == w.step).unwrap_or(0) + 1;
-    let [top, body, keys] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let [top, body, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     if w.step == Step::Totp {
         // The QR code needs every row: the step title goes beside it.
-        let url = w.totp.otpauth_url(&crate::domain::user::normalize_username(&w.admin.value("username")));
-        let [body, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+        let url = w.totp.otpauth_url(&crate::domain::user::normalize_username(
+            &w.admin.value("username"),
+        ));
+        let [body, keys] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         let title = format!("Step {n} of {} · Authenticator", Step::ALL.len());
         let (secret, intro) = (w.totp.to_base32(), intro(w));
-        let e = enrol::Enrolment { title: &title, intro: &intro, secret: &secret, url: &url };
+        let e = enrol::Enrolment {
+            title: &title,
+            intro: &intro,
+            secret: &secret,
+            url: &url,
+        };
         enrol::draw(f, body, ui, &e, &w.code);
-        f.render_widget(ui.hints(chain::FORM, &[Action::NextField, Action::PrevField, Action::Cancel]), keys);
+        f.render_widget(
+            ui.hints(
+                chain::FORM,
+                &[Action::NextField, Action::PrevField, Action::Cancel],
+            ),
+            keys,
+        );
         if let Some(q) = &w.quit {
             q.draw(f, area, ui);
         }
@@ -56,7 +75,10 @@ pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     f.render_widget(
         Line::from(vec![
             Span::styled("Kasefet setup", t.title()),
-            Span::styled(format!(" · step {n} of {} · {}", Step::ALL.len(), w.step.title()), t.dim()),
+            Span::styled(
+                format!(" · step {n} of {} · {}", Step::ALL.len(), w.step.title()),
+                t.dim(),
+            ),
         ]),
         top,
     );
@@ -70,7 +92,8 @@ pub fn draw(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
         hint = Line::from(Span::styled(clean(e), t.error()));
     }
     f.render_widget(hint, keys);
-    let [side, main] = Layout::horizontal([Constraint::Length(20), Constraint::Fill(1)]).areas(body);
+    let [side, main] =
+        Layout::horizontal([Constraint::Length(20), Constraint::Fill(1)]).areas(body);
     draw_steps(w, f, side, ui);
     let inner = pane(f, main, w.step.title(), t, true);
     draw_step(w, f, inner, ui);
@@ -94,7 +117,13 @@ fn draw_steps(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
             Line::from(Span::styled(format!("{mark}{}", s.title()), style))
         })
         .collect();
-    f.render_widget(Paragraph::new(lines), Rect { y: area.y + 1, ..area });
+    f.render_widget(
+        Paragraph::new(lines),
+        Rect {
+            y: area.y + 1,
+            ..area
+        },
+    );
 }
 
 fn draw_step(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -102,7 +131,16 @@ fn draw_step(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     if w.step == Step::Codes {
         let list: Vec<&str> = w.codes.iter().map(|c| c.as_str()).collect();
         let next = ui.key(chain::FORM, Action::NextField);
-        codes::draw(f, area, ui, &list, Line::from(Span::styled(format!("{next} when you have stored them"), t.dim())));
+        codes::draw(
+            f,
+            area,
+            ui,
+            &list,
+            Line::from(Span::styled(
+                format!("{next} when you have stored them"),
+                t.dim(),
+            )),
+        );
         return;
     }
     let text = intro(w);
@@ -111,15 +149,21 @@ fn draw_step(w: &Wizard, f: &mut Frame, area: Rect, ui: &Ui) {
     if w.step == Step::RecoveryKey {
         extra = 3;
     }
-    let [intro_area, key_area, form_area] =
-        Layout::vertical([Constraint::Length(text_h + 1), Constraint::Length(extra), Constraint::Fill(1)]).areas(area);
+    let [intro_area, key_area, form_area] = Layout::vertical([
+        Constraint::Length(text_h + 1),
+        Constraint::Length(extra),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), intro_area);
     if let Some(k) = &w.recovery_key {
         // Two lines of groups, split between groups so nothing wraps mid-group.
         let groups: Vec<&str> = k.split('-').collect();
         let half = groups.len().div_ceil(2);
-        let lines: Vec<Line> =
-            groups.chunks(half).map(|g| Line::from(Span::styled(format!("  {}", g.join("-")), t.secret()))).collect();
+        let lines: Vec<Line> = groups
+            .chunks(half)
+            .map(|g| Line::from(Span::styled(format!("  {}", g.join("-")), t.secret())))
+            .collect();
         f.render_widget(Paragraph::new(lines), key_area);
     }
     w.form().draw(f, form_area, t, w.quit.is_none());

@@ -12,7 +12,9 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
         .mode(0o600)
         .open(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn toml_string(s: &str) -> String {
@@ -22,7 +24,11 @@ fn toml_string(s: &str) -> String {
 /// Creates the backup folder and records it and the organisation name in the config file:
 /// a new file is written whole; an existing one gets the sections it lacks appended (its
 /// comments stay). Returns a sentence for the person when something is left to them.
-pub fn record_settings(config: Option<&Path>, org: &str, backup_dir: Option<&Path>) -> Result<String, String> {
+pub fn record_settings(
+    config: Option<&Path>,
+    org: &str,
+    backup_dir: Option<&Path>,
+) -> Result<String, String> {
     if let Some(dir) = backup_dir {
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -38,7 +44,10 @@ pub fn record_settings(config: Option<&Path>, org: &str, backup_dir: Option<&Pat
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let table: toml::Table = existing.as_deref().and_then(|t| t.parse().ok()).unwrap_or_default();
+    let table: toml::Table = existing
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
     let mut add = String::new();
     let mut left = Vec::new();
     if !table.contains_key("organisation") {
@@ -57,9 +66,16 @@ pub fn record_settings(config: Option<&Path>, org: &str, backup_dir: Option<&Pat
     match existing {
         None => {
             if let Some(parent) = path.parent() {
-                std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(|e| e.to_string())?;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| e.to_string())?;
             }
-            write_private(path, &format!("# Written by the Kasefet setup wizard.\n{add}"))?;
+            write_private(
+                path,
+                &format!("# Written by the Kasefet setup wizard.\n{add}"),
+            )?;
         }
         Some(text) if !add.is_empty() => {
             let mut f = std::fs::OpenOptions::new()
@@ -67,7 +83,8 @@ pub fn record_settings(config: Option<&Path>, org: &str, backup_dir: Option<&Pat
                 .open(path)
                 .map_err(|e| format!("cannot update {}: {e}", path.display()))?;
             let sep = if text.ends_with('\n') { "" } else { "\n" };
-            f.write_all(format!("{sep}{add}").as_bytes()).map_err(|e| format!("cannot update {}: {e}", path.display()))?;
+            f.write_all(format!("{sep}{add}").as_bytes())
+                .map_err(|e| format!("cannot update {}: {e}", path.display()))?;
         }
         Some(_) => {}
     }
@@ -94,7 +111,10 @@ mod tests {
         let c = crate::config::Config::load(&path).unwrap();
         assert_eq!(c.organisation.name, "Levi & \"Sons\"");
         assert_eq!(c.backup.dir.as_deref(), Some(backups.as_path()));
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert!(backups.is_dir());
     }
 
@@ -106,7 +126,13 @@ mod tests {
         record_settings(Some(&path), "Acme", None).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# mine\n"));
-        assert_eq!(crate::config::Config::load(&path).unwrap().organisation.name, "Acme");
+        assert_eq!(
+            crate::config::Config::load(&path)
+                .unwrap()
+                .organisation
+                .name,
+            "Acme"
+        );
         let note = record_settings(Some(&path), "Other", None).unwrap();
         assert!(note.contains("Other"));
     }

@@ -49,8 +49,15 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 7] =
-        [Step::Organisation, Step::Admin, Step::Password, Step::Totp, Step::RecoveryKey, Step::Codes, Step::Backup];
+    pub const ALL: [Step; 7] = [
+        Step::Organisation,
+        Step::Admin,
+        Step::Password,
+        Step::Totp,
+        Step::RecoveryKey,
+        Step::Codes,
+        Step::Backup,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -69,7 +76,11 @@ pub enum Out {
     Stay,
     Quit,
     /// Done and signed in: the backend, the sign-in, and the organisation name.
-    Done { backend: Box<dyn Backend>, login: Box<Login>, org: String },
+    Done {
+        backend: Box<dyn Backend>,
+        login: Box<Login>,
+        org: String,
+    },
 }
 
 pub struct Wizard {
@@ -104,15 +115,22 @@ impl Wizard {
             clock,
             org: Form::new(vec![Field::text("organisation", "Organisation", org)]),
             admin: Form::new(vec![
-                Field::text("username", "Username", "").with_hint("letters, digits, '.', '_' or '-'"),
+                Field::text("username", "Username", "")
+                    .with_hint("letters, digits, '.', '_' or '-'"),
                 Field::text("display name", "Display name", ""),
             ]),
-            password: Form::new(vec![Field::secret("password", "Password"), Field::secret("password again", "Same again")]),
+            password: Form::new(vec![
+                Field::secret("password", "Password"),
+                Field::secret("password again", "Same again"),
+            ]),
             totp,
-            code: Form::new(vec![Field::text("code", "Code", "").with_hint("the 6 digits your app shows now")]),
+            code: Form::new(vec![
+                Field::text("code", "Code", "").with_hint("the 6 digits your app shows now"),
+            ]),
             key_form: Form::new(vec![
                 Field::check("recovery key", "I have stored it", false),
-                Field::text("file", "Also save to", "").with_hint("optional: a file path, written readable by you only"),
+                Field::text("file", "Also save to", "")
+                    .with_hint("optional: a file path, written readable by you only"),
             ]),
             recovery_key: None,
             codes: Vec::new(),
@@ -153,12 +171,19 @@ impl Wizard {
     }
 
     fn context(&self) -> [String; 2] {
-        [self.admin.value("username"), self.admin.value("display name")]
+        [
+            self.admin.value("username"),
+            self.admin.value("display name"),
+        ]
     }
 
     fn password_hint(&mut self) {
         let [u, d] = self.context();
-        let hint = self.target.settings.policy.strength_hint(&self.password.value("password"), &[&u, &d]);
+        let hint = self
+            .target
+            .settings
+            .policy
+            .strength_hint(&self.password.value("password"), &[&u, &d]);
         if let Some(f) = self.password.field_mut("password") {
             f.hint = hint;
         }
@@ -168,7 +193,9 @@ impl Wizard {
     fn worth_asking(&self) -> bool {
         match self.step {
             Step::Organisation | Step::Admin | Step::Password | Step::Totp => {
-                [&self.admin, &self.password, &self.code].iter().any(|f| f.changed())
+                [&self.admin, &self.password, &self.code]
+                    .iter()
+                    .any(|f| f.changed())
             }
             Step::RecoveryKey => true,
             Step::Codes | Step::Backup => false,
@@ -205,24 +232,39 @@ impl Wizard {
                     return Err(vec![FieldError::new("password", e)]);
                 }
                 if pw != self.password.value("password again") {
-                    return Err(vec![FieldError::new("password again", "differs from the first")]);
+                    return Err(vec![FieldError::new(
+                        "password again",
+                        "differs from the first",
+                    )]);
                 }
                 self.step = Step::Totp;
             }
             Step::Totp => {
                 let code = self.code.value("code");
-                if self.totp.verify(&code, self.clock.now().max(0) as u64, None).is_none() {
-                    return Err(vec![FieldError::new("code", "not right; check the clock of your phone and try the next one")]);
+                if self
+                    .totp
+                    .verify(&code, self.clock.now().max(0) as u64, None)
+                    .is_none()
+                {
+                    return Err(vec![FieldError::new(
+                        "code",
+                        "not right; check the clock of your phone and try the next one",
+                    )]);
                 }
-                self.create(&code).map_err(|e| vec![FieldError::new("code", e)])?;
+                self.create(&code)
+                    .map_err(|e| vec![FieldError::new("code", e)])?;
                 self.step = Step::RecoveryKey;
             }
             Step::RecoveryKey => {
                 if !self.key_form.checked("recovery key") {
-                    return Err(vec![FieldError::new("recovery key", "store it first, then tick this box (Space)")]);
+                    return Err(vec![FieldError::new(
+                        "recovery key",
+                        "store it first, then tick this box (Space)",
+                    )]);
                 }
                 if let (Some(path), Some(key)) = (self.key_form.opt("file"), &self.recovery_key) {
-                    files::write_private(&PathBuf::from(path), &format!("{}\n", key.as_str())).map_err(|e| vec![FieldError::new("file", e)])?;
+                    files::write_private(&PathBuf::from(path), &format!("{}\n", key.as_str()))
+                        .map_err(|e| vec![FieldError::new("file", e)])?;
                 }
                 self.recovery_key = None;
                 self.step = Step::Codes;
@@ -234,15 +276,26 @@ impl Wizard {
             Step::Backup => {
                 let dir = self.backup.opt("backup dir").map(PathBuf::from);
                 let org = self.org.value("organisation");
-                let note = files::record_settings(self.target.config_file.as_deref(), &org, dir.as_deref())
-                    .map_err(|e| vec![FieldError::new("backup dir", e)])?;
+                let note = files::record_settings(
+                    self.target.config_file.as_deref(),
+                    &org,
+                    dir.as_deref(),
+                )
+                .map_err(|e| vec![FieldError::new("backup dir", e)])?;
                 let Some((backend, mut login)) = self.backend.take() else {
-                    return Err(vec![FieldError::new("backup dir", "the database was not created")]);
+                    return Err(vec![FieldError::new(
+                        "backup dir",
+                        "the database was not created",
+                    )]);
                 };
                 if !note.is_empty() {
                     login.notice = format!("{} {note}", login.notice);
                 }
-                return Ok(Some(Out::Done { backend: Box::new(backend), login: Box::new(login), org }));
+                return Ok(Some(Out::Done {
+                    backend: Box::new(backend),
+                    login: Box::new(login),
+                    org,
+                }));
             }
         }
         Ok(None)
@@ -261,10 +314,17 @@ impl Wizard {
             totp: &self.totp,
             recovery_codes: Some(set),
         };
-        let (service, key) = Service::init(&self.target.data_dir, self.target.settings.clone(), self.clock.clone(), admin)
-            .map_err(|e| e.to_string())?;
+        let (service, key) = Service::init(
+            &self.target.data_dir,
+            self.target.settings.clone(),
+            self.clock.clone(),
+            admin,
+        )
+        .map_err(|e| e.to_string())?;
         let mut local = Local::new(Arc::new(service));
-        let login = local.login(&username, &password, code).map_err(|e| format!("created, but signing in failed: {e}"))?;
+        let login = local
+            .login(&username, &password, code)
+            .map_err(|e| format!("created, but signing in failed: {e}"))?;
         self.recovery_key = Some(recovery::format(&key));
         self.codes = codes;
         self.backend = Some((local, login));
@@ -283,7 +343,9 @@ impl Wizard {
             return Some(Out::Stay);
         }
         match action {
-            Action::NextField if !self.form().on_last() && !matches!(self.step, Step::Codes) => self.form_mut().next(),
+            Action::NextField if !self.form().on_last() && !matches!(self.step, Step::Codes) => {
+                self.form_mut().next()
+            }
             Action::NextField | Action::Save => match self.next() {
                 Ok(Some(out)) => return Some(out),
                 Ok(None) => {}
@@ -291,7 +353,9 @@ impl Wizard {
             },
             Action::PrevField => self.form_mut().prev(),
             Action::Toggle => return self.form_mut().toggle().then_some(Out::Stay),
-            Action::Back | Action::Cancel if self.step > Step::Organisation && self.step <= Step::Totp => {
+            Action::Back | Action::Cancel
+                if self.step > Step::Organisation && self.step <= Step::Totp =>
+            {
                 let i = Step::ALL.iter().position(|s| *s == self.step).unwrap_or(1);
                 self.step = Step::ALL[i.saturating_sub(1)];
             }
@@ -312,7 +376,11 @@ impl Wizard {
     }
 
     pub fn chain(&self) -> &'static [crate::tui::keymap::Context] {
-        if self.quit.is_some() { crate::tui::keymap::chain::CONFIRM } else { crate::tui::keymap::chain::FORM }
+        if self.quit.is_some() {
+            crate::tui::keymap::chain::CONFIRM
+        } else {
+            crate::tui::keymap::chain::FORM
+        }
     }
 
     pub fn input(&mut self, key: &KeyEvent) {

@@ -2,6 +2,7 @@
 
 pub mod confirm;
 pub mod conflict;
+pub mod field;
 pub mod form;
 pub mod input;
 pub mod qr;

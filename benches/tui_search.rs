@@ -149,13 +149,12 @@ fn main() {
         term.draw(|f| app.draw(f)).unwrap();
         t.elapsed()
     };
-    let open: Vec<Duration> = (0..5)
-        .map(|_| {
-            let d = step(&mut app, key(KeyCode::Char('2')));
-            step(&mut app, key(KeyCode::Char('1')));
-            d
-        })
-        .collect();
+    let mut open = Vec::new();
+    let mut home = Vec::new();
+    for _ in 0..5 {
+        open.push(step(&mut app, key(KeyCode::Char('2'))));
+        home.push(step(&mut app, key(KeyCode::Char('1'))));
+    }
     step(&mut app, key(KeyCode::Char('2')));
     step(&mut app, key(KeyCode::Char('/')));
 
@@ -176,4 +175,5 @@ fn main() {
     stats("type a letter (search as you type)", typing);
     stats("backspace (search again)", deleting);
     stats("open the Customers tab (full list)", open);
+    stats("open Home (tasks, recent, charts)", home);
 }

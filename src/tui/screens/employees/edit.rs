@@ -23,7 +23,7 @@ impl Editor {
             Field::text("phone", "Phone", &opt(&d.phone)),
             Field::text(
                 "hire date",
-                "Hired",
+                "Hire date",
                 &d.hire_date.map(|x| x.to_string()).unwrap_or_default(),
             )
             .with_hint("YYYY-MM-DD"),

@@ -106,10 +106,14 @@ impl Tasks {
     }
 
     /// Names for linked customers, from the (unaudited) customer list.
+    /// Fetched again only when a task links a customer not yet named.
     fn load_customer_names(&mut self, ctx: &mut Ctx) {
-        if !ctx.me.can(Permission::CustomerRead)
-            || self.rows.iter().all(|t| t.data.customer.is_none())
-        {
+        let missing = self
+            .rows
+            .iter()
+            .filter_map(|t| t.data.customer)
+            .any(|c| !self.customers.contains_key(&c));
+        if !ctx.me.can(Permission::CustomerRead) || !missing {
             return;
         }
         let req = Request::CustomerList {
@@ -282,6 +286,8 @@ impl Screen for Tasks {
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
+        // Names may have changed since: ask again on entering the tab.
+        self.customers.clear();
         self.reload(ctx);
     }
 

@@ -531,10 +531,8 @@ pub fn filtered() -> insta::Settings {
     s.add_filter(r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD");
     s.add_filter(r"\b\d{2}:\d{2}\b", "hh:mm");
     s.add_filter(r"#\d+", "#N");
-    s.add_filter(
-        r"/dev/pts/\d+|/dev/tty\w*|a script \(no terminal\)",
-        "[tty]",
-    );
+    // Where a sign-in came from (a tty, or "a script (no terminal)" under CI), however cut.
+    s.add_filter(r"from (/|a )[^│]*│", "from [tty]│");
     s.set_prepend_module_to_snapshot(false);
     s
 }

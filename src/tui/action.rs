@@ -9,8 +9,6 @@ pub enum Action {
     // Anywhere, even while typing.
     /// Lock the screen now; the password unlocks it.
     Lock,
-    /// Leave Kasefet (asks first when there are unsaved edits).
-    Quit,
 
     // On a tab, when not typing.
     NextTab,
@@ -27,6 +25,8 @@ pub enum Action {
     Lookup,
     /// Load the current screen again.
     Refresh,
+    /// Leave Kasefet (asks first when there are unsaved edits).
+    Quit,
 
     // Lists and tables.
     Up,

@@ -189,6 +189,17 @@ impl Keymap {
             })
     }
 
+    /// The keys `ctx` itself binds to `action` that still reach it in `chain`.
+    pub fn keys_in(&self, ctx: Context, chain: &[Context], action: Action) -> Option<String> {
+        let (_, keys) = self.context(ctx).iter().find(|(a, _)| *a == action)?;
+        let reachable: Vec<String> = keys
+            .iter()
+            .filter(|k| self.reaches(chain, **k, action))
+            .map(Key::to_string)
+            .collect();
+        (!reachable.is_empty()).then(|| reachable.join(" "))
+    }
+
     fn reaches(&self, chain: &[Context], key: Key, action: Action) -> bool {
         chain
             .iter()

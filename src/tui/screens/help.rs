@@ -44,7 +44,7 @@ pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Ve
             .context(ctx)
             .iter()
             .filter(|(a, _)| offered(*a))
-            .filter_map(|(a, _)| Some((ui.keymap.keys_for(chain, *a)?, *a)))
+            .filter_map(|(a, _)| Some((ui.keymap.keys_in(ctx, chain, *a)?, *a)))
             .collect();
         if entries.is_empty() {
             continue;

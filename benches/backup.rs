@@ -137,6 +137,7 @@ fn main() {
         display_name: "Admin",
         password: &password,
         totp: &totp,
+        recovery_codes: None,
     };
     let data = tmp.path().join("data");
     let (service, recovery) =

@@ -91,6 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             display_name: "Dana",
             password: &Password::new(PASSWORD),
             totp: &totp,
+            recovery_codes: None,
         },
     )?;
     println!(

@@ -263,6 +263,11 @@ fn user_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "kasefet")
 }
 
+/// The per-user config directory (`~/.config/kasefet`), where `keymap.toml` lives too.
+pub fn user_config_dir() -> Option<PathBuf> {
+    user_dirs().map(|d| d.config_dir().to_path_buf())
+}
+
 /// The config file to read: the flag/env value, else the per-user file, else the system one.
 pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = flag {

@@ -83,6 +83,7 @@ impl Env {
                 display_name: "Dana Cohen",
                 password: &pw(ADMIN_PW),
                 totp: &admin_totp,
+                recovery_codes: None,
             },
         )
         .unwrap();

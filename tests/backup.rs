@@ -91,6 +91,7 @@ impl Fixture {
             display_name: "Zqxcanary Admin",
             password: &password,
             totp: &totp,
+            recovery_codes: None,
         };
         let (service, recovery) =
             Service::init(&tmp.path().join("data"), settings(), clock.clone(), admin).unwrap();

@@ -75,6 +75,7 @@ pub fn run(
             display_name: &display,
             password: &password,
             totp: &totp,
+            recovery_codes: None,
         },
     )?;
     let secret = totp.to_base32();

@@ -154,9 +154,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     let (config, paths) = load(&cli.global)?;
     let Some(command) = cli.command else {
-        return Err(CliError::invalid(
-            "the full-screen interface is not built yet; run `kasefet init` then `kasefet --help`",
-        ));
+        return Ok(crate::tui::launch(&config, &paths)?);
     };
     if let Command::Init(a) = &command {
         return init::run(&config, &paths, a, cli.global.password_file.as_deref());

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::{Clock, Error, Result, Service, Settings};
 use crate::audit::{self, Head};
 use crate::auth::records::{KeyringEntry, RECOVERY_KEY, UserAuth, user_hash};
+use crate::auth::recovery_codes::RecoveryCodeSet;
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Envelope, Password, SecretKey};
 use crate::domain::user::{validate_display_name, validate_username};
@@ -16,6 +17,8 @@ pub struct NewAdmin<'a> {
     pub display_name: &'a str,
     pub password: &'a Password,
     pub totp: &'a TotpSecret,
+    /// The hashed set of the recovery codes shown to the admin, if any were made.
+    pub recovery_codes: Option<RecoveryCodeSet>,
 }
 
 impl Service {
@@ -66,6 +69,7 @@ impl Service {
         let mut auth = UserAuth::default();
         auth.totp_secret = Some(admin.totp.as_bytes().to_vec());
         auth.password_changed_at = Some(now);
+        auth.recovery_codes = admin.recovery_codes;
         let hash = user_hash(store.user_salt(), &username);
         let entry = KeyringEntry {
             user: id,
@@ -115,8 +119,13 @@ impl Service {
             ops.extend(audit::append(&vault, &mut head, event)?);
         }
         store.commit(&ops)?;
-        drop(store);
-        let service = Service::open(dir, settings, clock)?;
+        // The same handle: reopening would race sled's background thread for the lock.
+        let service = Service {
+            store,
+            settings,
+            clock,
+            inner: std::sync::Mutex::new(Default::default()),
+        };
         Ok((service, recovery))
     }
 }

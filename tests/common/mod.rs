@@ -45,6 +45,7 @@ impl TestDb {
                 display_name: "Dana Admin",
                 password: &Password::new(PASSWORD),
                 totp: &totp,
+                recovery_codes: None,
             },
         )
         .unwrap();

@@ -1,0 +1,206 @@
+//! Everything a key can ask for. Keys map to these through the keymap (`assets/keymap.toml`
+//! names them in snake_case); screens act on them in `update`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // Anywhere, even while typing.
+    /// Lock the screen now; the password unlocks it.
+    Lock,
+
+    // On a tab, when not typing.
+    NextTab,
+    PrevTab,
+    TabHome,
+    TabCustomers,
+    TabTasks,
+    TabEmployees,
+    TabUsers,
+    TabAudit,
+    /// Keys of the current screen.
+    Help,
+    /// One search across customers, employees and tasks.
+    Lookup,
+    /// Load the current screen again.
+    Refresh,
+    /// Leave Kasefet (asks first when there are unsaved edits).
+    Quit,
+
+    // Lists and tables.
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    /// Open the highlighted record.
+    Open,
+    /// Close the open record or leave the current mode.
+    Back,
+
+    // Records.
+    /// Type to filter the list.
+    Search,
+    New,
+    Edit,
+    Delete,
+    /// Show the sensitive fields (audited); hidden again on leaving.
+    Reveal,
+    /// Log a call, email, meeting or note.
+    Interaction,
+    /// A follow-up task for this customer.
+    NewTask,
+    FilterStatus,
+    FilterTag,
+    FilterMine,
+    Sort,
+    /// Tasks: mine or everyone's.
+    Scope,
+    /// Tasks: open, overdue, due this week, all.
+    Filter,
+    Done,
+    Assign,
+    /// Tasks: open the linked customer.
+    OpenCustomer,
+
+    // Users (admin).
+    ChangeRole,
+    LockUser,
+    UnlockUser,
+    DisableUser,
+    ResetPassword,
+    ResetTotp,
+
+    // Audit.
+    Verify,
+
+    // Forms and text fields.
+    NextField,
+    PrevField,
+    Save,
+    Cancel,
+    /// Toggle a check box or step through the choices of a field.
+    Toggle,
+
+    // Questions.
+    Yes,
+    No,
+    /// After a conflict: load their version and drop my edits.
+    Reload,
+    /// After a conflict: save my version over theirs.
+    Overwrite,
+    /// Close a popup.
+    Close,
+}
+
+impl Action {
+    /// One line for the help popup.
+    pub fn describe(self) -> &'static str {
+        use Action::*;
+        match self {
+            Lock => "lock the screen now",
+            Quit => "quit",
+            NextTab => "next tab",
+            PrevTab => "previous tab",
+            TabHome => "Home",
+            TabCustomers => "Customers",
+            TabTasks => "Tasks",
+            TabEmployees => "Employees",
+            TabUsers => "Users",
+            TabAudit => "Audit",
+            Help => "this help",
+            Lookup => "quick lookup: customers, employees, tasks",
+            Refresh => "reload this screen",
+            Up => "up",
+            Down => "down",
+            PageUp => "page up",
+            PageDown => "page down",
+            First => "first row",
+            Last => "last row",
+            Open => "open",
+            Back => "back",
+            Search => "search this list as you type",
+            New => "new",
+            Edit => "edit",
+            Delete => "delete (asks first)",
+            Reveal => "reveal sensitive fields (audited)",
+            Interaction => "log a call, email, meeting or note",
+            NewTask => "new task for this customer",
+            FilterStatus => "filter by status",
+            FilterTag => "filter by tag",
+            FilterMine => "only mine",
+            Sort => "change the sort order",
+            Scope => "mine / everyone's",
+            Filter => "open / overdue / due this week / all",
+            Done => "mark done",
+            Assign => "assign to someone",
+            OpenCustomer => "open the linked customer",
+            ChangeRole => "change role",
+            LockUser => "lock the account",
+            UnlockUser => "unlock the account",
+            DisableUser => "disable the account",
+            ResetPassword => "reset password (one-time password)",
+            ResetTotp => "reset the authenticator (lost phone)",
+            Verify => "verify the audit chain",
+            NextField => "next field",
+            PrevField => "previous field",
+            Save => "save",
+            Cancel => "cancel",
+            Toggle => "toggle / next choice",
+            Yes => "yes",
+            No => "no",
+            Reload => "reload theirs (drop my edits)",
+            Overwrite => "overwrite with mine",
+            Close => "close",
+        }
+    }
+
+    /// A short word for the status line.
+    pub fn short(self) -> &'static str {
+        use Action::*;
+        match self {
+            Lookup => "lookup",
+            Help => "help",
+            Quit => "quit",
+            Lock => "lock",
+            Open => "open",
+            Back => "back",
+            Search => "search",
+            New => "new",
+            Edit => "edit",
+            Delete => "delete",
+            Reveal => "reveal",
+            Interaction => "log",
+            NewTask => "task",
+            FilterStatus => "status",
+            FilterTag => "tag",
+            FilterMine => "mine",
+            Sort => "sort",
+            Scope => "mine/all",
+            Filter => "filter",
+            Done => "done",
+            Assign => "assign",
+            OpenCustomer => "customer",
+            ChangeRole => "role",
+            LockUser => "lock",
+            UnlockUser => "unlock",
+            DisableUser => "disable",
+            ResetPassword => "reset pw",
+            ResetTotp => "reset 2FA",
+            Verify => "verify",
+            Save => "save",
+            Cancel => "cancel",
+            NextField => "next",
+            PrevField => "back",
+            Toggle => "toggle",
+            Yes => "yes",
+            No => "no",
+            Reload => "reload",
+            Overwrite => "overwrite",
+            Close => "close",
+            other => other.describe(),
+        }
+    }
+}

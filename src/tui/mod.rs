@@ -1,0 +1,159 @@
+//! The full-screen interface: the setup wizard on first run, then sign-in and the screens
+//! of the CRM. Screens speak only `Request`s to a `Backend` (the wizard alone uses
+//! `Service::init`, since no database exists before it).
+//!
+//! The loop redraws only when something changed, and polls with a timeout so the idle
+//! lock fires while nobody types. The terminal is restored on exit and on panic.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod screens;
+pub mod shell;
+pub mod text;
+pub mod theme;
+pub mod ui;
+pub mod widgets;
+
+use std::io::{self, IsTerminal, Stdout};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+
+pub use app::{App, Options};
+
+use crate::client::Local;
+use crate::config::{Config, Paths};
+use crate::service::{Clock, Error, Service};
+use keymap::Keymap;
+use screens::wizard::Target;
+use theme::Theme;
+
+/// How long the loop waits for a key before checking the idle lock.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Puts the terminal back as it was: cooked mode, main screen, cursor shown.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
+    install_panic_hook();
+    terminal::enable_raw_mode()?;
+    let mut out = io::stdout();
+    if let Err(e) = execute!(out, EnterAlternateScreen, EnableBracketedPaste) {
+        restore_terminal();
+        return Err(e);
+    }
+    Terminal::new(CrosstermBackend::new(out))
+}
+
+/// Runs `app` in the real terminal until it quits.
+pub fn run(mut app: App) -> io::Result<()> {
+    let mut terminal = setup_terminal()?;
+    let result = event_loop(&mut terminal, &mut app);
+    let _ = terminal.show_cursor();
+    restore_terminal();
+    result
+}
+
+fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) -> io::Result<()> {
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| app.draw(f))?;
+            dirty = false;
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+        if event::poll(POLL)? {
+            match event::read()? {
+                Event::Key(k) if k.kind != KeyEventKind::Release => {
+                    app.key(k);
+                    dirty = true;
+                }
+                Event::Paste(text) => {
+                    app.paste(&text);
+                    dirty = true;
+                }
+                Event::Resize(..) => dirty = true,
+                _ => {}
+            }
+        }
+        dirty |= app.tick();
+    }
+}
+
+/// Options from the config: organisation, idle time, the user's keymap, colours.
+pub fn options(config: &Config, clock: Clock) -> Options {
+    let settings = config.settings();
+    let mut opts = Options::new(clock);
+    opts.org = config.organisation.name.clone();
+    opts.idle_secs = if settings.idle_lock_secs > 0 {
+        settings.idle_lock_secs
+    } else {
+        15 * 60
+    };
+    opts.policy = settings.policy.clone();
+    opts.theme = Theme::from_env();
+    let user_keymap = crate::config::user_config_dir().map(|d| d.join("keymap.toml"));
+    match Keymap::load(user_keymap.as_deref()) {
+        Ok(k) => opts.keymap = k,
+        Err(e) => opts.notice = Some(format!("{e}; using the default keys")),
+    }
+    opts
+}
+
+/// `kasefet` with no command: the wizard when there is no database, else sign-in.
+pub fn launch(config: &Config, paths: &Paths) -> Result<(), Error> {
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        return Err(Error::Refused(
+            "the full-screen interface needs a terminal; for scripts use a command (see `kasefet --help`)".into(),
+        ));
+    }
+    let opts = options(config, Clock::System);
+    let app = if crate::store::open::exists(&paths.data_dir) {
+        let service = Service::open(&paths.data_dir, config.settings(), Clock::System)?;
+        App::sign_in(Box::new(Local::new(Arc::new(service))), opts)
+    } else {
+        let config_file = paths
+            .config
+            .clone()
+            .or_else(|| crate::config::user_config_dir().map(|d| d.join("kasefet.toml")));
+        let backup_dir = config
+            .backup
+            .dir
+            .clone()
+            .unwrap_or_else(|| paths.data_dir.with_file_name("kasefet-backups"));
+        let target = Target {
+            data_dir: paths.data_dir.clone(),
+            settings: config.settings(),
+            config_file,
+            backup_dir,
+        };
+        App::wizard(target, opts).map_err(Error::Refused)?
+    };
+    run(app).map_err(|e| Error::Refused(format!("terminal error: {e}")))
+}

@@ -1,0 +1,286 @@
+//! Customers: a searchable, filterable list; the record with its timeline; the editor.
+//! State and updates live here, drawing in `draw.rs`, the forms in `edit.rs`.
+
+mod draw;
+mod edit;
+mod update;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use self::edit::{Editor, Note as NoteForm};
+use super::{Ctx, Me, Nav, Screen, unexpected};
+use crate::domain::customer::CustomerStatus;
+use crate::domain::text::fold;
+use crate::domain::{Customer, Id, Permission};
+use crate::search::CustomerSummary;
+use crate::service::{CustomerFilter, Request, Response};
+use crate::tui::action::Action;
+use crate::tui::keymap::{Context, chain};
+use crate::tui::ui::Ui;
+use crate::tui::widgets::confirm::{Answer, Confirm};
+use crate::tui::widgets::form::{Field, Form, Outcome};
+use crate::tui::widgets::input::Input;
+use crate::tui::widgets::table::Selection;
+
+/// How many search results to ask for.
+pub const SEARCH_LIMIT: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// By name; while searching, names starting with the first word come first.
+    #[default]
+    Name,
+    Updated,
+    Created,
+}
+
+impl Sort {
+    fn next(self) -> Sort {
+        match self {
+            Sort::Name => Sort::Updated,
+            Sort::Updated => Sort::Created,
+            Sort::Created => Sort::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::Updated => "recently changed",
+            Sort::Created => "newest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Focus {
+    List,
+    Record,
+}
+
+#[derive(Debug, Clone)]
+enum Mode {
+    Browse,
+    Search,
+    Edit(Box<Editor>),
+    Log(Box<NoteForm>),
+    Tag(Form),
+    Delete(Confirm<Id>),
+}
+
+pub struct Customers {
+    search: Input,
+    status: Option<CustomerStatus>,
+    tag: Option<String>,
+    mine: bool,
+    sort: Sort,
+    /// Every customer passing the filters, sorted (loaded on entering and after changes).
+    all: Vec<CustomerSummary>,
+    /// Search results while there is a query.
+    found: Option<Vec<CustomerSummary>>,
+    sel: Selection,
+    /// The record opened with Enter (a view, audited); sensitive part only after reveal.
+    open: Option<Customer>,
+    revealed: bool,
+    focus: Focus,
+    /// First timeline entry shown.
+    scroll: usize,
+    mode: Mode,
+}
+
+impl Default for Customers {
+    fn default() -> Self {
+        Customers {
+            search: Input::default(),
+            status: None,
+            tag: None,
+            mine: false,
+            sort: Sort::default(),
+            all: Vec::new(),
+            found: None,
+            sel: Selection::default(),
+            open: None,
+            revealed: false,
+            focus: Focus::List,
+            scroll: 0,
+            mode: Mode::Browse,
+        }
+    }
+}
+
+impl Customers {
+    /// The rows shown: the search results, or everyone.
+    pub fn rows(&self) -> &[CustomerSummary] {
+        self.found.as_deref().unwrap_or(&self.all)
+    }
+
+    fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
+        self.status.is_none_or(|s| c.status == s)
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            && (!self.mine || c.owner == Some(me))
+    }
+
+    /// Loads every customer passing the filters, then the search results if searching.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        let filter = CustomerFilter {
+            status: self.status,
+            tag: self.tag.clone(),
+            mine: self.mine,
+        };
+        match ctx.call(Request::CustomerList { filter }) {
+            Ok(Response::Customers(list)) => {
+                self.all = list;
+                self.all = sorted(std::mem::take(&mut self.all), self.sort, "");
+            }
+            Ok(_) => ctx.fail(&unexpected()),
+            Err(e) => ctx.fail(&e),
+        }
+        self.run_search(ctx);
+    }
+
+    /// Runs the search for the current query (a keystroke): only the matches travel.
+    fn run_search(&mut self, ctx: &mut Ctx) {
+        let query = self.search.value();
+        if query.trim().is_empty() {
+            self.found = None;
+        } else {
+            match ctx.call(Request::CustomerSearch {
+                query: query.clone(),
+                limit: SEARCH_LIMIT,
+            }) {
+                Ok(Response::Customers(list)) => {
+                    let me = ctx.me.id;
+                    let list = list.into_iter().filter(|c| self.keep(c, me)).collect();
+                    self.found = Some(sorted(list, self.sort, &query));
+                }
+                Ok(_) => ctx.fail(&unexpected()),
+                Err(e) => ctx.fail(&e),
+            }
+        }
+        self.sel.clamp(self.rows().len());
+    }
+
+    fn selected(&self) -> Option<&CustomerSummary> {
+        self.rows().get(self.sel.index)
+    }
+
+    /// The id the record actions apply to: the open record, else the highlighted row.
+    fn target(&self) -> Option<Id> {
+        self.open
+            .as_ref()
+            .map(|c| c.id)
+            .or_else(|| self.selected().map(|c| c.id))
+    }
+
+    fn target_owner(&self) -> Option<Id> {
+        match &self.open {
+            Some(c) => c.data.owner,
+            None => self.selected().and_then(|c| c.owner),
+        }
+    }
+
+    fn get(&mut self, id: Id, reveal: bool, ctx: &mut Ctx) -> Option<Customer> {
+        match ctx.call(Request::CustomerGet { id, reveal }) {
+            Ok(Response::Customer(c)) => Some(*c),
+            Ok(_) => {
+                ctx.fail(&unexpected());
+                None
+            }
+            Err(e) => {
+                ctx.fail(&e);
+                None
+            }
+        }
+    }
+
+    /// Opens a record by id (from the list, the quick lookup or a task).
+    pub fn open_id(&mut self, id: Id, ctx: &mut Ctx) {
+        self.hide();
+        self.mode = Mode::Browse;
+        if let Some(i) = self.rows().iter().position(|c| c.id == id) {
+            self.sel.index = i;
+        }
+        if let Some(c) = self.get(id, false, ctx) {
+            self.open = Some(c);
+            self.focus = Focus::Record;
+            self.scroll = 0;
+        }
+    }
+
+    /// Forgets the sensitive fields and closes the record.
+    fn hide(&mut self) {
+        self.revealed = false;
+        if let Some(c) = self.open.as_mut() {
+            c.data.sensitive = None;
+        }
+        self.open = None;
+        self.focus = Focus::List;
+    }
+
+    fn reveal(&mut self, ctx: &mut Ctx) {
+        let Some(id) = self.target() else { return };
+        if let Some(c) = self.get(id, true, ctx) {
+            self.open = Some(c);
+            self.revealed = true;
+            self.focus = Focus::Record;
+            ctx.note = Some(super::Note::warn(
+                "Sensitive fields shown (the view is audited); they hide when you leave",
+            ));
+        }
+    }
+
+    fn start_edit(&mut self, ctx: &mut Ctx) {
+        let Some(id) = self.target() else { return };
+        let record = match self.open.take() {
+            Some(c) if c.id == id => Some(c),
+            _ => self.get(id, false, ctx),
+        };
+        if let Some(c) = record {
+            let people = ctx.people.clone();
+            let can_owner =
+                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+            self.mode = Mode::Edit(Box::new(Editor::edit(
+                &c,
+                self.revealed,
+                can_owner,
+                &people,
+            )));
+            self.open = Some(c);
+        }
+    }
+
+    fn after_save(&mut self, id: Id, ctx: &mut Ctx) {
+        self.mode = Mode::Browse;
+        self.reload(ctx);
+        let reveal = self.revealed;
+        self.open_id(id, ctx);
+        if reveal {
+            self.reveal(ctx);
+        }
+    }
+}
+
+/// Sorted for `sort`; by name, names starting with the first word of `query` come first.
+fn sorted(mut rows: Vec<CustomerSummary>, sort: Sort, query: &str) -> Vec<CustomerSummary> {
+    match sort {
+        Sort::Name => {
+            let first = fold(query.split_whitespace().next().unwrap_or(""));
+            rows.sort_by_cached_key(|c| {
+                let name = if first.is_empty() {
+                    c.name.to_lowercase()
+                } else {
+                    fold(&c.name)
+                };
+                (!first.is_empty() && !name.starts_with(&first), name, c.id)
+            });
+        }
+        Sort::Updated => rows.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id)),
+        Sort::Created => rows.sort_by_key(|c| (std::cmp::Reverse(c.created_at), c.id)),
+    }
+    rows
+}

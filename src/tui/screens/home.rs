@@ -1,0 +1,354 @@
+//! Home: my tasks (overdue first), recently changed customers, a chart or two, and for
+//! admins the security picture.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, Paragraph};
+
+use super::{Ctx, Nav, Screen, date_of};
+use crate::domain::role::Scope;
+use crate::domain::{Outcome, Permission, Task, TaskStatus, UserState};
+use crate::search::CustomerSummary;
+use crate::service::{Request, Response, TaskFilter, TaskScope};
+use crate::tui::action::Action;
+use crate::tui::keymap::{Context, chain};
+use crate::tui::text::{clean, fit};
+use crate::tui::ui::Ui;
+use crate::tui::widgets::pane;
+use crate::tui::widgets::table::{self, Row, Selection, Width, col};
+
+/// What an admin sees about accounts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Security {
+    locked: Vec<String>,
+    disabled: Vec<String>,
+    failed_24h: u32,
+}
+
+#[derive(Default)]
+pub struct Home {
+    mine: Vec<Task>,
+    recent: Vec<CustomerSummary>,
+    /// Tasks by status, over what the role may read.
+    by_status: [u64; 4],
+    /// New customers in each of the last six months, oldest first, with the month's name.
+    per_month: Vec<(String, u64)>,
+    security: Option<Security>,
+    today: jiff::civil::Date,
+    sel: Selection,
+}
+
+impl Home {
+    fn load_tasks(&mut self, ctx: &mut Ctx) {
+        let filter = TaskFilter {
+            scope: TaskScope::Mine,
+            ..TaskFilter::default()
+        };
+        if let Ok(Response::Tasks(list)) = ctx.call(Request::TaskList { filter }) {
+            self.mine = list
+                .into_iter()
+                .filter(|t| !t.data.status.is_closed())
+                .collect();
+        }
+        let scope = if ctx.me.scope(Permission::TaskRead) == Scope::All {
+            TaskScope::All
+        } else {
+            TaskScope::Mine
+        };
+        let filter = TaskFilter {
+            scope,
+            ..TaskFilter::default()
+        };
+        if let Ok(Response::Tasks(list)) = ctx.call(Request::TaskList { filter }) {
+            self.by_status = [0; 4];
+            for t in list {
+                let i = TaskStatus::ALL
+                    .iter()
+                    .position(|s| *s == t.data.status)
+                    .unwrap_or(0);
+                self.by_status[i] += 1;
+            }
+        }
+    }
+
+    fn load_customers(&mut self, ctx: &mut Ctx) {
+        let Ok(Response::Customers(mut list)) = ctx.call(Request::CustomerList {
+            filter: Default::default(),
+        }) else {
+            return;
+        };
+        // Month boundaries as instants, so 100,000 customers cost integer comparisons.
+        let tz = jiff::tz::TimeZone::system();
+        let start_of = |d: jiff::civil::Date| {
+            tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+                .map(|t| t.as_second())
+                .ok()
+        };
+        let first = self.today.first_of_month();
+        let months: Vec<(jiff::civil::Date, i64, i64)> = (0..6)
+            .rev()
+            .filter_map(|back| {
+                let m = first.checked_sub(jiff::Span::new().months(back)).ok()?;
+                let next = m.checked_add(jiff::Span::new().months(1)).ok()?;
+                Some((m, start_of(m)?, start_of(next)?))
+            })
+            .collect();
+        let mut counts = vec![0u64; months.len()];
+        for c in &list {
+            if let Some(i) = months
+                .iter()
+                .position(|(_, a, b)| (*a..*b).contains(&c.created_at))
+            {
+                counts[i] += 1;
+            }
+        }
+        self.per_month = months
+            .iter()
+            .zip(counts)
+            .map(|((m, ..), n)| (m.strftime("%b").to_string(), n))
+            .collect();
+        // The twenty most recently changed, without sorting everyone.
+        if list.len() > 20 {
+            list.select_nth_unstable_by_key(19, |c| (std::cmp::Reverse(c.updated_at), c.id));
+            list.truncate(20);
+        }
+        list.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id));
+        list.truncate(20);
+        self.recent = list;
+    }
+
+    /// The security summary; built from the user list and the log until the service has one.
+    fn load_security(&mut self, ctx: &mut Ctx) {
+        if let Ok(Response::Security {
+            locked,
+            disabled,
+            failed_last_24h,
+            ..
+        }) = ctx.call(Request::SecuritySummary)
+        {
+            self.security = Some(Security {
+                locked,
+                disabled,
+                failed_24h: failed_last_24h,
+            });
+            return;
+        }
+        let mut s = Security::default();
+        if let Ok(Response::Users(users)) = ctx.call(Request::UserList) {
+            for u in users {
+                match u.state {
+                    UserState::Locked => s.locked.push(u.username),
+                    UserState::Disabled => s.disabled.push(u.username),
+                    _ => {}
+                }
+            }
+        }
+        let since = ctx.clock.now() - 24 * 3600;
+        if let Ok(Response::Audit(events)) = ctx.call(Request::AuditList {
+            offset: 0,
+            limit: 2000,
+        }) {
+            s.failed_24h = events
+                .iter()
+                .filter(|e| e.at >= since && e.action == "login" && e.outcome == Outcome::Failed)
+                .count() as u32;
+        }
+        self.security = Some(s);
+    }
+}
+
+impl Screen for Home {
+    fn chain(&self) -> &'static [Context] {
+        chain::HOME
+    }
+
+    fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        match action {
+            Action::Open => {
+                if let Some(t) = self.mine.get(self.sel.index) {
+                    ctx.nav = Some(Nav::Task(t.id));
+                }
+                true
+            }
+            other => self.sel.apply(other, self.mine.len()),
+        }
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx) {
+        self.today = ctx.today();
+        self.load_tasks(ctx);
+        if ctx.me.can(Permission::CustomerRead) {
+            self.load_customers(ctx);
+        }
+        if ctx.me.can(Permission::UserAdmin) {
+            self.load_security(ctx);
+        }
+        self.sel.clamp(self.mine.len());
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[
+            Action::Open,
+            Action::Lookup,
+            Action::NextTab,
+            Action::Help,
+            Action::Quit,
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let customers = ui.me.is_some_and(|m| m.can(Permission::CustomerRead));
+        let [top, bottom] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
+        if customers {
+            let [l, r] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(top);
+            self.draw_tasks(f, l, ui);
+            self.draw_recent(f, r, ui);
+        } else {
+            self.draw_tasks(f, top, ui);
+        }
+        let mut boxes = vec![Constraint::Fill(1)];
+        if customers {
+            boxes.push(Constraint::Fill(1));
+        }
+        if self.security.is_some() {
+            boxes.push(Constraint::Fill(1));
+        }
+        let areas = Layout::horizontal(boxes).split(bottom);
+        self.draw_status_chart(f, areas[0], ui);
+        if customers {
+            self.draw_month_chart(f, areas[1], ui);
+        }
+        if let (Some(s), Some(a)) = (&self.security, areas.last()) {
+            draw_security(s, f, *a, ui);
+        }
+    }
+}
+
+impl Home {
+    fn draw_tasks(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let t = ui.theme;
+        let overdue = self
+            .mine
+            .iter()
+            .filter(|x| x.is_overdue(self.today))
+            .count();
+        let title = if overdue > 0 {
+            format!("My open tasks · {overdue} overdue")
+        } else {
+            "My open tasks".into()
+        };
+        let inner = pane(f, area, &title, t, true);
+        let cols = [
+            col("", Width::Cells(1)),
+            col("Due", Width::Cells(10)),
+            col("Task", Width::Share(1)),
+        ];
+        let rows: Vec<Row> = self
+            .mine
+            .iter()
+            .map(|x| {
+                let due = x
+                    .data
+                    .due
+                    .map(|d| {
+                        if d == self.today {
+                            "today".into()
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                    .unwrap_or_default();
+                if x.is_overdue(self.today) {
+                    Row::new(vec!["!".into(), due, x.data.title.clone()]).styled(t.error())
+                } else if x.data.due == Some(self.today) {
+                    Row::new(vec!["•".into(), due, x.data.title.clone()]).styled(t.warn())
+                } else {
+                    Row::new(vec![String::new(), due, x.data.title.clone()])
+                }
+            })
+            .collect();
+        table::draw(f, inner, &cols, &rows, &self.sel, t, true);
+    }
+
+    fn draw_recent(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let inner = pane(f, area, "Recently changed customers", ui.theme, false);
+        let lines: Vec<Line> = self
+            .recent
+            .iter()
+            .map(|c| {
+                let w = usize::from(inner.width).saturating_sub(11);
+                Line::from(vec![
+                    Span::styled(format!("{} ", date_of(c.updated_at)), ui.theme.dim()),
+                    Span::raw(fit(&clean(&c.name), w)),
+                ])
+            })
+            .collect();
+        if lines.is_empty() {
+            f.render_widget(Span::styled("No customers yet.", ui.theme.dim()), inner);
+        } else {
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+
+    fn draw_status_chart(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let inner = pane(f, area, "Tasks by status", ui.theme, false);
+        let labels = ["open", "in progress", "done", "cancelled"];
+        let bars: Vec<Bar> = labels
+            .iter()
+            .zip(self.by_status)
+            .map(|(l, v)| Bar::default().label(Line::from(*l)).value(v))
+            .collect();
+        let chart = BarChart::horizontal(bars)
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(ui.theme.bar())
+            .value_style(ui.theme.header());
+        f.render_widget(chart, inner);
+    }
+
+    fn draw_month_chart(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let inner = pane(f, area, "New customers per month", ui.theme, false);
+        let bars: Vec<Bar> = self
+            .per_month
+            .iter()
+            .map(|(m, v)| Bar::default().label(Line::from(m.clone())).value(*v))
+            .collect();
+        let chart = BarChart::vertical(bars)
+            .bar_width(3)
+            .bar_gap(1)
+            .bar_style(ui.theme.bar())
+            .value_style(ui.theme.header());
+        f.render_widget(chart, inner);
+    }
+}
+
+fn draw_security(s: &Security, f: &mut Frame, area: Rect, ui: &Ui) {
+    let t = ui.theme;
+    let inner = pane(f, area, "Security", t, false);
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let style = |bad: bool| if bad { t.warn() } else { t.ok() };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("Locked    ", t.label()),
+            Span::styled(list(&s.locked), style(!s.locked.is_empty())),
+        ]),
+        Line::from(vec![
+            Span::styled("Disabled  ", t.label()),
+            Span::styled(list(&s.disabled), style(!s.disabled.is_empty())),
+        ]),
+        Line::from(vec![
+            Span::styled("Failed sign-ins, 24 h  ", t.label()),
+            Span::styled(s.failed_24h.to_string(), style(s.failed_24h > 0)),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,106 @@
+//! The lock screen: after the idle time or Ctrl-L. It shows no data at all, only who is
+//! signed in and a password field.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::client::Backend;
+use crate::crypto::Password;
+use crate::service::Error;
+use crate::tui::action::Action;
+use crate::tui::keymap::chain;
+use crate::tui::text::clean;
+use crate::tui::ui::Ui;
+use crate::tui::widgets::form::{Field, Form};
+use crate::tui::widgets::{centered, popup};
+
+pub struct Lock {
+    pub username: String,
+    form: Form,
+    error: Option<String>,
+}
+
+pub enum Out {
+    Stay,
+    Unlocked,
+    /// Sign out (Esc), or the session could not be resumed: sign in again.
+    SignIn(Option<String>),
+}
+
+impl Lock {
+    pub fn new(username: &str) -> Lock {
+        Lock {
+            username: username.to_string(),
+            form: Form::new(vec![Field::secret("password", "Password")]),
+            error: None,
+        }
+    }
+
+    pub fn update(&mut self, action: Action, backend: &mut dyn Backend) -> Option<Out> {
+        Some(match action {
+            Action::NextField | Action::Save => {
+                let password = Password::new(self.form.value("password"));
+                if let Some(f) = self.form.field_mut("password") {
+                    f.input.clear();
+                }
+                match backend.unlock(&password) {
+                    Ok(()) => Out::Unlocked,
+                    Err(Error::AuthFailed) => {
+                        self.error = Some("That is not the password; try again.".into());
+                        Out::Stay
+                    }
+                    Err(Error::SessionEnded | Error::SessionLocked) => {
+                        Out::SignIn(Some("The locked session has ended; sign in again.".into()))
+                    }
+                    Err(e) => Out::SignIn(Some(e.to_string())),
+                }
+            }
+            Action::Cancel => Out::SignIn(Some("Signed out.".into())),
+            _ => return None,
+        })
+    }
+
+    pub fn input(&mut self, key: &KeyEvent) {
+        self.form.input(key);
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        let t = ui.theme;
+        let inner = popup(f, centered(area, 60, 10), "Locked", t);
+        let [who, field, msg, keys] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(2),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        f.render_widget(
+            Line::from(vec![
+                Span::raw("Kasefet is locked for "),
+                Span::styled(clean(&self.username), t.header()),
+            ]),
+            who,
+        );
+        self.form.draw(f, field, t, true);
+        if let Some(e) = &self.error {
+            f.render_widget(
+                Paragraph::new(Span::styled(e.clone(), t.error())).wrap(Wrap { trim: true }),
+                msg,
+            );
+        }
+        let sign_out = ui.key(chain::FORM, Action::Cancel);
+        let unlock = ui.key(chain::FORM, Action::NextField);
+        f.render_widget(
+            Line::from(vec![
+                Span::styled(unlock, t.key()),
+                Span::styled(" unlock  ", t.dim()),
+                Span::styled(sign_out, t.key()),
+                Span::styled(" sign out", t.dim()),
+            ]),
+            keys,
+        );
+    }
+}

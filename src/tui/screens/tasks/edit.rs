@@ -1,0 +1,259 @@
+//! The task form: new, edit and assign, with conflicts shown as on customers.
+
+use crate::domain::task::{TaskPriority, TaskStatus};
+use crate::domain::text::{date, time};
+use crate::domain::{FieldError, Id, Task, TaskInput};
+use crate::service::{Error, Request, Response};
+use crate::tui::action::Action;
+use crate::tui::screens::{Ctx, Note, People, unexpected};
+use crate::tui::widgets::conflict::Conflict;
+use crate::tui::widgets::form::{Field, Form, Outcome};
+
+const STATUSES: [&str; 4] = ["open", "in_progress", "done", "cancelled"];
+const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub form: Form,
+    pub id: Option<Id>,
+    pub version: u64,
+    pub customer: Option<Id>,
+    pub conflict: Option<Conflict>,
+    /// Only the assignee is asked for (the Assign action).
+    assign_only: bool,
+    base: TaskInput,
+}
+
+impl Editor {
+    pub fn create(customer: Option<(Id, String)>, me: &str) -> Editor {
+        let base = TaskInput {
+            customer: customer.as_ref().map(|c| c.0),
+            ..TaskInput::default()
+        };
+        let name = customer.map(|c| c.1).unwrap_or_default();
+        Editor::build(None, 0, base, me, &name, false)
+    }
+
+    pub fn edit(t: &Task, people: &People, customer_name: &str) -> Editor {
+        Editor::build(
+            Some(t.id),
+            t.stamp.version,
+            t.data.clone(),
+            &people.name(t.data.assignee),
+            customer_name,
+            false,
+        )
+    }
+
+    pub fn assign(t: &Task, people: &People) -> Editor {
+        let mut e = Editor::build(
+            Some(t.id),
+            t.stamp.version,
+            t.data.clone(),
+            &people.name(t.data.assignee),
+            "",
+            true,
+        );
+        e.form = Form::new(vec![
+            Field::fixed("title", "Task", &t.data.title),
+            Field::text("assignee", "Assign to", &people.name(t.data.assignee))
+                .with_hint("a username"),
+        ]);
+        e
+    }
+
+    fn build(
+        id: Option<Id>,
+        version: u64,
+        base: TaskInput,
+        assignee: &str,
+        customer: &str,
+        assign_only: bool,
+    ) -> Editor {
+        let d = &base;
+        let form = Form::new(vec![
+            Field::text("title", "Title", &d.title),
+            Field::text(
+                "description",
+                "Description",
+                d.description.as_deref().unwrap_or(""),
+            ),
+            Field::choice("status", "Status", STATUSES.to_vec(), d.status.as_str()),
+            Field::choice(
+                "priority",
+                "Priority",
+                PRIORITIES.to_vec(),
+                d.priority.as_str(),
+            ),
+            Field::text(
+                "due",
+                "Due date",
+                &d.due.map(|x| x.to_string()).unwrap_or_default(),
+            )
+            .with_hint("YYYY-MM-DD"),
+            Field::text(
+                "due time",
+                "Due time",
+                &d.due_time
+                    .map(|x| x.strftime("%H:%M").to_string())
+                    .unwrap_or_default(),
+            )
+            .with_hint("HH:MM, optional"),
+            Field::text("assignee", "Assignee", assignee).with_hint("a username; empty means you"),
+            Field::fixed(
+                "customer",
+                "Customer",
+                if customer.is_empty() && d.customer.is_some() {
+                    "linked"
+                } else {
+                    customer
+                },
+            ),
+        ]);
+        Editor {
+            form,
+            id,
+            version,
+            customer: d.customer,
+            conflict: None,
+            assign_only,
+            base,
+        }
+    }
+
+    fn input(&self, people: &People) -> Result<TaskInput, Vec<FieldError>> {
+        let f = &self.form;
+        let mut errors = Vec::new();
+        let assignee = match f.opt("assignee") {
+            None => None,
+            Some(name) => people.find(&name).or_else(|| {
+                errors.push(FieldError::new("assignee", format!("no user named {name}")));
+                None
+            }),
+        };
+        if self.assign_only {
+            let input = TaskInput {
+                assignee,
+                ..self.base.clone()
+            };
+            return if errors.is_empty() {
+                Ok(input)
+            } else {
+                Err(errors)
+            };
+        }
+        let due = f
+            .opt("due")
+            .and_then(|v| date("due", &v).map_err(|e| errors.push(e)).ok());
+        let due_time = f
+            .opt("due time")
+            .and_then(|v| time("due time", &v).map_err(|e| errors.push(e)).ok());
+        let input = TaskInput {
+            title: f.value("title"),
+            description: f.opt("description"),
+            status: TaskStatus::parse(&f.value("status")).unwrap_or_default(),
+            priority: TaskPriority::parse(&f.value("priority")).unwrap_or_default(),
+            due,
+            due_time,
+            assignee,
+            customer: self.customer,
+        };
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn save(&mut self, version: u64, ctx: &mut Ctx) -> Outcome {
+        let input = match self.input(ctx.people) {
+            Ok(i) => i,
+            Err(errors) => {
+                self.form.set_errors(&errors);
+                return Outcome::Stay;
+            }
+        };
+        let req = match self.id {
+            None => Request::TaskCreate { input },
+            Some(id) => Request::TaskUpdate { id, version, input },
+        };
+        match ctx.call(req) {
+            Ok(Response::Created { id }) => {
+                ctx.ok("Task created");
+                Outcome::Saved(id)
+            }
+            Ok(Response::Done) => {
+                ctx.ok(if self.assign_only {
+                    "Assigned"
+                } else {
+                    "Saved"
+                });
+                Outcome::Saved(self.id.unwrap_or_default())
+            }
+            Ok(_) => {
+                ctx.fail(&unexpected());
+                Outcome::Stay
+            }
+            Err(Error::Invalid(inv)) => {
+                self.form.set_invalid(&inv);
+                Outcome::Stay
+            }
+            Err(e) => {
+                match Conflict::from_error(&e) {
+                    Some(c) => self.conflict = Some(c),
+                    None => {
+                        self.form.message = Some(e.to_string());
+                        ctx.fail(&e);
+                    }
+                }
+                Outcome::Stay
+            }
+        }
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx) {
+        let Some(id) = self.id else { return };
+        match ctx.call(Request::TaskGet { id }) {
+            Ok(Response::Task(t)) => {
+                let people = ctx.people.clone();
+                let customer = self.form.value("customer");
+                *self = if self.assign_only {
+                    Editor::assign(&t, &people)
+                } else {
+                    Editor::edit(&t, &people, &customer)
+                };
+                ctx.note = Some(Note::info("Reloaded their version"));
+            }
+            Ok(_) => ctx.fail(&unexpected()),
+            Err(e) => ctx.fail(&e),
+        }
+    }
+
+    pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
+        if let Some(c) = self.conflict.clone() {
+            match action {
+                Action::Reload => {
+                    self.conflict = None;
+                    self.reload(ctx);
+                }
+                Action::Overwrite => {
+                    self.conflict = None;
+                    return self.save(c.version, ctx);
+                }
+                Action::Cancel | Action::Back => self.conflict = None,
+                _ => {}
+            }
+            return Outcome::Stay;
+        }
+        match action {
+            Action::NextField if self.form.on_last() => return self.save(self.version, ctx),
+            Action::NextField => self.form.next(),
+            Action::PrevField => self.form.prev(),
+            Action::Save => return self.save(self.version, ctx),
+            Action::Cancel => return Outcome::Cancel,
+            Action::Toggle if self.form.toggle() => {}
+            _ => return Outcome::Ignored,
+        }
+        Outcome::Stay
+    }
+}

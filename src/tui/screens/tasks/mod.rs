@@ -1,0 +1,330 @@
+//! Tasks: mine or everyone's, filtered; mark done, edit, assign, jump to the customer.
+
+mod draw;
+mod edit;
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use self::edit::Editor;
+use super::{Ctx, Me, Nav, Screen, unexpected};
+use crate::domain::role::Scope;
+use crate::domain::{Id, Permission, Task, TaskStatus};
+use crate::service::{Request, Response, TaskFilter, TaskScope};
+use crate::tui::action::Action;
+use crate::tui::keymap::{Context, chain};
+use crate::tui::ui::Ui;
+use crate::tui::widgets::form::Outcome;
+use crate::tui::widgets::table::Selection;
+
+/// Which tasks the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Open,
+    Overdue,
+    Week,
+    All,
+}
+
+impl View {
+    fn next(self) -> View {
+        match self {
+            View::Open => View::Overdue,
+            View::Overdue => View::Week,
+            View::Week => View::All,
+            View::All => View::Open,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Open => "open",
+            View::Overdue => "overdue",
+            View::Week => "due this week",
+            View::All => "all",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Mode {
+    Browse,
+    Edit(Box<Editor>),
+}
+
+#[derive(Default)]
+pub struct Tasks {
+    scope: TaskScope,
+    view: View,
+    rows: Vec<Task>,
+    sel: Selection,
+    /// The task opened with Enter (a view, audited).
+    open: Option<Task>,
+    /// Names of the customers tasks link to.
+    customers: HashMap<Id, String>,
+    mode: Option<Mode>,
+    /// Today at the last load, for marking overdue tasks.
+    today: jiff::civil::Date,
+}
+
+impl Tasks {
+    fn mode(&self) -> &Mode {
+        self.mode.as_ref().unwrap_or(&Mode::Browse)
+    }
+
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        let mut filter = TaskFilter {
+            scope: self.scope,
+            ..TaskFilter::default()
+        };
+        match self.view {
+            View::Open => {}
+            View::Overdue => filter.overdue = true,
+            View::Week => filter.due_within_days = Some(7),
+            View::All => {}
+        }
+        self.today = ctx.today();
+        match ctx.call(Request::TaskList { filter }) {
+            Ok(Response::Tasks(list)) => {
+                self.rows = match self.view {
+                    View::Open => list
+                        .into_iter()
+                        .filter(|t| !t.data.status.is_closed())
+                        .collect(),
+                    _ => list,
+                };
+                self.sel.clamp(self.rows.len());
+            }
+            Ok(_) => ctx.fail(&unexpected()),
+            Err(e) => ctx.fail(&e),
+        }
+        self.load_customer_names(ctx);
+    }
+
+    /// Names for linked customers, from the (unaudited) customer list.
+    /// Fetched again only when a task links a customer not yet named.
+    fn load_customer_names(&mut self, ctx: &mut Ctx) {
+        let missing = self
+            .rows
+            .iter()
+            .filter_map(|t| t.data.customer)
+            .any(|c| !self.customers.contains_key(&c));
+        if !ctx.me.can(Permission::CustomerRead) || !missing {
+            return;
+        }
+        let req = Request::CustomerList {
+            filter: Default::default(),
+        };
+        if let Ok(Response::Customers(list)) = ctx.call(req) {
+            self.customers = list.into_iter().map(|c| (c.id, c.name)).collect();
+        }
+    }
+
+    fn selected(&self) -> Option<&Task> {
+        self.open.as_ref().or_else(|| self.rows.get(self.sel.index))
+    }
+
+    fn customer_name(&self, id: Option<Id>) -> String {
+        id.map(|c| {
+            self.customers
+                .get(&c)
+                .cloned()
+                .unwrap_or_else(|| format!("#{c}"))
+        })
+        .unwrap_or_default()
+    }
+
+    fn may_edit(me: &Me, t: &Task) -> bool {
+        match me.scope(Permission::TaskWrite) {
+            Scope::All => true,
+            Scope::Own => t.data.assignee == Some(me.id) || t.stamp.created_by == me.id,
+            Scope::None => false,
+        }
+    }
+
+    /// Opens a task by id (from the quick lookup).
+    pub fn open_id(&mut self, id: Id, ctx: &mut Ctx) {
+        self.mode = None;
+        if let Some(i) = self.rows.iter().position(|t| t.id == id) {
+            self.sel.index = i;
+        }
+        match ctx.call(Request::TaskGet { id }) {
+            Ok(Response::Task(t)) => self.open = Some(*t),
+            Ok(_) => ctx.fail(&unexpected()),
+            Err(e) => ctx.fail(&e),
+        }
+    }
+
+    /// A new task, linked to a customer when one is given.
+    pub fn new_task(&mut self, customer: Option<(Id, String)>, ctx: &mut Ctx) {
+        if let Some((id, name)) = &customer {
+            self.customers.insert(*id, name.clone());
+        }
+        self.mode = Some(Mode::Edit(Box::new(Editor::create(
+            customer,
+            &ctx.me.username,
+        ))));
+    }
+
+    fn done(&mut self, ctx: &mut Ctx) {
+        let Some(t) = self.selected() else { return };
+        let id = t.id;
+        match ctx.call(Request::TaskSetStatus {
+            id,
+            status: TaskStatus::Done,
+        }) {
+            Ok(_) => {
+                ctx.ok("Marked done");
+                self.open = None;
+                self.reload(ctx);
+            }
+            Err(e) => ctx.fail(&e),
+        }
+    }
+
+    fn update_browse(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let me = ctx.me.clone();
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => {
+                self.open = None;
+                self.sel.apply(action, self.rows.len());
+            }
+            Action::Open => {
+                if let Some(id) = self.rows.get(self.sel.index).map(|t| t.id) {
+                    self.open_id(id, ctx);
+                }
+            }
+            Action::Back if self.open.is_some() => self.open = None,
+            Action::New if me.can(Permission::TaskWrite) => self.new_task(None, ctx),
+            Action::Edit | Action::Assign if self.offers(&me, action) => {
+                if let Some(t) = self.selected().cloned() {
+                    let name = self.customer_name(t.data.customer);
+                    let ed = if action == Action::Edit {
+                        Editor::edit(&t, ctx.people, &name)
+                    } else {
+                        Editor::assign(&t, ctx.people)
+                    };
+                    self.mode = Some(Mode::Edit(Box::new(ed)));
+                }
+            }
+            Action::Done if self.offers(&me, action) => self.done(ctx),
+            Action::Scope if me.scope(Permission::TaskRead) == Scope::All => {
+                self.scope = if self.scope == TaskScope::Mine {
+                    TaskScope::All
+                } else {
+                    TaskScope::Mine
+                };
+                self.reload(ctx);
+            }
+            Action::Filter => {
+                self.view = self.view.next();
+                self.reload(ctx);
+            }
+            Action::OpenCustomer if self.offers(&me, action) => {
+                if let Some(c) = self.selected().and_then(|t| t.data.customer) {
+                    ctx.nav = Some(Nav::Customer(c));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+impl Screen for Tasks {
+    fn chain(&self) -> &'static [Context] {
+        match self.mode() {
+            Mode::Browse => chain::TASKS,
+            Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
+            Mode::Edit(_) => chain::FORM,
+        }
+    }
+
+    fn typing(&self) -> bool {
+        matches!(self.mode(), Mode::Edit(e) if e.conflict.is_none())
+    }
+
+    fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let Some(Mode::Edit(ed)) = self.mode.as_mut() else {
+            return self.update_browse(action, ctx);
+        };
+        match ed.update(action, ctx) {
+            Outcome::Stay => {}
+            Outcome::Ignored => return false,
+            Outcome::Cancel => self.mode = None,
+            Outcome::Saved(id) => {
+                self.mode = None;
+                self.reload(ctx);
+                if let Some(i) = self.rows.iter().position(|t| t.id == id) {
+                    self.sel.index = i;
+                }
+                self.open = None;
+            }
+        }
+        true
+    }
+
+    fn input(&mut self, key: &KeyEvent, _ctx: &mut Ctx) {
+        if let Some(Mode::Edit(ed)) = self.mode.as_mut() {
+            ed.form.input(key);
+        }
+    }
+
+    fn paste(&mut self, text: &str, _ctx: &mut Ctx) {
+        if let Some(Mode::Edit(ed)) = self.mode.as_mut() {
+            ed.form.paste(text);
+        }
+    }
+
+    fn enter(&mut self, ctx: &mut Ctx) {
+        // Names may have changed since: ask again on entering the tab.
+        self.customers.clear();
+        self.reload(ctx);
+    }
+
+    fn leave(&mut self) {
+        self.open = None;
+    }
+
+    fn unsaved(&self) -> bool {
+        matches!(self.mode(), Mode::Edit(e) if e.form.changed())
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        use Action::*;
+        match self.mode() {
+            Mode::Browse if self.open.is_some() => &[Back, Done, Edit, Assign, OpenCustomer, Help],
+            Mode::Browse => &[Open, New, Done, Scope, Filter, Lookup, Help],
+            Mode::Edit(e) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
+            Mode::Edit(_) => &[Save, NextField, Toggle, Cancel],
+        }
+    }
+
+    fn offers(&self, me: &Me, action: Action) -> bool {
+        let t = self.selected();
+        match action {
+            Action::New => me.can(Permission::TaskWrite),
+            Action::Edit | Action::Assign | Action::Done => {
+                t.is_some_and(|t| Tasks::may_edit(me, t))
+            }
+            Action::Scope => me.scope(Permission::TaskRead) == Scope::All,
+            Action::OpenCustomer => {
+                me.can(Permission::CustomerRead) && t.is_some_and(|t| t.data.customer.is_some())
+            }
+            _ => true,
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        draw::draw(self, f, area, ui);
+    }
+}

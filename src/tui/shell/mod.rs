@@ -1,0 +1,305 @@
+//! The signed-in view: tabs across the top, the current screen, popups (help, quick
+//! lookup, quit?), and the status line with who, role, local/server and key hints.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+
+mod draw;
+mod keys;
+
+use crate::client::Backend;
+use crate::service::Clock;
+use crate::tui::action::Action;
+use crate::tui::keymap::{Context, Keymap, chain};
+use crate::tui::screens::audit::Audit;
+use crate::tui::screens::customers::Customers;
+use crate::tui::screens::employees::Employees;
+use crate::tui::screens::home::Home;
+use crate::tui::screens::lookup::{Done, Lookup};
+use crate::tui::screens::tasks::Tasks;
+use crate::tui::screens::users::Users;
+use crate::tui::screens::{Ctx, Lost, Me, Nav, Note, NoteKind, People, Screen, Tab, help};
+use crate::tui::text::{clean, fit, width};
+use crate::tui::ui::Ui;
+use crate::tui::widgets::confirm::{Answer, Confirm};
+
+enum Popup {
+    Help { scroll: usize },
+    Lookup(Lookup),
+    Quit(Confirm<()>),
+}
+
+pub enum Out {
+    Stay,
+    Quit,
+    Lock,
+    Lost(Lost),
+}
+
+/// What a screen asked for while handling a key.
+struct Effects {
+    note: Option<Note>,
+    nav: Option<Nav>,
+    lost: Option<Lost>,
+}
+
+pub struct Main {
+    pub me: Me,
+    pub people: People,
+    current: Tab,
+    home: Home,
+    customers: Customers,
+    tasks: Tasks,
+    employees: Employees,
+    users: Users,
+    audit: Audit,
+    popup: Option<Popup>,
+    pub note: Option<Note>,
+    pub org: String,
+    mode: &'static str,
+}
+
+impl Main {
+    pub fn new(
+        me: Me,
+        org: String,
+        note: Option<Note>,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Main {
+        let mode = backend.mode().as_str();
+        let mut m = Main {
+            me,
+            people: People::default(),
+            current: Tab::Home,
+            home: Home::default(),
+            customers: Customers::default(),
+            tasks: Tasks::default(),
+            employees: Employees::default(),
+            users: Users::default(),
+            audit: Audit::default(),
+            popup: None,
+            note: None,
+            org,
+            mode,
+        };
+        let fx = m.with(Tab::Home, backend, clock, |s, ctx| {
+            ctx.refresh_people();
+            s.enter(ctx);
+        });
+        m.apply(fx, backend, clock);
+        if note.is_some() {
+            m.note = note;
+        }
+        m
+    }
+
+    pub fn current(&self) -> Tab {
+        self.current
+    }
+
+    pub fn tabs(&self) -> Vec<Tab> {
+        Tab::ALL
+            .into_iter()
+            .filter(|t| t.allowed(self.me.role))
+            .collect()
+    }
+
+    fn screen(&self, tab: Tab) -> &dyn Screen {
+        match tab {
+            Tab::Home => &self.home,
+            Tab::Customers => &self.customers,
+            Tab::Tasks => &self.tasks,
+            Tab::Employees => &self.employees,
+            Tab::Users => &self.users,
+            Tab::Audit => &self.audit,
+        }
+    }
+
+    /// Runs `f` on a tab's screen with a context, and collects what it asked for.
+    fn with<R>(
+        &mut self,
+        tab: Tab,
+        backend: &mut dyn Backend,
+        clock: &Clock,
+        f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R,
+    ) -> (R, Effects) {
+        let Main {
+            me,
+            people,
+            home,
+            customers,
+            tasks,
+            employees,
+            users,
+            audit,
+            ..
+        } = self;
+        let screen: &mut dyn Screen = match tab {
+            Tab::Home => home,
+            Tab::Customers => customers,
+            Tab::Tasks => tasks,
+            Tab::Employees => employees,
+            Tab::Users => users,
+            Tab::Audit => audit,
+        };
+        let mut ctx = Ctx {
+            backend,
+            me,
+            people,
+            clock,
+            note: None,
+            nav: None,
+            lost: None,
+        };
+        let r = f(screen, &mut ctx);
+        (
+            r,
+            Effects {
+                note: ctx.note,
+                nav: ctx.nav,
+                lost: ctx.lost,
+            },
+        )
+    }
+
+    fn ctx<'a>(&'a mut self, backend: &'a mut dyn Backend, clock: &'a Clock) -> Ctx<'a> {
+        Ctx {
+            backend,
+            me: &self.me,
+            people: &mut self.people,
+            clock,
+            note: None,
+            nav: None,
+            lost: None,
+        }
+    }
+
+    fn apply<R>(
+        &mut self,
+        (_, fx): (R, Effects),
+        backend: &mut dyn Backend,
+        clock: &Clock,
+    ) -> Option<Lost> {
+        if fx.note.is_some() {
+            self.note = fx.note;
+        }
+        if fx.lost.is_some() {
+            return fx.lost;
+        }
+        match fx.nav {
+            Some(nav) => self.navigate(nav, backend, clock),
+            None => None,
+        }
+    }
+
+    /// Switches tabs; a tab the role may not use is refused here too (the key does nothing).
+    pub fn switch(&mut self, tab: Tab, backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
+        if !tab.allowed(self.me.role) {
+            return None;
+        }
+        let old = self.current;
+        let _ = self.with(old, backend, clock, |s, _| s.leave());
+        self.current = tab;
+        self.note = None;
+        let r = self.with(tab, backend, clock, |s, ctx| s.enter(ctx));
+        self.apply(r, backend, clock)
+    }
+
+    fn navigate(&mut self, nav: Nav, backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
+        let tab = match nav {
+            Nav::Customer(_) => Tab::Customers,
+            Nav::Task(_) | Nav::NewTaskFor { .. } => Tab::Tasks,
+            Nav::Employee(_) => Tab::Employees,
+        };
+        if !tab.allowed(self.me.role) {
+            return None;
+        }
+        if self.current != tab {
+            if let Some(l) = self.switch(tab, backend, clock) {
+                return Some(l);
+            }
+        }
+        let mut ctx = Ctx {
+            backend,
+            me: &self.me,
+            people: &mut self.people,
+            clock,
+            note: None,
+            nav: None,
+            lost: None,
+        };
+        match nav {
+            Nav::Customer(id) => self.customers.open_id(id, &mut ctx),
+            Nav::Task(id) => self.tasks.open_id(id, &mut ctx),
+            Nav::Employee(id) => self.employees.open_id(id, false, &mut ctx),
+            Nav::NewTaskFor { customer, name } => {
+                self.tasks.new_task(Some((customer, name)), &mut ctx)
+            }
+        }
+        if ctx.note.is_some() {
+            self.note = ctx.note;
+        }
+        ctx.lost
+    }
+
+    fn unsaved(&self) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| self.screen(*t).unsaved())
+    }
+
+    /// The keymap chain in force: the popup's, else the screen's.
+    pub fn chain(&self) -> &'static [Context] {
+        match &self.popup {
+            Some(Popup::Help { .. }) => chain::POPUP,
+            Some(Popup::Lookup(_)) => chain::SEARCH,
+            Some(Popup::Quit(_)) => chain::CONFIRM,
+            None => self.screen(self.current).chain(),
+        }
+    }
+
+    pub fn ask_quit(&mut self) -> Out {
+        match self.unsaved() {
+            None => Out::Quit,
+            Some(tab) => {
+                let q = format!(
+                    "You have unsaved changes in {}. Quit and lose them?",
+                    tab.title()
+                );
+                self.popup = Some(Popup::Quit(Confirm::new("Unsaved changes", q, "quit", ())));
+                Out::Stay
+            }
+        }
+    }
+
+    pub fn paste(&mut self, text: &str, backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
+        if let Some(Popup::Lookup(l)) = self.popup.as_mut() {
+            let mut ctx = Ctx {
+                backend,
+                me: &self.me,
+                people: &mut self.people,
+                clock,
+                note: None,
+                nav: None,
+                lost: None,
+            };
+            l.paste(text, &mut ctx);
+            return ctx.lost;
+        }
+        let r = self.with(self.current, backend, clock, |s, ctx| s.paste(text, ctx));
+        self.apply(r, backend, clock)
+    }
+
+    /// Before locking: anything revealed is hidden again.
+    pub fn hide(&mut self) {
+        for t in Tab::ALL {
+            match t {
+                Tab::Customers => self.customers.leave(),
+                Tab::Employees => self.employees.leave(),
+                _ => {}
+            }
+        }
+        self.popup = None;
+    }
+}

@@ -3,10 +3,11 @@
 //! the same account signs in to.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use kasefet::auth::totp::TotpSecret;
 
 fn kasefet(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kasefet"))
@@ -34,30 +35,8 @@ fn ok(o: &Output) -> String {
 fn backup_run_list_verify_restore_and_doctor() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    std::fs::write(
-        d.join("kasefet.toml"),
-        format!(
-            "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n[backup]\ndir = \"{}\"\n",
-            d.join("bk").display()
-        ),
-    )
-    .unwrap();
-    std::fs::write(d.join("pw"), "correct horse battery staple 42\n").unwrap();
-    ok(&kasefet(
-        d,
-        &[
-            "init",
-            "--admin",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp-secret-file",
-            "t",
-            "--recovery-key-file",
-            "rk",
-        ],
-    ));
-    let secret = TotpSecret::from_base32(&std::fs::read_to_string(d.join("t")).unwrap()).unwrap();
+    let backup = format!("[backup]\ndir = \"{}\"\n", d.join("bk").display());
+    let secret = common::init_with_binary(d, &backup);
     let step = jiff::Timestamp::now().as_second() / 30;
     let code0 = secret.code_at((step * 30) as u64);
     ok(&kasefet(

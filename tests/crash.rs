@@ -2,6 +2,8 @@
 //! durable writes, then every acknowledged record is present and the audit chain verifies.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -28,12 +30,7 @@ fn next_code(secret: &TotpSecret, last: &mut i64) -> String {
 fn sigkill_during_writes_keeps_every_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
-    std::fs::write(
-        p("kasefet.toml"),
-        "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n",
-    )
-    .unwrap();
-    std::fs::write(p("pw"), "correct horse battery staple 42\n").unwrap();
+    let secret = common::init_with_binary(dir.path(), "");
     let bin = env!("CARGO_BIN_EXE_kasefet");
     let base = |c: &mut Command| {
         c.current_dir(dir.path())
@@ -42,24 +39,6 @@ fn sigkill_during_writes_keeps_every_acknowledged_write() {
             .arg("--config")
             .arg(p("kasefet.toml"));
     };
-    let mut init = Command::new(bin);
-    base(&mut init);
-    let out = init
-        .args([
-            "init",
-            "--admin",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp-secret-file",
-            "t",
-            "--recovery-key-file",
-            "rk",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let secret = TotpSecret::from_base32(&std::fs::read_to_string(p("t")).unwrap()).unwrap();
     let mut last = 0;
     let recovery =
         kasefet::crypto::recovery::parse(&std::fs::read_to_string(p("rk")).unwrap()).unwrap();

@@ -2,6 +2,8 @@
 //! socket is replaced at restart, SIGTERM stops cleanly and removes the socket.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -49,33 +51,7 @@ fn code(secret: &TotpSecret) -> String {
 fn sigkill_then_restart_keeps_acknowledged_writes_and_sigterm_is_clean() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    std::fs::write(
-        dir.join("kasefet.toml"),
-        "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("pw"), format!("{PW}\n")).unwrap();
-    let init = Command::new(env!("CARGO_BIN_EXE_kasefet"))
-        .current_dir(dir)
-        .args([
-            "--data-dir",
-            "db",
-            "--config",
-            "kasefet.toml",
-            "init",
-            "--admin",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp-secret-file",
-            "t",
-            "--recovery-key-file",
-            "rk",
-        ])
-        .output()
-        .unwrap();
-    assert!(init.status.success());
-    let dana = TotpSecret::from_base32(&std::fs::read_to_string(dir.join("t")).unwrap()).unwrap();
+    let dana = common::init_with_binary(dir, "");
     let checker = TotpSecret::generate().unwrap();
 
     let mut server = serve(dir);

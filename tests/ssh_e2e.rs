@@ -3,12 +3,13 @@
 //! Skipped, saying why, where sshd, ssh or tmux cannot run (`.ci/run` installs them).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kasefet::auth::totp::TotpSecret;
 
 const PW: &str = "correct horse battery staple 42";
 
@@ -67,37 +68,7 @@ fn staff_reach_kasefet_through_sshd_with_a_forcecommand() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let bin = env!("CARGO_BIN_EXE_kasefet");
-    std::fs::write(
-        d.join("kasefet.toml"),
-        "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("pw"), format!("{PW}\n")).unwrap();
-    let init = Command::new(bin)
-        .current_dir(d)
-        .args([
-            "--config",
-            "kasefet.toml",
-            "--data-dir",
-            "db",
-            "init",
-            "--admin",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp-secret-file",
-            "t",
-            "--recovery-key-file",
-            "rk",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let secret = TotpSecret::from_base32(&std::fs::read_to_string(d.join("t")).unwrap()).unwrap();
+    let secret = common::init_with_binary(d, "");
 
     for (key, kind) in [("host_key", "ed25519"), ("user_key", "ed25519")] {
         let ok = Command::new("ssh-keygen")

@@ -120,3 +120,42 @@ pub fn provision(
     assert!(r.is_ok(), "provisioning {username}: {r:?}");
     secret
 }
+
+pub const CHEAP_CONFIG: &str =
+    "[security]\nargon2_memory_kib = 8192\nargon2_iterations = 1\nargon2_parallelism = 1\n";
+
+/// A data directory made the way an admin makes one with the real binary: in `dir`,
+/// `kasefet.toml` (cheap argon2, then `extra`), `pw`, and `kasefet init --admin dana`
+/// writing the database `db`, the TOTP secret `t` and the recovery key `rk`.
+pub fn init_with_binary(dir: &Path, extra: &str) -> TotpSecret {
+    std::fs::write(dir.join("kasefet.toml"), format!("{CHEAP_CONFIG}{extra}")).unwrap();
+    std::fs::write(dir.join("pw"), format!("{PASSWORD}\n")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir)
+        .args([
+            "--config",
+            "kasefet.toml",
+            "--data-dir",
+            "db",
+            "init",
+            "--admin",
+            "dana",
+        ])
+        .args([
+            "--password-file",
+            "pw",
+            "--totp-secret-file",
+            "t",
+            "--recovery-key-file",
+            "rk",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    TotpSecret::from_base32(&std::fs::read_to_string(dir.join("t")).unwrap()).unwrap()
+}

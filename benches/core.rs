@@ -8,34 +8,16 @@
 //!
 //! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000).
 
+mod fixtures;
+
+use fixtures::customer;
 use std::time::{Duration, Instant};
 
 use kasefet::auth::totp::TotpSecret;
 use kasefet::crypto::{KdfParams, Password};
-use kasefet::domain::CustomerInput;
 use kasefet::service::{Clock, NewAdmin, Peer, Request, Service, Settings};
 
 const PASSWORD: &str = "correct horse battery staple 42";
-
-fn customer(i: usize) -> CustomerInput {
-    const FIRST: [&str; 8] = ["Noa", "Avi", "José", "Maya", "Omar", "Lea", "Dan", "Yael"];
-    const LAST: [&str; 8] = [
-        "Levi", "Cohen", "Núñez", "Haddad", "Mizrahi", "Peretz", "Biton", "Friedman",
-    ];
-    CustomerInput {
-        name: format!("{} {} {i}", FIRST[i % 8], LAST[(i / 8) % 8]),
-        company: Some(format!("Company {}", i % 5000)),
-        emails: vec![format!("person{i}@example.org")],
-        phones: vec![format!(
-            "+972-5{}-{:03}-{:04}",
-            i % 10,
-            (i / 10) % 1000,
-            i % 10000
-        )],
-        tags: vec![["vip", "lead", "retail", "wholesale"][i % 4].into()],
-        ..Default::default()
-    }
-}
 
 fn stats(label: &str, mut v: Vec<Duration>) {
     v.sort();

@@ -6,6 +6,9 @@
 //!
 //! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000).
 
+mod fixtures;
+
+use fixtures::customer;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,30 +16,10 @@ use kasefet::auth::totp::TotpSecret;
 use kasefet::client::Backend;
 use kasefet::client::remote::Remote;
 use kasefet::crypto::{Password, SecretText};
-use kasefet::domain::{CustomerInput, Role};
+use kasefet::domain::Role;
 use kasefet::service::{Request, Response};
 
 const PW: &str = "correct horse battery staple 42";
-
-fn customer(i: usize) -> CustomerInput {
-    const FIRST: [&str; 8] = ["Noa", "Avi", "José", "Maya", "Omar", "Lea", "Dan", "Yael"];
-    const LAST: [&str; 8] = [
-        "Levi", "Cohen", "Núñez", "Haddad", "Mizrahi", "Peretz", "Biton", "Friedman",
-    ];
-    CustomerInput {
-        name: format!("{} {} {i}", FIRST[i % 8], LAST[(i / 8) % 8]),
-        company: Some(format!("Company {}", i % 5000)),
-        emails: vec![format!("person{i}@example.org")],
-        phones: vec![format!(
-            "+972-5{}-{:03}-{:04}",
-            i % 10,
-            (i / 10) % 1000,
-            i % 10000
-        )],
-        tags: vec![["vip", "lead", "retail", "wholesale"][i % 4].into()],
-        ..Default::default()
-    }
-}
 
 fn status(pid: u32, key: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

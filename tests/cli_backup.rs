@@ -8,7 +8,6 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-
 fn kasefet(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kasefet"))
         .current_dir(dir)

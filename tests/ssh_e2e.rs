@@ -10,7 +10,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 const PW: &str = "correct horse battery staple 42";
 
 fn have(cmd: &str, arg: &str) -> bool {

@@ -17,6 +17,19 @@ pub fn is_tty() -> bool {
 /// The first line of a file, without its line ending, never otherwise trimmed: spaces are
 /// part of a passphrase.
 pub fn first_line(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    use std::os::unix::fs::PermissionsExt;
+    // A secret file others can read is worth a word, but not a refusal: the secret has
+    // already leaked by then, and refusing would only break the script.
+    if let Ok(m) = std::fs::metadata(path) {
+        let mode = m.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "kasefet: warning: {} is readable by others (mode {mode:o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
     let text = Zeroizing::new(
         std::fs::read_to_string(path)
             .map_err(|e| CliError::invalid(format!("cannot read {}: {e}", path.display())))?,

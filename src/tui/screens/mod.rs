@@ -148,6 +148,13 @@ pub enum BackupSeen {
     Known(BackupStatus),
 }
 
+impl BackupSeen {
+    /// No backup folder is configured at all (rather than one that does not work).
+    pub fn off(&self) -> bool {
+        matches!(self, BackupSeen::Unavailable(why) if why.contains("no backup folder is configured"))
+    }
+}
+
 /// A screen asking the app to show another record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nav {

@@ -171,7 +171,8 @@ fn backup_age(ui: &Ui) -> Option<Span<'static>> {
     }
     Some(match ui.backups {
         BackupSeen::Unknown => return None,
-        BackupSeen::Unavailable(_) => Span::styled("! backups off", t.warn()),
+        BackupSeen::Unavailable(_) if ui.backups.off() => Span::styled("! backups off", t.warn()),
+        BackupSeen::Unavailable(_) => Span::styled("! backup failing", t.error()),
         BackupSeen::Known(s) if s.failing() => Span::styled("! backup failed", t.error()),
         BackupSeen::Known(s) => match s.last_success_at {
             None => Span::styled("! no backup yet", t.warn()),

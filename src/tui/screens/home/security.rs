@@ -70,7 +70,8 @@ pub(super) fn draw(s: &Result<Security, String>, f: &mut Frame, area: Rect, ui: 
 fn backup_short(ui: &Ui) -> Option<(String, bool)> {
     match ui.backups {
         BackupSeen::Unknown => None,
-        BackupSeen::Unavailable(_) => Some(("! not set up".into(), true)),
+        BackupSeen::Unavailable(_) if ui.backups.off() => Some(("! not set up".into(), true)),
+        BackupSeen::Unavailable(_) => Some(("! failing".into(), true)),
         BackupSeen::Known(s) if s.failing() => Some(("! last attempt failed".into(), true)),
         BackupSeen::Known(s) => Some(match s.last_success_at {
             None => ("! none yet".into(), true),

@@ -178,6 +178,7 @@ impl Action {
         use Action::*;
         match self {
             Lookup => "lookup",
+            Refresh => "reload",
             Help => "help",
             Quit => "quit",
             Lock => "lock",

@@ -493,6 +493,17 @@ pub fn filtered() -> insta::Settings {
     s.add_filter(r"#\d+", "#N");
     // Where a sign-in came from (a tty, or "a script (no terminal)" under CI), however cut.
     s.add_filter(r"from (/|a )[^│]*│", "from [tty]│");
+    // Temporary folders, and the random database id a backup names.
+    s.add_filter(r"/[^\s│]*\.tmp[A-Za-z0-9]+", "[tmp]");
+    s.add_filter(r"database [0-9a-f]{12}", "database [id]");
+    // Backup sizes: the audit entries in them hold where each sign-in came from.
+    s.add_filter(r"\d+\.\d KiB", "N KiB");
+    s.add_filter(r"\d+ bytes", "N bytes");
+    // Live sessions: the random session id, and the terminal and pid they came from.
+    s.add_filter(
+        r"│[0-9a-f]{8} ([^│\n]*? ago) +[^│\n]*?(this one|locked)? *│",
+        "│[session] $1 [from] $2│",
+    );
     s.set_prepend_module_to_snapshot(false);
     s
 }

@@ -14,10 +14,12 @@ use crate::tui::widgets::table::{self, Row, Width, col};
 impl Backups {
     pub(super) fn draw_screen(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
+        // The highlighted backup's details below the list, once there is one.
+        let detail_h = if self.selected().is_some() { 8 } else { 0 };
         let [bar, list, detail] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
-            Constraint::Length(7),
+            Constraint::Length(detail_h),
         ])
         .areas(area);
         f.render_widget(self.status_line(ui, usize::from(bar.width)), bar);
@@ -115,11 +117,10 @@ impl Backups {
     fn draw_detail(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
         let Some(b) = self.selected() else {
-            pane(f, area, "Backup", t, false);
             return;
         };
         let inner = pane(f, area, &clean(&b.name), t, false);
-        let label = |s: &str| Span::styled(format!("{s:<10}"), t.label());
+        let label = |s: &str| Span::styled(format!("{s:<11}"), t.label());
         let age = ui.now - b.created_at;
         let taken = Span::styled(
             format!("{} ({} ago)", when(b.created_at), ago(age)),
@@ -143,7 +144,7 @@ impl Backups {
                     if v.ok { "ok," } else { "FAILED," },
                     if v.full { "in full" } else { "integrity only" },
                     when(v.at),
-                    clean(&v.detail)
+                    clean(without_kind(&v.detail))
                 ),
                 if v.ok { t.ok() } else { t.error() },
             ),
@@ -172,6 +173,14 @@ impl Backups {
         ];
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
     }
+}
+
+/// The stored detail starts with the kind of check ("full: ..."), which the line says already.
+fn without_kind(detail: &str) -> &str {
+    detail
+        .strip_prefix("full: ")
+        .or_else(|| detail.strip_prefix("integrity: "))
+        .unwrap_or(detail)
 }
 
 fn capital(s: &str) -> String {

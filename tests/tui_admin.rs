@@ -44,7 +44,15 @@ fn backups_screen_lists_takes_and_verifies_backups() {
     );
 
     world.clock.advance(60);
+    // The screen says what is happening before the work starts.
     press(&mut app, KeyCode::Char('r'));
+    assert!(
+        status(&app).contains("Taking a backup…"),
+        "{}",
+        status(&app)
+    );
+    assert!(app.tick());
+    assert!(!app.busy());
     let text = render(&app, 120, 40);
     assert!(text.contains("Backup taken: kasefet-"), "{text}");
     assert!(
@@ -56,7 +64,7 @@ fn backups_screen_lists_takes_and_verifies_backups() {
     assert_eq!(files, 2, "{text}");
 
     // Verify the new one (highlighted) in full.
-    press(&mut app, KeyCode::Char('v'));
+    press_and_wait(&mut app, KeyCode::Char('v'));
     let text = render(&app, 120, 40);
     assert!(text.contains("verified in full"), "{text}");
     assert!(text.contains("yes, in full"), "{text}");
@@ -68,7 +76,7 @@ fn backups_screen_lists_takes_and_verifies_backups() {
     bytes[mid] ^= 0x55;
     std::fs::write(&path, bytes).unwrap();
     press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Char('v'));
+    press_and_wait(&mut app, KeyCode::Char('v'));
     let text = render(&app, 120, 40);
     let row = text.lines().find(|l| l.contains("FAILED")).unwrap_or("");
     assert!(!row.is_empty(), "{text}");
@@ -107,7 +115,7 @@ fn no_backup_folder_is_said_plainly() {
         text.contains("no backup folder is configured: set [backup] dir in"),
         "{text}"
     );
-    press(&mut app, KeyCode::Char('r'));
+    press_and_wait(&mut app, KeyCode::Char('r'));
     assert!(render(&app, 120, 40).contains("no backup folder is configured"));
 }
 
@@ -120,7 +128,7 @@ fn a_failing_backup_shows_on_home_and_in_the_status_line() {
     });
     let mut app = world.app("ada");
     press(&mut app, KeyCode::Char('7'));
-    press(&mut app, KeyCode::Char('r'));
+    press_and_wait(&mut app, KeyCode::Char('r'));
     assert!(
         status(&app).contains("cannot use the backup folder"),
         "{}",
@@ -150,7 +158,7 @@ fn a_failing_backup_shows_on_home_and_in_the_status_line() {
     let mut app = world.app("ada");
     world.clock.advance(60 - 30);
     press(&mut app, KeyCode::Char('7'));
-    press(&mut app, KeyCode::Char('r'));
+    press_and_wait(&mut app, KeyCode::Char('r'));
     assert!(status(&app).contains("! backup failed"), "{}", status(&app));
     press(&mut app, KeyCode::Char('1'));
     let home = render(&app, 120, 40);

@@ -90,7 +90,7 @@ fn role_screens(world: &World, role: Role) {
         press(&mut app, KeyCode::Char('7'));
         assert_eq!(app.screen(), "backups");
         snap(&app, &format!("{r}_backups"));
-        press(&mut app, KeyCode::Char('v'));
+        press_and_wait(&mut app, KeyCode::Char('v'));
         snap(&app, &format!("{r}_backups_verified"));
     }
     ctrl(&mut app, 'l');

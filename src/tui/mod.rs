@@ -104,7 +104,9 @@ fn event_loop(
         if app.should_quit() {
             return Ok(());
         }
-        if event::poll(POLL)? {
+        // Waiting work (a backup asked for) starts as soon as the screen says so.
+        let wait = if app.busy() { Duration::ZERO } else { POLL };
+        if event::poll(wait)? {
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.key(k);

@@ -431,6 +431,16 @@ pub fn press(app: &mut App, code: KeyCode) {
     app.key(key_event(code, KeyModifiers::NONE));
 }
 
+/// Presses a key whose work starts after the screen has said so (a backup, a verify),
+/// and lets it run, as the event loop does at once.
+pub fn press_and_wait(app: &mut App, code: KeyCode) {
+    press(app, code);
+    assert!(app.busy(), "{code:?} started nothing");
+    while app.busy() {
+        app.tick();
+    }
+}
+
 pub fn ctrl(app: &mut App, c: char) {
     app.key(key_event(KeyCode::Char(c), KeyModifiers::CONTROL));
 }

@@ -127,6 +127,11 @@ impl App {
         self.quit
     }
 
+    /// Slow work is waiting for the next tick, once the screen shows it has started.
+    pub fn busy(&self) -> bool {
+        matches!(&self.phase, Phase::Main(m) if m.busy())
+    }
+
     /// The database the setup wizard created in this process, once (whoever runs the app
     /// owns it now, and with it the nightly backup).
     pub fn take_created(&mut self) -> Option<Arc<Service>> {
@@ -206,6 +211,15 @@ impl App {
     pub fn tick(&mut self) -> bool {
         if self.idle_lock() {
             return true;
+        }
+        if let (Phase::Main(m), Some(backend)) = (&mut self.phase, self.backend.as_mut()) {
+            if m.busy() {
+                let (_, lost) = m.tick(backend.as_mut(), &self.opts.clock);
+                if let Some(l) = lost {
+                    self.lost(l);
+                }
+                return true;
+            }
         }
         // Every request counts as activity on the server, so refreshing an unattended
         // screen would keep the server's own idle lock from ever firing.

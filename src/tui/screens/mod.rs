@@ -265,6 +265,13 @@ pub trait Screen {
     /// Sends only requests the audit log does not record (lists), keeps the selection on
     /// the same record, and leaves anything being edited alone.
     fn refresh(&mut self, _ctx: &mut Ctx) {}
+    /// Slow work the last key asked for (a backup, a full verify) waits until the screen
+    /// has been drawn saying so: true while some is waiting.
+    fn busy(&self) -> bool {
+        false
+    }
+    /// Does the waiting work.
+    fn work(&mut self, _ctx: &mut Ctx) {}
     /// Leaving: forget anything revealed.
     fn leave(&mut self) {}
     /// Edits that would be lost on quitting.

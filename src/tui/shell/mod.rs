@@ -232,6 +232,10 @@ impl Main {
     /// Loads the shown screen again every `REFRESH_SECS`, unless a popup is open or a
     /// field has the keys (a form, a search box): true when it did.
     pub fn tick(&mut self, backend: &mut dyn Backend, clock: &Clock) -> (bool, Option<Lost>) {
+        if self.busy() {
+            let r = self.with(self.current, backend, clock, |s, ctx| s.work(ctx));
+            return (true, self.apply(r, backend, clock));
+        }
         let now = clock.now();
         if now - self.loaded_at < REFRESH_SECS {
             return (false, None);
@@ -241,6 +245,11 @@ impl Main {
             return (false, None);
         }
         (true, self.refresh(backend, clock))
+    }
+
+    /// Work is waiting for the screen to say it has started (see `Screen::busy`).
+    pub fn busy(&self) -> bool {
+        self.popup.is_none() && self.screen(self.current).busy()
     }
 
     /// Loads the shown screen again now, keeping the note (after unlocking, say).

@@ -28,8 +28,16 @@ struct Verified {
     detail: String,
 }
 
+/// What the last key asked for, done once the screen says it has started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Work {
+    Run,
+    Verify(String),
+}
+
 #[derive(Default)]
 pub struct Backups {
+    waiting: Option<Work>,
     items: Vec<Listed>,
     /// Why the list could not be read, said as the service said it.
     problem: Option<String>,
@@ -104,11 +112,7 @@ impl Backups {
         self.reload(ctx);
     }
 
-    fn verify(&mut self, ctx: &mut Ctx) {
-        let Some(file) = self.selected().map(|b| b.name.clone()) else {
-            ctx.note = Some(Note::info("There is no backup to verify yet."));
-            return;
-        };
+    fn verify(&mut self, file: String, ctx: &mut Ctx) {
         match ctx.call(Request::BackupVerify {
             file: file.clone(),
             full: true,
@@ -152,17 +156,50 @@ impl Screen for Backups {
         chain::BACKUPS
     }
 
+    /// Both take a while on a large database: the note says what is happening first.
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if self.waiting.is_some() {
+            return matches!(action, Action::RunBackup | Action::VerifyBackup);
+        }
         match action {
-            Action::RunBackup => self.run(ctx),
-            Action::VerifyBackup => self.verify(ctx),
+            Action::RunBackup => {
+                self.waiting = Some(Work::Run);
+                ctx.note = Some(Note::info("Taking a backup…"));
+            }
+            Action::VerifyBackup => match self.selected() {
+                Some(b) => {
+                    ctx.note = Some(Note::info(format!(
+                        "Verifying {}: opening every record and walking the audit chain…",
+                        b.name
+                    )));
+                    self.waiting = Some(Work::Verify(b.name.clone()));
+                }
+                None => ctx.note = Some(Note::info("There is no backup to verify yet.")),
+            },
             other => return self.sel.apply(other, self.items.len()),
         }
         true
     }
 
+    fn busy(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    fn work(&mut self, ctx: &mut Ctx) {
+        match self.waiting.take() {
+            Some(Work::Run) => self.run(ctx),
+            Some(Work::Verify(file)) => self.verify(file, ctx),
+            None => {}
+        }
+    }
+
     fn enter(&mut self, ctx: &mut Ctx) {
         self.reload(ctx);
+    }
+
+    /// Work asked for and not begun is dropped with the tab, rather than started unseen.
+    fn leave(&mut self) {
+        self.waiting = None;
     }
 
     /// Listing is not audited, so a nightly backup taken meanwhile shows up by itself.

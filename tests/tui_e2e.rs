@@ -1,5 +1,5 @@
-//! The real binary in a real terminal (tmux): wizard → sign in → add a customer → find it →
-//! quit, with the terminal restored each time. Skipped, saying so, when tmux is missing.
+//! The real binary in a real terminal (tmux): wizard → its first backup, verified → sign in
+//! → add a customer → find it → quit, with the terminal restored each time. Skipped, saying so, when tmux is missing.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -187,8 +187,18 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.wait("w", "Security policy", 10);
     tmux.keys("w", &["Space", "Enter"]);
     tmux.wait("w", "1 Home", 10);
+    // The program owns the new database, so it took the first backup by itself; verify it.
+    tmux.keys("w", &["7"]);
+    let screen = tmux.wait("w", "Last backup kasefet-", 25);
+    assert!(screen.contains("backup 0 min ago"), "{screen}");
+    tmux.keys("w", &["v"]);
+    tmux.wait("w", "yes, in full", 20);
     tmux.keys("w", &["q"]);
     assert_restored(&tmux.wait("w", "EXIT=", 10));
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("kasefet-backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1, "one catch-up backup, complete");
 
     // Second run: sign in, add a customer, find it, quit.
     tmux.start("s", &command(bin, &data, &config), &env);

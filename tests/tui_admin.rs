@@ -66,7 +66,7 @@ fn backups_screen_lists_takes_and_verifies_backups() {
     // Verify the new one (highlighted) in full.
     press_and_wait(&mut app, KeyCode::Char('v'));
     let text = render(&app, 120, 40);
-    assert!(text.contains("verified in full"), "{text}");
+    assert!(status(&app).contains("Verified in full: "), "{text}");
     assert!(text.contains("yes, in full"), "{text}");
 
     // A damaged file fails, plainly, and the list says so.
@@ -298,7 +298,7 @@ fn home_shows_admins_the_security_picture() {
             .unwrap_or_default()
             .to_string()
     };
-    assert!(line("Locked").contains("1: sam"), "{home}");
+    assert!(line("Locked").contains("Locked    sam"), "{home}");
     assert!(line("Disabled").contains("none"), "{home}");
     assert!(line("Policy").contains("all accepted"), "{home}");
     assert!(line("Failed sign-ins, 24 h").contains(" 1"), "{home}");

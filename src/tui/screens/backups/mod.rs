@@ -91,10 +91,12 @@ impl Backups {
             Ok(Response::BackupDone {
                 file,
                 bytes,
-                summary,
+                // The counts are in the list; what retention did is nowhere else, so it
+                // gets the room in the note.
+                summary: _,
                 deleted,
             }) => {
-                let mut text = format!("Backup taken: {file}, {} ({summary})", size(bytes));
+                let mut text = format!("Backup taken: {file}, {}", size(bytes));
                 if !deleted.is_empty() {
                     text.push_str(&format!(
                         "; {} old backup{} removed by retention",
@@ -128,7 +130,7 @@ impl Backups {
                     _ => summary,
                 };
                 ctx.note = Some(if ok {
-                    Note::ok(format!("{file} verified in full: {detail}"))
+                    Note::ok(format!("Verified in full: {detail}"))
                 } else {
                     Note::error(format!("{file} FAILED verification: {detail}"))
                 });

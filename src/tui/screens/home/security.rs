@@ -28,12 +28,16 @@ pub(super) fn draw(s: &Result<Security, String>, f: &mut Frame, area: Rect, ui: 
         }
     };
     let room = usize::from(inner.width).saturating_sub(10);
-    let list = |v: &[String], none: &str| {
+    // The names, and how many there are when not all of them fit.
+    let list = |v: &[String], none: &str, lead: &str| {
+        let names = v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ");
+        let all = format!("{lead}{names}");
         if v.is_empty() {
             none.to_string()
+        } else if crate::tui::text::width(&all) <= room {
+            all
         } else {
-            let names = v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ");
-            fit(&format!("{}: {names}", v.len()), room)
+            fit(&format!("{lead}{} ({names})", v.len()), room)
         }
     };
     let style = |bad: bool| if bad { t.warn() } else { t.ok() };
@@ -44,15 +48,15 @@ pub(super) fn draw(s: &Result<Security, String>, f: &mut Frame, area: Rect, ui: 
         ])
     };
     let mut lines = vec![
-        row("Locked", list(&s.locked, "none"), !s.locked.is_empty()),
+        row("Locked", list(&s.locked, "none", ""), !s.locked.is_empty()),
         row(
             "Disabled",
-            list(&s.disabled, "none"),
+            list(&s.disabled, "none", ""),
             !s.disabled.is_empty(),
         ),
         row(
             "Policy",
-            list(&s.policy_not_accepted, "all accepted"),
+            list(&s.policy_not_accepted, "all accepted", "pending: "),
             !s.policy_not_accepted.is_empty(),
         ),
         Line::from(vec![

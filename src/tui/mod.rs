@@ -35,6 +35,7 @@ use crate::client::Local;
 use crate::client::remote::Remote;
 use crate::config::{Config, Paths};
 use crate::service::{Clock, Error, Service};
+use crate::store::StoreError;
 use keymap::Keymap;
 use nightly::Nightly;
 use screens::wizard::Target;
@@ -163,7 +164,9 @@ pub fn launch(config: &Config, paths: &Paths, connect: Connect<'_>) -> Result<()
         ));
     }
     let mut opts = options(config, Clock::System);
+    let mut tried = None;
     if let Connect::Server { socket, required } = connect {
+        tried = Some(socket);
         match Remote::connect(socket) {
             // The server owns the database and runs its nightly backup itself.
             Ok(remote) => {
@@ -176,11 +179,20 @@ pub fn launch(config: &Config, paths: &Paths, connect: Connect<'_>) -> Result<()
     }
     let mut nightly = None;
     let app = if crate::store::open::exists(&paths.data_dir) {
-        let service = Arc::new(Service::open(
-            &paths.data_dir,
-            config.settings(),
-            Clock::System,
-        )?);
+        let service = match Service::open(&paths.data_dir, config.settings(), Clock::System) {
+            Ok(s) => Arc::new(s),
+            // Held by a process that is not answering as a server: say where we looked.
+            Err(e @ Error::Store(StoreError::Locked { .. })) => {
+                return Err(match tried {
+                    Some(socket) => Error::Unavailable(format!(
+                        "{e}; no kasefet server answers on {}",
+                        socket.display()
+                    )),
+                    None => e,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         // This process owns the database (a server would have answered first), so it runs
         // the nightly backup, from the sign-in screen on.
         match Nightly::start(&service) {

@@ -95,6 +95,7 @@ fn command(bin: &str, data: &Path, config: &Path) -> String {
 }
 
 /// After the program exits: it said so, and the terminal is back in cooked mode with echo.
+/// Called once `stty` has printed (waiting for "EXIT=" alone raced it under load).
 fn assert_restored(screen: &str) {
     assert!(screen.contains("EXIT=0"), "{screen}");
     let stty = screen
@@ -194,7 +195,7 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.keys("w", &["v"]);
     tmux.wait("w", "yes, in full", 20);
     tmux.keys("w", &["q"]);
-    assert_restored(&tmux.wait("w", "EXIT=", 10));
+    assert_restored(&tmux.wait("w", "icanon", 10));
     let backups: Vec<_> = std::fs::read_dir(dir.path().join("kasefet-backups"))
         .unwrap()
         .collect();
@@ -231,7 +232,7 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.keys("s", &["Enter"]);
     tmux.wait("s", "Timeline", 10);
     tmux.keys("s", &["Escape", "q"]);
-    assert_restored(&tmux.wait("s", "EXIT=", 10));
+    assert_restored(&tmux.wait("s", "icanon", 10));
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
         text.contains("[organisation]") && text.contains("Levi & Sons"),

@@ -1,5 +1,5 @@
-//! The real binary in a real terminal (tmux): wizard → sign in → add a customer → find it →
-//! quit, with the terminal restored each time. Skipped, saying so, when tmux is missing.
+//! The real binary in a real terminal (tmux): wizard → its first backup, verified → sign in
+//! → add a customer → find it → quit, with the terminal restored each time. Skipped, saying so, when tmux is missing.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -95,6 +95,7 @@ fn command(bin: &str, data: &Path, config: &Path) -> String {
 }
 
 /// After the program exits: it said so, and the terminal is back in cooked mode with echo.
+/// Called once `stty` has printed (waiting for "EXIT=" alone raced it under load).
 fn assert_restored(screen: &str) {
     assert!(screen.contains("EXIT=0"), "{screen}");
     let stty = screen
@@ -187,8 +188,18 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.wait("w", "Security policy", 10);
     tmux.keys("w", &["Space", "Enter"]);
     tmux.wait("w", "1 Home", 10);
+    // The program owns the new database, so it took the first backup by itself; verify it.
+    tmux.keys("w", &["7"]);
+    let screen = tmux.wait("w", "Last backup kasefet-", 25);
+    assert!(screen.contains("backup 0 min ago"), "{screen}");
+    tmux.keys("w", &["v"]);
+    tmux.wait("w", "yes, in full", 20);
     tmux.keys("w", &["q"]);
-    assert_restored(&tmux.wait("w", "EXIT=", 10));
+    assert_restored(&tmux.wait("w", "icanon", 10));
+    let backups: Vec<_> = std::fs::read_dir(dir.path().join("kasefet-backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1, "one catch-up backup, complete");
 
     // Second run: sign in, add a customer, find it, quit.
     tmux.start("s", &command(bin, &data, &config), &env);
@@ -221,7 +232,7 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.keys("s", &["Enter"]);
     tmux.wait("s", "Timeline", 10);
     tmux.keys("s", &["Escape", "q"]);
-    assert_restored(&tmux.wait("s", "EXIT=", 10));
+    assert_restored(&tmux.wait("s", "icanon", 10));
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
         text.contains("[organisation]") && text.contains("Levi & Sons"),

@@ -4,11 +4,7 @@
 
 mod tui_common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use kasefet::client::{Backend, Local};
-use kasefet::crypto::SecretText;
 use kasefet::domain::{Role, TaskStatus, UserState};
 use kasefet::service::{CustomerFilter, Request, Response, TaskFilter, TaskScope};
 use kasefet::tui::App;
@@ -170,57 +166,31 @@ fn sign_in_failure_then_success_with_notice() {
     );
 }
 
-/// A new account: one-time password → new password → TOTP → recovery codes → home. The
-/// account requests are answered by a script until the accounts branch lands.
+/// The TOTP secret of an enrolment screen, read off it as a person types it into an app
+/// (from the otpauth URL, which is on one line at 120×40).
+fn secret_on_screen(app: &App) -> kasefet::auth::totp::TotpSecret {
+    let screen = render(app, 120, 40);
+    let at = screen.find("secret=").expect(&screen) + "secret=".len();
+    let secret: String = screen[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
+        .collect();
+    kasefet::auth::totp::TotpSecret::from_base32(&secret).unwrap()
+}
+
+/// A new account, all against the real service: one-time password → new password → TOTP →
+/// recovery codes → home; and the next sign-in uses the new password and the new phone.
 #[test]
 fn sign_in_with_enrolment() {
     let world = World::new();
-    world.add_user_directly(
-        "lea",
-        "Lea New",
-        Role::Staff,
-        UserState::Pending,
-        None,
-        "Tmp-one-time-99",
-    );
-    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let seen: Rc<RefCell<Vec<Request>>> = Rc::default();
-    let log = seen.clone();
-    let backend = Scripted {
-        inner: Local::new(world.service.clone()),
-        answer: Box::new(move |req| {
-            log.borrow_mut().push(req.clone());
-            match req {
-                Request::AccountChangePassword { .. } => Some(Ok(Response::Done)),
-                Request::AccountBeginTotp => Some(Ok(Response::TotpEnrolment {
-                    secret_base32: SecretText::new(secret.into()),
-                    otpauth_url: SecretText::new(format!(
-                        "otpauth://totp/Kasefet:lea?secret={secret}&issuer=Kasefet"
-                    )),
-                })),
-                Request::AccountConfirmTotp { code } if code == "654321" => {
-                    Some(Ok(Response::RecoveryCodes(vec![
-                        SecretText::new(
-                            "aaaa-bbbb-cccc".into()
-                        );
-                        10
-                    ])))
-                }
-                Request::AccountConfirmTotp { .. } => {
-                    Some(Err(kasefet::service::Error::AuthFailed))
-                }
-                _ => None,
-            }
-        }),
-        unlock_ok: false,
-    };
-    let mut app = world.app_with(Box::new(backend));
+    let otp = world.add_pending_user("lea", "Lea New", Role::Staff);
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
     typ(&mut app, "lea");
     press(&mut app, KeyCode::Enter);
-    typ(&mut app, "Tmp-one-time-99");
+    typ(&mut app, &otp);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen(), "setup");
+    assert_eq!(app.screen(), "setup", "{}", render(&app, 80, 24));
     // Too short, then different, then right.
     typ(&mut app, "short");
     assert!(render(&app, 80, 24).contains("5/15 characters"));
@@ -239,24 +209,85 @@ fn sign_in_with_enrolment() {
     typ(&mut app, PASSWORD);
     press(&mut app, KeyCode::Enter);
     let screen = render(&app, 80, 24);
-    assert!(
-        screen.contains("JBSW Y3DP EHPK 3PXP"),
-        "the secret is shown as text beside the QR code\n{screen}"
+    assert!(screen.contains("Or type this secret:"), "{screen}");
+    assert!(screen.contains('█'), "and the QR code is drawn\n{screen}");
+    let totp = secret_on_screen(&app);
+    // A wrong code is refused by the service, and the enrolment stays open.
+    let right = totp.code_at(world.clock.now() as u64);
+    typ(
+        &mut app,
+        if right == "111111" {
+            "222222"
+        } else {
+            "111111"
+        },
     );
-    assert!(screen.contains('█'), "and the QR code is drawn");
-    typ(&mut app, "111111");
     press(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("not right"));
+    assert!(
+        render(&app, 80, 24).contains("not right"),
+        "{}",
+        render(&app, 80, 24)
+    );
     clear_field(&mut app);
-    typ(&mut app, "654321");
+    typ(&mut app, &right);
     press(&mut app, KeyCode::Enter);
-    assert!(render(&app, 80, 24).contains("aaaa-bbbb-cccc"));
+    let codes = render(&app, 120, 40);
+    assert!(codes.contains("Your recovery codes"), "{codes}");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen(), "home");
-    let seen = seen.borrow();
-    assert!(seen.iter().any(
-        |r| matches!(r, Request::AccountChangePassword { new, .. } if new.expose() == PASSWORD)
-    ));
+    assert_eq!(app.screen(), "home", "{}", render(&app, 80, 24));
+    drop(app);
+
+    // The account is active now: password and the phone just enrolled.
+    world.clock.advance(30);
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
+    typ(&mut app, "lea");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, PASSWORD);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, &totp.code_at(world.clock.now() as u64));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), "home", "{}", render(&app, 80, 24));
+}
+
+/// A security policy is configured: the first sign-in asks for it, the real service records
+/// the acceptance, and the next sign-in goes straight to Home.
+#[test]
+fn the_security_policy_is_accepted_once() {
+    let world = World::empty_with(|s| {
+        *s = s
+            .clone()
+            .with_policy_text("Lock your screen when you leave your desk.");
+    });
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
+    world.sign_in(&mut app, "sam");
+    assert_eq!(app.screen(), "setup", "{}", render(&app, 80, 24));
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("Lock your screen when you leave your desk."),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), "setup", "not without ticking the box");
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), "home", "{}", render(&app, 80, 24));
+    assert!(render(&app, 120, 40).contains("Policy accepted"));
+    let mut admin = world.backend("ada");
+    match admin.call(Request::SecuritySummary).unwrap() {
+        Response::Security {
+            policy_not_accepted,
+            ..
+        } => {
+            assert!(!policy_not_accepted.contains(&"sam".to_string()));
+            assert!(policy_not_accepted.contains(&"maya".to_string()));
+        }
+        other => panic!("{other:?}"),
+    }
+    admin.logout();
+    drop(app);
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
+    world.sign_in(&mut app, "sam");
+    assert_eq!(app.screen(), "home", "asked once");
 }
 
 #[test]
@@ -506,6 +537,102 @@ fn conflict_on_save_shows_who_and_offers_overwrite_or_reload() {
 }
 
 #[test]
+fn other_peoples_changes_show_up_without_a_restart() {
+    let world = World::new();
+    let mut app = world.app("maya");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Enter); // Dana, open
+    assert!(!app.tick(), "nothing to do within ten seconds");
+    // Meanwhile ada adds a customer and changes Dana (her sign-in moves the clock on).
+    let mut b = world.backend("ada");
+    let input = kasefet::domain::CustomerInput {
+        name: "Zeev Ohana".into(),
+        ..Default::default()
+    };
+    b.call(Request::CustomerCreate { input }).unwrap();
+    let id = world.customers["dana"];
+    let c = customer(&mut b, id);
+    let input = kasefet::domain::CustomerInput {
+        company: Some("Cohen Holdings".into()),
+        sensitive: None,
+        ..c.data.clone()
+    };
+    b.call(Request::CustomerUpdate {
+        id,
+        version: c.stamp.version,
+        input,
+    })
+    .unwrap();
+    assert!(app.tick(), "the screen loads again after ten seconds");
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("Zeev Ohana") && text.contains("Cohen Holdings"),
+        "the new customer in the list and the change in the open record\n{text}"
+    );
+    let views = |b: &mut Local| match b
+        .call(Request::AuditList {
+            offset: 0,
+            limit: 500,
+        })
+        .unwrap()
+    {
+        Response::Audit(events) => events
+            .iter()
+            .filter(|e| e.action == "customer.view" && e.username.as_deref() == Some("maya"))
+            .count(),
+        other => panic!("{other:?}"),
+    };
+    let before = views(&mut b);
+    world.clock.advance(11);
+    assert!(app.tick());
+    assert_eq!(
+        views(&mut b),
+        before,
+        "an unchanged open record is not fetched (and audited) again"
+    );
+
+    // A form being filled in is left alone; saving over their change is a conflict.
+    press(&mut app, KeyCode::Char('e'));
+    clear_field(&mut app);
+    typ(&mut app, "Dana C.");
+    let c = customer(&mut b, id);
+    let input = kasefet::domain::CustomerInput {
+        name: "Dana Theirs".into(),
+        sensitive: None,
+        ..c.data.clone()
+    };
+    b.call(Request::CustomerUpdate {
+        id,
+        version: c.stamp.version,
+        input,
+    })
+    .unwrap();
+    world.clock.advance(11);
+    assert!(!app.tick(), "no reload under the person's hands");
+    assert!(render(&app, 80, 24).contains("Dana C."));
+    ctrl(&mut app, 's');
+    assert!(render(&app, 80, 24).contains("Someone else saved first"));
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Esc);
+
+    // Tasks too; and nothing is asked of the server once the person has walked away, so
+    // its own idle lock still works.
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('m')); // everyone's
+    let input = kasefet::domain::TaskInput {
+        title: "Order new toner".into(),
+        ..Default::default()
+    };
+    b.call(Request::TaskCreate { input }).unwrap();
+    assert!(!render(&app, 120, 40).contains("Order new toner"));
+    world.clock.advance(11);
+    assert!(app.tick());
+    assert!(render(&app, 120, 40).contains("Order new toner"));
+    world.clock.advance(121);
+    assert!(!app.tick(), "idle for two minutes: no refresh");
+}
+
+#[test]
 fn idle_lock_hides_everything_and_ctrl_l_locks_at_once() {
     let world = World::new();
     let mut app = world.app("sam");
@@ -532,12 +659,9 @@ fn idle_lock_hides_everything_and_ctrl_l_locks_at_once() {
     assert_eq!(app.screen(), "customers");
     assert!(render(&app, 80, 24).contains("Dana Cohen"));
 
-    // With a backend that unlocks, the work comes back as it was.
-    let backend = Scripted {
-        inner: Local::new(world.service.clone()),
-        answer: Box::new(|_| None),
-        unlock_ok: true,
-    };
+    // Ctrl-L locks at once; a wrong password is refused by the service, the right one
+    // brings the work back as it was.
+    let backend = Local::new(world.service.clone());
     let mut opts = world.options();
     opts.idle_secs = 60;
     let mut app = App::sign_in(Box::new(backend), opts);
@@ -578,35 +702,34 @@ fn quitting_with_unsaved_edits_asks_first() {
     assert!(app.should_quit(), "nothing unsaved: q quits at once");
 }
 
+fn user(b: &mut Local, name: &str) -> kasefet::domain::User {
+    match b
+        .call(Request::UserGet {
+            username: name.into(),
+        })
+        .unwrap()
+    {
+        Response::User(u) => *u,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The one-time password in the popup, as the admin reads it out.
+fn one_time_password_on_screen(app: &App) -> String {
+    let screen = render(app, 80, 24);
+    let line = screen
+        .lines()
+        .skip_while(|l| !l.contains("they choose their own password"))
+        .nth(2)
+        .expect(&screen);
+    line.trim_matches(|c: char| c == '│' || c.is_whitespace())
+        .to_string()
+}
+
 #[test]
 fn admin_adds_a_user_and_sees_the_one_time_password_once() {
     let world = World::new();
-    let seen: Rc<RefCell<Vec<Request>>> = Rc::default();
-    let log = seen.clone();
-    let backend = Scripted {
-        inner: Local::new(world.service.clone()),
-        answer: Box::new(move |req| match req {
-            Request::UserAdd { .. }
-            | Request::UserResetPassword { .. }
-            | Request::UserLock { .. } => {
-                log.borrow_mut().push(req.clone());
-                Some(Ok(match req {
-                    Request::UserAdd { .. } => Response::UserAdded {
-                        id: 99,
-                        one_time_password: Some(SecretText::new("Kx7-pQ2-vR9-mT4".into())),
-                    },
-                    Request::UserResetPassword { .. } => {
-                        Response::OneTimePassword(SecretText::new("Zz1-reset-9".into()))
-                    }
-                    _ => Response::Done,
-                }))
-            }
-            _ => None,
-        }),
-        unlock_ok: false,
-    };
-    let mut app = world.app_with(Box::new(backend));
-    world.sign_in(&mut app, "ada");
+    let mut app = world.app("ada");
     press(&mut app, KeyCode::Char('5'));
     assert_eq!(app.screen(), "users");
     press(&mut app, KeyCode::Char('n'));
@@ -618,37 +741,66 @@ fn admin_adds_a_user_and_sees_the_one_time_password_once() {
     press(&mut app, KeyCode::Enter);
     let text = render(&app, 80, 24);
     assert!(
-        text.contains("Kx7-pQ2-vR9-mT4") && text.contains("shown only now"),
+        text.contains("One-time password for lea") && text.contains("shown only now"),
         "{text}"
     );
+    let otp = one_time_password_on_screen(&app);
+    assert!(otp.len() >= 12, "{otp:?}\n{text}");
     press(&mut app, KeyCode::Esc);
-    assert!(
-        !render(&app, 80, 24).contains("Kx7-pQ2-vR9-mT4"),
-        "gone once closed"
-    );
-    assert!(matches!(
-        &seen.borrow()[0],
-        Request::UserAdd { username, role: Role::Manager, password: None, .. } if username == "lea"
-    ));
-    // Destructive account changes ask first.
+    assert!(!render(&app, 80, 24).contains(&otp), "gone once closed");
+    assert!(render(&app, 80, 24).contains("Lea Mizrahi"));
+    let mut b = world.backend("ada");
+    let lea = user(&mut b, "lea");
+    assert_eq!(lea.role, Role::Manager);
+    assert_eq!(lea.state, UserState::Pending);
+    // The password read off the screen signs lea in, to set up her account.
+    world.clock.advance(30);
+    let mut lea_app = world.app_with(Box::new(Local::new(world.service.clone())));
+    typ(&mut lea_app, "lea");
+    press(&mut lea_app, KeyCode::Enter);
+    typ(&mut lea_app, &otp);
+    press(&mut lea_app, KeyCode::Enter);
+    press(&mut lea_app, KeyCode::Enter);
+    assert_eq!(lea_app.screen(), "setup", "{}", render(&lea_app, 80, 24));
+    drop(lea_app);
+
+    // Destructive account changes ask first; no means no.
+    press(&mut app, KeyCode::Char('g')); // ada
     press(&mut app, KeyCode::Char('L'));
     assert!(render(&app, 80, 24).contains("Lock ada?"));
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Down);
+    assert_eq!(user(&mut b, "ada").state, UserState::Active);
+    // sam: lock, then unlock; reset the password (a new one-time password, shown once).
+    press(&mut app, KeyCode::Char('G'));
+    assert!(selected_row(&app).contains("sam"), "{}", selected_row(&app));
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(user(&mut b, "sam").state, UserState::Locked);
+    assert!(render(&app, 80, 24).contains("Locked"));
+    press(&mut app, KeyCode::Char('u'));
+    assert_eq!(user(&mut b, "sam").state, UserState::Active);
     press(&mut app, KeyCode::Char('p'));
     press(&mut app, KeyCode::Char('y'));
-    assert!(render(&app, 80, 24).contains("Zz1-reset-9"));
-    assert_eq!(seen.borrow().len(), 2);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("One-time password for sam"), "{text}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(user(&mut b, "sam").state, UserState::Pending);
+    // Change a role.
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char(' ')); // staff → hr
+    press(&mut app, KeyCode::Char(' ')); // → auditor
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(user(&mut b, "sam").role, Role::Auditor);
 }
 
 #[test]
 fn a_role_cannot_reach_a_hidden_screen_by_its_key() {
     let world = World::new();
     for (user, hidden) in [
-        ("sam", vec!['5', '6']),
-        ("hila", vec!['2', '5', '6']),
-        ("avi", vec!['5']),
-        ("maya", vec!['5', '6']),
+        ("sam", vec!['5', '6', '7']),
+        ("hila", vec!['2', '5', '6', '7']),
+        ("avi", vec!['5', '7']),
+        ("maya", vec!['5', '6', '7']),
     ] {
         let mut app = world.app(user);
         for k in hidden {
@@ -671,7 +823,7 @@ fn a_role_cannot_reach_a_hidden_screen_by_its_key() {
         );
         let bar = render(&app, 120, 40);
         let first = bar.lines().next().unwrap();
-        for t in ["Users", "Audit", "Customers"] {
+        for t in ["Users", "Audit", "Customers", "Backups"] {
             if !allowed.contains(&t.to_lowercase()) {
                 assert!(!first.contains(t), "{user} sees the {t} tab");
             }

@@ -154,7 +154,15 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
     let (config, paths) = load(&cli.global)?;
     let Some(command) = cli.command else {
-        return Ok(crate::tui::launch(&config, &paths)?);
+        let connect = if wants_server(&cli.global) {
+            crate::tui::Connect::Server {
+                socket: &paths.socket,
+                required: cli.global.socket.is_some(),
+            }
+        } else {
+            crate::tui::Connect::Local
+        };
+        return Ok(crate::tui::launch(&config, &paths, connect)?);
     };
     if let Command::Init(a) = &command {
         return init::run(&config, &paths, a, cli.global.password_file.as_deref());
@@ -212,6 +220,12 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     result
 }
 
+/// Whether to try the server's socket first: unless told to work locally, and an explicit
+/// `--data-dir` without `--socket` means "this directory".
+fn wants_server(g: &args::Global) -> bool {
+    !g.local && (g.data_dir.is_none() || g.socket.is_some())
+}
+
 /// The server when its socket answers (unless told to work locally), else the data
 /// directory itself. An explicit `--data-dir` without `--socket` means "this directory".
 pub fn connect(
@@ -219,8 +233,7 @@ pub fn connect(
     config: &Config,
     paths: &Paths,
 ) -> Result<Box<dyn Backend>, CliError> {
-    let try_socket = !g.local && (g.data_dir.is_none() || g.socket.is_some());
-    if try_socket {
+    if wants_server(g) {
         match crate::client::remote::Remote::connect(&paths.socket) {
             Ok(r) => return Ok(Box::new(r)),
             Err(e) if g.socket.is_some() => return Err(e.into()),

@@ -19,6 +19,7 @@ pub enum Action {
     TabEmployees,
     TabUsers,
     TabAudit,
+    TabBackups,
     /// Keys of the current screen.
     Help,
     /// One search across customers, employees and tasks.
@@ -72,9 +73,19 @@ pub enum Action {
     DisableUser,
     ResetPassword,
     ResetTotp,
+    /// Users: switch between the accounts and who is signed in now.
+    Sessions,
+    /// Sign a live session out (asks first).
+    EndSession,
 
     // Audit.
     Verify,
+
+    // Backups (admin).
+    /// Take a backup now.
+    RunBackup,
+    /// Open every record of the highlighted backup and walk its audit chain.
+    VerifyBackup,
 
     // Forms and text fields.
     NextField,
@@ -110,6 +121,7 @@ impl Action {
             TabEmployees => "Employees",
             TabUsers => "Users",
             TabAudit => "Audit",
+            TabBackups => "Backups",
             Help => "this help",
             Lookup => "quick lookup: customers, employees, tasks",
             Refresh => "reload this screen",
@@ -143,7 +155,11 @@ impl Action {
             DisableUser => "disable the account",
             ResetPassword => "reset password (one-time password)",
             ResetTotp => "reset the authenticator (lost phone)",
+            Sessions => "accounts / live sessions",
+            EndSession => "end the highlighted session (asks first)",
             Verify => "verify the audit chain",
+            RunBackup => "take a backup now",
+            VerifyBackup => "verify the highlighted backup in full",
             NextField => "next field",
             PrevField => "previous field",
             Save => "save",
@@ -162,6 +178,7 @@ impl Action {
         use Action::*;
         match self {
             Lookup => "lookup",
+            Refresh => "reload",
             Help => "help",
             Quit => "quit",
             Lock => "lock",
@@ -189,7 +206,11 @@ impl Action {
             DisableUser => "disable",
             ResetPassword => "reset pw",
             ResetTotp => "reset 2FA",
+            Sessions => "sessions",
+            EndSession => "end session",
             Verify => "verify",
+            RunBackup => "back up now",
+            VerifyBackup => "verify",
             Save => "save",
             Cancel => "cancel",
             NextField => "next",

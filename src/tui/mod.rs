@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod nightly;
 pub mod screens;
 pub mod shell;
 pub mod text;
@@ -16,6 +17,7 @@ pub mod ui;
 pub mod widgets;
 
 use std::io::{self, IsTerminal, Stdout};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,9 +32,12 @@ use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScr
 pub use app::{App, Options};
 
 use crate::client::Local;
+use crate::client::remote::Remote;
 use crate::config::{Config, Paths};
 use crate::service::{Clock, Error, Service};
+use crate::store::StoreError;
 use keymap::Keymap;
+use nightly::Nightly;
 use screens::wizard::Target;
 use theme::Theme;
 
@@ -69,18 +74,30 @@ fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
     Terminal::new(CrosstermBackend::new(out))
 }
 
-/// Runs `app` in the real terminal until it quits.
-pub fn run(mut app: App) -> io::Result<()> {
+/// Runs `app` in the real terminal until it quits. `nightly` is the backup schedule of a
+/// database this process owns; one the setup wizard creates starts its own here.
+pub fn run(mut app: App, mut nightly: Option<Nightly>) -> io::Result<()> {
     let mut terminal = setup_terminal()?;
-    let result = event_loop(&mut terminal, &mut app);
+    let result = event_loop(&mut terminal, &mut app, &mut nightly);
     let _ = terminal.show_cursor();
     restore_terminal();
+    // Waits for a backup being written, so the process never leaves one half done.
+    drop(nightly);
     result
 }
 
-fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) -> io::Result<()> {
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    nightly: &mut Option<Nightly>,
+) -> io::Result<()> {
     let mut dirty = true;
     loop {
+        if let Some(service) = app.take_created() {
+            // A thread that cannot start costs tonight's backup, not the session: the status
+            // line and Home show the backup growing old.
+            *nightly = Nightly::start(&service).ok().flatten();
+        }
         if dirty {
             terminal.draw(|f| app.draw(f))?;
             dirty = false;
@@ -88,7 +105,9 @@ fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) 
         if app.should_quit() {
             return Ok(());
         }
-        if event::poll(POLL)? {
+        // Waiting work (a backup asked for) starts as soon as the screen says so.
+        let wait = if app.busy() { Duration::ZERO } else { POLL };
+        if event::poll(wait)? {
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.key(k);
@@ -126,17 +145,63 @@ pub fn options(config: &Config, clock: Clock) -> Options {
     opts
 }
 
-/// `kasefet` with no command: the wizard when there is no database, else sign-in.
-pub fn launch(config: &Config, paths: &Paths) -> Result<(), Error> {
+/// Where the interface finds the database.
+#[derive(Debug, Clone, Copy)]
+pub enum Connect<'a> {
+    /// The data directory itself (`--local`, or `--data-dir` without `--socket`).
+    Local,
+    /// `kasefet serve` on this socket when it answers; `required` (an explicit `--socket`)
+    /// makes a silent socket an error rather than a reason to open the directory.
+    Server { socket: &'a Path, required: bool },
+}
+
+/// `kasefet` with no command: the server's sign-in when its socket answers, else the data
+/// directory's (the wizard when there is no database yet).
+pub fn launch(config: &Config, paths: &Paths, connect: Connect<'_>) -> Result<(), Error> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         return Err(Error::Refused(
             "the full-screen interface needs a terminal; for scripts use a command (see `kasefet --help`)".into(),
         ));
     }
-    let opts = options(config, Clock::System);
+    let mut opts = options(config, Clock::System);
+    let mut tried = None;
+    if let Connect::Server { socket, required } = connect {
+        tried = Some(socket);
+        match Remote::connect(socket) {
+            // The server owns the database and runs its nightly backup itself.
+            Ok(remote) => {
+                let app = App::sign_in(Box::new(remote), opts);
+                return run(app, None).map_err(|e| Error::Refused(format!("terminal error: {e}")));
+            }
+            Err(e) if required => return Err(e),
+            Err(_) => {}
+        }
+    }
+    let mut nightly = None;
     let app = if crate::store::open::exists(&paths.data_dir) {
-        let service = Service::open(&paths.data_dir, config.settings(), Clock::System)?;
-        App::sign_in(Box::new(Local::new(Arc::new(service))), opts)
+        let service = match Service::open(&paths.data_dir, config.settings(), Clock::System) {
+            Ok(s) => Arc::new(s),
+            // Held by a process that is not answering as a server: say where we looked.
+            Err(e @ Error::Store(StoreError::Locked { .. })) => {
+                return Err(match tried {
+                    Some(socket) => Error::Unavailable(format!(
+                        "{e}; no kasefet server answers on {}",
+                        socket.display()
+                    )),
+                    None => e,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        // This process owns the database (a server would have answered first), so it runs
+        // the nightly backup, from the sign-in screen on.
+        match Nightly::start(&service) {
+            Ok(n) => nightly = n,
+            Err(e) => {
+                opts.notice = Some(format!("the nightly backup could not start: {e}"));
+            }
+        }
+        App::sign_in(Box::new(Local::new(service)), opts)
     } else {
         let config_file = paths
             .config
@@ -155,5 +220,5 @@ pub fn launch(config: &Config, paths: &Paths) -> Result<(), Error> {
         };
         App::wizard(target, opts).map_err(Error::Refused)?
     };
-    run(app).map_err(|e| Error::Refused(format!("terminal error: {e}")))
+    run(app, nightly).map_err(|e| Error::Refused(format!("terminal error: {e}")))
 }

@@ -4,8 +4,9 @@ use ratatui::text::{Line, Span};
 
 use super::action::Action;
 use super::keymap::{Context, Keymap};
-use super::screens::{Me, People};
+use super::screens::{BackupSeen, Me, People};
 use super::theme::Theme;
+use crate::domain::UnixTime;
 
 #[derive(Clone, Copy)]
 pub struct Ui<'a> {
@@ -15,6 +16,10 @@ pub struct Ui<'a> {
     pub me: Option<&'a Me>,
     /// Account names, for owners, authors and assignees.
     pub people: &'a People,
+    /// For the backup age in the status line and on Home (admins).
+    pub backups: &'a BackupSeen,
+    /// The time of this drawing, for ages ("3 h ago").
+    pub now: UnixTime,
 }
 
 impl Ui<'_> {

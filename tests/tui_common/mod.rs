@@ -1,25 +1,25 @@
 //! Shared by the TUI tests: a real `Service` on a temporary database with one account per
-//! role and some data, apps signed in by typing, and screens rendered to text.
+//! role (added through `Request::UserAdd`, as an admin would), a backup folder and some
+//! data; apps signed in by typing, and screens rendered to text.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kasefet::auth::records::{KeyringEntry, RECOVERY_KEY, UserAuth, user_hash};
+use kasefet::auth::records::RECOVERY_KEY;
 use kasefet::auth::recovery_codes;
 use kasefet::auth::totp::TotpSecret;
-use kasefet::client::{Backend, Local, Mode};
-use kasefet::crypto::{Envelope, KdfParams, Password, SecretKey};
+use kasefet::backup::BackupConfig;
+use kasefet::client::{Backend, Local};
+use kasefet::crypto::{Envelope, KdfParams, Password, SecretKey, SecretText};
 use kasefet::domain::customer::{Address, CustomerStatus};
 use kasefet::domain::task::TaskPriority;
 use kasefet::domain::{
     Customer, CustomerInput, CustomerSensitive, EmployeeHr, EmployeeInput, Id, InteractionKind,
-    Role, Stamp, TaskInput, User, UserState,
+    Role, Stamp, TaskInput,
 };
-use kasefet::service::{
-    Clock, Error, Login, NewAdmin, Request, Response, Result, Service, Session, Settings,
-};
-use kasefet::store::{self, Op, Tree, Vault, codec};
+use kasefet::service::{Clock, NewAdmin, Request, Response, Service, Settings};
+use kasefet::store::{self, Tree, Vault, codec};
 use kasefet::tui::theme::Theme;
 use kasefet::tui::{App, Options};
 use ratatui::Terminal;
@@ -79,14 +79,25 @@ impl World {
 
     /// Accounts only.
     pub fn empty() -> World {
+        World::empty_with(|_| {})
+    }
+
+    /// Accounts only, with the settings changed by `tune` first (a security policy, no
+    /// backup folder).
+    pub fn empty_with(tune: impl FnOnce(&mut Settings)) -> World {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::manual(T0);
         let admin_totp = TotpSecret::generate().unwrap();
         let (codes, set) = recovery_codes::generate().unwrap();
         let pw = Password::new(PASSWORD);
+        let mut settings = Settings {
+            backup: Some(BackupConfig::new(dir.path().join("backups"))),
+            ..settings()
+        };
+        tune(&mut settings);
         let (service, recovery) = Service::init(
             &dir.path().join("data"),
-            settings(),
+            settings,
             clock.clone(),
             NewAdmin {
                 username: "ada",
@@ -107,88 +118,47 @@ impl World {
             customers: HashMap::new(),
         };
         w.totp.insert("ada".into(), admin_totp);
+        let mut admin = w.backend("ada");
         for (name, display, role) in USERS.iter().skip(1) {
             let totp = TotpSecret::generate().unwrap();
-            w.add_user_directly(
-                name,
-                display,
-                *role,
-                UserState::Active,
-                Some(&totp),
-                PASSWORD,
-            );
+            add_user(&mut admin, name, display, *role, Some(&totp));
             w.totp.insert((*name).into(), totp);
         }
+        admin.logout();
         w
     }
 
-    /// The vault, opened with the recovery key (for writing what no request can yet).
+    /// A new account as an admin adds one at the keyboard: pending, with a one-time
+    /// password (returned) to choose a password and enrol at the first sign-in.
+    pub fn add_pending_user(&self, name: &str, display: &str, role: Role) -> String {
+        let mut admin = self.backend("ada");
+        let otp = add_user(&mut admin, name, display, role, None).unwrap();
+        admin.logout();
+        otp
+    }
+
+    /// A backup taken now by the admin, as the Backups screen or the nightly run would.
+    pub fn backup_now(&self) -> String {
+        let mut admin = self.backend("ada");
+        let file = match admin.call(Request::BackupRun).unwrap() {
+            Response::BackupDone { file, .. } => file,
+            other => panic!("{other:?}"),
+        };
+        admin.logout();
+        file
+    }
+
+    /// The backup folder the world's settings name.
+    pub fn backup_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("backups")
+    }
+
+    /// The vault, opened with the recovery key (for writing what no request can).
     fn vault(&self) -> Vault {
         let store = self.service.store();
         let raw = store.get_raw(Tree::Keyring, RECOVERY_KEY).unwrap().unwrap();
         let env: Envelope = codec::decode(&raw).unwrap();
         Vault::new(env.open_with_key(&self.recovery).unwrap())
-    }
-
-    /// Creates an account by writing the store directly, as `Service::init` does. Until the
-    /// accounts branch lands there is no `Request::UserAdd` to do it; the database must be
-    /// sealed (nobody signed in) so the next sign-in loads it.
-    pub fn add_user_directly(
-        &self,
-        name: &str,
-        display: &str,
-        role: Role,
-        state: UserState,
-        totp: Option<&TotpSecret>,
-        password: &str,
-    ) -> Id {
-        assert!(
-            !self.service.is_unsealed(),
-            "add users while nobody is signed in"
-        );
-        let store = self.service.store();
-        let vault = self.vault();
-        let (id, id_op) = store.next_id(Tree::Users).unwrap();
-        let now = self.clock.now();
-        let user = User {
-            id,
-            stamp: Stamp {
-                version: 1,
-                created_at: now,
-                created_by: 1,
-                updated_at: now,
-                updated_by: 1,
-            },
-            username: name.into(),
-            display_name: display.into(),
-            role,
-            employee: None,
-            state,
-            last_login_at: None,
-            last_login_from: None,
-        };
-        let mut auth = UserAuth::default();
-        auth.totp_secret = totp.map(|t| t.as_bytes().to_vec());
-        auth.password_changed_at = Some(now);
-        let entry = KeyringEntry {
-            user: id,
-            envelope: Envelope::seal_with_password(vault.dek(), &Password::new(password), CHEAP)
-                .unwrap(),
-        };
-        let key = store::id_key(id);
-        let ops = vec![
-            id_op,
-            vault.put(Tree::Users, &key, &user).unwrap(),
-            vault.put(Tree::UserAuth, &key, &auth).unwrap(),
-            Op::put(Tree::UserNames, vault.blind("username", name), key.to_vec()),
-            Op::put(
-                Tree::Keyring,
-                user_hash(store.user_salt(), name).to_vec(),
-                codec::encode(&entry).unwrap(),
-            ),
-        ];
-        store.commit(&ops).unwrap();
-        id
     }
 
     /// A customer written straight to the store, unsanitised (to prove the screen cleans it).
@@ -229,8 +199,10 @@ impl World {
         self.totp[user].code_at(self.clock.now() as u64)
     }
 
-    /// A backend signed in as `user` (for seeding and for a second person in a test).
+    /// A backend signed in as `user` (for seeding and for a second person in a test); the
+    /// clock moves a step on first, since a code is accepted once.
     pub fn backend(&self, user: &str) -> Local {
+        self.clock.advance(30);
         let mut b = Local::new(self.service.clone());
         b.login(user, &Password::new(PASSWORD), &self.code(user))
             .unwrap();
@@ -414,51 +386,36 @@ impl World {
     }
 }
 
+/// Adds an account through the service: with a TOTP secret it is provisioned (active at
+/// once, password `PASSWORD`); without one the service makes a one-time password, returned.
+pub fn add_user(
+    admin: &mut Local,
+    name: &str,
+    display: &str,
+    role: Role,
+    totp: Option<&TotpSecret>,
+) -> Option<String> {
+    let req = Request::UserAdd {
+        username: name.into(),
+        display_name: display.into(),
+        role,
+        password: totp.map(|_| SecretText::new(PASSWORD.into())),
+        totp_secret: totp.map(|t| SecretText::new(t.to_base32().to_string())),
+    };
+    match admin.call(req).unwrap() {
+        Response::UserAdded {
+            one_time_password, ..
+        } => one_time_password.map(|p| p.expose().to_string()),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Test options: plain theme, default keys, the organisation's name.
 pub fn options(clock: &Clock) -> Options {
     let mut o = Options::new(clock.clone());
     o.theme = Theme::plain();
     o.org = "Levi & Sons".into();
     o
-}
-
-/// Answers a request itself, or `None` to pass it on.
-pub type Answer = Box<dyn FnMut(&Request) -> Option<Result<Response>>>;
-
-/// A backend that answers some requests itself (the accounts-contract ones the service here
-/// refuses) and passes the rest to a real `Local`.
-pub struct Scripted {
-    pub inner: Local,
-    pub answer: Answer,
-    pub unlock_ok: bool,
-}
-
-impl Backend for Scripted {
-    fn login(&mut self, username: &str, password: &Password, code: &str) -> Result<Login> {
-        self.inner.login(username, password, code)
-    }
-    fn call(&mut self, req: Request) -> Result<Response> {
-        match (self.answer)(&req) {
-            Some(r) => r,
-            None => self.inner.call(req),
-        }
-    }
-    fn logout(&mut self) {
-        self.inner.logout();
-    }
-    fn mode(&self) -> Mode {
-        self.inner.mode()
-    }
-    fn session(&self) -> Option<&Session> {
-        self.inner.session()
-    }
-    fn unlock(&mut self, password: &Password) -> Result<()> {
-        if self.unlock_ok && password.expose() == PASSWORD {
-            Ok(())
-        } else {
-            Err(Error::AuthFailed)
-        }
-    }
 }
 
 pub fn key_event(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
@@ -472,6 +429,16 @@ pub fn key_event(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
 
 pub fn press(app: &mut App, code: KeyCode) {
     app.key(key_event(code, KeyModifiers::NONE));
+}
+
+/// Presses a key whose work starts after the screen has said so (a backup, a verify),
+/// and lets it run, as the event loop does at once.
+pub fn press_and_wait(app: &mut App, code: KeyCode) {
+    press(app, code);
+    assert!(app.busy(), "{code:?} started nothing");
+    while app.busy() {
+        app.tick();
+    }
 }
 
 pub fn ctrl(app: &mut App, c: char) {
@@ -536,6 +503,17 @@ pub fn filtered() -> insta::Settings {
     s.add_filter(r"#\d+", "#N");
     // Where a sign-in came from (a tty, or "a script (no terminal)" under CI), however cut.
     s.add_filter(r"from (/|a )[^│]*│", "from [tty]│");
+    // Temporary folders, and the random database id a backup names.
+    s.add_filter(r"/[^\s│]*\.tmp[A-Za-z0-9]+", "[tmp]");
+    s.add_filter(r"database [0-9a-f]{12}", "database [id]");
+    // Backup sizes: the audit entries in them hold where each sign-in came from.
+    s.add_filter(r"\d+\.\d KiB", "N KiB");
+    s.add_filter(r"\d+ bytes", "N bytes");
+    // Live sessions: the random session id, and the terminal and pid they came from.
+    s.add_filter(
+        r"│[0-9a-f]{8} ([^│\n]*? ago) +[^│\n]*?(this one|locked)? *│",
+        "│[session] $1 [from] $2│",
+    );
     s.set_prepend_module_to_snapshot(false);
     s
 }

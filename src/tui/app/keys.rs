@@ -5,7 +5,7 @@ use super::*;
 impl App {
     pub fn key(&mut self, key: KeyEvent) {
         // A key after the idle time locks first and is not acted on.
-        if self.tick() {
+        if self.idle_lock() {
             return;
         }
         self.last_input = self.opts.clock.now();
@@ -26,10 +26,12 @@ impl App {
                     }
                     Some(wizard::Out::Done {
                         backend,
+                        service,
                         login,
                         org,
                     }) => {
                         self.backend = Some(backend);
+                        self.created = Some(service);
                         self.opts.org = org;
                         self.signed_in(*login);
                         return;
@@ -124,7 +126,16 @@ impl App {
                         Phase::Locked(m, l)
                     }
                     Some(lock::Out::Stay) => Phase::Locked(m, l),
-                    Some(lock::Out::Unlocked) => Phase::Main(m),
+                    Some(lock::Out::Unlocked) => {
+                        // Others may have changed what was on screen while it was locked.
+                        let mut m = m;
+                        if let Some(lost) = m.refresh(backend.as_mut(), &self.opts.clock) {
+                            self.phase = Phase::Main(m);
+                            self.lost(lost);
+                            return;
+                        }
+                        Phase::Main(m)
+                    }
                     Some(lock::Out::SignIn(msg)) => {
                         let user = m.me.username.clone();
                         drop(m);

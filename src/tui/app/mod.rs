@@ -1,6 +1,8 @@
 //! The whole program as one state machine: wizard → sign-in → (account setup) → main view,
 //! with the lock screen in between whenever the person is away.
 
+use std::sync::Arc;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
@@ -11,13 +13,13 @@ mod keys;
 use crate::auth::policy::PasswordPolicy;
 use crate::client::Backend;
 use crate::domain::UnixTime;
-use crate::service::{Clock, Login, Request, Response};
+use crate::service::{Clock, Login, Request, Response, Service};
 use crate::tui::keymap::{Keymap, chain};
 use crate::tui::screens::lock::{self, Lock};
 use crate::tui::screens::setup::{self, Setup};
 use crate::tui::screens::signin::{self, SignIn};
 use crate::tui::screens::wizard::{self, Target, Wizard};
-use crate::tui::screens::{Lost, Me, Note, People, Tab, unexpected};
+use crate::tui::screens::{BackupSeen, Lost, Me, Note, People, Tab, unexpected};
 use crate::tui::shell::{self, Main};
 use crate::tui::theme::Theme;
 use crate::tui::ui::Ui;
@@ -26,6 +28,8 @@ use crate::tui::widgets::centered;
 /// The smallest terminal the screens are laid out for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// Screens refresh themselves only this long after the last key (see `tick`).
+pub const REFRESH_WHILE_ACTIVE_SECS: i64 = 120;
 
 /// What the app is given at start.
 #[derive(Clone)]
@@ -69,6 +73,8 @@ enum Phase {
 pub struct App {
     opts: Options,
     backend: Option<Box<dyn Backend>>,
+    /// The database the wizard just created, until the caller takes it (to run backups).
+    created: Option<Arc<Service>>,
     phase: Phase,
     last_input: UnixTime,
     quit: bool,
@@ -81,6 +87,7 @@ impl App {
         let last_input = opts.clock.now();
         App {
             backend: Some(backend),
+            created: None,
             phase: Phase::SignIn(SignIn::new("", note)),
             opts,
             last_input,
@@ -108,6 +115,7 @@ impl App {
         let last_input = opts.clock.now();
         App {
             backend: None,
+            created: None,
             phase: Phase::Wizard(Box::new(w)),
             opts,
             last_input,
@@ -117,6 +125,17 @@ impl App {
 
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    /// Slow work is waiting for the next tick, once the screen shows it has started.
+    pub fn busy(&self) -> bool {
+        matches!(&self.phase, Phase::Main(m) if m.busy())
+    }
+
+    /// The database the setup wizard created in this process, once (whoever runs the app
+    /// owns it now, and with it the nightly backup).
+    pub fn take_created(&mut self) -> Option<Arc<Service>> {
+        self.created.take()
     }
 
     /// Where the app is, for tests and logs: "wizard", "sign-in", "setup", "locked", or
@@ -187,8 +206,40 @@ impl App {
         }
     }
 
-    /// Locks when the idle time has passed; true when something changed.
+    /// Locks when the idle time has passed, and otherwise loads the shown screen again now
+    /// and then so other people's changes appear; true when something may have changed.
     pub fn tick(&mut self) -> bool {
+        if self.idle_lock() {
+            return true;
+        }
+        if let (Phase::Main(m), Some(backend)) = (&mut self.phase, self.backend.as_mut()) {
+            if m.busy() {
+                let (_, lost) = m.tick(backend.as_mut(), &self.opts.clock);
+                if let Some(l) = lost {
+                    self.lost(l);
+                }
+                return true;
+            }
+        }
+        // Every request counts as activity on the server, so refreshing an unattended
+        // screen would keep the server's own idle lock from ever firing.
+        let idle = self.opts.clock.now() - self.last_input;
+        if idle >= REFRESH_WHILE_ACTIVE_SECS {
+            return false;
+        }
+        let (Phase::Main(m), Some(backend)) = (&mut self.phase, self.backend.as_mut()) else {
+            return false;
+        };
+        let (refreshed, lost) = m.tick(backend.as_mut(), &self.opts.clock);
+        if let Some(l) = lost {
+            self.lost(l);
+            return true;
+        }
+        refreshed
+    }
+
+    /// Locks the main view when the idle time has passed; true when it did.
+    fn idle_lock(&mut self) -> bool {
         let idle = self.opts.clock.now() - self.last_input;
         if matches!(self.phase, Phase::Main(_))
             && self.opts.idle_secs > 0
@@ -267,16 +318,18 @@ impl App {
             );
             return;
         }
-        let empty = People::default();
-        let (me, people) = match &self.phase {
-            Phase::Main(m) => (Some(&m.me), &m.people),
-            _ => (None, &empty),
+        let (empty, unknown) = (People::default(), BackupSeen::Unknown);
+        let (me, people, backups) = match &self.phase {
+            Phase::Main(m) => (Some(&m.me), &m.people, &m.backups),
+            _ => (None, &empty, &unknown),
         };
         let ui = Ui {
             theme: t,
             keymap: &self.opts.keymap,
             me,
             people,
+            backups,
+            now: self.opts.clock.now(),
         };
         match &self.phase {
             Phase::Wizard(w) => w.draw(f, area, &ui),

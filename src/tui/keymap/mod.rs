@@ -24,7 +24,9 @@ pub enum Context {
     Tasks,
     Employees,
     Users,
+    Sessions,
     Audit,
+    Backups,
     Search,
     Form,
     Confirm,
@@ -33,7 +35,7 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Main,
         Context::List,
@@ -41,7 +43,9 @@ impl Context {
         Context::Tasks,
         Context::Employees,
         Context::Users,
+        Context::Sessions,
         Context::Audit,
+        Context::Backups,
         Context::Search,
         Context::Form,
         Context::Confirm,
@@ -59,15 +63,18 @@ pub mod chain {
     pub const TASKS: &[Context] = &[Tasks, List, Main];
     pub const EMPLOYEES: &[Context] = &[Employees, List, Main];
     pub const USERS: &[Context] = &[Users, List, Main];
+    pub const SESSIONS: &[Context] = &[Sessions, List, Main];
     pub const AUDIT: &[Context] = &[Audit, List, Main];
+    pub const BACKUPS: &[Context] = &[Backups, List, Main];
     pub const SEARCH: &[Context] = &[Search];
     pub const FORM: &[Context] = &[Form];
     pub const CONFIRM: &[Context] = &[Confirm];
     pub const CONFLICT: &[Context] = &[Conflict];
     pub const POPUP: &[Context] = &[Popup];
 
-    pub const ALL: [&[Context]; 11] = [
-        HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, AUDIT, SEARCH, FORM, CONFIRM, CONFLICT, POPUP,
+    pub const ALL: [&[Context]; 13] = [
+        HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, SESSIONS, AUDIT, BACKUPS, SEARCH, FORM, CONFIRM,
+        CONFLICT, POPUP,
     ];
 }
 

@@ -159,6 +159,33 @@ impl Screen for Audit {
         self.fetch(ctx);
     }
 
+    /// New entries arrive at the top: read as many as are loaded again, and keep the same
+    /// entry highlighted. Reading the log is not itself logged.
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        let keep = self
+            .shown
+            .get(self.sel.index)
+            .and_then(|i| self.events.get(*i))
+            .map(|e| e.seq);
+        let limit = self.events.len().max(PAGE);
+        match ctx.call(Request::AuditList { offset: 0, limit }) {
+            Ok(Response::Audit(list)) => {
+                self.complete = list.len() < limit;
+                self.events = list;
+            }
+            Ok(_) => ctx.fail(&super::unexpected()),
+            Err(e) => ctx.fail(&e),
+        }
+        self.apply_filter();
+        if let Some(i) = keep.and_then(|seq| {
+            self.shown
+                .iter()
+                .position(|i| self.events.get(*i).is_some_and(|e| e.seq == seq))
+        }) {
+            self.sel.index = i;
+        }
+    }
+
     fn hints(&self) -> &'static [Action] {
         use Action::*;
         if self.typing {

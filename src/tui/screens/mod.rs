@@ -5,6 +5,7 @@
 //! keymap and the screen's context chain, `update` acts on it, `draw` shows the state.
 
 pub mod audit;
+pub mod backups;
 pub mod codes;
 pub mod customers;
 pub mod employees;
@@ -28,6 +29,7 @@ use ratatui::layout::Rect;
 use super::action::Action;
 use super::keymap::Context;
 use super::ui::Ui;
+use crate::backup::{BackupStatus, Listed};
 use crate::client::Backend;
 use crate::domain::role::{Scope, allows, scope};
 use crate::domain::{Id, Permission, Role, User};
@@ -135,6 +137,24 @@ impl Note {
     }
 }
 
+/// What is known of the backups, for the status line and Home (admins only).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BackupSeen {
+    /// Not asked: not an admin, or not loaded yet.
+    #[default]
+    Unknown,
+    /// The list could not be read (no folder configured, an unreadable folder): the reason.
+    Unavailable(String),
+    Known(BackupStatus),
+}
+
+impl BackupSeen {
+    /// No backup folder is configured at all (rather than one that does not work).
+    pub fn off(&self) -> bool {
+        matches!(self, BackupSeen::Unavailable(why) if why.contains("no backup folder is configured"))
+    }
+}
+
 /// A screen asking the app to show another record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nav {
@@ -156,6 +176,8 @@ pub struct Ctx<'a> {
     pub backend: &'a mut dyn Backend,
     pub me: &'a Me,
     pub people: &'a mut People,
+    /// Shared with the status line: refreshed wherever the backup list is read.
+    pub backups: &'a mut BackupSeen,
     pub clock: &'a Clock,
     pub note: Option<Note>,
     pub nav: Option<Nav>,
@@ -194,6 +216,29 @@ impl Ctx<'_> {
     pub fn today(&self) -> jiff::civil::Date {
         self.clock.today()
     }
+
+    /// The backups and their status (admins); what went wrong is kept for the screens to
+    /// show, since a missing backup folder is something to fix, not a passing error.
+    pub fn load_backups(&mut self) -> Option<Vec<Listed>> {
+        if !self.me.can(Permission::Backup) {
+            return None;
+        }
+        match self.call(Request::BackupList) {
+            Ok(Response::Backups { items, status }) => {
+                *self.backups = BackupSeen::Known(status);
+                Some(items)
+            }
+            Ok(_) => {
+                *self.backups = BackupSeen::Unavailable(unexpected().to_string());
+                None
+            }
+            Err(Error::SessionLocked | Error::SessionEnded) => None,
+            Err(e) => {
+                *self.backups = BackupSeen::Unavailable(e.to_string());
+                None
+            }
+        }
+    }
 }
 
 /// A response of the wrong kind: a bug between screen and service, said plainly.
@@ -216,6 +261,17 @@ pub trait Screen {
     fn paste(&mut self, _text: &str, _ctx: &mut Ctx) {}
     /// Becoming visible (or refresh): load what it shows.
     fn enter(&mut self, ctx: &mut Ctx);
+    /// Every few seconds while shown: load the list again so other people's changes show.
+    /// Sends only requests the audit log does not record (lists), keeps the selection on
+    /// the same record, and leaves anything being edited alone.
+    fn refresh(&mut self, _ctx: &mut Ctx) {}
+    /// Slow work the last key asked for (a backup, a full verify) waits until the screen
+    /// has been drawn saying so: true while some is waiting.
+    fn busy(&self) -> bool {
+        false
+    }
+    /// Does the waiting work.
+    fn work(&mut self, _ctx: &mut Ctx) {}
     /// Leaving: forget anything revealed.
     fn leave(&mut self) {}
     /// Edits that would be lost on quitting.
@@ -240,16 +296,18 @@ pub enum Tab {
     Employees,
     Users,
     Audit,
+    Backups,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Home,
         Tab::Customers,
         Tab::Tasks,
         Tab::Employees,
         Tab::Users,
         Tab::Audit,
+        Tab::Backups,
     ];
 
     pub fn title(self) -> &'static str {
@@ -260,6 +318,7 @@ impl Tab {
             Tab::Employees => "Employees",
             Tab::Users => "Users",
             Tab::Audit => "Audit",
+            Tab::Backups => "Backups",
         }
     }
 
@@ -278,6 +337,7 @@ impl Tab {
             Action::TabEmployees => Tab::Employees,
             Action::TabUsers => Tab::Users,
             Action::TabAudit => Tab::Audit,
+            Action::TabBackups => Tab::Backups,
             _ => return None,
         })
     }
@@ -292,6 +352,7 @@ impl Tab {
             Tab::Employees => allows(role, Permission::EmployeeDirectory),
             Tab::Users => allows(role, Permission::UserAdmin),
             Tab::Audit => allows(role, Permission::AuditRead),
+            Tab::Backups => allows(role, Permission::Backup),
         }
     }
 }
@@ -320,7 +381,15 @@ mod tests {
         };
         assert_eq!(
             visible(Role::Admin),
-            ["Home", "Customers", "Tasks", "Employees", "Users", "Audit"]
+            [
+                "Home",
+                "Customers",
+                "Tasks",
+                "Employees",
+                "Users",
+                "Audit",
+                "Backups"
+            ]
         );
         assert_eq!(
             visible(Role::Manager),

@@ -45,23 +45,34 @@ impl Main {
 
     fn draw_tabs(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let mut tabs = vec![Span::styled(" │", t.border())];
-        for tab in self.tabs() {
-            let style = if tab == self.current {
-                t.tab_active()
-            } else {
-                t.tab()
-            };
-            tabs.push(Span::raw("  "));
-            tabs.push(Span::styled(
-                format!("{} {}", tab.number(), tab.title()),
-                style,
-            ));
+        let cols = usize::from(area.width);
+        let tab_spans = |gap: &'static str| {
+            let mut tabs = vec![Span::styled(" │", t.border())];
+            for tab in self.tabs() {
+                let style = if tab == self.current {
+                    t.tab_active()
+                } else {
+                    t.tab()
+                };
+                tabs.push(Span::raw(gap));
+                tabs.push(Span::styled(
+                    format!("{} {}", tab.number(), tab.title()),
+                    style,
+                ));
+            }
+            tabs
+        };
+        let spans_width = |s: &[Span]| s.iter().map(Span::width).sum::<usize>();
+        // Narrow terminals (an admin's seven tabs at 80 columns): one space between tabs
+        // rather than losing one.
+        let mut tabs = tab_spans("  ");
+        if 8 + spans_width(&tabs) > cols {
+            tabs = tab_spans(" ");
         }
         let mut spans = vec![Span::styled(" Kasefet", t.title())];
-        let used: usize = 8 + tabs.iter().map(Span::width).sum::<usize>();
+        let used: usize = 8 + spans_width(&tabs);
         // The organisation's name only where it fits beside every tab.
-        let room = usize::from(area.width).saturating_sub(used + 3);
+        let room = cols.saturating_sub(used + 3);
         let org = clean(&self.org);
         if !org.is_empty() && room >= width(&org).min(12) {
             spans.push(Span::styled(
@@ -99,8 +110,13 @@ impl Main {
         };
         let hints = ui.hints(self.chain(), &actions);
         let hints_w = hints.width();
-        let who_w = width(&who);
+        let mut who_w = width(&who);
         let mut spans = vec![Span::styled(who, t.selected()), Span::raw(" ")];
+        if let Some(b) = backup_age(ui) {
+            who_w += b.width() + 2;
+            spans.push(b);
+            spans.push(Span::raw("  "));
+        }
         let room = usize::from(area.width).saturating_sub(who_w + 1);
         match &self.note {
             Some(n) => {
@@ -141,4 +157,39 @@ impl Main {
         }
         f.render_widget(Line::from(spans), area);
     }
+}
+
+/// The newest backup's age for the status line (admins): a warning once it is stale (over
+/// 26 hours) or the last attempt failed, marked with "!" too for terminals without colour.
+fn backup_age(ui: &Ui) -> Option<Span<'static>> {
+    let t = ui.theme;
+    if !ui
+        .me
+        .is_some_and(|m| m.can(crate::domain::Permission::Backup))
+    {
+        return None;
+    }
+    Some(match ui.backups {
+        BackupSeen::Unknown => return None,
+        BackupSeen::Unavailable(_) if ui.backups.off() => Span::styled("! backups off", t.warn()),
+        BackupSeen::Unavailable(_) => Span::styled("! backup failing", t.error()),
+        BackupSeen::Known(s) if s.failing() => Span::styled("! backup failed", t.error()),
+        BackupSeen::Known(s) => match s.last_success_at {
+            None => Span::styled("! no backup yet", t.warn()),
+            Some(at) if s.stale(ui.now) => Span::styled(
+                format!(
+                    "! backup {} old",
+                    crate::tui::screens::backups::ago(ui.now - at)
+                ),
+                t.warn(),
+            ),
+            Some(at) => Span::styled(
+                format!(
+                    "backup {} ago",
+                    crate::tui::screens::backups::ago(ui.now - at)
+                ),
+                t.dim(),
+            ),
+        },
+    })
 }

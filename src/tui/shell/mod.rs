@@ -10,17 +10,21 @@ mod draw;
 mod keys;
 
 use crate::client::Backend;
+use crate::domain::UnixTime;
 use crate::service::Clock;
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, Keymap, chain};
 use crate::tui::screens::audit::Audit;
+use crate::tui::screens::backups::Backups;
 use crate::tui::screens::customers::Customers;
 use crate::tui::screens::employees::Employees;
 use crate::tui::screens::home::Home;
 use crate::tui::screens::lookup::{Done, Lookup};
 use crate::tui::screens::tasks::Tasks;
 use crate::tui::screens::users::Users;
-use crate::tui::screens::{Ctx, Lost, Me, Nav, Note, NoteKind, People, Screen, Tab, help};
+use crate::tui::screens::{
+    BackupSeen, Ctx, Lost, Me, Nav, Note, NoteKind, People, Screen, Tab, help,
+};
 use crate::tui::text::{clean, fit, width};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::confirm::{Answer, Confirm};
@@ -45,9 +49,13 @@ struct Effects {
     lost: Option<Lost>,
 }
 
+/// How often the shown screen is loaded again, so other people's changes appear.
+pub const REFRESH_SECS: i64 = 10;
+
 pub struct Main {
     pub me: Me,
     pub people: People,
+    pub backups: BackupSeen,
     current: Tab,
     home: Home,
     customers: Customers,
@@ -55,10 +63,13 @@ pub struct Main {
     employees: Employees,
     users: Users,
     audit: Audit,
+    backups_tab: Backups,
     popup: Option<Popup>,
     pub note: Option<Note>,
     pub org: String,
     mode: &'static str,
+    /// When the current screen was last loaded.
+    loaded_at: UnixTime,
 }
 
 impl Main {
@@ -73,6 +84,7 @@ impl Main {
         let mut m = Main {
             me,
             people: People::default(),
+            backups: BackupSeen::default(),
             current: Tab::Home,
             home: Home::default(),
             customers: Customers::default(),
@@ -80,10 +92,12 @@ impl Main {
             employees: Employees::default(),
             users: Users::default(),
             audit: Audit::default(),
+            backups_tab: Backups::default(),
             popup: None,
             note: None,
             org,
             mode,
+            loaded_at: clock.now(),
         };
         let fx = m.with(Tab::Home, backend, clock, |s, ctx| {
             ctx.refresh_people();
@@ -115,6 +129,7 @@ impl Main {
             Tab::Employees => &self.employees,
             Tab::Users => &self.users,
             Tab::Audit => &self.audit,
+            Tab::Backups => &self.backups_tab,
         }
     }
 
@@ -129,12 +144,14 @@ impl Main {
         let Main {
             me,
             people,
+            backups,
             home,
             customers,
             tasks,
             employees,
             users,
             audit,
+            backups_tab,
             ..
         } = self;
         let screen: &mut dyn Screen = match tab {
@@ -144,11 +161,13 @@ impl Main {
             Tab::Employees => employees,
             Tab::Users => users,
             Tab::Audit => audit,
+            Tab::Backups => backups_tab,
         };
         let mut ctx = Ctx {
             backend,
             me,
             people,
+            backups,
             clock,
             note: None,
             nav: None,
@@ -170,6 +189,7 @@ impl Main {
             backend,
             me: &self.me,
             people: &mut self.people,
+            backups: &mut self.backups,
             clock,
             note: None,
             nav: None,
@@ -204,7 +224,46 @@ impl Main {
         let _ = self.with(old, backend, clock, |s, _| s.leave());
         self.current = tab;
         self.note = None;
+        self.loaded_at = clock.now();
         let r = self.with(tab, backend, clock, |s, ctx| s.enter(ctx));
+        self.apply(r, backend, clock)
+    }
+
+    /// Loads the shown screen again every `REFRESH_SECS`, unless a popup is open or a
+    /// field has the keys (a form, a search box): true when it did.
+    pub fn tick(&mut self, backend: &mut dyn Backend, clock: &Clock) -> (bool, Option<Lost>) {
+        if self.busy() {
+            let r = self.with(self.current, backend, clock, |s, ctx| s.work(ctx));
+            return (true, self.apply(r, backend, clock));
+        }
+        let now = clock.now();
+        if now - self.loaded_at < REFRESH_SECS {
+            return (false, None);
+        }
+        self.loaded_at = now;
+        if self.popup.is_some() || self.screen(self.current).typing() {
+            return (false, None);
+        }
+        (true, self.refresh(backend, clock))
+    }
+
+    /// Work is waiting for the screen to say it has started (see `Screen::busy`).
+    pub fn busy(&self) -> bool {
+        self.popup.is_none() && self.screen(self.current).busy()
+    }
+
+    /// Loads the shown screen again now, keeping the note (after unlocking, say).
+    pub fn refresh(&mut self, backend: &mut dyn Backend, clock: &Clock) -> Option<Lost> {
+        self.loaded_at = clock.now();
+        // Home and Backups read the backup list themselves; elsewhere the status line's
+        // backup age is read here (admins only: `load_backups` asks nothing otherwise).
+        let elsewhere = !matches!(self.current, Tab::Home | Tab::Backups);
+        let r = self.with(self.current, backend, clock, |s, ctx| {
+            s.refresh(ctx);
+            if elsewhere {
+                let _ = ctx.load_backups();
+            }
+        });
         self.apply(r, backend, clock)
     }
 
@@ -226,6 +285,7 @@ impl Main {
             backend,
             me: &self.me,
             people: &mut self.people,
+            backups: &mut self.backups,
             clock,
             note: None,
             nav: None,
@@ -279,6 +339,7 @@ impl Main {
                 backend,
                 me: &self.me,
                 people: &mut self.people,
+                backups: &mut self.backups,
                 clock,
                 note: None,
                 nav: None,

@@ -3,6 +3,7 @@
 
 mod draw;
 mod edit;
+mod refresh;
 mod update;
 
 use ratatui::Frame;

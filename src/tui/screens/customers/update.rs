@@ -260,6 +260,10 @@ impl Screen for Customers {
         self.reload(ctx);
     }
 
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        self.refresh_quietly(ctx);
+    }
+
     fn leave(&mut self) {
         self.hide();
         if matches!(self.mode, Mode::Search | Mode::Delete(_) | Mode::Tag(_)) {

@@ -16,7 +16,7 @@ use crate::domain::{Employee, EmployeeHr, EmployeeInput, FieldError, Id, Permiss
 use crate::service::{Error, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
-use crate::tui::screens::{Ctx, Me, Screen, unexpected};
+use crate::tui::screens::{Ctx, Me, Note, Screen, unexpected};
 use crate::tui::text::clean;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::conflict::Conflict;
@@ -190,6 +190,38 @@ impl Screen for Employees {
 
     fn enter(&mut self, ctx: &mut Ctx) {
         self.reload(ctx);
+    }
+
+    /// The directory carries everything but the HR part, so an open record is brought up to
+    /// date from it without an (audited) fetch; a revealed one is hidden again instead of
+    /// being revealed anew without a key from the person.
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        if self.edit.is_some() {
+            return;
+        }
+        let keep = self.rows.get(self.sel.index).map(|e| e.id);
+        self.reload(ctx);
+        if let Some(i) = keep.and_then(|id| self.rows.iter().position(|e| e.id == id)) {
+            self.sel.index = i;
+        }
+        let Some(open) = &self.open else { return };
+        let name = clean(&open.data.name);
+        match self.rows.iter().find(|e| e.id == open.id) {
+            Some(e) if e.stamp.version == open.stamp.version => {}
+            Some(e) => {
+                if self.revealed {
+                    ctx.note = Some(Note::warn(format!(
+                        "{name} was changed by someone else; the HR fields are hidden again"
+                    )));
+                }
+                self.open = Some(e.clone());
+                self.revealed = false;
+            }
+            None => {
+                self.leave();
+                ctx.note = Some(Note::warn(format!("{name} was removed by someone else")));
+            }
+        }
     }
 
     fn leave(&mut self) {

@@ -291,6 +291,26 @@ impl Screen for Tasks {
         self.reload(ctx);
     }
 
+    /// The list carries whole tasks, so an open task is brought up to date from it without
+    /// an (audited) fetch; one that left the list (done elsewhere, say) stays as it was.
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        if !matches!(self.mode(), Mode::Browse) {
+            return;
+        }
+        let keep = self.rows.get(self.sel.index).map(|t| t.id);
+        self.reload(ctx);
+        if let Some(i) = keep.and_then(|id| self.rows.iter().position(|t| t.id == id)) {
+            self.sel.index = i;
+        }
+        if let Some(open) = self.open.as_mut() {
+            if let Some(t) = self.rows.iter().find(|t| t.id == open.id) {
+                if t.stamp.version != open.stamp.version {
+                    *open = t.clone();
+                }
+            }
+        }
+    }
+
     fn leave(&mut self) {
         self.open = None;
     }

@@ -4,6 +4,10 @@ use super::*;
 
 impl Users {
     pub(super) fn draw_screen(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if let Some(s) = &self.sessions {
+            s.draw(f, area, ui);
+            return;
+        }
         let t = ui.theme;
         let inner = pane(f, area, "Users", t, matches!(self.mode, Mode::Browse));
         let cols = [

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 mod draw;
+mod sessions;
 
 use crate::crypto::SecretText;
 use crate::domain::{Permission, Role, User};
@@ -21,6 +22,7 @@ use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{self, Row, Selection, Width, col};
 use crate::tui::widgets::{centered, pane, popup};
+use sessions::Sessions;
 
 const ROLES: [&str; 5] = ["admin", "manager", "staff", "hr", "auditor"];
 
@@ -49,6 +51,8 @@ pub struct Users {
     rows: Vec<User>,
     sel: Selection,
     mode: Mode,
+    /// The live sessions, while that view is shown instead of the accounts.
+    sessions: Option<Sessions>,
 }
 
 impl Default for Users {
@@ -57,21 +61,27 @@ impl Default for Users {
             rows: Vec::new(),
             sel: Selection::default(),
             mode: Mode::Browse,
+            sessions: None,
         }
     }
 }
 
 impl Users {
     fn reload(&mut self, ctx: &mut Ctx) {
+        let keep = self.selected();
         match ctx.call(Request::UserList) {
             Ok(Response::Users(mut list)) => {
                 list.sort_by(|a, b| a.username.cmp(&b.username));
                 self.rows = list;
-                self.sel.clamp(self.rows.len());
             }
             Ok(_) => ctx.fail(&unexpected()),
             Err(e) => ctx.fail(&e),
         }
+        // The same account stays highlighted when one is added above it.
+        if let Some(i) = keep.and_then(|u| self.rows.iter().position(|x| x.username == u)) {
+            self.sel.index = i;
+        }
+        self.sel.clamp(self.rows.len());
         ctx.refresh_people();
     }
 
@@ -217,6 +227,11 @@ impl Users {
             (Action::DisableUser, Some(u)) => self.ask(Change::Disable(u)),
             (Action::ResetPassword, Some(u)) => self.ask(Change::ResetPassword(u)),
             (Action::ResetTotp, Some(u)) => self.ask(Change::ResetTotp(u)),
+            (Action::Sessions, _) => {
+                let mut s = Sessions::default();
+                s.reload(ctx);
+                self.sessions = Some(s);
+            }
             _ => return false,
         }
         true
@@ -225,6 +240,9 @@ impl Users {
 
 impl Screen for Users {
     fn chain(&self) -> &'static [Context] {
+        if let Some(s) = &self.sessions {
+            return s.chain();
+        }
         match self.mode {
             Mode::Browse => chain::USERS,
             Mode::Add(_) | Mode::Role(..) => chain::FORM,
@@ -238,6 +256,16 @@ impl Screen for Users {
     }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        if let Some(s) = self.sessions.as_mut() {
+            return match s.update(action, ctx) {
+                sessions::Out::Used => true,
+                sessions::Out::Ignored => false,
+                sessions::Out::Close => {
+                    self.sessions = None;
+                    true
+                }
+            };
+        }
         let mode = std::mem::replace(&mut self.mode, Mode::Browse);
         match mode {
             Mode::Browse => return self.browse(action, ctx),
@@ -333,11 +361,25 @@ impl Screen for Users {
 
     fn enter(&mut self, ctx: &mut Ctx) {
         self.reload(ctx);
+        if let Some(s) = self.sessions.as_mut() {
+            s.reload(ctx);
+        }
+    }
+
+    /// The accounts only, and only while no form or question is open: listing accounts
+    /// is not audited, listing sessions is (that view waits for Refresh).
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        if matches!(self.mode, Mode::Browse) {
+            self.reload(ctx);
+        }
     }
 
     fn leave(&mut self) {
         if matches!(self.mode, Mode::Secret { .. } | Mode::Ask(_)) {
             self.mode = Mode::Browse;
+        }
+        if let Some(s) = self.sessions.as_mut() {
+            s.leave();
         }
     }
 
@@ -347,6 +389,9 @@ impl Screen for Users {
 
     fn hints(&self) -> &'static [Action] {
         use Action::*;
+        if let Some(s) = &self.sessions {
+            return s.hints();
+        }
         match self.mode {
             Mode::Browse => &[
                 New,
@@ -356,6 +401,7 @@ impl Screen for Users {
                 DisableUser,
                 ResetPassword,
                 ResetTotp,
+                Sessions,
                 Help,
             ],
             Mode::Add(_) | Mode::Role(..) => &[Save, NextField, Toggle, Cancel],

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::auth::recovery_codes;
 use crate::auth::totp::TotpSecret;
+use crate::backup::BackupConfig;
 use crate::client::{Backend, Local};
 use crate::crypto::{Password, recovery};
 use crate::domain::FieldError;
@@ -78,6 +79,8 @@ pub enum Out {
     /// Done and signed in: the backend, the sign-in, and the organisation name.
     Done {
         backend: Box<dyn Backend>,
+        /// The database this process now owns (for the nightly backup).
+        service: Arc<Service>,
         login: Box<Login>,
         org: String,
     },
@@ -291,8 +294,21 @@ impl Wizard {
                 if !note.is_empty() {
                     login.notice = format!("{} {note}", login.notice);
                 }
+                let service = backend.service().clone();
+                // The running database was given its folder before this step; a different
+                // choice is in the config file for the next start.
+                let running = service.settings().backup.as_ref().map(|b| b.dir.clone());
+                if running.is_some() && running != dir {
+                    let now = running.map(|d| d.display().to_string()).unwrap_or_default();
+                    let later = dir.map_or("none".to_string(), |d| d.display().to_string());
+                    login.notice = format!(
+                        "{} Backups go to {now} until Kasefet is started again, then to {later}.",
+                        login.notice
+                    );
+                }
                 return Ok(Some(Out::Done {
                     backend: Box::new(backend),
+                    service,
                     login: Box::new(login),
                     org,
                 }));
@@ -314,13 +330,15 @@ impl Wizard {
             totp: &self.totp,
             recovery_codes: Some(set),
         };
-        let (service, key) = Service::init(
-            &self.target.data_dir,
-            self.target.settings.clone(),
-            self.clock.clone(),
-            admin,
-        )
-        .map_err(|e| e.to_string())?;
+        // This process owns the new database, so it takes the backups: to the folder the
+        // last step offers, unless the config already names one.
+        let mut settings = self.target.settings.clone();
+        if settings.backup.is_none() {
+            settings.backup = Some(BackupConfig::new(self.target.backup_dir.clone()));
+        }
+        let (service, key) =
+            Service::init(&self.target.data_dir, settings, self.clock.clone(), admin)
+                .map_err(|e| e.to_string())?;
         let mut local = Local::new(Arc::new(service));
         let login = local
             .login(&username, &password, code)

@@ -1,14 +1,16 @@
 //! Home: my tasks (overdue first), recently changed customers, a chart or two, and for
 //! admins the security picture.
 
+mod security;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, Paragraph};
 
-use super::{Ctx, Nav, Screen, date_of};
+use super::{Ctx, Nav, Screen, date_of, unexpected};
 use crate::domain::role::Scope;
-use crate::domain::{Outcome, Permission, Task, TaskStatus, UserState};
+use crate::domain::{Permission, Task, TaskStatus};
 use crate::search::CustomerSummary;
 use crate::service::{Request, Response, TaskFilter, TaskScope};
 use crate::tui::action::Action;
@@ -20,10 +22,11 @@ use crate::tui::widgets::table::{self, Row, Selection, Width, col};
 
 /// What an admin sees about accounts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Security {
+pub(super) struct Security {
     locked: Vec<String>,
     disabled: Vec<String>,
     failed_24h: u32,
+    policy_not_accepted: Vec<String>,
 }
 
 #[derive(Default)]
@@ -34,7 +37,8 @@ pub struct Home {
     by_status: [u64; 4],
     /// New customers in each of the last six months, oldest first, with the month's name.
     per_month: Vec<(String, u64)>,
-    security: Option<Security>,
+    /// For admins: the summary, or why it could not be read.
+    security: Option<Result<Security, String>>,
     today: jiff::civil::Date,
     sel: Selection,
 }
@@ -118,43 +122,23 @@ impl Home {
         self.recent = list;
     }
 
-    /// The security summary; built from the user list and the log until the service has one.
+    /// Who is locked, disabled or behind on the policy, and recent failed sign-ins.
     fn load_security(&mut self, ctx: &mut Ctx) {
-        if let Ok(Response::Security {
-            locked,
-            disabled,
-            failed_last_24h,
-            ..
-        }) = ctx.call(Request::SecuritySummary)
-        {
-            self.security = Some(Security {
+        self.security = Some(match ctx.call(Request::SecuritySummary) {
+            Ok(Response::Security {
+                locked,
+                disabled,
+                failed_last_24h,
+                policy_not_accepted,
+            }) => Ok(Security {
                 locked,
                 disabled,
                 failed_24h: failed_last_24h,
-            });
-            return;
-        }
-        let mut s = Security::default();
-        if let Ok(Response::Users(users)) = ctx.call(Request::UserList) {
-            for u in users {
-                match u.state {
-                    UserState::Locked => s.locked.push(u.username),
-                    UserState::Disabled => s.disabled.push(u.username),
-                    _ => {}
-                }
-            }
-        }
-        let since = ctx.clock.now() - 24 * 3600;
-        if let Ok(Response::Audit(events)) = ctx.call(Request::AuditList {
-            offset: 0,
-            limit: 2000,
-        }) {
-            s.failed_24h = events
-                .iter()
-                .filter(|e| e.at >= since && e.action == "login" && e.outcome == Outcome::Failed)
-                .count() as u32;
-        }
-        self.security = Some(s);
+                policy_not_accepted,
+            }),
+            Ok(_) => Err(unexpected().to_string()),
+            Err(e) => Err(e.to_string()),
+        });
     }
 }
 
@@ -176,6 +160,7 @@ impl Screen for Home {
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
+        let keep = self.mine.get(self.sel.index).map(|t| t.id);
         self.today = ctx.today();
         self.load_tasks(ctx);
         if ctx.me.can(Permission::CustomerRead) {
@@ -184,7 +169,17 @@ impl Screen for Home {
         if ctx.me.can(Permission::UserAdmin) {
             self.load_security(ctx);
         }
+        // Only the status (for the backup line); admins alone are asked.
+        let _ = ctx.load_backups();
+        if let Some(i) = keep.and_then(|id| self.mine.iter().position(|t| t.id == id)) {
+            self.sel.index = i;
+        }
         self.sel.clamp(self.mine.len());
+    }
+
+    /// Everything on Home comes from lists and summaries, none of them audited.
+    fn refresh(&mut self, ctx: &mut Ctx) {
+        self.enter(ctx);
     }
 
     fn hints(&self) -> &'static [Action] {
@@ -199,8 +194,16 @@ impl Screen for Home {
 
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let customers = ui.me.is_some_and(|m| m.can(Permission::CustomerRead));
-        let [top, bottom] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(8)]).areas(area);
+        let warning = security::backup_warning(ui);
+        let [banner, top, bottom] = Layout::vertical([
+            Constraint::Length(u16::from(warning.is_some())),
+            Constraint::Fill(1),
+            Constraint::Length(8),
+        ])
+        .areas(area);
+        if let Some(w) = warning {
+            f.render_widget(w, banner);
+        }
         if customers {
             let [l, r] =
                 Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(top);
@@ -222,7 +225,7 @@ impl Screen for Home {
             self.draw_month_chart(f, areas[1], ui);
         }
         if let (Some(s), Some(a)) = (&self.security, areas.last()) {
-            draw_security(s, f, *a, ui);
+            security::draw(s, f, *a, ui);
         }
     }
 }
@@ -323,32 +326,4 @@ impl Home {
             .value_style(ui.theme.header());
         f.render_widget(chart, inner);
     }
-}
-
-fn draw_security(s: &Security, f: &mut Frame, area: Rect, ui: &Ui) {
-    let t = ui.theme;
-    let inner = pane(f, area, "Security", t, false);
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.iter().map(|x| clean(x)).collect::<Vec<_>>().join(", ")
-        }
-    };
-    let style = |bad: bool| if bad { t.warn() } else { t.ok() };
-    let lines = vec![
-        Line::from(vec![
-            Span::styled("Locked    ", t.label()),
-            Span::styled(list(&s.locked), style(!s.locked.is_empty())),
-        ]),
-        Line::from(vec![
-            Span::styled("Disabled  ", t.label()),
-            Span::styled(list(&s.disabled), style(!s.disabled.is_empty())),
-        ]),
-        Line::from(vec![
-            Span::styled("Failed sign-ins, 24 h  ", t.label()),
-            Span::styled(s.failed_24h.to_string(), style(s.failed_24h > 0)),
-        ]),
-    ];
-    f.render_widget(Paragraph::new(lines), inner);
 }

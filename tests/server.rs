@@ -348,3 +348,44 @@ fn admins_see_live_sessions_and_can_end_one() {
     };
     assert!(!noa_id);
 }
+
+#[test]
+fn a_large_office_lists_every_customer_through_the_socket() {
+    let db = TestDb::new();
+    let admin = db.admin();
+    // About 6 MiB of summaries: more than a request may be, well within a reply.
+    let n = 40_000;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let inputs = chunk
+            .iter()
+            .map(|i| CustomerInput {
+                name: format!("Customer number {i} with a longer name"),
+                emails: vec![format!("customer{i}@example.org")],
+                phones: vec![format!("+972-50-{:03}-{:04}", i % 1000, i % 10000)],
+                ..Default::default()
+            })
+            .collect();
+        db.service
+            .handle(
+                &admin,
+                Request::CustomerImport {
+                    inputs,
+                    dry_run: false,
+                },
+            )
+            .unwrap();
+    }
+    let secret = provision(&db, &admin, "ora", Role::Manager);
+    db.clock.advance(30);
+    let srv = start(&db);
+    let mut ora = remote_login(&db, &srv.socket, "ora", &secret);
+    match ora
+        .call(Request::CustomerList {
+            filter: Default::default(),
+        })
+        .unwrap()
+    {
+        Response::Customers(list) => assert_eq!(list.len(), n),
+        other => panic!("{other:?}"),
+    }
+}

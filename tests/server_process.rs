@@ -115,3 +115,34 @@ fn sigkill_then_restart_keeps_acknowledged_writes_and_sigterm_is_clean() {
         "SIGTERM must remove the socket"
     );
 }
+
+#[test]
+fn the_server_takes_the_catch_up_backup_while_sealed() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    common::init_with_binary(
+        dir,
+        &format!("[backup]\ndir = \"{}\"\n", dir.join("bk").display()),
+    );
+    let mut server = serve(dir);
+    let started = Instant::now();
+    let found = loop {
+        let n = std::fs::read_dir(dir.join("bk"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".kbak"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if n > 0 || started.elapsed() > Duration::from_secs(20) {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(
+        found, 1,
+        "no catch-up backup from a server nobody signed in to"
+    );
+}

@@ -268,9 +268,23 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
         paths.data_dir.display(),
         paths.socket.display()
     );
+    // The server owns the database, so it takes the nightly backup, sealed or not.
+    let nightly = match config.backup_config() {
+        Some(cfg) => Some(
+            crate::backup::spawn_nightly(service.clone(), cfg, server.stop_flag())
+                .map_err(|e| CliError::failure(e.to_string()))?,
+        ),
+        None => {
+            eprintln!("kasefet serve: no [backup] dir is configured, so no nightly backups");
+            None
+        }
+    };
     server
         .run(service)
         .map_err(|e| CliError::failure(e.to_string()))?;
+    if let Some(n) = nightly {
+        let _ = n.join();
+    }
     eprintln!("kasefet serve: stopped cleanly");
     Ok(())
 }

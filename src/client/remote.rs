@@ -40,9 +40,9 @@ impl Remote {
     }
 
     fn exchange(&mut self, msg: &ClientMsg) -> Result<ServerMsg> {
-        frame::write(&mut self.stream, msg).map_err(lost)?;
+        frame::write(&mut self.stream, msg, frame::MAX_FRAME).map_err(lost)?;
         let never = AtomicBool::new(false);
-        match frame::read(&mut self.stream, &never) {
+        match frame::read(&mut self.stream, &never, frame::MAX_REPLY) {
             Ok(Some(reply)) => Ok(reply),
             Ok(None) => Err(lost("the server closed the connection")),
             Err(e) => Err(lost(e)),

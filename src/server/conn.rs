@@ -26,7 +26,7 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
     let _ = stream.set_read_timeout(Some(POLL));
     let mut session: Option<Session> = None;
     loop {
-        let msg: ClientMsg = match frame::read(&mut stream, &stop) {
+        let msg: ClientMsg = match frame::read(&mut stream, &stop, frame::MAX_FRAME) {
             Ok(Some(m)) => m,
             Ok(None) => break,
             Err(
@@ -89,7 +89,7 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
                 ServerMsg::Bye
             }
         };
-        if frame::write(&mut stream, &reply).is_err() {
+        if frame::write(&mut stream, &reply, frame::MAX_REPLY).is_err() {
             break;
         }
     }

@@ -9,12 +9,17 @@ use serde::de::DeserializeOwned;
 
 use crate::store::codec;
 
-/// The largest frame either side accepts (a 100,000-row import fits; a 4 GiB claim does not).
+/// The largest request a server accepts from a client (a 10,000-row import fits; a 4 GiB
+/// claim does not). Clients are the untrusted side.
 pub const MAX_FRAME: usize = 4 * 1024 * 1024;
+
+/// The largest reply a client accepts from its server: a whole customer list of a large
+/// office (100,000 summaries is about 20 MiB) must fit.
+pub const MAX_REPLY: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
-    #[error("frame of {0} bytes is over the {MAX_FRAME}-byte limit")]
+    #[error("a message of {0} bytes is over the limit")]
     TooLarge(usize),
     #[error("malformed frame: {0}")]
     Malformed(String),
@@ -24,9 +29,10 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-pub fn write<W: Write, T: Serialize>(w: &mut W, msg: &T) -> Result<(), FrameError> {
+/// Writes one frame of at most `max` bytes.
+pub fn write<W: Write, T: Serialize>(w: &mut W, msg: &T, max: usize) -> Result<(), FrameError> {
     let body = codec::encode(msg).map_err(|e| FrameError::Malformed(e.to_string()))?;
-    if body.len() > MAX_FRAME {
+    if body.len() > max {
         return Err(FrameError::TooLarge(body.len()));
     }
     let len = u32::try_from(body.len()).map_err(|_| FrameError::TooLarge(body.len()))?;
@@ -63,17 +69,19 @@ fn fill<R: Read>(r: &mut R, buf: &mut [u8], stop: &AtomicBool) -> Result<bool, F
     Ok(true)
 }
 
-/// The next message, or `None` at a clean end (EOF, or shutdown between frames).
+/// The next message of at most `max` bytes, or `None` at a clean end (EOF, or shutdown
+/// between frames).
 pub fn read<R: Read, T: DeserializeOwned>(
     r: &mut R,
     stop: &AtomicBool,
+    max: usize,
 ) -> Result<Option<T>, FrameError> {
     let mut len = [0u8; 4];
     if !fill(r, &mut len, stop)? {
         return Ok(None);
     }
     let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
+    if len > max {
         return Err(FrameError::TooLarge(len));
     }
     let mut body = vec![0u8; len];
@@ -95,24 +103,30 @@ mod tests {
     fn round_trip_and_caps() {
         let stop = AtomicBool::new(false);
         let mut buf = Vec::new();
-        write(&mut buf, &("hello".to_string(), 7u32)).unwrap();
-        let back: (String, u32) = read(&mut buf.as_slice(), &stop).unwrap().unwrap();
+        write(&mut buf, &("hello".to_string(), 7u32), MAX_FRAME).unwrap();
+        let back: (String, u32) = read(&mut buf.as_slice(), &stop, MAX_FRAME)
+            .unwrap()
+            .unwrap();
         assert_eq!(back, ("hello".into(), 7));
         let huge = u32::MAX.to_be_bytes();
         assert!(matches!(
-            read::<_, String>(&mut &huge[..], &stop),
+            read::<_, String>(&mut &huge[..], &stop, MAX_FRAME),
             Err(FrameError::TooLarge(_))
         ));
         let cut = [0, 0, 0, 9, 1, 2];
         assert!(matches!(
-            read::<_, String>(&mut &cut[..], &stop),
+            read::<_, String>(&mut &cut[..], &stop, MAX_FRAME),
             Err(FrameError::Truncated)
         ));
         let junk = [0, 0, 0, 2, 0xff, 0xff];
         assert!(matches!(
-            read::<_, String>(&mut &junk[..], &stop),
+            read::<_, String>(&mut &junk[..], &stop, MAX_FRAME),
             Err(FrameError::Malformed(_))
         ));
-        assert!(read::<_, String>(&mut &[][..], &stop).unwrap().is_none());
+        assert!(
+            read::<_, String>(&mut &[][..], &stop, MAX_FRAME)
+                .unwrap()
+                .is_none()
+        );
     }
 }

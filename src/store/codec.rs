@@ -27,3 +27,18 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     }
     Ok(value)
 }
+
+/// Frames on the server socket: replies may carry a whole customer list, so their limit is
+/// the reply cap (`server::frame::MAX_REPLY`), checked against the length prefix first.
+pub fn decode_frame<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    let config = bincode::config::standard().with_limit::<{ 64 * 1024 * 1024 }>();
+    let (value, read) = bincode::serde::decode_from_slice(bytes, config)
+        .map_err(|e| StoreError::Decode(e.to_string()))?;
+    if read != bytes.len() {
+        return Err(StoreError::Decode(format!(
+            "{} unexpected trailing bytes",
+            bytes.len() - read
+        )));
+    }
+    Ok(value)
+}

@@ -584,6 +584,16 @@ fn other_peoples_changes_show_up_without_a_restart() {
     };
     let before = views(&mut b);
     world.clock.advance(11);
+    assert!(!app.tick(), "nothing changed, so nothing is reloaded");
+    // Another record changes: the list reloads, the unchanged open record is left alone.
+    b.call(Request::CustomerCreate {
+        input: kasefet::domain::CustomerInput {
+            name: "Yael Third".into(),
+            ..Default::default()
+        },
+    })
+    .unwrap();
+    world.clock.advance(11);
     assert!(app.tick());
     assert_eq!(
         views(&mut b),

@@ -116,6 +116,9 @@ impl Service {
                     )?);
                 }
                 self.commit_or_reload(open, &ops)?;
+                if !updates.is_empty() {
+                    open.revision = open.revision.wrapping_add(1);
+                }
                 let mut ended = Vec::new();
                 for u in updates {
                     match u {

@@ -74,6 +74,9 @@ pub enum Request {
     Whoami,
     /// Usernames and display names of every account, for pickers and for showing owners.
     People,
+    /// A number that changes whenever a record or account changes: screens poll it and
+    /// reload only when it moved.
+    Revision,
     QuickSearch {
         query: String,
         limit: usize,
@@ -264,6 +267,7 @@ pub enum Response {
         user: User,
     },
     People(Vec<Person>),
+    Revision(u64),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),
     Customer(Box<Customer>),
@@ -343,7 +347,7 @@ impl Request {
         use Permission as P;
         use Request::*;
         match self {
-            Whoami | People | QuickSearch { .. } => P::Own,
+            Whoami | People | Revision | QuickSearch { .. } => P::Own,
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
@@ -393,6 +397,7 @@ impl Request {
         match self {
             Whoami => "session.whoami",
             People => "user.directory",
+            Revision => "session.revision",
             QuickSearch { .. } => "search.quick",
             CustomerList { .. } => "customer.list",
             CustomerSearch { .. } => "customer.search",
@@ -453,6 +458,7 @@ impl Request {
             self,
             Whoami
                 | People
+                | Revision
                 | QuickSearch { .. }
                 | CustomerList { .. }
                 | CustomerSearch { .. }
@@ -488,6 +494,7 @@ impl Request {
         vec![
             Whoami,
             People,
+            Revision,
             QuickSearch {
                 query: "a".into(),
                 limit: 5,

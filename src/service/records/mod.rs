@@ -105,6 +105,10 @@ impl Cx<'_> {
                 String::new(),
             )),
             People => self.people(),
+            Revision => Ok(Acted::read(
+                Response::Revision(self.open.revision),
+                String::new(),
+            )),
             QuickSearch { query, limit } => self.quick_search(&query, limit),
             CustomerList { filter } => self.customer_list(&filter),
             CustomerSearch { query, limit } => self.customer_search(&query, limit),

@@ -51,6 +51,9 @@ struct Effects {
 
 /// How often the shown screen is loaded again, so other people's changes appear.
 pub const REFRESH_SECS: i64 = 10;
+/// A full reload this often even when nothing changed: backup ages and "overdue" move with
+/// the clock alone.
+pub const FULL_REFRESH_SECS: i64 = 300;
 
 pub struct Main {
     pub me: Me,
@@ -70,6 +73,10 @@ pub struct Main {
     mode: &'static str,
     /// When the current screen was last loaded.
     loaded_at: UnixTime,
+    /// When the service was last asked whether anything changed.
+    checked_at: UnixTime,
+    /// The service's revision when the screen was last loaded; `None` before the first ask.
+    seen_revision: Option<u64>,
 }
 
 impl Main {
@@ -98,6 +105,8 @@ impl Main {
             org,
             mode,
             loaded_at: clock.now(),
+            checked_at: clock.now(),
+            seen_revision: None,
         };
         let fx = m.with(Tab::Home, backend, clock, |s, ctx| {
             ctx.refresh_people();
@@ -237,13 +246,24 @@ impl Main {
             return (true, self.apply(r, backend, clock));
         }
         let now = clock.now();
-        if now - self.loaded_at < REFRESH_SECS {
+        if now - self.loaded_at.max(self.checked_at) < REFRESH_SECS {
             return (false, None);
         }
-        self.loaded_at = now;
+        self.checked_at = now;
+        let stale = now - self.loaded_at >= FULL_REFRESH_SECS;
         if self.popup.is_some() || self.screen(self.current).typing() {
             return (false, None);
         }
+        // Ask the cheap question first: a screen of 100,000 customers is reloaded only
+        // when something changed, or now and then for what changes with time alone.
+        let revision = match backend.call(crate::service::Request::Revision) {
+            Ok(crate::service::Response::Revision(r)) => Some(r),
+            _ => None,
+        };
+        if !stale && revision.is_some() && revision == self.seen_revision {
+            return (false, None);
+        }
+        self.seen_revision = revision;
         (true, self.refresh(backend, clock))
     }
 

@@ -91,11 +91,7 @@ impl Setup {
             Ok(Response::Policy { version, text, .. }) => {
                 self.doc = Some((version, text));
                 self.step = Step::Policy;
-                self.form = Form::new(vec![Field::check(
-                    "accept",
-                    "I have read it and accept it",
-                    false,
-                )]);
+                self.form = Form::new(vec![Field::check("accept", "I accept it", false)]);
                 true
             }
             _ => false,

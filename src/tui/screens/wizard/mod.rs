@@ -137,7 +137,12 @@ impl Wizard {
             ]),
             recovery_key: None,
             codes: Vec::new(),
-            backup: Form::new(vec![Field::text("backup dir", "Backup folder", &backup)]),
+            // Empty with the default as a hint: typing a path replaces it rather than
+            // appending to a prefilled one.
+            backup: Form::new(vec![
+                Field::text("backup dir", "Backup folder", "")
+                    .with_hint(format!("Enter for {backup}")),
+            ]),
             backend: None,
             error: None,
             quit: None,
@@ -277,7 +282,12 @@ impl Wizard {
                 self.step = Step::Backup;
             }
             Step::Backup => {
-                let dir = self.backup.opt("backup dir").map(PathBuf::from);
+                let dir = Some(
+                    self.backup
+                        .opt("backup dir")
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| self.target.backup_dir.clone()),
+                );
                 let org = self.org.value("organisation");
                 let note = files::record_settings(
                     self.target.config_file.as_deref(),

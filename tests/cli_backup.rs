@@ -85,6 +85,25 @@ fn backup_run_list_verify_restore_and_doctor() {
         "{full}"
     );
 
+    // Or with an admin's sign-in instead of the recovery key.
+    let code1 = secret.code_at(((step + 1) * 30) as u64);
+    let signed = ok(&kasefet(
+        d,
+        &[
+            "--user",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp",
+            &code1,
+            "backup",
+            "verify",
+            f,
+            "--full",
+        ],
+    ));
+    assert!(signed.contains("audit chain"), "{signed}");
+
     // A damaged copy is refused by verify and restore, and restore leaves nothing behind.
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;

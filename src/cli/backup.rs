@@ -117,9 +117,10 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
         } => {
             let key = match (&recovery_key_file, full) {
                 (Some(p), _) => Some(recovery_key(p)?),
+                (None, true) if g.user.is_some() => return full_signed_in(config, paths, g, &file),
                 (None, true) => {
                     return Err(CliError::invalid(
-                        "--full needs --recovery-key-file (or verify from the Backups screen as an admin)",
+                        "--full needs --recovery-key-file, or an admin's sign-in (--user, --password-file, --totp)",
                     ));
                 }
                 (None, false) => None,
@@ -174,5 +175,62 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
                 r.dir.display()
             ))
         }
+    }
+}
+
+/// `verify --full` with an admin's sign-in: the service opens the backup with the database
+/// key, so the file must be one of the configured folder's.
+fn full_signed_in(config: &Config, paths: &Paths, g: &Global, file: &Path) -> Result<(), CliError> {
+    let cfg = folder(config)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let inside = file
+        .parent()
+        .map(|p| p.as_os_str().is_empty() || same_dir(p, &cfg.dir));
+    if inside != Some(true) {
+        return Err(CliError::invalid(format!(
+            "with a sign-in, --full checks backups in the backup folder {}; for another file use --recovery-key-file",
+            cfg.dir.display()
+        )));
+    }
+    let mut backend = super::connect(g, config, paths)?;
+    let creds = super::prompt::credentials(g)?;
+    backend.login(&creds.user, &creds.password, &creds.code)?;
+    let r = backend.call(crate::service::Request::BackupVerify {
+        file: name,
+        full: true,
+    });
+    backend.logout();
+    match r? {
+        Response::BackupVerified {
+            file,
+            ok,
+            summary,
+            problem,
+        } => {
+            if g.json {
+                print(&json(
+                    &serde_json::json!({ "ok": ok, "summary": summary, "problem": problem }),
+                )?)?;
+            } else if ok {
+                print(&format!("{file}: {summary}\n"))?;
+            }
+            match problem {
+                Some(p) if !ok => Err(CliError::failure(format!(
+                    "backup {file} failed the full check: {p}"
+                ))),
+                _ => Ok(()),
+            }
+        }
+        _ => Err(super::unexpected()),
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }

@@ -21,7 +21,7 @@ first admin. The name of your organisation is shown at sign-in."
         Step::Admin => "The first admin account. Its username is how you sign in; the display name is how others see you.".into(),
         Step::Password => format!(
             "Your password opens the encrypted database. At least {} characters; a few unrelated words work well. \
-Nobody can recover it for you.",
+Only the recovery key (next steps) can reset it.",
             w.target.settings.policy.effective_min_chars()
         ),
         Step::Totp => "Scan the code with an authenticator app, then enter the code it shows.".into(),

@@ -389,3 +389,33 @@ fn a_large_office_lists_every_customer_through_the_socket() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn connections_beyond_the_cap_are_refused_with_a_reason() {
+    let db = TestDb::new();
+    let srv = start(&db);
+    let held: Vec<UnixStream> = (0..kasefet::server::MAX_CONNECTIONS)
+        .map(|_| UnixStream::connect(&srv.socket).unwrap())
+        .collect();
+    // Give the accept loop time to take every held connection.
+    let started = std::time::Instant::now();
+    let refused = loop {
+        match Remote::connect(&srv.socket) {
+            Err(e) if e.to_string().contains("limit") => break true,
+            Err(_) | Ok(_) if started.elapsed() > std::time::Duration::from_secs(10) => {
+                break false;
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
+    assert!(refused, "the connection past the cap was not refused");
+    drop(held);
+    let started = std::time::Instant::now();
+    while Remote::connect(&srv.socket).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the server did not recover"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

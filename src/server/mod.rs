@@ -29,6 +29,9 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Connections served at once; an office has tens of people.
+pub const MAX_CONNECTIONS: usize = 256;
+
 /// The group whose members may connect (the socket is 0660).
 pub const GROUP: &str = "kasefet";
 
@@ -104,11 +107,25 @@ impl Server {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
         while !self.stop.load(Ordering::SeqCst) {
             match self.listener.accept() {
-                Ok((stream, _)) => {
+                Ok((mut stream, _)) => {
                     let _ = stream.set_nonblocking(false);
+                    workers.retain(|w| !w.is_finished());
+                    if workers.len() >= MAX_CONNECTIONS {
+                        // One thread per connection: a cap keeps a runaway script (or a
+                        // member of the group acting up) from exhausting the server.
+                        let _ = frame::write(
+                            &mut stream,
+                            &wire::ServerMsg::Failed(crate::service::WireError::Unavailable(
+                                format!(
+                                    "the server is at its limit of {MAX_CONNECTIONS} connections; try again shortly"
+                                ),
+                            )),
+                            frame::MAX_REPLY,
+                        );
+                        continue;
+                    }
                     let (svc, stop) = (service.clone(), self.stop.clone());
                     workers.push(std::thread::spawn(move || conn::serve(svc, stream, stop)));
-                    workers.retain(|w| !w.is_finished());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(50));

@@ -191,7 +191,9 @@ fn staff_reach_kasefet_through_sshd_with_a_forcecommand() {
         std::thread::sleep(Duration::from_millis(150));
         tmux(&sock, &["send-keys", "-t", "ssh", "Enter"]);
     }
-    let home = wait_for(&sock, "1 Home", 20);
+    // The status line names who is signed in; waiting for it (not just the tab bar) avoids
+    // reading a half-drawn first frame on a busy machine.
+    let home = wait_for(&sock, "dana · admin", 20);
     let quit = home.as_ref().ok().map(|_| {
         tmux(&sock, &["send-keys", "-t", "ssh", "q"]);
         wait_for(&sock, "SSH_EXIT=", 20)
@@ -202,7 +204,7 @@ fn staff_reach_kasefet_through_sshd_with_a_forcecommand() {
         .arg("kill-server")
         .output();
     let home = home.unwrap_or_else(|s| panic!("not signed in over ssh; the terminal shows:\n{s}"));
-    assert!(home.contains("dana"), "{home}");
+    assert!(home.contains("1 Home"), "{home}");
     let end = quit
         .unwrap()
         .unwrap_or_else(|s| panic!("kasefet did not exit over ssh:\n{s}"));

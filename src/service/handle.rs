@@ -87,6 +87,16 @@ impl Service {
             )));
         }
 
+        // Lists and searches need only the index: answer them without the service lock,
+        // so people searching at once are not queued behind each other.
+        if super::records::reads::index_only(&req) {
+            let index = open.index.clone();
+            drop(inner);
+            let guard = index.read().unwrap_or_else(|p| p.into_inner());
+            return super::records::reads::answer(&req, &guard, &user)
+                .ok_or_else(|| Error::Refused("not an index read".into()));
+        }
+
         let mut cx = Cx {
             store: &self.store,
             open,

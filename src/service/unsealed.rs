@@ -1,6 +1,7 @@
 //! What exists only while a key is in memory: the vault and the decrypted caches.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::audit::{Head, pending};
 use crate::domain::{AuditEvent, Employee, Id, Outcome, Task, User};
@@ -17,7 +18,8 @@ pub(crate) struct Unsealed {
     pub users: BTreeMap<Id, User>,
     pub employees: BTreeMap<Id, Employee>,
     pub tasks: BTreeMap<Id, Task>,
-    pub index: Index,
+    /// Shared with searches that run after the service lock is let go (see `handle`).
+    pub index: Arc<RwLock<Index>>,
 }
 
 impl Unsealed {
@@ -33,7 +35,7 @@ impl Unsealed {
             users: BTreeMap::new(),
             employees: BTreeMap::new(),
             tasks: BTreeMap::new(),
-            index: Index::default(),
+            index: Arc::new(RwLock::new(Index::default())),
         };
         for r in u.vault.scan::<User>(store, Tree::Users) {
             let (_, user) = r?;
@@ -41,12 +43,12 @@ impl Unsealed {
         }
         for r in u.vault.scan::<Employee>(store, Tree::Employees) {
             let (_, e) = r?;
-            u.index.put_employee(&e);
+            u.index_mut().put_employee(&e);
             u.employees.insert(e.id, e);
         }
         for r in u.vault.scan::<Task>(store, Tree::Tasks) {
             let (_, t) = r?;
-            u.index.put_task(&t);
+            u.index_mut().put_task(&t);
             u.tasks.insert(t.id, t);
         }
         for r in u
@@ -54,7 +56,7 @@ impl Unsealed {
             .scan::<crate::domain::Customer>(store, Tree::Customers)
         {
             let (_, c) = r?;
-            u.index.put_customer(&c);
+            u.index_mut().put_customer(&c);
         }
         u.fold_pending(store)?;
         Ok(u)
@@ -123,6 +125,16 @@ impl Unsealed {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// The index for reading. A panic while it was held leaves at worst a stale entry,
+    /// which the next write of that record replaces, so a poisoned lock is used as is.
+    pub fn index(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn index_mut(&self) -> RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn username(&self, id: Id) -> String {

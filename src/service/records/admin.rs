@@ -1,31 +1,11 @@
 //! Users, the audit log, and the cross-kind quick lookup.
 
 use super::{Acted, Cx};
-use crate::domain::role::{Permission, Scope, scope};
 use crate::domain::user::normalize_username;
 use crate::service::request::{Person, Response, SessionInfo};
 use crate::service::{Error, Result};
 
 impl Cx<'_> {
-    pub fn quick_search(&mut self, q: &str, limit: usize) -> Result<Acted> {
-        let role = self.user.role;
-        let customers = scope(role, Permission::CustomerRead) != Scope::None;
-        let task_scope = scope(role, Permission::TaskRead);
-        let me = self.me();
-        let hits = self.open.index.quick(
-            q,
-            limit.clamp(1, 200),
-            customers,
-            true,
-            |assignee, creator| match task_scope {
-                Scope::All => true,
-                Scope::Own => assignee == me || creator == me,
-                Scope::None => false,
-            },
-        );
-        Ok(Acted::read(Response::Hits(hits), String::new()))
-    }
-
     pub fn people(&mut self) -> Result<Acted> {
         let people = self
             .open

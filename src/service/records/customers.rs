@@ -4,8 +4,7 @@ use super::{Acted, Cx, Update};
 use crate::domain::customer::validate_interaction;
 use crate::domain::role::{Permission, Scope, scope};
 use crate::domain::{Customer, CustomerInput, Id, Interaction, InteractionKind};
-use crate::search::CustomerSummary;
-use crate::service::request::{CustomerFilter, Response};
+use crate::service::request::Response;
 use crate::service::{Error, Result};
 use crate::store::{self, Tree};
 
@@ -33,32 +32,6 @@ impl Cx<'_> {
             Scope::Own => c.data.owner == Some(self.me()),
             Scope::None => false,
         }
-    }
-
-    pub fn customer_list(&mut self, f: &CustomerFilter) -> Result<Acted> {
-        let me = self.me();
-        let list: Vec<CustomerSummary> = self
-            .open
-            .index
-            .customers()
-            .filter(|c| f.status.is_none_or(|s| c.status == s))
-            .filter(|c| {
-                f.tag
-                    .as_ref()
-                    .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
-            })
-            .filter(|c| !f.mine || c.owner == Some(me))
-            .cloned()
-            .collect();
-        Ok(Acted::read(Response::Customers(list), String::new()))
-    }
-
-    pub fn customer_search(&mut self, q: &str, limit: usize) -> Result<Acted> {
-        let hits = self
-            .open
-            .index
-            .search_customers(q, limit.clamp(1, 1000), |_| true);
-        Ok(Acted::read(Response::Customers(hits), String::new()))
     }
 
     pub fn customer_get(&mut self, id: Id, reveal: bool) -> Result<Acted> {

@@ -33,7 +33,7 @@ impl Cx<'_> {
             self.user_exists(a, "assignee")?;
         }
         if let Some(c) = input.customer {
-            if self.open.index.customer(c).is_none() {
+            if self.open.index().customer(c).is_none() {
                 return Err(Error::Invalid(crate::domain::Invalid(vec![
                     crate::domain::FieldError {
                         field: "customer".into(),

@@ -1,0 +1,58 @@
+//! The heavy reads that need only the search index: customer lists and searches and the
+//! quick lookup. `handle` answers them after letting go of the service lock (holding only
+//! the index's read lock), so many people can search at once while writers wait only for
+//! the index, briefly.
+
+use crate::domain::User;
+use crate::domain::role::{Permission, Scope, scope};
+use crate::search::{CustomerSummary, Index};
+use crate::service::request::{CustomerFilter, Request, Response};
+
+/// True for the requests `answer` serves.
+pub(crate) fn index_only(req: &Request) -> bool {
+    matches!(
+        req,
+        Request::CustomerList { .. } | Request::CustomerSearch { .. } | Request::QuickSearch { .. }
+    )
+}
+
+/// The answer to an `index_only` request, already authorized for `user`.
+pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Response> {
+    match req {
+        Request::CustomerList { filter } => Some(Response::Customers(list(index, filter, user))),
+        Request::CustomerSearch { query, limit } => Some(Response::Customers(
+            index.search_customers(query, (*limit).clamp(1, 1000), |_| true),
+        )),
+        Request::QuickSearch { query, limit } => {
+            let customers = scope(user.role, Permission::CustomerRead) != Scope::None;
+            let tasks = scope(user.role, Permission::TaskRead);
+            let me = user.id;
+            Some(Response::Hits(index.quick(
+                query,
+                (*limit).clamp(1, 200),
+                customers,
+                true,
+                |assignee, creator| match tasks {
+                    Scope::All => true,
+                    Scope::Own => assignee == me || creator == me,
+                    Scope::None => false,
+                },
+            )))
+        }
+        _ => None,
+    }
+}
+
+fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> {
+    index
+        .customers()
+        .filter(|c| f.status.is_none_or(|s| c.status == s))
+        .filter(|c| {
+            f.tag
+                .as_ref()
+                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        })
+        .filter(|c| !f.mine || c.owner == Some(user.id))
+        .cloned()
+        .collect()
+}

@@ -18,6 +18,7 @@ pub mod setup;
 pub mod signin;
 pub mod tasks;
 pub mod users;
+pub mod versioned;
 pub mod wizard;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,7 @@
 //! What keys do on the customers screen: browsing, searching, and the screen's hooks.
 
 use super::*;
+use crate::tui::screens::versioned::VersionedForm;
 
 impl Customers {
     fn update_browse(&mut self, action: Action, ctx: &mut Ctx) -> bool {

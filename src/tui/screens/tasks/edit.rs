@@ -4,7 +4,6 @@ use crate::domain::task::{TaskPriority, TaskStatus};
 use crate::domain::text::{date, time};
 use crate::domain::{FieldError, Id, Task, TaskInput};
 use crate::service::{Error, Request, Response};
-use crate::tui::action::Action;
 use crate::tui::screens::{Ctx, Note, People, unexpected};
 use crate::tui::widgets::conflict::Conflict;
 use crate::tui::widgets::form::{Field, Form, Outcome};
@@ -228,32 +227,22 @@ impl Editor {
             Err(e) => ctx.fail(&e),
         }
     }
+}
 
-    pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
-        if let Some(c) = self.conflict.clone() {
-            match action {
-                Action::Reload => {
-                    self.conflict = None;
-                    self.reload(ctx);
-                }
-                Action::Overwrite => {
-                    self.conflict = None;
-                    return self.save(c.version, ctx);
-                }
-                Action::Cancel | Action::Back => self.conflict = None,
-                _ => {}
-            }
-            return Outcome::Stay;
-        }
-        match action {
-            Action::NextField if self.form.on_last() => return self.save(self.version, ctx),
-            Action::NextField => self.form.next(),
-            Action::PrevField => self.form.prev(),
-            Action::Save => return self.save(self.version, ctx),
-            Action::Cancel => return Outcome::Cancel,
-            Action::Toggle if self.form.toggle() => {}
-            _ => return Outcome::Ignored,
-        }
-        Outcome::Stay
+impl crate::tui::screens::versioned::VersionedForm for Editor {
+    fn form(&mut self) -> &mut Form {
+        &mut self.form
+    }
+    fn conflict(&mut self) -> &mut Option<Conflict> {
+        &mut self.conflict
+    }
+    fn loaded_version(&self) -> u64 {
+        self.version
+    }
+    fn save_at(&mut self, version: u64, ctx: &mut Ctx) -> Outcome {
+        self.save(version, ctx)
+    }
+    fn reload_theirs(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx)
     }
 }

@@ -3,6 +3,7 @@
 mod draw;
 mod edit;
 
+use crate::tui::screens::versioned::VersionedForm;
 use std::collections::HashMap;
 
 use ratatui::Frame;

@@ -1,6 +1,7 @@
 //! What the customer and task forms share: they save with the version they were loaded
 //! at, and when someone else saved first, the person chooses to reload theirs or overwrite.
 
+use crate::service::Error;
 use crate::tui::action::Action;
 use crate::tui::screens::Ctx;
 use crate::tui::widgets::conflict::Conflict;
@@ -15,6 +16,22 @@ pub trait VersionedForm {
     fn save_at(&mut self, version: u64, ctx: &mut Ctx) -> Outcome;
     /// Replaces the form with the record as it is now.
     fn reload_theirs(&mut self, ctx: &mut Ctx);
+
+    /// A save the service refused: field errors go next to their fields, a conflict opens
+    /// the reload-or-overwrite choice, anything else is said on the form and the status line.
+    fn save_failed(&mut self, e: Error, ctx: &mut Ctx) -> Outcome {
+        match e {
+            Error::Invalid(inv) => self.form().set_invalid(&inv),
+            e => match Conflict::from_error(&e) {
+                Some(c) => *self.conflict() = Some(c),
+                None => {
+                    self.form().message = Some(e.to_string());
+                    ctx.fail(&e);
+                }
+            },
+        }
+        Outcome::Stay
+    }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
         if let Some(c) = self.conflict().clone() {

@@ -5,6 +5,7 @@ use crate::domain::text::date;
 use crate::domain::{Customer, CustomerInput, CustomerSensitive, FieldError, Id, InteractionKind};
 use crate::service::{Error, Request, Response};
 use crate::tui::action::Action;
+use crate::tui::screens::versioned::VersionedForm;
 use crate::tui::screens::{Ctx, Me, People, unexpected};
 use crate::tui::widgets::conflict::Conflict;
 use crate::tui::widgets::form::{Field, Form, Outcome};
@@ -206,20 +207,7 @@ impl Editor {
                 ctx.fail(&unexpected());
                 Outcome::Stay
             }
-            Err(Error::Invalid(inv)) => {
-                self.form.set_invalid(&inv);
-                Outcome::Stay
-            }
-            Err(e) => {
-                match Conflict::from_error(&e) {
-                    Some(c) => self.conflict = Some(c),
-                    None => {
-                        self.form.message = Some(e.to_string());
-                        ctx.fail(&e);
-                    }
-                }
-                Outcome::Stay
-            }
+            Err(e) => self.save_failed(e, ctx),
         }
     }
 
@@ -241,7 +229,7 @@ impl Editor {
     }
 }
 
-impl crate::tui::screens::versioned::VersionedForm for Editor {
+impl VersionedForm for Editor {
     fn form(&mut self) -> &mut Form {
         &mut self.form
     }

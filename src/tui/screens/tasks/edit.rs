@@ -3,7 +3,8 @@
 use crate::domain::task::{TaskPriority, TaskStatus};
 use crate::domain::text::{date, time};
 use crate::domain::{FieldError, Id, Task, TaskInput};
-use crate::service::{Error, Request, Response};
+use crate::service::{Request, Response};
+use crate::tui::screens::versioned::VersionedForm;
 use crate::tui::screens::{Ctx, Note, People, unexpected};
 use crate::tui::widgets::conflict::Conflict;
 use crate::tui::widgets::form::{Field, Form, Outcome};
@@ -193,20 +194,7 @@ impl Editor {
                 ctx.fail(&unexpected());
                 Outcome::Stay
             }
-            Err(Error::Invalid(inv)) => {
-                self.form.set_invalid(&inv);
-                Outcome::Stay
-            }
-            Err(e) => {
-                match Conflict::from_error(&e) {
-                    Some(c) => self.conflict = Some(c),
-                    None => {
-                        self.form.message = Some(e.to_string());
-                        ctx.fail(&e);
-                    }
-                }
-                Outcome::Stay
-            }
+            Err(e) => self.save_failed(e, ctx),
         }
     }
 
@@ -229,7 +217,7 @@ impl Editor {
     }
 }
 
-impl crate::tui::screens::versioned::VersionedForm for Editor {
+impl VersionedForm for Editor {
     fn form(&mut self) -> &mut Form {
         &mut self.form
     }

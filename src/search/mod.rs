@@ -242,7 +242,15 @@ impl Index {
         limit: usize,
         allow: impl Fn(&CustomerSummary) -> bool,
     ) -> Vec<CustomerSummary> {
-        let terms = terms(query);
+        self.customers_matching(&terms(query), limit, allow)
+    }
+
+    fn customers_matching(
+        &self,
+        terms: &[Term],
+        limit: usize,
+        allow: impl Fn(&CustomerSummary) -> bool,
+    ) -> Vec<CustomerSummary> {
         let first = match terms.first() {
             Some(Term::Text { text, .. }) => text.clone(),
             _ => String::new(),
@@ -288,8 +296,9 @@ impl Index {
         if query.trim().is_empty() {
             return hits;
         }
+        let terms = terms(query);
         if customers {
-            for c in self.search_customers(query, limit, |_| true) {
+            for c in self.customers_matching(&terms, limit, |_| true) {
                 let detail = [c.company.clone(), c.phone.clone(), c.email.clone()]
                     .into_iter()
                     .flatten()
@@ -303,7 +312,6 @@ impl Index {
                 });
             }
         }
-        let terms = terms(query);
         if employees {
             for (id, e) in &self.employees {
                 if hits.len() >= limit * 2 {

@@ -264,7 +264,7 @@ impl Index {
                     break;
                 }
                 if let Some(e) = self.customers.get(id) {
-                    if matches(e, &terms) && allow(&e.item) {
+                    if matches(e, terms) && allow(&e.item) {
                         out.push(e.item.clone());
                     }
                 }
@@ -276,7 +276,7 @@ impl Index {
                 break;
             }
             let counted = !first.is_empty() && e.name.starts_with(&first);
-            if !counted && matches(e, &terms) && allow(&e.item) {
+            if !counted && matches(e, terms) && allow(&e.item) {
                 out.push(e.item.clone());
             }
         }

@@ -130,6 +130,12 @@ impl Default for Backup {
 #[serde(deny_unknown_fields, default)]
 pub struct Server {
     pub socket: Option<PathBuf>,
+    /// See `ServerLimits` at the end of this file; unset keys take its defaults.
+    pub frame_timeout_secs: Option<u64>,
+    pub signin_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_uid: Option<usize>,
+    pub argon2_concurrency: Option<usize>,
 }
 
 /// The smallest argon2 memory cost accepted from a config file (8 MiB); the default is 64 MiB.
@@ -142,6 +148,10 @@ impl Config {
             message: e.message().to_string(),
         })?;
         c.check(path)?;
+        c.server.limits().map_err(|message| ConfigError::Value {
+            path: path.to_string(),
+            message,
+        })?;
         Ok(c)
     }
 
@@ -242,6 +252,8 @@ impl Config {
             policy_version: String::new(),
             policy_text: String::new(),
             policy_renew_months: s.policy_renew_months,
+            kdf_concurrency: self.server.limits().map_or(1, |l| l.argon2_concurrency),
+            kdf_wait_secs: self.server.limits().map_or(20, |l| l.signin_timeout_secs),
         }
         .with_policy_text(
             self.policy_text
@@ -311,6 +323,59 @@ pub fn resolve(
             socket,
         },
     ))
+}
+
+/// What `[server]` bounds, with each key's range: a stranger on the socket must not be able
+/// to hold connections, threads or argon2 memory that others need.
+impl Server {
+    pub fn limits(&self) -> Result<crate::server::Limits, String> {
+        let d = crate::server::Limits::default();
+        let pick = |v: Option<u64>, def: u64, key: &str, lo: u64, hi: u64| match v {
+            None => Ok(def),
+            Some(v) if (lo..=hi).contains(&v) => Ok(v),
+            Some(v) => Err(format!("server.{key} = {v} is out of range ({lo} to {hi})")),
+        };
+        let cap = |v: Option<usize>| v.map(|v| v as u64);
+        let max_connections = pick(
+            cap(self.max_connections),
+            d.max_connections as u64,
+            "max_connections",
+            1,
+            4096,
+        )?;
+        let per_uid = pick(
+            cap(self.max_connections_per_uid),
+            d.max_connections_per_uid.min(max_connections as usize) as u64,
+            "max_connections_per_uid",
+            1,
+            max_connections,
+        )?;
+        Ok(crate::server::Limits {
+            frame_timeout_secs: pick(
+                self.frame_timeout_secs,
+                d.frame_timeout_secs,
+                "frame_timeout_secs",
+                1,
+                600,
+            )?,
+            signin_timeout_secs: pick(
+                self.signin_timeout_secs,
+                d.signin_timeout_secs,
+                "signin_timeout_secs",
+                5,
+                3600,
+            )?,
+            max_connections: max_connections as usize,
+            max_connections_per_uid: per_uid as usize,
+            argon2_concurrency: pick(
+                cap(self.argon2_concurrency),
+                d.argon2_concurrency as u64,
+                "argon2_concurrency",
+                1,
+                256,
+            )? as usize,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Sign-in primitives.
 
+pub mod kdf_gate;
 pub mod policy;
 pub mod records;
 pub mod recovery_codes;

@@ -256,10 +256,13 @@ pub fn connect(
 
 fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
     let service = open_local(config, paths)?;
-    let server = crate::server::Server::bind(&paths.socket).map_err(|e| CliError {
-        code: exit::UNAVAILABLE,
-        message: e.to_string(),
-    })?;
+    let limits = config.server.limits().map_err(CliError::invalid)?;
+    let server = crate::server::Server::bind(&paths.socket)
+        .map_err(|e| CliError {
+            code: exit::UNAVAILABLE,
+            message: e.to_string(),
+        })?
+        .with_limits(limits);
     server
         .handle_signals()
         .map_err(|e| CliError::failure(e.to_string()))?;

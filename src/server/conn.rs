@@ -4,38 +4,103 @@
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::frame::{self, FrameError};
+use super::Limits;
+use super::frame::{self, Deadlines, FrameError};
 use super::wire::{ClientMsg, PROTOCOL, ServerMsg};
 use crate::crypto::Password;
 use crate::service::{Error, Peer, Service, Session, WireError};
 
-/// How often an idle connection looks at the shutdown flag.
+/// How often an idle connection looks at the shutdown flag and its deadlines.
 const POLL: Duration = Duration::from_millis(300);
 
-pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool>) {
-    let cred = rustix::net::sockopt::socket_peercred(&stream).ok();
-    let (uid, pid) = match &cred {
-        Some(c) => (
-            Some(c.uid.as_raw()),
-            Some(c.pid.as_raw_nonzero().get() as u32),
-        ),
-        None => (None, None),
-    };
+/// The peer's OS identity, from the kernel (SO_PEERCRED), not from anything it sent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeerCred {
+    pub uid: Option<u32>,
+    pub pid: Option<u32>,
+}
+
+impl PeerCred {
+    pub fn of(stream: &UnixStream) -> PeerCred {
+        match rustix::net::sockopt::socket_peercred(stream) {
+            Ok(c) => PeerCred {
+                uid: Some(c.uid.as_raw()),
+                pid: Some(c.pid.as_raw_nonzero().get() as u32),
+            },
+            Err(_) => PeerCred::default(),
+        }
+    }
+}
+
+/// The connection's session, ended however the connection ends: a clean logout, a dropped
+/// peer, or a panic unwinding out of a request.
+struct SignedIn<'a> {
+    service: &'a Service,
+    session: Option<Session>,
+}
+
+impl SignedIn<'_> {
+    fn end(&mut self) {
+        if let Some(s) = self.session.take() {
+            self.service.logout(&s);
+        }
+    }
+}
+
+impl Drop for SignedIn<'_> {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// Runs `f`, turning a panic into an error for this request alone; the server and the
+/// other connections go on.
+fn guarded<T>(f: impl FnOnce() -> crate::service::Result<T>) -> crate::service::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::Remote(
+            "the server could not answer that request (an internal error, logged on the server)"
+                .into(),
+        ))
+    })
+}
+
+pub fn serve(
+    service: Arc<Service>,
+    mut stream: UnixStream,
+    stop: Arc<AtomicBool>,
+    cred: PeerCred,
+    limits: Limits,
+) {
+    let (uid, pid) = (cred.uid, cred.pid);
+    let frame_limit = Duration::from_secs(limits.frame_timeout_secs);
     let _ = stream.set_read_timeout(Some(POLL));
-    let mut session: Option<Session> = None;
+    // A peer that stops reading its replies must not hold this thread (or shutdown) either.
+    let _ = stream.set_write_timeout(Some(frame_limit));
+    let signin_due = Instant::now() + Duration::from_secs(limits.signin_timeout_secs);
+    let mut signed = SignedIn {
+        service: &service,
+        session: None,
+    };
     loop {
-        let msg: ClientMsg = match frame::read(&mut stream, &stop, frame::MAX_FRAME) {
-            Ok(Some(m)) => m,
-            Ok(None) => break,
-            Err(
-                FrameError::TooLarge(_)
-                | FrameError::Malformed(_)
-                | FrameError::Truncated
-                | FrameError::Io(_),
-            ) => break,
+        let deadlines = Deadlines {
+            // Until it signs in, a connection is only a stranger holding a slot.
+            idle: signed.session.is_none().then_some(signin_due),
+            frame: Some(frame_limit),
         };
+        let msg: ClientMsg =
+            match frame::read_within(&mut stream, &stop, frame::MAX_FRAME, deadlines) {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(
+                    FrameError::TooLarge(_)
+                    | FrameError::Malformed(_)
+                    | FrameError::Truncated
+                    | FrameError::Stalled(_)
+                    | FrameError::Io(_),
+                ) => break,
+            };
         let reply = match msg {
             ClientMsg::Hello { protocol } if protocol == PROTOCOL => ServerMsg::Hello {
                 protocol: PROTOCOL,
@@ -50,32 +115,28 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
                 code,
                 from,
             } => {
-                if let Some(old) = session.take() {
-                    service.logout(&old);
-                }
-                let peer = Peer {
-                    uid,
-                    pid,
-                    from: crate::domain::text::sanitize_line(&from),
-                };
+                signed.end();
+                // Clipped before anything stores or shows it.
+                let peer = Peer { uid, pid, from }.clipped();
                 let password = Password::new(password.expose());
-                match service.login(&username, &password, &code, &peer) {
+                match guarded(|| service.login(&username, &password, &code, &peer)) {
                     Ok(login) => {
-                        session = Some(login.session.clone());
+                        signed.session = Some(login.session.clone());
                         ServerMsg::LoggedIn(Box::new(login))
                     }
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 }
             }
-            ClientMsg::Call(req) => match &session {
-                Some(s) => match service.handle(s, *req) {
+            ClientMsg::Call(req) => match &signed.session {
+                Some(s) => match guarded(|| service.handle(s, *req)) {
                     Ok(r) => ServerMsg::Reply(Box::new(r)),
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 },
                 None => ServerMsg::Failed(WireError::from(&Error::SessionEnded)),
             },
-            ClientMsg::Unlock { password } => match &session {
-                Some(s) => match service.unlock(s, &Password::new(password.expose())) {
+            ClientMsg::Unlock { password } => match &signed.session {
+                Some(s) => match guarded(|| service.unlock(s, &Password::new(password.expose())))
+                {
                     Ok(()) => ServerMsg::Bye,
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 },
@@ -83,18 +144,13 @@ pub fn serve(service: Arc<Service>, mut stream: UnixStream, stop: Arc<AtomicBool
             },
             ClientMsg::BackupNow => backup_now(&service, uid),
             ClientMsg::Logout => {
-                if let Some(s) = session.take() {
-                    service.logout(&s);
-                }
+                signed.end();
                 ServerMsg::Bye
             }
         };
         if frame::write(&mut stream, &reply, frame::MAX_REPLY).is_err() {
             break;
         }
-    }
-    if let Some(s) = session {
-        service.logout(&s);
     }
 }
 

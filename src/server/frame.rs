@@ -3,6 +3,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,6 +26,8 @@ pub enum FrameError {
     Malformed(String),
     #[error("connection closed mid-frame")]
     Truncated,
+    #[error("connection dropped: {0}")]
+    Stalled(&'static str),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -44,29 +47,80 @@ pub fn write<W: Write, T: Serialize>(w: &mut W, msg: &T, max: usize) -> Result<(
     Ok(())
 }
 
-/// Fills `buf`, riding out read timeouts. Before the first byte, a timeout with `stop` set
-/// (or a clean EOF) returns `Ok(false)`: that is how an idle connection notices shutdown.
-fn fill<R: Read>(r: &mut R, buf: &mut [u8], stop: &AtomicBool) -> Result<bool, FrameError> {
+/// How long a reader waits: for a frame to begin (`idle`, none to wait indefinitely) and for
+/// a begun frame to arrive whole (`frame`). A peer that sends part of a frame and stalls is
+/// dropped when `frame` runs out, or at once when `stop` is set: shutdown never waits on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deadlines {
+    pub idle: Option<Instant>,
+    pub frame: Option<Duration>,
+}
+
+/// Fills `buf`, riding out read timeouts (the stream's read timeout sets how often `stop`
+/// and the deadlines are looked at). Before the first byte of a frame, a clean EOF or `stop`
+/// returns `Ok(false)`: that is how an idle connection notices shutdown.
+fn fill<R: Read>(
+    r: &mut R,
+    buf: &mut [u8],
+    stop: &AtomicBool,
+    first: bool,
+    limits: &mut Limits,
+) -> Result<bool, FrameError> {
     let mut got = 0;
     while got < buf.len() {
         match r.read(&mut buf[got..]) {
-            Ok(0) if got == 0 => return Ok(false),
+            Ok(0) if got == 0 && first => return Ok(false),
             Ok(0) => return Err(FrameError::Truncated),
-            Ok(n) => got += n,
+            Ok(n) => {
+                got += n;
+                limits.started();
+            }
             Err(e)
                 if matches!(
                     e.kind(),
                     ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
                 ) =>
             {
-                if got == 0 && stop.load(Ordering::SeqCst) {
-                    return Ok(false);
+                let begun = !(first && got == 0);
+                if stop.load(Ordering::SeqCst) {
+                    return if begun {
+                        Err(FrameError::Stalled("the server is stopping"))
+                    } else {
+                        Ok(false)
+                    };
                 }
+                limits.check(begun)?;
             }
             Err(e) => return Err(e.into()),
         }
     }
     Ok(true)
+}
+
+/// The deadlines of one frame as it is read.
+struct Limits {
+    d: Deadlines,
+    frame_due: Option<Instant>,
+}
+
+impl Limits {
+    fn started(&mut self) {
+        if self.frame_due.is_none() {
+            self.frame_due = self.d.frame.map(|f| Instant::now() + f);
+        }
+    }
+
+    fn check(&self, begun: bool) -> Result<(), FrameError> {
+        let now = Instant::now();
+        if begun {
+            if self.frame_due.is_some_and(|t| now >= t) {
+                return Err(FrameError::Stalled("a message was not sent whole in time"));
+            }
+        } else if self.d.idle.is_some_and(|t| now >= t) {
+            return Err(FrameError::Stalled("nothing was sent in time"));
+        }
+        Ok(())
+    }
 }
 
 /// The next message of at most `max` bytes, or `None` at a clean end (EOF, or shutdown
@@ -76,8 +130,22 @@ pub fn read<R: Read, T: DeserializeOwned>(
     stop: &AtomicBool,
     max: usize,
 ) -> Result<Option<T>, FrameError> {
+    read_within(r, stop, max, Deadlines::default())
+}
+
+/// `read`, giving up on a peer that does not keep to `deadlines`.
+pub fn read_within<R: Read, T: DeserializeOwned>(
+    r: &mut R,
+    stop: &AtomicBool,
+    max: usize,
+    deadlines: Deadlines,
+) -> Result<Option<T>, FrameError> {
+    let mut limits = Limits {
+        d: deadlines,
+        frame_due: None,
+    };
     let mut len = [0u8; 4];
-    if !fill(r, &mut len, stop)? {
+    if !fill(r, &mut len, stop, true, &mut limits)? {
         return Ok(None);
     }
     let len = u32::from_be_bytes(len) as usize;
@@ -85,8 +153,7 @@ pub fn read<R: Read, T: DeserializeOwned>(
         return Err(FrameError::TooLarge(len));
     }
     let mut body = vec![0u8; len];
-    let never = AtomicBool::new(false);
-    if len > 0 && !fill(r, &mut body, &never)? {
+    if len > 0 && !fill(r, &mut body, stop, false, &mut limits)? {
         return Err(FrameError::Truncated);
     }
     codec::decode(&body)

@@ -6,10 +6,11 @@ pub mod conn;
 pub mod frame;
 pub mod wire;
 
+use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -29,8 +30,80 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Connections served at once; an office has tens of people.
+/// Connections served at once by default; an office has tens of people.
 pub const MAX_CONNECTIONS: usize = 256;
+
+/// What one peer may hold and how long it may take; `[server]` in kasefet.toml sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A frame once begun must arrive whole within this.
+    pub frame_timeout_secs: u64,
+    /// A connection must sign in within this of connecting, or it is closed.
+    pub signin_timeout_secs: u64,
+    pub max_connections: usize,
+    /// Connections from one OS user at once, so one user (or one script) cannot take them all.
+    pub max_connections_per_uid: usize,
+    /// argon2 runs at once; the rest wait in line (see `auth::kdf_gate`).
+    pub argon2_concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            frame_timeout_secs: 30,
+            signin_timeout_secs: 30,
+            max_connections: MAX_CONNECTIONS,
+            max_connections_per_uid: 64,
+            argon2_concurrency: crate::auth::kdf_gate::KdfGate::default_limit(),
+        }
+    }
+}
+
+/// Open connections per peer uid; a `Held` slot gives its place back when it is dropped.
+#[derive(Debug, Default)]
+struct PerUid(Mutex<HashMap<Option<u32>, usize>>);
+
+struct Held {
+    map: Arc<PerUid>,
+    uid: Option<u32>,
+}
+
+impl PerUid {
+    fn take(self: &Arc<Self>, uid: Option<u32>, limit: usize) -> Option<Held> {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(uid).or_insert(0);
+        if *n >= limit {
+            return None;
+        }
+        *n += 1;
+        Some(Held {
+            map: self.clone(),
+            uid,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut m = self.map.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.uid) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.uid);
+            }
+        }
+    }
+}
+
+fn refuse(stream: &mut UnixStream, message: String) {
+    // A stranger that does not read must not stall the accept loop.
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let _ = frame::write(
+        stream,
+        &wire::ServerMsg::Failed(crate::service::WireError::Unavailable(message)),
+        frame::MAX_REPLY,
+    );
+}
 
 /// The group whose members may connect (the socket is 0660).
 pub const GROUP: &str = "kasefet";
@@ -61,6 +134,7 @@ pub struct Server {
     listener: UnixListener,
     path: PathBuf,
     stop: Arc<AtomicBool>,
+    limits: Limits,
 }
 
 impl Server {
@@ -86,7 +160,13 @@ impl Server {
             listener,
             path: path.to_path_buf(),
             stop: Arc::new(AtomicBool::new(false)),
+            limits: Limits::default(),
         })
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Server {
+        self.limits = limits;
+        self
     }
 
     /// Set to stop: SIGTERM and SIGINT set it once `handle_signals` ran.
@@ -105,27 +185,41 @@ impl Server {
     /// flushes, and removes the socket.
     pub fn run(self, service: Arc<Service>) -> Result<(), ServeError> {
         let mut workers: Vec<JoinHandle<()>> = Vec::new();
+        let per_uid = Arc::new(PerUid::default());
+        let limits = self.limits;
         while !self.stop.load(Ordering::SeqCst) {
             match self.listener.accept() {
                 Ok((mut stream, _)) => {
                     let _ = stream.set_nonblocking(false);
                     workers.retain(|w| !w.is_finished());
-                    if workers.len() >= MAX_CONNECTIONS {
+                    if workers.len() >= limits.max_connections {
                         // One thread per connection: a cap keeps a runaway script (or a
                         // member of the group acting up) from exhausting the server.
-                        let _ = frame::write(
+                        refuse(
                             &mut stream,
-                            &wire::ServerMsg::Failed(crate::service::WireError::Unavailable(
-                                format!(
-                                    "the server is at its limit of {MAX_CONNECTIONS} connections; try again shortly"
-                                ),
-                            )),
-                            frame::MAX_REPLY,
+                            format!(
+                                "the server is at its limit of {} connections; try again shortly",
+                                limits.max_connections
+                            ),
                         );
                         continue;
                     }
+                    let peer = conn::PeerCred::of(&stream);
+                    let Some(held) = per_uid.take(peer.uid, limits.max_connections_per_uid) else {
+                        refuse(
+                            &mut stream,
+                            format!(
+                                "this OS user already has {} connections open, the most one user may; close some and try again",
+                                limits.max_connections_per_uid
+                            ),
+                        );
+                        continue;
+                    };
                     let (svc, stop) = (service.clone(), self.stop.clone());
-                    workers.push(std::thread::spawn(move || conn::serve(svc, stream, stop)));
+                    workers.push(std::thread::spawn(move || {
+                        let _held = held;
+                        conn::serve(svc, stream, stop, peer, limits)
+                    }));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(Duration::from_millis(50));

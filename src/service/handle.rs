@@ -10,6 +10,7 @@ use crate::store::StoreError;
 
 impl Service {
     pub fn handle(&self, session: &Session, req: Request) -> Result<Response> {
+        super::bounds::check(&req)?;
         if req.is_backup() {
             return self.handle_backup(session, req);
         }

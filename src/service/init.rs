@@ -120,12 +120,7 @@ impl Service {
         }
         store.commit(&ops)?;
         // The same handle: reopening would race sled's background thread for the lock.
-        let service = Service {
-            store,
-            settings,
-            clock,
-            inner: std::sync::Mutex::new(Default::default()),
-        };
+        let service = Service::assemble(store, settings, clock);
         Ok((service, recovery))
     }
 }

@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::session::{Session, SessionState};
 use super::unsealed::Unsealed;
+use super::lockout::Attempt;
 use super::{Error, Inner, Result, Service};
 use crate::audit::pending::{self, PendingEvent};
 use crate::auth::policy::normalize;
-use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
+use crate::auth::records::{KeyringEntry, UserAuth, user_hash};
 use crate::auth::security_policy::still_accepted;
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Envelope, Password, SecretKey, kdf};
-use crate::domain::{AuditEvent, Id, Outcome, UnixTime, UserState};
+use crate::domain::{AuditEvent, Id, Outcome, UnixTime, User, UserState};
 use crate::store::{self, Op, Tree, Vault, codec};
 
 /// Where a request comes from: the OS identity of the peer and a place for people to read.
@@ -26,7 +27,25 @@ pub struct Peer {
     pub from: String,
 }
 
+/// The longest `from` kept, in characters: it goes into the audit log and the next sign-in
+/// notice, so a client must not be able to fill either with it.
+pub const MAX_FROM_CHARS: usize = 200;
+
 impl Peer {
+    /// This peer with `from` made safe to store and show: one clean line of at most
+    /// `MAX_FROM_CHARS` characters.
+    pub fn clipped(&self) -> Peer {
+        let line = crate::domain::text::sanitize_line(&self.from);
+        let from = match line.char_indices().nth(MAX_FROM_CHARS) {
+            Some((cut, _)) => line[..cut].to_string(),
+            None => line,
+        };
+        Peer {
+            from,
+            ..self.clone()
+        }
+    }
+
     /// This process, described the way the sign-in notice shows it.
     pub fn this_process() -> Peer {
         let from = std::env::var("SSH_CONNECTION")
@@ -58,6 +77,14 @@ pub struct Login {
     pub recovery_codes_left: Option<usize>,
     /// The account has not accepted the current security policy.
     pub policy_pending: bool,
+}
+
+/// What the second factor check found, for the sign-in that follows.
+struct Factors {
+    user: User,
+    auth: UserAuth,
+    recovery_left: Option<usize>,
+    detail: String,
 }
 
 pub(crate) enum Failure {
@@ -105,127 +132,74 @@ impl Service {
         peer: &Peer,
     ) -> Result<Login> {
         let now = self.clock.now();
+        let peer = &peer.clipped();
         // The stored envelope was made from the NFKC form (see `PasswordPolicy::check`).
         let password = Password::new(normalize(password.expose()).as_str());
         let hash = user_hash(self.store.user_salt(), username);
-        let mut counters = self.counters(&hash)?;
         let entry: Option<KeyringEntry> = match self.store.get_raw(Tree::Keyring, &hash)? {
             Some(v) => Some(codec::decode(&v)?),
             None => None,
         };
-        let Some(entry) = entry else {
-            self.burn_kdf();
-            return self.fail(&hash, None, None, Failure::UnknownUser, peer, now);
+        // Counted before the KDF runs, so attempts sent at once are each counted and the
+        // lock holds whatever their timing.
+        let attempt = self.begin_attempt(&hash, entry.is_some(), now)?;
+        // Run before any check, so a locked account or an unknown name costs what any other
+        // attempt does.
+        let opened = {
+            let _slot = self.kdf_slot()?;
+            match &entry {
+                Some(e) => e.envelope.open_with_password(&password).ok(),
+                None => {
+                    self.burn_kdf();
+                    None
+                }
+            }
         };
-        // Opened before the lock checks, so a locked account costs what any other does.
-        let opened = entry.envelope.open_with_password(&password);
+        let Some(entry) = entry else {
+            return self.fail(&hash, None, &attempt, Failure::UnknownUser, peer, now);
+        };
         let known = Some(entry.user);
-        if counters.disabled {
-            return self.fail(
-                &hash,
-                Some(&mut counters),
-                known,
-                Failure::Disabled,
-                peer,
-                now,
-            );
+        if let Some(why) = attempt.refused() {
+            return self.fail(&hash, known, &attempt, why, peer, now);
         }
-        if counters.locked_at(now) {
-            return self.fail(
-                &hash,
-                Some(&mut counters),
-                known,
-                Failure::Locked,
-                peer,
-                now,
-            );
-        }
-        let Ok(dek) = opened else {
-            return self.fail(
-                &hash,
-                Some(&mut counters),
-                known,
-                Failure::WrongPassword,
-                peer,
-                now,
-            );
+        let Some(dek) = opened else {
+            return self.fail(&hash, known, &attempt, Failure::WrongPassword, peer, now);
         };
 
         let mut inner = self.lock();
-        self.unseal(&mut inner, dek)?;
+        // The second factor is checked before the database is unsealed, with only the keys
+        // it needs: unsealing decrypts every record, and a wrong code must cost no more than
+        // a wrong password does.
+        let staged = inner.open.is_none().then(|| Vault::new(dek));
+        let checked = {
+            let vault = match (&staged, inner.open.as_ref()) {
+                (Some(v), _) => v,
+                (None, Some(open)) => &open.vault,
+                (None, None) => return Err(Error::Refused("database is sealed".into())),
+            };
+            self.second_factor(vault, entry.user, code, now)?
+        };
+        let Factors {
+            user,
+            auth,
+            recovery_left,
+            mut detail,
+        } = match checked {
+            Ok(f) => f,
+            Err(why) => {
+                drop(staged);
+                return self.fail_locked(&mut inner, &hash, known, &attempt, why, peer, now);
+            }
+        };
+        if let Some(vault) = staged {
+            self.unseal_with(&mut inner, vault)?;
+        }
         let open = inner
             .open
             .as_mut()
             .ok_or_else(|| Error::Refused("database is sealed".into()))?;
-        let Some(user) = open.users.get(&entry.user).cloned() else {
-            drop(inner);
-            return self.fail(
-                &hash,
-                Some(&mut counters),
-                None,
-                Failure::UnknownUser,
-                peer,
-                now,
-            );
-        };
-        if matches!(user.state, UserState::Locked | UserState::Disabled) {
-            return self.fail_unsealed(
-                &mut inner,
-                &hash,
-                &mut counters,
-                user.id,
-                Failure::Disabled,
-                peer,
-                now,
-            );
-        }
         let key = store::id_key(user.id);
-        let mut auth: UserAuth = open
-            .vault
-            .get(&self.store, Tree::UserAuth, &key)?
-            .unwrap_or_default();
-        let mut recovery_left = None;
         let needs_setup = user.state == UserState::Pending;
-        let mut detail = String::new();
-        if !needs_setup || auth.totp_secret.is_some() {
-            let accepted = auth
-                .totp_secret
-                .as_ref()
-                .and_then(|s| TotpSecret::from_bytes(s).ok())
-                .and_then(|s| s.verify(code, u64::try_from(now).unwrap_or(0), auth.last_totp_step));
-            if let Some(step) = accepted {
-                auth.last_totp_step = Some(step);
-            } else if let Some(set) = auth
-                .recovery_codes
-                .as_mut()
-                .filter(|_| !code.trim().is_empty())
-            {
-                if set.consume(code) {
-                    recovery_left = Some(set.remaining());
-                    detail = format!("recovery code used; {} left", set.remaining());
-                } else {
-                    return self.fail_unsealed(
-                        &mut inner,
-                        &hash,
-                        &mut counters,
-                        user.id,
-                        Failure::WrongCode,
-                        peer,
-                        now,
-                    );
-                }
-            } else {
-                return self.fail_unsealed(
-                    &mut inner,
-                    &hash,
-                    &mut counters,
-                    user.id,
-                    Failure::WrongCode,
-                    peer,
-                    now,
-                );
-            }
-        }
         if needs_setup {
             detail.push_str(if detail.is_empty() {
                 "setup-only session"
@@ -233,18 +207,14 @@ impl Service {
                 "; setup-only session"
             });
         }
-
+        let since = attempt.before.since_login;
         let notice = match (&user.last_login_at, &user.last_login_from) {
             (Some(at), Some(from)) => format!(
-                "Last sign-in {} from {}; {} failed attempts since.",
+                "Last sign-in {} from {}; {since} failed attempts since.",
                 super::clock::format_local(*at),
                 from,
-                counters.since_login
             ),
-            _ => format!(
-                "First sign-in; {} failed attempts since the account was made.",
-                counters.since_login
-            ),
+            _ => format!("First sign-in; {since} failed attempts since the account was made."),
         };
         let mut updated = user.clone();
         updated.last_login_at = Some(now);
@@ -252,7 +222,7 @@ impl Service {
         let mut ops = vec![
             open.vault.put(Tree::Users, &key, &updated)?,
             open.vault.put(Tree::UserAuth, &key, &auth)?,
-            Op::remove(Tree::AuthState, hash.to_vec()),
+            self.settle_success(&hash, &attempt)?,
         ];
         // Raising the configured argon2 cost reaches each account at its next sign-in, the
         // only moment its password is known.
@@ -308,6 +278,62 @@ impl Service {
         })
     }
 
+    /// The account's state and its TOTP or recovery code, read with `vault` alone (no
+    /// caches). The inner `Err` is the failure to record; the outer one a store error.
+    fn second_factor(
+        &self,
+        vault: &Vault,
+        id: Id,
+        code: &str,
+        now: UnixTime,
+    ) -> Result<std::result::Result<Factors, Failure>> {
+        let key = store::id_key(id);
+        let Some(user) = vault.get::<User>(&self.store, Tree::Users, &key)? else {
+            return Ok(Err(Failure::UnknownUser));
+        };
+        let mut auth: UserAuth = vault
+            .get(&self.store, Tree::UserAuth, &key)?
+            .unwrap_or_default();
+        // Checked like the code, so an admin-locked account costs what a wrong code does.
+        let barred = matches!(user.state, UserState::Locked | UserState::Disabled);
+        let mut recovery_left = None;
+        let mut detail = String::new();
+        if user.state != UserState::Pending || auth.totp_secret.is_some() {
+            let accepted = auth
+                .totp_secret
+                .as_ref()
+                .and_then(|s| TotpSecret::from_bytes(s).ok())
+                .and_then(|s| s.verify(code, u64::try_from(now).unwrap_or(0), auth.last_totp_step));
+            if let Some(step) = accepted {
+                auth.last_totp_step = Some(step);
+            } else {
+                let used = auth
+                    .recovery_codes
+                    .as_mut()
+                    .filter(|_| !code.trim().is_empty())
+                    .and_then(|set| set.consume(code).then(|| set.remaining()));
+                let Some(left) = used else {
+                    return Ok(Err(if barred {
+                        Failure::Disabled
+                    } else {
+                        Failure::WrongCode
+                    }));
+                };
+                recovery_left = Some(left);
+                detail = format!("recovery code used; {left} left");
+            }
+        }
+        if barred {
+            return Ok(Err(Failure::Disabled));
+        }
+        Ok(Ok(Factors {
+            user,
+            auth,
+            recovery_left,
+            detail,
+        }))
+    }
+
     /// Ends a session; the last one out seals the database when `seal_when_idle` is set.
     pub fn logout(&self, session: &Session) {
         let mut inner = self.lock();
@@ -323,18 +349,14 @@ impl Service {
     }
 
     pub(crate) fn unseal(&self, inner: &mut Inner, dek: SecretKey) -> Result<()> {
-        if inner.open.is_none() {
-            inner.open = Some(Unsealed::load(&self.store, Vault::new(dek))?);
-        }
-        Ok(())
+        self.unseal_with(inner, Vault::new(dek))
     }
 
-    /// The failure counters of the account whose username hashes to `hash`.
-    pub(crate) fn counters(&self, hash: &[u8; 32]) -> Result<Counters> {
-        Ok(match self.store.get_raw(Tree::AuthState, hash)? {
-            Some(v) => codec::decode(&v)?,
-            None => Counters::default(),
-        })
+    pub(crate) fn unseal_with(&self, inner: &mut Inner, vault: Vault) -> Result<()> {
+        if inner.open.is_none() {
+            inner.open = Some(Unsealed::load(&self.store, vault)?);
+        }
+        Ok(())
     }
 
     /// The same argon2 work a real envelope costs, for usernames that do not exist.
@@ -345,99 +367,41 @@ impl Service {
         let _ = crate::crypto::aead::open(&SecretKey::from_bytes([0; 32]), b"", &[1; 40]);
     }
 
-    /// Counts a failure; returns what it set off, if anything, for the audit detail.
-    pub(crate) fn bump(&self, counters: &mut Counters, now: i64) -> Option<&'static str> {
-        counters.consecutive += 1;
-        counters.since_login += 1;
-        counters.last_failure_at = Some(now);
-        if counters.consecutive >= self.settings.disable_after_failures {
-            counters.disabled = true;
-            return Some("account disabled after repeated failures");
-        }
-        if counters.consecutive % self.settings.lock_after_failures.max(1) == 0 {
-            counters.locked_until = Some(now + self.settings.lock_secs);
-            return Some("account locked for a while after repeated failures");
-        }
-        None
-    }
-
-    /// A sign-in failure before the key of this attempt is known.
+    /// A sign-in failure whose attempt `begin_attempt` already counted.
     fn fail<T>(
         &self,
         hash: &[u8; 32],
-        counters: Option<&mut Counters>,
         user: Option<Id>,
+        attempt: &Attempt,
         why: Failure,
         peer: &Peer,
         now: i64,
     ) -> Result<T> {
         let mut inner = self.lock();
-        self.count_failure(
-            &mut inner,
-            counters,
-            AuthFailure {
-                hash,
-                user,
-                action: "login",
-                detail: why.reason().into(),
-                peer,
-                now,
-            },
-        )?;
-        Err(Error::AuthFailed)
+        self.fail_locked(&mut inner, hash, user, attempt, why, peer, now)
     }
 
-    /// A sign-in failure after the password opened the envelope (a wrong code, a locked account).
     #[allow(clippy::too_many_arguments)]
-    fn fail_unsealed<T>(
+    fn fail_locked<T>(
         &self,
         inner: &mut Inner,
         hash: &[u8; 32],
-        counters: &mut Counters,
-        user: Id,
+        user: Option<Id>,
+        attempt: &Attempt,
         why: Failure,
         peer: &Peer,
         now: i64,
     ) -> Result<T> {
         let failure = AuthFailure {
             hash,
-            user: Some(user),
+            user,
             action: "login",
-            detail: why.reason().into(),
+            detail: attempt.detail(why.reason()),
             peer,
             now,
         };
-        let counted = self.count_failure(inner, Some(counters), failure);
-        self.seal_if_idle(inner);
-        counted?;
+        self.record_failure(inner, Vec::new(), failure)?;
         Err(Error::AuthFailed)
-    }
-
-    /// Bumps the counters (when the username names an account) and records the failure, in
-    /// one commit: an unknown username and a wrong password then cost the same disk work, as
-    /// they cost the same argon2 work.
-    pub(crate) fn count_failure(
-        &self,
-        inner: &mut Inner,
-        counters: Option<&mut Counters>,
-        mut failure: AuthFailure<'_>,
-    ) -> Result<()> {
-        let mut ops = Vec::new();
-        if let Some(c) = counters {
-            if let Some(extra) = self.bump(c, failure.now) {
-                failure.detail = format!("{}; {extra}", failure.detail);
-            }
-            ops.push(Op::put(
-                Tree::AuthState,
-                failure.hash.to_vec(),
-                codec::encode(&*c)?,
-            ));
-        } else {
-            // No account, so nothing to count; removing the (absent) entry still makes this
-            // commit touch the same trees as a known account's, and cost the same.
-            ops.push(Op::remove(Tree::AuthState, failure.hash.to_vec()));
-        }
-        self.record_failure(inner, ops, failure)
     }
 
     /// Commits `ops` with the failure's audit entry, or while sealed (no key for the chain)

@@ -2,10 +2,12 @@
 //! authorizes (the role table), acts, and audits, always in that order.
 
 mod backups;
+pub mod bounds;
 pub mod clock;
 pub mod error;
 mod handle;
 mod init;
+mod lockout;
 pub mod login;
 mod records;
 mod recover;
@@ -38,6 +40,7 @@ pub struct Service {
     settings: Settings,
     clock: Clock,
     inner: Mutex<Inner>,
+    kdf_gate: crate::auth::kdf_gate::KdfGate,
 }
 
 impl std::fmt::Debug for Service {
@@ -59,12 +62,21 @@ impl Service {
     /// Opens an existing database, sealed.
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
-        Ok(Service {
+        Ok(Service::assemble(store, settings, clock))
+    }
+
+    fn assemble(store: Store, settings: Settings, clock: Clock) -> Service {
+        let kdf_gate = crate::auth::kdf_gate::KdfGate::new(
+            settings.kdf_concurrency,
+            std::time::Duration::from_secs(settings.kdf_wait_secs),
+        );
+        Service {
+            kdf_gate,
             store,
             settings,
             clock,
             inner: Mutex::new(Inner::default()),
-        })
+        }
     }
 
     pub fn store(&self) -> &Store {

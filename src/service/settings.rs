@@ -24,6 +24,10 @@ pub struct Settings {
     pub policy_text: String,
     /// Months after which an acceptance lapses and the policy is asked for again (0: never).
     pub policy_renew_months: u32,
+    /// argon2 runs at once (sign-ins, unlocks, password checks); the rest wait in line.
+    pub kdf_concurrency: usize,
+    /// How long a sign-in waits in that line before it is refused as busy.
+    pub kdf_wait_secs: u64,
 }
 
 impl Settings {
@@ -51,6 +55,8 @@ impl Default for Settings {
             policy_version: String::new(),
             policy_text: String::new(),
             policy_renew_months: 12,
+            kdf_concurrency: crate::auth::kdf_gate::KdfGate::default_limit(),
+            kdf_wait_secs: 20,
         }
         .with_policy_text(security_policy::DEFAULT_TEXT)
     }

@@ -3,12 +3,12 @@
 
 use super::login::{AuthFailure, Failure, auth_event};
 use super::session::Session;
-use super::{Error, Result, Service};
+use super::{Error, Result, Service, lockout};
 use crate::auth::policy::normalize;
 use crate::auth::records::{KeyringEntry, user_hash};
 use crate::crypto::Password;
 use crate::domain::{Outcome, UserState};
-use crate::store::{Op, Tree, codec};
+use crate::store::{Tree, codec};
 
 impl Service {
     /// Unlocks `session` when `password` is the account's password. A wrong password counts
@@ -38,14 +38,17 @@ impl Service {
             Some(v) => codec::decode(&v)?,
             None => return Err(Error::SessionEnded),
         };
+        let attempt = self.begin_attempt(&hash, true, now)?;
         // argon2 runs outside the service lock, so other sessions are not held up by it.
-        let opened = entry
-            .envelope
-            .open_with_password(&Password::new(normalize(password.expose()).as_str()))
-            .is_ok();
+        let opened = {
+            let _slot = self.kdf_slot()?;
+            entry
+                .envelope
+                .open_with_password(&Password::new(normalize(password.expose()).as_str()))
+                .is_ok()
+        };
 
         let mut inner = self.lock();
-        let mut counters = self.counters(&hash)?;
         let state_ok = inner.sessions.get(&session.id).is_some_and(|s| {
             let user = inner.open.as_ref().and_then(|o| o.users.get(&s.user));
             user.is_some_and(|u| {
@@ -58,38 +61,27 @@ impl Service {
             self.seal_if_idle(&mut inner);
             return Err(Error::SessionEnded);
         }
-        let why = if counters.disabled {
-            Some(Failure::Disabled)
-        } else if counters.locked_at(now) {
-            Some(Failure::Locked)
-        } else if !opened {
-            Some(Failure::WrongPassword)
-        } else {
-            None
+        let why = match attempt.refused() {
+            Some(why) => Some(why),
+            None if !opened => Some(Failure::WrongPassword),
+            None => None,
         };
         if let Some(why) = why {
             let failure = AuthFailure {
                 hash: &hash,
                 user: Some(user_id),
                 action: "session.unlock",
-                detail: why.reason().into(),
+                detail: attempt.detail(why.reason()),
                 peer: &peer,
                 now,
             };
-            self.count_failure(&mut inner, Some(&mut counters), failure)?;
+            self.record_failure(&mut inner, Vec::new(), failure)?;
             return Err(Error::AuthFailed);
         }
+        // A correct password ends the run of failures; `since_login` stays for the notice.
+        let settled = lockout::settle(&self.store, &self.settings, &hash, &attempt, true)?;
         let open = inner.open.as_mut().ok_or(Error::SessionEnded)?;
-        let mut ops = Vec::new();
-        if counters.consecutive > 0 {
-            // A correct password ends the run of failures; `since_login` stays for the notice.
-            counters.consecutive = 0;
-            ops.push(Op::put(
-                Tree::AuthState,
-                hash.to_vec(),
-                codec::encode(&counters)?,
-            ));
-        }
+        let mut ops = vec![settled];
         let event = auth_event(
             "session.unlock",
             now,

@@ -616,7 +616,7 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
         },
         Request::EmployeeList,
         Request::People,
-        Request::AccountRegenerateRecoveryCodes,
+        Request::AccountRegenerateRecoveryCodes { password: None },
         Request::UserList,
     ] {
         assert!(
@@ -650,7 +650,7 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
     .unwrap();
     assert_eq!(env.user(&admin, "bob").state, UserState::Pending);
 
-    let (b32, url) = match env.call(&s, Request::AccountBeginTotp).unwrap() {
+    let (b32, url) = match env.call(&s, Request::AccountBeginTotp { password: None }).unwrap() {
         Response::TotpEnrolment {
             secret_base32,
             otpauth_url,
@@ -826,7 +826,12 @@ fn recovery_codes_work_once_each_and_regenerating_revokes_the_old_ones() {
     let env = Env::new();
     let admin = env.admin();
     let codes = match env
-        .call(&admin, Request::AccountRegenerateRecoveryCodes)
+        .call(
+            &admin,
+            Request::AccountRegenerateRecoveryCodes {
+                password: Some(secret(ADMIN_PW)),
+            },
+        )
         .unwrap()
     {
         Response::RecoveryCodes(c) => c,
@@ -847,7 +852,12 @@ fn recovery_codes_work_once_each_and_regenerating_revokes_the_old_ones() {
         );
     }
     let fresh = match env
-        .call(&admin, Request::AccountRegenerateRecoveryCodes)
+        .call(
+            &admin,
+            Request::AccountRegenerateRecoveryCodes {
+                password: Some(secret(ADMIN_PW)),
+            },
+        )
         .unwrap()
     {
         Response::RecoveryCodes(c) => c,

@@ -60,12 +60,18 @@ pub fn run(
                 "Password changed; your key envelope was re-wrapped under it.\n".to_string()
             })
         }
-        AccountCmd::RecoveryCodes => match ctx.call(Request::AccountRegenerateRecoveryCodes)? {
-            Response::RecoveryCodes(codes) => {
-                codes_output(ctx, &codes, "The old codes no longer work.")
+        AccountCmd::RecoveryCodes => {
+            let s = signed_in.ok_or_else(|| needs("recovery-codes"))?;
+            let req = Request::AccountRegenerateRecoveryCodes {
+                password: Some(SecretText::new(s.password.expose().to_owned())),
+            };
+            match ctx.call(req)? {
+                Response::RecoveryCodes(codes) => {
+                    codes_output(ctx, &codes, "The old codes no longer work.")
+                }
+                _ => Err(unexpected()),
             }
-            _ => Err(unexpected()),
-        },
+        }
         AccountCmd::Policy { accept } => {
             let (version, text, accepted_at) = policy(ctx)?;
             let accepted_at = if accept && !version.is_empty() {
@@ -196,7 +202,13 @@ fn setup(
         eprintln!("Password set.\n");
     }
     if st.totp_enrolment_needed {
-        let (secret, url) = match ctx.call(Request::AccountBeginTotp)? {
+        // A setup-only session needs no password (and the one given at sign-in may just
+        // have been replaced); a full one does.
+        let begin = Request::AccountBeginTotp {
+            password: (!s.login.needs_setup)
+                .then(|| SecretText::new(s.password.expose().to_owned())),
+        };
+        let (secret, url) = match ctx.call(begin)? {
             Response::TotpEnrolment {
                 secret_base32,
                 otpauth_url,

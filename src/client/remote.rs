@@ -13,6 +13,7 @@ use crate::service::{Error, Login, Peer, Request, Response, Result, Session};
 pub struct Remote {
     stream: UnixStream,
     session: Option<Session>,
+    path: std::path::PathBuf,
 }
 
 fn lost(e: impl std::fmt::Display) -> Error {
@@ -31,6 +32,7 @@ impl Remote {
         let mut r = Remote {
             stream,
             session: None,
+            path: path.to_path_buf(),
         };
         match r.exchange(&ClientMsg::Hello { protocol: PROTOCOL })? {
             ServerMsg::Hello { .. } => Ok(r),
@@ -69,7 +71,16 @@ impl Backend for Remote {
             code: code.to_string(),
             from: Peer::this_process().from,
         };
-        match self.exchange(&msg)? {
+        let reply = match self.exchange(&msg) {
+            // The server closes a connection that has not signed in for a while (the login
+            // screen can stay up longer); connect again and send the sign-in once more.
+            Err(Error::Unavailable(_)) if self.session.is_none() => {
+                *self = Remote::connect(&self.path)?;
+                self.exchange(&msg)?
+            }
+            other => other?,
+        };
+        match reply {
             ServerMsg::LoggedIn(login) => {
                 self.session = Some(login.session.clone());
                 Ok(*login)

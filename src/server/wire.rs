@@ -8,7 +8,7 @@ use crate::crypto::SecretText;
 use crate::service::{Login, Request, Response, WireError};
 
 /// Bumped when messages change shape; a mismatch is refused with a clear message.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ClientMsg {

@@ -214,14 +214,22 @@ pub enum Request {
         new: SecretText,
     },
     /// Starts TOTP enrolment with a fresh secret; nothing changes until it is confirmed.
-    AccountBeginTotp,
+    ///
+    /// `password` (the account's current one) may be `None` only in a setup-only session:
+    /// otherwise a session left open would be enough to move the second factor elsewhere.
+    AccountBeginTotp {
+        password: Option<SecretText>,
+    },
     /// Activates the secret from `AccountBeginTotp` on a correct code and returns new
     /// recovery codes.
     AccountConfirmTotp {
         code: String,
     },
     /// New recovery codes; the old ones stop working.
-    AccountRegenerateRecoveryCodes,
+    /// `password` as for `AccountBeginTotp`.
+    AccountRegenerateRecoveryCodes {
+        password: Option<SecretText>,
+    },
     AccountPolicy,
     AccountAcceptPolicy {
         version: String,
@@ -380,9 +388,9 @@ impl Request {
             | SecuritySummary => P::UserAdmin,
             AccountStatus
             | AccountChangePassword { .. }
-            | AccountBeginTotp
+            | AccountBeginTotp { .. }
             | AccountConfirmTotp { .. }
-            | AccountRegenerateRecoveryCodes
+            | AccountRegenerateRecoveryCodes { .. }
             | AccountPolicy
             | AccountAcceptPolicy { .. } => P::Own,
             AuditList { .. } | AuditVerify => P::AuditRead,
@@ -435,9 +443,9 @@ impl Request {
             SecuritySummary => "security.summary",
             AccountStatus => "account.status",
             AccountChangePassword { .. } => "account.password",
-            AccountBeginTotp => "account.totp_begin",
+            AccountBeginTotp { .. } => "account.totp_begin",
             AccountConfirmTotp { .. } => "account.totp_enrol",
-            AccountRegenerateRecoveryCodes => "account.recovery_codes",
+            AccountRegenerateRecoveryCodes { .. } => "account.recovery_codes",
             AccountPolicy => "account.policy_view",
             AccountAcceptPolicy { .. } => "account.policy_accept",
             AuditList { .. } => "audit.list",
@@ -481,7 +489,7 @@ impl Request {
             Whoami
                 | AccountStatus
                 | AccountChangePassword { .. }
-                | AccountBeginTotp
+                | AccountBeginTotp { .. }
                 | AccountConfirmTotp { .. }
                 | AccountPolicy
                 | AccountAcceptPolicy { .. }
@@ -635,11 +643,15 @@ impl Request {
                 current: Some(SecretText::new("not the password".into())),
                 new: SecretText::new("wistful magnets orbit quietly".into()),
             },
-            AccountBeginTotp,
+            AccountBeginTotp {
+                password: Some(SecretText::new("not the password".into())),
+            },
             AccountConfirmTotp {
                 code: "000000".into(),
             },
-            AccountRegenerateRecoveryCodes,
+            AccountRegenerateRecoveryCodes {
+                password: Some(SecretText::new("not the password".into())),
+            },
             AccountPolicy,
             AccountAcceptPolicy {
                 version: "0".into(),

@@ -4,12 +4,13 @@
 use super::users::{no_randomness, settled_state};
 use super::{Acted, Cx, Update};
 use crate::auth::policy::normalize;
-use crate::auth::records::UserAuth;
+use crate::auth::records::{UserAuth, user_hash};
 use crate::auth::recovery_codes;
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Password, SecretText};
 use crate::domain::{User, UserState};
 use crate::service::request::{AccountStatus, Response};
+use crate::service::lockout;
 use crate::service::{Error, Result};
 use crate::store::{Op, StoreError};
 
@@ -58,6 +59,42 @@ impl Cx<'_> {
         }
     }
 
+    /// Checks the account's current password for an operation that changes how it signs
+    /// in. Each try is counted like a sign-in attempt, before argon2 runs: a stolen session
+    /// must not become a way to guess the password without the lockout. `Ok(None)` only in
+    /// a setup-only session, opened with the password moments ago. On success, also returns
+    /// the op that takes this try's count back.
+    fn confirm_password(
+        &self,
+        given: Option<SecretText>,
+        what: &str,
+    ) -> Result<Option<(Password, Op)>> {
+        let Some(given) = given else {
+            if self.setup_only {
+                return Ok(None);
+            }
+            return Err(Error::Refused(format!(
+                "give your current password to {what}"
+            )));
+        };
+        let me = self.user;
+        let entry = self.keyring_entry(me)?;
+        let hash = user_hash(self.store.user_salt(), &me.username);
+        let attempt = lockout::reserve(self.store, self.settings, &hash, true, self.now)?;
+        let given = Password::new(normalize(given.expose()).as_str());
+        // Run whatever the counters say, so a locked account answers no faster.
+        let opened = entry.envelope.open_with_password(&given).is_ok();
+        let refusal = if attempt.refused().is_some() {
+            "too many wrong passwords: the account is locked for a while"
+        } else if !opened {
+            "the current password is not right"
+        } else {
+            let settled = lockout::settle(self.store, self.settings, &hash, &attempt, true)?;
+            return Ok(Some((given, settled)));
+        };
+        Err(Error::Refused(attempt.detail(refusal)))
+    }
+
     pub fn account_status(&mut self) -> Result<Acted> {
         let auth = self.load_auth(self.me())?;
         let status = AccountStatus {
@@ -77,21 +114,9 @@ impl Cx<'_> {
     ) -> Result<Acted> {
         let me = self.user.clone();
         let entry = self.keyring_entry(&me)?;
-        let current = match current {
-            Some(c) => {
-                let c = Password::new(normalize(c.expose()).as_str());
-                if entry.envelope.open_with_password(&c).is_err() {
-                    return Err(Error::Refused("the current password is not right".into()));
-                }
-                Some(c)
-            }
-            // The setup-only session was opened with this very password moments ago.
-            None if self.setup_only => None,
-            None => {
-                return Err(Error::Refused(
-                    "give your current password to change it".into(),
-                ));
-            }
+        let (current, settled) = match self.confirm_password(current, "change it")? {
+            Some((c, op)) => (Some(c), Some(op)),
+            None => (None, None),
         };
         let new = self.checked_password(&new, &me.username, &me.display_name)?;
         let same = match &current {
@@ -109,6 +134,7 @@ impl Cx<'_> {
         auth.must_change_password = false;
         auth.password_changed_at = Some(self.now);
         let mut ops = vec![self.keyring_op(&me, &new)?];
+        ops.extend(settled);
         let mut updates = Vec::new();
         let activated = self.save_auth(&auth, &mut ops, &mut updates)?;
         Ok(self.stored(
@@ -121,11 +147,13 @@ impl Cx<'_> {
     }
 
     /// A fresh secret, kept as pending until a correct code confirms it.
-    pub fn account_begin_totp(&mut self) -> Result<Acted> {
+    pub fn account_begin_totp(&mut self, password: Option<SecretText>) -> Result<Acted> {
+        let settled = self.confirm_password(password, "enrol a new TOTP secret")?;
         let secret = TotpSecret::generate().map_err(no_randomness)?;
         let mut auth = self.load_auth(self.me())?;
         auth.pending_totp = Some(secret.as_bytes().to_vec());
-        let ops = vec![self.auth_op(self.me(), &auth)?];
+        let mut ops = vec![self.auth_op(self.me(), &auth)?];
+        ops.extend(settled.map(|(_, op)| op));
         let response = Response::TotpEnrolment {
             secret_base32: SecretText::from(secret.to_base32()),
             otpauth_url: SecretText::from(secret.otpauth_url(&self.user.username)),
@@ -176,7 +204,11 @@ impl Cx<'_> {
         ))
     }
 
-    pub fn account_regenerate_recovery_codes(&mut self) -> Result<Acted> {
+    pub fn account_regenerate_recovery_codes(
+        &mut self,
+        password: Option<SecretText>,
+    ) -> Result<Acted> {
+        let settled = self.confirm_password(password, "make new recovery codes")?;
         let mut auth = self.load_auth(self.me())?;
         if auth.totp_secret.is_none() {
             return Err(Error::Refused(
@@ -189,7 +221,8 @@ impl Cx<'_> {
             .replace(set)
             .map(|s| s.remaining())
             .unwrap_or(0);
-        let ops = vec![self.auth_op(self.me(), &auth)?];
+        let mut ops = vec![self.auth_op(self.me(), &auth)?];
+        ops.extend(settled.map(|(_, op)| op));
         let codes = codes.into_iter().map(SecretText::from).collect();
         let detail = format!(
             "{} new recovery codes; {revoked} unused old ones revoked",

@@ -156,9 +156,11 @@ impl Cx<'_> {
             SecuritySummary => self.security_summary(),
             AccountStatus => self.account_status(),
             AccountChangePassword { current, new } => self.account_change_password(current, new),
-            AccountBeginTotp => self.account_begin_totp(),
+            AccountBeginTotp { password } => self.account_begin_totp(password),
             AccountConfirmTotp { code } => self.account_confirm_totp(&code),
-            AccountRegenerateRecoveryCodes => self.account_regenerate_recovery_codes(),
+            AccountRegenerateRecoveryCodes { password } => {
+                self.account_regenerate_recovery_codes(password)
+            }
             AccountPolicy => self.account_policy(),
             AccountAcceptPolicy { version } => self.account_accept_policy(&version),
             AuditList { offset, limit } => self.audit_list(offset, limit),

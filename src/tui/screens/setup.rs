@@ -143,7 +143,8 @@ impl Setup {
                 if let Err(e) = backend.call(req) {
                     return self.fail(e);
                 }
-                match backend.call(Request::AccountBeginTotp) {
+                // A setup-only session: it was opened with the password moments ago.
+                match backend.call(Request::AccountBeginTotp { password: None }) {
                     Ok(Response::TotpEnrolment {
                         secret_base32,
                         otpauth_url,

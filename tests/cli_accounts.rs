@@ -546,13 +546,22 @@ fn account_policy_and_recovery_codes_commands() {
         &dana_pw,
         &mut dana,
         &["batch"],
-        "account policy --accept --json\naccount recovery-codes\n",
+        "account policy --accept --json\n",
     );
     let stdout = ok(&out);
     assert!(
         stdout.contains("\"accepted_at\": 1") || stdout.contains("\"accepted_at\": 2"),
         "{stdout}"
     );
+    // New recovery codes ask for the password again, so they need their own sign-in.
+    let out = cli.signed_in(
+        "dana",
+        &dana_pw,
+        &mut dana,
+        &["account", "recovery-codes"],
+        "",
+    );
+    let stdout = ok(&out);
     let codes: Vec<&str> = stdout
         .lines()
         .map(str::trim)

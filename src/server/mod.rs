@@ -209,7 +209,7 @@ impl Server {
                         refuse(
                             &mut stream,
                             format!(
-                                "this OS user already has {} connections open, the most one user may; close some and try again",
+                                "this OS user is at its limit of {} connections at once; close some and try again",
                                 limits.max_connections_per_uid
                             ),
                         );

@@ -1375,3 +1375,77 @@ fn every_request_is_authorised_by_the_role_table() {
         }
     }
 }
+
+#[test]
+fn wrong_current_passwords_count_toward_the_lockout_like_sign_in_failures() {
+    let env = Env::new();
+    let admin = env.admin();
+    let bob_totp = env.provision(&admin, "bob", Role::Staff, BOB_PW);
+    let bob = env.login("bob", BOB_PW, &bob_totp).unwrap().session;
+    for _ in 0..10 {
+        let m = refused(env.call(
+            &bob,
+            Request::AccountChangePassword {
+                current: Some(secret("a guess at bob's password")),
+                new: secret("a brand new passphrase for bob today"),
+            },
+        ));
+        assert!(m.contains("not right"), "{m}");
+    }
+    // Now locked: even the right current password is refused, and so is a sign-in.
+    let m = refused(env.call(
+        &bob,
+        Request::AccountChangePassword {
+            current: Some(secret(BOB_PW)),
+            new: secret("a brand new passphrase for bob today"),
+        },
+    ));
+    assert!(m.contains("locked"), "{m}");
+    assert!(matches!(
+        env.login("bob", BOB_PW, &bob_totp),
+        Err(Error::AuthFailed)
+    ));
+    let refusals = env
+        .audit(&admin)
+        .into_iter()
+        .filter(|e| e.action == "account.password" && e.outcome == Outcome::Failed)
+        .count();
+    assert_eq!(refusals, 11);
+}
+
+#[test]
+fn new_totp_and_new_recovery_codes_ask_for_the_password_again() {
+    let env = Env::new();
+    let admin = env.admin();
+    for req in [
+        Request::AccountBeginTotp { password: None },
+        Request::AccountRegenerateRecoveryCodes { password: None },
+    ] {
+        let m = refused(env.call(&admin, req));
+        assert!(m.contains("give your current password"), "{m}");
+    }
+    for req in [
+        Request::AccountBeginTotp {
+            password: Some(secret("not the admin's password")),
+        },
+        Request::AccountRegenerateRecoveryCodes {
+            password: Some(secret("not the admin's password")),
+        },
+    ] {
+        let m = refused(env.call(&admin, req));
+        assert!(m.contains("not right"), "{m}");
+    }
+    assert!(matches!(
+        env.call(
+            &admin,
+            Request::AccountBeginTotp {
+                password: Some(secret(ADMIN_PW)),
+            },
+        ),
+        Ok(Response::TotpEnrolment { .. })
+    ));
+    // The two wrong ones were counted, and the right one took only its own count back.
+    env.svc().logout(&admin);
+    let notice = env.login(ADMIN, ADMIN_PW, &env.admin_totp).unwrap().notice;
+    assert!(notice.contains("; 2 failed attempts since"), "{notice}");
+}

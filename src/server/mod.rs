@@ -239,3 +239,29 @@ impl Server {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn server_limits_have_ranges_and_name_the_key() {
+        let ok = Config::parse("[server]\nsignin_timeout_secs = 60\nargon2_concurrency = 3\n", "k")
+            .unwrap();
+        let l = ok.server.limits().unwrap();
+        assert_eq!((l.signin_timeout_secs, l.argon2_concurrency), (60, 3));
+        assert_eq!(ok.settings().kdf_concurrency, 3);
+        assert_eq!(Config::default().server.limits().unwrap(), super::Limits::default());
+        for (text, key) in [
+            ("frame_timeout_secs = 0", "server.frame_timeout_secs"),
+            ("signin_timeout_secs = 99999999", "server.signin_timeout_secs"),
+            ("max_connections = 0", "server.max_connections"),
+            ("max_connections_per_uid = 300", "server.max_connections_per_uid"),
+            ("argon2_concurrency = 0", "server.argon2_concurrency"),
+        ] {
+            let e = Config::parse(&format!("[server]\n{text}\n"), "k").unwrap_err();
+            assert!(e.to_string().contains(key), "{text}: {e}");
+        }
+    }
+}

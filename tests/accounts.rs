@@ -650,7 +650,10 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
     .unwrap();
     assert_eq!(env.user(&admin, "bob").state, UserState::Pending);
 
-    let (b32, url) = match env.call(&s, Request::AccountBeginTotp { password: None }).unwrap() {
+    let (b32, url) = match env
+        .call(&s, Request::AccountBeginTotp { password: None })
+        .unwrap()
+    {
         Response::TotpEnrolment {
             secret_base32,
             otpauth_url,

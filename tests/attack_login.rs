@@ -16,7 +16,14 @@ use kasefet::service::{AUTH_FAILED, Request};
 
 /// `total` sign-ins of `user` with `password` and `code`, `at_once` connections at a time,
 /// each connection trying in turn. Returns how many were refused as failed sign-ins.
-fn storm(served: &Served, user: &str, password: &str, code: &str, total: usize, at_once: usize) -> usize {
+fn storm(
+    served: &Served,
+    user: &str,
+    password: &str,
+    code: &str,
+    total: usize,
+    at_once: usize,
+) -> usize {
     let socket = Arc::new(served.socket());
     let per = total / at_once;
     let threads: Vec<_> = (0..at_once)
@@ -69,7 +76,14 @@ fn sixty_wrong_passwords_twenty_at_a_time_lock_the_account() {
     let mut admin = served.admin();
     let bob = served.provision(&mut admin, "bob", Role::Staff);
 
-    let refused = storm(&served, "bob", "not the password at all, no", "000000", 60, 20);
+    let refused = storm(
+        &served,
+        "bob",
+        "not the password at all, no",
+        "000000",
+        60,
+        20,
+    );
     assert_eq!(refused, 60);
     // The right password and a right code are refused now: the account is locked.
     let mut r = Remote::connect(&served.socket()).unwrap();
@@ -89,10 +103,12 @@ fn sixty_wrong_codes_after_the_right_password_twenty_at_a_time_lock_the_account(
     let bob = served.provision(&mut admin, "bob", Role::Staff);
     let now = jiff::Timestamp::now().as_second() as u64;
     let valid: Vec<String> = (0..6).map(|i| bob.code_at(now + i * 30 - 60)).collect();
-    let wrong = ["000000", "111111", "222222", "333333", "444444", "555555", "666666"]
-        .into_iter()
-        .find(|c| !valid.iter().any(|v| v == c))
-        .unwrap();
+    let wrong = [
+        "000000", "111111", "222222", "333333", "444444", "555555", "666666",
+    ]
+    .into_iter()
+    .find(|c| !valid.iter().any(|v| v == c))
+    .unwrap();
 
     let refused = storm(&served, "bob", PASSWORD, wrong, 60, 20);
     assert_eq!(refused, 60);

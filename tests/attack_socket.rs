@@ -238,6 +238,11 @@ fn a_four_mebibyte_from_is_clipped_before_it_is_stored_or_shown() {
     let logins: Vec<_> = events.iter().filter(|e| e.action == "login").collect();
     assert!(logins.len() >= 3);
     for e in &events {
-        assert!(e.detail.len() < 400, "{}: {} bytes", e.action, e.detail.len());
+        assert!(
+            e.detail.len() < 400,
+            "{}: {} bytes",
+            e.action,
+            e.detail.len()
+        );
     }
 }

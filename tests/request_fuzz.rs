@@ -196,7 +196,10 @@ impl<'de> de::VariantAccess<'de> for Enum<'_, '_> {
         seed.deserialize(&mut self.g.child())
     }
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value, Bad> {
-        v.visit_seq(Seq { g: self.g, left: len })
+        v.visit_seq(Seq {
+            g: self.g,
+            left: len,
+        })
     }
     fn struct_variant<V: Visitor<'de>>(
         self,
@@ -221,7 +224,11 @@ macro_rules! signed {
     ($name:ident, $visit:ident, $t:ty) => {
         fn $name<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bad> {
             let n = self.rng.number(<$t>::MAX as u64) as $t;
-            v.$visit(if self.rng.below(2) == 0 { n } else { n.wrapping_neg() })
+            v.$visit(if self.rng.below(2) == 0 {
+                n
+            } else {
+                n.wrapping_neg()
+            })
         }
     };
 }
@@ -275,7 +282,11 @@ impl<'de> de::Deserializer<'de> for &mut Gen<'_> {
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Bad> {
         v.visit_unit()
     }
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Bad> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        v: V,
+    ) -> Result<V::Value, Bad> {
         v.visit_unit()
     }
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -409,7 +420,10 @@ fn random_requests_of_every_variant_as_every_role_get_answers_and_leak_no_sessio
                         panic!("{name}: {m} after {}", &shown[..shown.len().min(300)])
                     }
                     Err(Error::Remote(m)) if m.contains("internal error") => {
-                        panic!("{name}: a panic in the server for {}", &shown[..shown.len().min(300)])
+                        panic!(
+                            "{name}: a panic in the server for {}",
+                            &shown[..shown.len().min(300)]
+                        )
                     }
                     Err(_) => refused += 1,
                 }

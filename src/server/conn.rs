@@ -135,8 +135,7 @@ pub fn serve(
                 None => ServerMsg::Failed(WireError::from(&Error::SessionEnded)),
             },
             ClientMsg::Unlock { password } => match &signed.session {
-                Some(s) => match guarded(|| service.unlock(s, &Password::new(password.expose())))
-                {
+                Some(s) => match guarded(|| service.unlock(s, &Password::new(password.expose()))) {
                     Ok(()) => ServerMsg::Bye,
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 },
@@ -217,7 +216,7 @@ mod tests {
         let login = service.login("dana", &password, &code, &peer).unwrap();
         assert!(service.is_unsealed());
 
-        let answered = guarded::<()> (|| panic!("a bug deep inside an operation"));
+        let answered = guarded::<()>(|| panic!("a bug deep inside an operation"));
         assert!(matches!(answered, Err(Error::Remote(m)) if m.contains("internal error")));
 
         // The connection's thread unwinds with the session held: the guard ends it.
@@ -229,7 +228,10 @@ mod tests {
             panic!("the connection's thread dies");
         }));
         assert!(unwound.is_err());
-        assert!(!service.is_unsealed(), "the session outlived its connection");
+        assert!(
+            !service.is_unsealed(),
+            "the session outlived its connection"
+        );
         assert!(matches!(
             service.handle(&login.session, crate::service::Request::Whoami),
             Err(Error::SessionEnded)

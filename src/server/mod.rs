@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -247,17 +247,29 @@ mod tests {
 
     #[test]
     fn server_limits_have_ranges_and_name_the_key() {
-        let ok = Config::parse("[server]\nsignin_timeout_secs = 60\nargon2_concurrency = 3\n", "k")
-            .unwrap();
+        let ok = Config::parse(
+            "[server]\nsignin_timeout_secs = 60\nargon2_concurrency = 3\n",
+            "k",
+        )
+        .unwrap();
         let l = ok.server.limits().unwrap();
         assert_eq!((l.signin_timeout_secs, l.argon2_concurrency), (60, 3));
         assert_eq!(ok.settings().kdf_concurrency, 3);
-        assert_eq!(Config::default().server.limits().unwrap(), super::Limits::default());
+        assert_eq!(
+            Config::default().server.limits().unwrap(),
+            super::Limits::default()
+        );
         for (text, key) in [
             ("frame_timeout_secs = 0", "server.frame_timeout_secs"),
-            ("signin_timeout_secs = 99999999", "server.signin_timeout_secs"),
+            (
+                "signin_timeout_secs = 99999999",
+                "server.signin_timeout_secs",
+            ),
             ("max_connections = 0", "server.max_connections"),
-            ("max_connections_per_uid = 300", "server.max_connections_per_uid"),
+            (
+                "max_connections_per_uid = 300",
+                "server.max_connections_per_uid",
+            ),
             ("argon2_concurrency = 0", "server.argon2_concurrency"),
         ] {
             let e = Config::parse(&format!("[server]\n{text}\n"), "k").unwrap_err();

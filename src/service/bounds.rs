@@ -148,7 +148,12 @@ mod tests {
             query: "é".repeat(MAX_QUERY_CHARS + 1),
             limit: usize::MAX,
         };
-        let fields: Vec<String> = check(&long).unwrap_err().0.into_iter().map(|f| f.field).collect();
+        let fields: Vec<String> = check(&long)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
         assert_eq!(fields, ["query", "limit"]);
         // Every example request (what the front ends send) is within bounds.
         for r in Request::examples() {

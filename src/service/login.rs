@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::lockout::Attempt;
 use super::session::{Session, SessionState};
 use super::unsealed::Unsealed;
-use super::lockout::Attempt;
 use super::{Error, Inner, Result, Service};
 use crate::audit::pending::{self, PendingEvent};
 use crate::auth::policy::normalize;
@@ -140,13 +140,15 @@ impl Service {
             Some(v) => Some(codec::decode(&v)?),
             None => None,
         };
+        // A place in the argon2 line first: a sign-in refused as busy is not counted.
+        let slot = self.kdf_slot()?;
         // Counted before the KDF runs, so attempts sent at once are each counted and the
         // lock holds whatever their timing.
         let attempt = self.begin_attempt(&hash, entry.is_some(), now)?;
         // Run before any check, so a locked account or an unknown name costs what any other
         // attempt does.
         let opened = {
-            let _slot = self.kdf_slot()?;
+            let _slot = slot;
             match &entry {
                 Some(e) => e.envelope.open_with_password(&password).ok(),
                 None => {

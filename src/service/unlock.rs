@@ -38,10 +38,11 @@ impl Service {
             Some(v) => codec::decode(&v)?,
             None => return Err(Error::SessionEnded),
         };
+        let slot = self.kdf_slot()?;
         let attempt = self.begin_attempt(&hash, true, now)?;
         // argon2 runs outside the service lock, so other sessions are not held up by it.
         let opened = {
-            let _slot = self.kdf_slot()?;
+            let _slot = slot;
             entry
                 .envelope
                 .open_with_password(&Password::new(normalize(password.expose()).as_str()))

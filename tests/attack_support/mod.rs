@@ -55,7 +55,10 @@ impl Served {
         self.child = Some(child);
         let t = Instant::now();
         while !self.socket().exists() || Remote::connect(&self.socket()).is_err() {
-            assert!(t.elapsed() < Duration::from_secs(15), "server did not start");
+            assert!(
+                t.elapsed() < Duration::from_secs(15),
+                "server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -9,8 +9,8 @@ use crate::auth::recovery_codes;
 use crate::auth::totp::TotpSecret;
 use crate::crypto::{Password, SecretText};
 use crate::domain::{User, UserState};
-use crate::service::request::{AccountStatus, Response};
 use crate::service::lockout;
+use crate::service::request::{AccountStatus, Response};
 use crate::service::{Error, Result};
 use crate::store::{Op, StoreError};
 

@@ -57,8 +57,12 @@ impl Drop for SignedIn<'_> {
 
 /// Runs `f`, turning a panic into an error for this request alone; the server and the
 /// other connections go on.
-fn guarded<T>(f: impl FnOnce() -> crate::service::Result<T>) -> crate::service::Result<T> {
+fn guarded<T>(
+    service: &Service,
+    f: impl FnOnce() -> crate::service::Result<T>,
+) -> crate::service::Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        service.after_panic();
         Err(Error::Remote(
             "the server could not answer that request (an internal error, logged on the server)"
                 .into(),
@@ -119,7 +123,9 @@ pub fn serve(
                 // Clipped before anything stores or shows it.
                 let peer = Peer { uid, pid, from }.clipped();
                 let password = Password::new(password.expose());
-                match guarded(|| service.login(&username, &password, &code, &peer)) {
+                match guarded(&service, || {
+                    service.login(&username, &password, &code, &peer)
+                }) {
                     Ok(login) => {
                         signed.session = Some(login.session.clone());
                         ServerMsg::LoggedIn(Box::new(login))
@@ -128,14 +134,16 @@ pub fn serve(
                 }
             }
             ClientMsg::Call(req) => match &signed.session {
-                Some(s) => match guarded(|| service.handle(s, *req)) {
+                Some(s) => match guarded(&service, || service.handle(s, *req)) {
                     Ok(r) => ServerMsg::Reply(Box::new(r)),
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 },
                 None => ServerMsg::Failed(WireError::from(&Error::SessionEnded)),
             },
             ClientMsg::Unlock { password } => match &signed.session {
-                Some(s) => match guarded(|| service.unlock(s, &Password::new(password.expose()))) {
+                Some(s) => match guarded(&service, || {
+                    service.unlock(s, &Password::new(password.expose()))
+                }) {
                     Ok(()) => ServerMsg::Bye,
                     Err(e) => ServerMsg::Failed(WireError::from(&e)),
                 },
@@ -216,8 +224,14 @@ mod tests {
         let login = service.login("dana", &password, &code, &peer).unwrap();
         assert!(service.is_unsealed());
 
-        let answered = guarded::<()>(|| panic!("a bug deep inside an operation"));
+        let answered = guarded::<()>(&service, || panic!("a bug deep inside an operation"));
         assert!(matches!(answered, Err(Error::Remote(m)) if m.contains("internal error")));
+        // The caches were read again, and the session goes on.
+        assert!(
+            service
+                .handle(&login.session, crate::service::Request::Whoami)
+                .is_ok()
+        );
 
         // The connection's thread unwinds with the session held: the guard ends it.
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -162,6 +162,22 @@ impl Service {
         }
     }
 
+    /// After a request panicked: the caches and the in-memory audit head may have moved
+    /// without the commit that should have gone with them (or the other way round), so they
+    /// are read again from the store. If that fails, the database seals and its sessions end.
+    pub fn after_panic(&self) {
+        let mut inner = self.lock();
+        if let Some(old) = inner.open.take() {
+            match super::unsealed::Unsealed::load(&self.store, old.vault) {
+                Ok(fresh) => inner.open = Some(fresh),
+                Err(e) => {
+                    eprintln!("kasefet: sealing after a failed request: {e}");
+                    inner.sessions.clear();
+                }
+            }
+        }
+    }
+
     /// Commits, or restores the in-memory audit head if the commit did not happen, so the
     /// chain in memory never runs ahead of the one on disk.
     fn commit_or_reload(

@@ -1006,22 +1006,24 @@ fn unknown_user_wrong_password_and_wrong_code_read_the_same_and_cost_the_same() 
         b[0],
         c[0]
     );
-    // Within 25% either way, on the paired figure and on the fastest tries (the cost with
-    // no interference). Medians alone are only reported: on a shared machine each path's
-    // times fall in two clusters, and which cluster holds the median is luck.
-    for (what, ratio, fastest) in [
-        ("unknown user", unknown_ratio, a[0]),
-        ("wrong code", code_ratio, c[0]),
+    // Within 25% either way, on the paired figure and on the fast quarter of the tries
+    // (near the cost with no interference; the single fastest try is one lucky sample when
+    // other tests share the cores). Medians alone are only reported: on a shared machine
+    // each path's times fall in two clusters, and which cluster holds the median is luck.
+    let q = TRIES / 4;
+    for (what, ratio, quick) in [
+        ("unknown user", unknown_ratio, a[q]),
+        ("wrong code", code_ratio, c[q]),
     ] {
         assert!(
             (0.8..=1.25).contains(&ratio),
             "{what}: paired ratio {ratio:.3}"
         );
-        let f = fastest.as_secs_f64() / b[0].as_secs_f64();
+        let f = quick.as_secs_f64() / b[q].as_secs_f64();
         assert!(
             (0.8..=1.25).contains(&f),
-            "{what}: fastest {fastest:?} vs {:?}",
-            b[0]
+            "{what}: lower quartile {quick:?} vs {:?}",
+            b[q]
         );
     }
 }

@@ -63,6 +63,8 @@ fn stalled_and_idle_peers_are_dropped_on_their_deadlines() {
     // A connection that never signs in: dropped after the sign-in deadline, even though it
     // keeps talking.
     let mut idle = UnixStream::connect(served.socket()).unwrap();
+    // A sign-in screen left up past the deadline: the client connects again by itself.
+    let mut late = Remote::connect(&served.socket()).unwrap();
     let t = Instant::now();
     let mut alive_for = Duration::ZERO;
     while t.elapsed() < Duration::from_secs(12) {
@@ -83,8 +85,11 @@ fn stalled_and_idle_peers_are_dropped_on_their_deadlines() {
         (Duration::from_secs(4)..Duration::from_secs(7)).contains(&alive_for),
         "answered for {alive_for:?}"
     );
+    assert!(t.elapsed() > Duration::from_secs(5));
+    late.login("dana", &Password::new(PASSWORD), &now_code(&served.dana))
+        .unwrap();
     // A signed-in connection stays, idle or not.
-    let mut admin = served.admin();
+    let mut admin = late;
     std::thread::sleep(Duration::from_secs(6));
     assert!(admin.call(Request::Whoami).is_ok());
 }

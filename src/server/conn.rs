@@ -82,7 +82,8 @@ pub fn serve(
     let _ = stream.set_read_timeout(Some(POLL));
     // A peer that stops reading its replies must not hold this thread (or shutdown) either.
     let _ = stream.set_write_timeout(Some(frame_limit));
-    let signin_due = Instant::now() + Duration::from_secs(limits.signin_timeout_secs);
+    let signin_window = Duration::from_secs(limits.signin_timeout_secs);
+    let mut signin_due = Instant::now() + signin_window;
     let mut signed = SignedIn {
         service: &service,
         session: None,
@@ -151,6 +152,11 @@ pub fn serve(
             },
             ClientMsg::BackupNow => backup_now(&service, uid),
             ClientMsg::Logout => {
+                if signed.session.is_some() {
+                    // Signed out on purpose: the next person at this terminal gets a full
+                    // window to sign in on the same connection.
+                    signin_due = Instant::now() + signin_window;
+                }
                 signed.end();
                 ServerMsg::Bye
             }

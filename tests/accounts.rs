@@ -966,7 +966,7 @@ fn unknown_user_wrong_password_and_wrong_code_read_the_same_and_cost_the_same() 
     }
     assert!(!env.svc().is_unsealed(), "a wrong code must not unseal");
 
-    const TRIES: usize = 24;
+    const TRIES: usize = 48;
     let time = |f: &dyn Fn() -> Error| {
         let t = Instant::now();
         f();

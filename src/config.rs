@@ -148,7 +148,8 @@ const RANGE_LOCK_MINUTES: Range = (1, 7 * 24 * 60);
 const RANGE_DISABLE_AFTER: Range = (1, 100_000);
 const RANGE_IDLE_MINUTES: Range = (1, 24 * 60);
 const RANGE_SESSION_HOURS: Range = (1, 7 * 24);
-const RANGE_ARGON2_MEMORY_KIB: Range = (MIN_ARGON2_MEMORY_KIB as i128, MAX_ARGON2_MEMORY_KIB as i128);
+const RANGE_ARGON2_MEMORY_KIB: Range =
+    (MIN_ARGON2_MEMORY_KIB as i128, MAX_ARGON2_MEMORY_KIB as i128);
 const RANGE_ARGON2_ITERATIONS: Range = (1, 64);
 const RANGE_ARGON2_PARALLELISM: Range = (1, 64);
 /// 0 means the policy never needs accepting again.
@@ -214,7 +215,9 @@ impl Config {
         }
         let s = &self.security;
         if s.disable_after_failures < s.lock_after_failures {
-            return bad("security.disable_after_failures cannot be below lock_after_failures".into());
+            return bad(
+                "security.disable_after_failures cannot be below lock_after_failures".into(),
+            );
         }
         if jiff::civil::Time::strptime("%H:%M", &self.backup.time).is_err() {
             return bad(format!("backup.time {:?} is not HH:MM", self.backup.time));
@@ -230,18 +233,66 @@ impl Config {
         let n = |v: u64| i128::from(v);
         [
             ("storage.cache_mb", n(self.storage.cache_mb), RANGE_CACHE_MB),
-            ("security.min_password_chars", n(s.min_password_chars as u64), RANGE_MIN_PASSWORD),
-            ("security.lock_after_failures", n(u64_of(s.lock_after_failures)), RANGE_LOCK_AFTER),
-            ("security.lock_minutes", i128::from(s.lock_minutes), RANGE_LOCK_MINUTES),
-            ("security.disable_after_failures", n(u64_of(s.disable_after_failures)), RANGE_DISABLE_AFTER),
-            ("security.idle_lock_minutes", i128::from(s.idle_lock_minutes), RANGE_IDLE_MINUTES),
-            ("security.session_max_hours", i128::from(s.session_max_hours), RANGE_SESSION_HOURS),
-            ("security.argon2_memory_kib", n(u64_of(s.argon2_memory_kib)), RANGE_ARGON2_MEMORY_KIB),
-            ("security.argon2_iterations", n(u64_of(s.argon2_iterations)), RANGE_ARGON2_ITERATIONS),
-            ("security.argon2_parallelism", n(u64_of(s.argon2_parallelism)), RANGE_ARGON2_PARALLELISM),
-            ("security.policy_renew_months", n(u64_of(s.policy_renew_months)), RANGE_RENEW_MONTHS),
-            ("backup.keep_daily", n(u64_of(b.keep_daily)), RANGE_KEEP_DAILY),
-            ("backup.keep_monthly", n(u64_of(b.keep_monthly)), RANGE_KEEP_MONTHLY),
+            (
+                "security.min_password_chars",
+                n(s.min_password_chars as u64),
+                RANGE_MIN_PASSWORD,
+            ),
+            (
+                "security.lock_after_failures",
+                n(u64_of(s.lock_after_failures)),
+                RANGE_LOCK_AFTER,
+            ),
+            (
+                "security.lock_minutes",
+                i128::from(s.lock_minutes),
+                RANGE_LOCK_MINUTES,
+            ),
+            (
+                "security.disable_after_failures",
+                n(u64_of(s.disable_after_failures)),
+                RANGE_DISABLE_AFTER,
+            ),
+            (
+                "security.idle_lock_minutes",
+                i128::from(s.idle_lock_minutes),
+                RANGE_IDLE_MINUTES,
+            ),
+            (
+                "security.session_max_hours",
+                i128::from(s.session_max_hours),
+                RANGE_SESSION_HOURS,
+            ),
+            (
+                "security.argon2_memory_kib",
+                n(u64_of(s.argon2_memory_kib)),
+                RANGE_ARGON2_MEMORY_KIB,
+            ),
+            (
+                "security.argon2_iterations",
+                n(u64_of(s.argon2_iterations)),
+                RANGE_ARGON2_ITERATIONS,
+            ),
+            (
+                "security.argon2_parallelism",
+                n(u64_of(s.argon2_parallelism)),
+                RANGE_ARGON2_PARALLELISM,
+            ),
+            (
+                "security.policy_renew_months",
+                n(u64_of(s.policy_renew_months)),
+                RANGE_RENEW_MONTHS,
+            ),
+            (
+                "backup.keep_daily",
+                n(u64_of(b.keep_daily)),
+                RANGE_KEEP_DAILY,
+            ),
+            (
+                "backup.keep_monthly",
+                n(u64_of(b.keep_monthly)),
+                RANGE_KEEP_MONTHLY,
+            ),
         ]
     }
 
@@ -378,16 +429,46 @@ mod tests {
         for (text, key) in [
             ("[security]\nlock_minutes = 0\n", "security.lock_minutes"),
             ("[security]\nlock_minutes = -5\n", "security.lock_minutes"),
-            ("[security]\nlock_minutes = 9223372036854775807\n", "security.lock_minutes"),
-            ("[security]\nidle_lock_minutes = 9223372036854775807\n", "security.idle_lock_minutes"),
-            ("[security]\nsession_max_hours = 0\n", "security.session_max_hours"),
-            ("[security]\nargon2_memory_kib = 16777216\n", "security.argon2_memory_kib"),
-            ("[security]\nargon2_memory_kib = 4096\n", "security.argon2_memory_kib"),
-            ("[security]\nargon2_iterations = 0\n", "security.argon2_iterations"),
-            ("[security]\nargon2_parallelism = 1000\n", "security.argon2_parallelism"),
-            ("[security]\nmin_password_chars = 100000\n", "security.min_password_chars"),
-            ("[security]\nlock_after_failures = 0\n", "security.lock_after_failures"),
-            ("[storage]\ncache_mb = 18446744073709551615\n", "storage.cache_mb"),
+            (
+                "[security]\nlock_minutes = 9223372036854775807\n",
+                "security.lock_minutes",
+            ),
+            (
+                "[security]\nidle_lock_minutes = 9223372036854775807\n",
+                "security.idle_lock_minutes",
+            ),
+            (
+                "[security]\nsession_max_hours = 0\n",
+                "security.session_max_hours",
+            ),
+            (
+                "[security]\nargon2_memory_kib = 16777216\n",
+                "security.argon2_memory_kib",
+            ),
+            (
+                "[security]\nargon2_memory_kib = 4096\n",
+                "security.argon2_memory_kib",
+            ),
+            (
+                "[security]\nargon2_iterations = 0\n",
+                "security.argon2_iterations",
+            ),
+            (
+                "[security]\nargon2_parallelism = 1000\n",
+                "security.argon2_parallelism",
+            ),
+            (
+                "[security]\nmin_password_chars = 100000\n",
+                "security.min_password_chars",
+            ),
+            (
+                "[security]\nlock_after_failures = 0\n",
+                "security.lock_after_failures",
+            ),
+            (
+                "[storage]\ncache_mb = 18446744073709551615\n",
+                "storage.cache_mb",
+            ),
             ("[backup]\nkeep_daily = 0\n", "backup.keep_daily"),
         ] {
             let e = Config::parse(text, "k.toml").unwrap_err().to_string();

@@ -157,7 +157,9 @@ impl CustomerInput {
         }
         let sensitive = self.sensitive.as_ref().map(|s| CustomerSensitive {
             national_id: opt(&mut c, "national id", &s.national_id, 50),
-            date_of_birth: s.date_of_birth,
+            date_of_birth: s
+                .date_of_birth
+                .and_then(|d| c.take(text::birth_date("date of birth", d))),
             private_notes: s
                 .private_notes
                 .as_ref()

@@ -32,12 +32,12 @@ pub fn run(
                 a.admin, settings.policy.min_chars
             ))?;
             if let Err(e) = settings.policy.check(&p1, &[&a.admin, &display]) {
-                eprintln!("{e}");
+                warnln!("{e}");
                 continue;
             }
             let p2 = ask_secret("Same password again")?;
             if *p1 != *p2 {
-                eprintln!("The two passwords differ; try again.");
+                warnln!("The two passwords differ; try again.");
                 continue;
             }
             break Password::new(p1.as_str());
@@ -84,7 +84,7 @@ pub fn run(
         None => {
             let url = totp.otpauth_url(&a.admin);
             let qr = qr_text(&url).unwrap_or_default();
-            eprintln!(
+            warnln!(
                 "Scan this with an authenticator app, or type the secret:\n\n{qr}\n  secret: {}\n  {}\n",
                 secret.as_str(),
                 url.as_str()
@@ -95,7 +95,7 @@ pub fn run(
     match &a.recovery_key_file {
         Some(f) => write_private(f, &format!("{}\n", rk.as_str()))?,
         None => {
-            eprintln!(
+            warnln!(
                 "Recovery key (shown once; store it offline — it restores admin access and backups):\n\n  {}\n",
                 rk.as_str()
             );

@@ -1,5 +1,14 @@
 //! The scriptable command line. Every command becomes `Request`s sent to a `Backend`.
 
+/// `eprintln!` that cannot panic: with `2>&1 | head` stderr is a closed pipe too, and a
+/// message nobody can read is no reason to exit with a panic (code 101).
+macro_rules! warnln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod account;
 pub mod args;
 mod audit;
@@ -50,6 +59,17 @@ impl CliError {
             code: exit::FAILURE,
             message: m.into(),
         }
+    }
+    /// Standard output was closed by its reader (`| head`): stop quietly. The code is that
+    /// of the work done, success unless something failed before.
+    pub fn output_closed(code: i32) -> Self {
+        CliError {
+            code,
+            message: String::new(),
+        }
+    }
+    pub fn is_output_closed(&self) -> bool {
+        self.message.is_empty()
     }
 }
 
@@ -137,8 +157,9 @@ pub fn open_local(config: &Config, paths: &Paths) -> Result<Arc<Service>, CliErr
 pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(()) => exit::OK,
+        Err(e) if e.is_output_closed() => e.code,
         Err(e) => {
-            eprintln!("kasefet: {}", output::clean(&e.message));
+            warnln!("kasefet: {}", output::clean(&e.message));
             e.code
         }
     }
@@ -188,14 +209,14 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     };
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
-        eprintln!("{}", output::clean(&login.notice));
+        warnln!("{}", output::clean(&login.notice));
     }
     if let Some(left) = login.recovery_codes_left {
-        eprintln!("kasefet: a recovery code was used; {left} left");
+        warnln!("kasefet: a recovery code was used; {left} left");
     }
     // `account setup` asks for the policy itself.
     if login.policy_pending && !setup {
-        eprintln!(
+        warnln!(
             "kasefet: reminder: read and accept the security policy at your next interactive sign-in"
         );
     }
@@ -263,7 +284,7 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
     server
         .handle_signals()
         .map_err(|e| CliError::failure(e.to_string()))?;
-    eprintln!(
+    warnln!(
         "kasefet serve: {} on {} (stop with SIGTERM or Ctrl-C)",
         paths.data_dir.display(),
         paths.socket.display()
@@ -275,7 +296,7 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
                 .map_err(|e| CliError::failure(e.to_string()))?,
         ),
         None => {
-            eprintln!("kasefet serve: no [backup] dir is configured, so no nightly backups");
+            warnln!("kasefet serve: no [backup] dir is configured, so no nightly backups");
             None
         }
     };
@@ -285,7 +306,7 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
     if let Some(n) = nightly {
         let _ = n.join();
     }
-    eprintln!("kasefet serve: stopped cleanly");
+    warnln!("kasefet serve: stopped cleanly");
     Ok(())
 }
 
@@ -293,7 +314,10 @@ pub fn print(s: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(s.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(|e| CliError::failure(e.to_string()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::output_closed(exit::OK),
+            _ => CliError::failure(e.to_string()),
+        })
 }
 
 /// Runs a command under an existing sign-in and returns what it prints.

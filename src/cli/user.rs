@@ -52,7 +52,7 @@ fn one_time(
     }
     if let Some(otp) = otp {
         out.push_str(&format!("one-time password: {}\n", otp.expose()));
-        eprintln!(
+        warnln!(
             "kasefet: give the one-time password to {} in person; it is shown only now and works only \
              for `kasefet account setup`",
             clean(username)

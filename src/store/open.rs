@@ -44,6 +44,29 @@ pub fn check_private(dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
+    check_private_files(dir)
+}
+
+/// Refuses a file or folder inside the data directory that group or others can read (a copy
+/// made without `-p`, an editor's umask): the directory's own mode hides it today, but not
+/// after someone widens the directory or moves the file.
+fn check_private_files(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            let path = entry.path();
+            return Err(StoreError::Permissions(format!(
+                "{} in the data directory is open to other users (mode {mode:o}); run `chmod -R go= {}`",
+                path.display(),
+                dir.display()
+            )));
+        }
+        if meta.is_dir() {
+            check_private_files(&entry.path())?;
+        }
+    }
     Ok(())
 }
 

@@ -15,6 +15,11 @@ pub fn run(
     a: &InitArgs,
     password_file: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
+    let totp_out = renamed(
+        &a.totp_secret_out,
+        &a.totp_secret_file,
+        ("--totp-secret-file", "--totp-secret-out"),
+    );
     if crate::store::open::exists(&paths.data_dir) {
         return Err(CliError::invalid(format!(
             "a database already exists at {}",
@@ -55,7 +60,7 @@ pub fn run(
         .map_err(|e| CliError::invalid(format!("password refused: {e}")))?;
     let totp = TotpSecret::generate().map_err(|e| CliError::failure(e.to_string()))?;
     // Refuse existing output files before the database exists, for the same reason.
-    for f in [&a.totp_secret_file, &a.recovery_key_file]
+    for f in [&totp_out, &a.recovery_key_file]
         .into_iter()
         .flatten()
     {
@@ -79,7 +84,7 @@ pub fn run(
         },
     )?;
     let secret = totp.to_base32();
-    match &a.totp_secret_file {
+    match &totp_out {
         Some(f) => write_private(f, &format!("{}\n", secret.as_str()))?,
         None => {
             let url = totp.otpauth_url(&a.admin);
@@ -109,4 +114,16 @@ pub fn run(
         output::clean(&paths.data_dir.display().to_string()),
         output::clean(&a.admin)
     ))
+}
+
+/// The value of a renamed option: the new spelling, else the old one with a note on stderr.
+pub(super) fn renamed<T: Clone>(new: &Option<T>, old: &Option<T>, names: (&str, &str)) -> Option<T> {
+    if old.is_some() {
+        warnln!(
+            "kasefet: note: {} is now {} (the name says which way the secret goes); the old spelling still works",
+            names.0,
+            names.1
+        );
+    }
+    new.clone().or_else(|| old.clone())
 }

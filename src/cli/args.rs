@@ -138,7 +138,12 @@ pub struct InitArgs {
     #[arg(long, value_name = "FILE")]
     pub totp_secret_out: Option<PathBuf>,
     /// The old spelling of --totp-secret-out; still works, with a note
-    #[arg(long, value_name = "FILE", hide = true, conflicts_with = "totp_secret_out")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        hide = true,
+        conflicts_with = "totp_secret_out"
+    )]
     pub totp_secret_file: Option<PathBuf>,
     /// Write the recovery key to this new file, mode 0600
     #[arg(long, value_name = "FILE")]
@@ -414,7 +419,12 @@ pub enum UserCmd {
         #[arg(long, value_name = "FILE")]
         totp_secret_from: Option<PathBuf>,
         /// The old spelling of --totp-secret-from; still works, with a note
-        #[arg(long, value_name = "FILE", hide = true, conflicts_with = "totp_secret_from")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            hide = true,
+            conflicts_with = "totp_secret_from"
+        )]
         totp_secret_file: Option<PathBuf>,
     },
     /// List accounts with their role and state

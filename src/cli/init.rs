@@ -60,10 +60,7 @@ pub fn run(
         .map_err(|e| CliError::invalid(format!("password refused: {e}")))?;
     let totp = TotpSecret::generate().map_err(|e| CliError::failure(e.to_string()))?;
     // Refuse existing output files before the database exists, for the same reason.
-    for f in [&totp_out, &a.recovery_key_file]
-        .into_iter()
-        .flatten()
-    {
+    for f in [&totp_out, &a.recovery_key_file].into_iter().flatten() {
         if f.exists() {
             return Err(CliError::invalid(format!(
                 "{} already exists; refusing to overwrite it",
@@ -117,7 +114,11 @@ pub fn run(
 }
 
 /// The value of a renamed option: the new spelling, else the old one with a note on stderr.
-pub(super) fn renamed<T: Clone>(new: &Option<T>, old: &Option<T>, names: (&str, &str)) -> Option<T> {
+pub(super) fn renamed<T: Clone>(
+    new: &Option<T>,
+    old: &Option<T>,
+    names: (&str, &str),
+) -> Option<T> {
     if old.is_some() {
         warnln!(
             "kasefet: note: {} is now {} (the name says which way the secret goes); the old spelling still works",

@@ -146,11 +146,25 @@ pub fn load(g: &args::Global) -> Result<(Config, Paths), CliError> {
 }
 
 pub fn open_local(config: &Config, paths: &Paths) -> Result<Arc<Service>, CliError> {
-    Ok(Arc::new(Service::open(
-        &paths.data_dir,
-        config.settings(),
-        Clock::System,
-    )?))
+    let service = Service::open(&paths.data_dir, config.settings(), Clock::System)?;
+    if let Some(note) = tightened_note(service.store()) {
+        warnln!("kasefet: warning: {note}");
+    }
+    Ok(Arc::new(service))
+}
+
+/// What to say when files in the data directory were found open to others and fixed.
+pub(crate) fn tightened_note(store: &crate::store::Store) -> Option<String> {
+    let fixed = store.tightened();
+    if fixed.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = fixed.iter().map(|p| p.display().to_string()).collect();
+    Some(format!(
+        "{} file(s) in the data directory were open to other users and are now private (0600/0700): {}",
+        fixed.len(),
+        names.join(", ")
+    ))
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -290,7 +304,7 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
         paths.socket.display()
     );
     // The server owns the database, so it takes the nightly backup, sealed or not.
-    let nightly = match config.backup_config() {
+    let nightly = match service.backup_config() {
         Some(cfg) => Some(
             crate::backup::spawn_nightly(service.clone(), cfg, server.stop_flag())
                 .map_err(|e| CliError::failure(e.to_string()))?,

@@ -121,6 +121,7 @@ impl Service {
         store.commit(&ops)?;
         // The same handle: reopening would race sled's background thread for the lock.
         let service = Service {
+            backup: super::backup_folder::BackupFolder::new(&settings, &store),
             store,
             settings,
             clock,

@@ -1,6 +1,7 @@
 //! THE ONE DOOR: every read and write is a `Request` answered by `Service::handle`, which
 //! authorizes (the role table), acts, and audits, always in that order.
 
+mod backup_folder;
 mod backups;
 pub mod clock;
 pub mod error;
@@ -38,6 +39,8 @@ pub struct Service {
     settings: Settings,
     clock: Clock,
     inner: Mutex<Inner>,
+    /// Where this database's backups go (see `backup_folder`).
+    backup: backup_folder::BackupFolder,
 }
 
 impl std::fmt::Debug for Service {
@@ -60,6 +63,7 @@ impl Service {
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
         Ok(Service {
+            backup: backup_folder::BackupFolder::new(&settings, &store),
             store,
             settings,
             clock,

@@ -148,9 +148,12 @@ impl World {
         file
     }
 
-    /// The backup folder the world's settings name.
+    /// This database's backup folder: its own inside the one the world's settings name.
     pub fn backup_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("backups")
+        self.service
+            .backup_config()
+            .map(|c| c.dir)
+            .unwrap_or_else(|| self.dir.path().join("backups"))
     }
 
     /// The vault, opened with the recovery key (for writing what no request can).

@@ -61,8 +61,7 @@ impl Cx<'_> {
             .filter(|t| {
                 horizon.is_none_or(|h| {
                     // Overdue is its own view: "due this week" starts today.
-                    !t.data.status.is_closed()
-                        && t.data.due.is_some_and(|d| today <= d && d <= h)
+                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
                 })
             })
             .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))

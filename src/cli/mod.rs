@@ -278,11 +278,8 @@ pub fn connect(
     match open_local(config, paths) {
         Ok(s) => Ok(Box::new(Local::new(s))),
         Err(mut e) if e.code == exit::UNAVAILABLE && e.message.contains("in use") => {
-            e.message = format!(
-                "{}; no kasefet server answers on {} (start one with `kasefet serve`, or pass --socket)",
-                e.message,
-                paths.socket.display()
-            );
+            e.message =
+                crate::client::remote::locked_message(&e.message, &paths.data_dir, &paths.socket);
             Err(e)
         }
         Err(e) => Err(e),

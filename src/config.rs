@@ -140,6 +140,33 @@ pub struct Server {
 
 /// The smallest argon2 memory cost accepted from a config file (8 MiB); the default is 64 MiB.
 pub const MIN_ARGON2_MEMORY_KIB: u32 = 8 * 1024;
+/// The largest: 1 GiB. Each sign-in holds this much while it runs, and 16 GiB made one
+/// take two minutes.
+pub const MAX_ARGON2_MEMORY_KIB: u32 = 1024 * 1024;
+
+type Range = (i128, i128);
+const RANGE_CACHE_MB: Range = (8, 64 * 1024);
+/// At least 8 (NIST); a minimum above the 128 characters every password may have is unusable.
+const RANGE_MIN_PASSWORD: Range = (8, 128);
+const RANGE_LOCK_AFTER: Range = (1, 1000);
+/// One minute to a week: zero would switch the lockout off.
+const RANGE_LOCK_MINUTES: Range = (1, 7 * 24 * 60);
+const RANGE_DISABLE_AFTER: Range = (1, 100_000);
+const RANGE_IDLE_MINUTES: Range = (1, 24 * 60);
+const RANGE_SESSION_HOURS: Range = (1, 7 * 24);
+const RANGE_ARGON2_MEMORY_KIB: Range =
+    (MIN_ARGON2_MEMORY_KIB as i128, MAX_ARGON2_MEMORY_KIB as i128);
+const RANGE_ARGON2_ITERATIONS: Range = (1, 64);
+const RANGE_ARGON2_PARALLELISM: Range = (1, 64);
+/// 0 means the policy never needs accepting again.
+const RANGE_RENEW_MONTHS: Range = (0, 120);
+/// At least one day, so retention always has today's backup to keep.
+const RANGE_KEEP_DAILY: Range = (1, 3660);
+const RANGE_KEEP_MONTHLY: Range = (0, 1200);
+
+fn u64_of(v: u32) -> u64 {
+    u64::from(v)
+}
 
 impl Config {
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
@@ -189,30 +216,94 @@ impl Config {
                 message,
             })
         };
+        for (key, value, (min, max)) in self.numeric_keys() {
+            if value < min || value > max {
+                return bad(format!(
+                    "{key} = {value} is out of range: use a whole number from {min} to {max}"
+                ));
+            }
+        }
         let s = &self.security;
-        if s.min_password_chars < 8 {
-            return bad("security.min_password_chars cannot be below 8".into());
-        }
-        if s.argon2_memory_kib < MIN_ARGON2_MEMORY_KIB
-            || s.argon2_iterations < 1
-            || s.argon2_parallelism < 1
-        {
-            return bad(format!(
-                "security.argon2_* too low (memory at least {MIN_ARGON2_MEMORY_KIB} KiB, iterations and parallelism at least 1)"
-            ));
-        }
-        if s.lock_after_failures < 1 || s.disable_after_failures < s.lock_after_failures {
-            return bad("security.lock_after_failures must be at least 1 and at most disable_after_failures".into());
-        }
-        if s.idle_lock_minutes < 1 || s.session_max_hours < 1 {
+        if s.disable_after_failures < s.lock_after_failures {
             return bad(
-                "security.idle_lock_minutes and session_max_hours must be at least 1".into(),
+                "security.disable_after_failures cannot be below lock_after_failures".into(),
             );
         }
         if jiff::civil::Time::strptime("%H:%M", &self.backup.time).is_err() {
             return bad(format!("backup.time {:?} is not HH:MM", self.backup.time));
         }
         Ok(())
+    }
+
+    /// Every numeric key with its value and accepted range, so no value can switch a
+    /// protection off (a zero lockout) or overflow when turned into seconds or bytes.
+    fn numeric_keys(&self) -> [(&'static str, i128, (i128, i128)); 13] {
+        let s = &self.security;
+        let b = &self.backup;
+        let n = |v: u64| i128::from(v);
+        [
+            ("storage.cache_mb", n(self.storage.cache_mb), RANGE_CACHE_MB),
+            (
+                "security.min_password_chars",
+                n(s.min_password_chars as u64),
+                RANGE_MIN_PASSWORD,
+            ),
+            (
+                "security.lock_after_failures",
+                n(u64_of(s.lock_after_failures)),
+                RANGE_LOCK_AFTER,
+            ),
+            (
+                "security.lock_minutes",
+                i128::from(s.lock_minutes),
+                RANGE_LOCK_MINUTES,
+            ),
+            (
+                "security.disable_after_failures",
+                n(u64_of(s.disable_after_failures)),
+                RANGE_DISABLE_AFTER,
+            ),
+            (
+                "security.idle_lock_minutes",
+                i128::from(s.idle_lock_minutes),
+                RANGE_IDLE_MINUTES,
+            ),
+            (
+                "security.session_max_hours",
+                i128::from(s.session_max_hours),
+                RANGE_SESSION_HOURS,
+            ),
+            (
+                "security.argon2_memory_kib",
+                n(u64_of(s.argon2_memory_kib)),
+                RANGE_ARGON2_MEMORY_KIB,
+            ),
+            (
+                "security.argon2_iterations",
+                n(u64_of(s.argon2_iterations)),
+                RANGE_ARGON2_ITERATIONS,
+            ),
+            (
+                "security.argon2_parallelism",
+                n(u64_of(s.argon2_parallelism)),
+                RANGE_ARGON2_PARALLELISM,
+            ),
+            (
+                "security.policy_renew_months",
+                n(u64_of(s.policy_renew_months)),
+                RANGE_RENEW_MONTHS,
+            ),
+            (
+                "backup.keep_daily",
+                n(u64_of(b.keep_daily)),
+                RANGE_KEEP_DAILY,
+            ),
+            (
+                "backup.keep_monthly",
+                n(u64_of(b.keep_monthly)),
+                RANGE_KEEP_MONTHLY,
+            ),
+        ]
     }
 
     /// The backup section as the backup module wants it; `None` without a folder. The time
@@ -396,6 +487,61 @@ mod tests {
         assert!(Config::parse("[security]\nmin_pasword_chars = 20\n", "x").is_err());
         assert!(Config::parse("[security]\nmin_password_chars = 4\n", "x").is_err());
         assert!(Config::parse("[backup]\ntime = \"25:00\"\n", "x").is_err());
+    }
+
+    #[test]
+    fn every_numeric_key_has_a_range() {
+        for (text, key) in [
+            ("[security]\nlock_minutes = 0\n", "security.lock_minutes"),
+            ("[security]\nlock_minutes = -5\n", "security.lock_minutes"),
+            (
+                "[security]\nlock_minutes = 9223372036854775807\n",
+                "security.lock_minutes",
+            ),
+            (
+                "[security]\nidle_lock_minutes = 9223372036854775807\n",
+                "security.idle_lock_minutes",
+            ),
+            (
+                "[security]\nsession_max_hours = 0\n",
+                "security.session_max_hours",
+            ),
+            (
+                "[security]\nargon2_memory_kib = 16777216\n",
+                "security.argon2_memory_kib",
+            ),
+            (
+                "[security]\nargon2_memory_kib = 4096\n",
+                "security.argon2_memory_kib",
+            ),
+            (
+                "[security]\nargon2_iterations = 0\n",
+                "security.argon2_iterations",
+            ),
+            (
+                "[security]\nargon2_parallelism = 1000\n",
+                "security.argon2_parallelism",
+            ),
+            (
+                "[security]\nmin_password_chars = 100000\n",
+                "security.min_password_chars",
+            ),
+            (
+                "[security]\nlock_after_failures = 0\n",
+                "security.lock_after_failures",
+            ),
+            (
+                "[storage]\ncache_mb = 18446744073709551615\n",
+                "storage.cache_mb",
+            ),
+            ("[backup]\nkeep_daily = 0\n", "backup.keep_daily"),
+        ] {
+            let e = Config::parse(text, "k.toml").unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains("out of range"), "{text}: {e}");
+        }
+        let ok = "[security]\nlock_minutes = 10080\nargon2_memory_kib = 1048576\n";
+        let c = Config::parse(ok, "k.toml").unwrap();
+        assert_eq!(c.settings().lock_secs, 10080 * 60);
     }
 
     #[test]

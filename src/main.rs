@@ -5,7 +5,11 @@ use clap::Parser;
 
 fn main() {
     if let Err(e) = kasefet::harden::harden_process() {
-        eprintln!("kasefet: cannot harden the process ({e}); refusing to run");
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "kasefet: cannot harden the process ({e}); refusing to run"
+        );
         std::process::exit(1);
     }
     let cli = kasefet::cli::Cli::parse();

@@ -970,27 +970,25 @@ fn retention_over_400_days() {
         .filter_map(|n| backup::parse_file_name(n))
         .collect();
 
-    // Expected: the newest of each of the 14 newest days, the newest of each of 12 months.
+    // Expected: every backup of the 14 newest days (the manual ones too), the newest of
+    // each of 12 months.
     let date = |t: i64| {
         jiff::Timestamp::from_second(t)
             .unwrap()
             .to_zoned_datetime(tz.clone())
             .date()
     };
-    let mut by_day: BTreeMap<jiff::civil::Date, i64> = BTreeMap::new();
+    let mut by_day: BTreeMap<jiff::civil::Date, Vec<i64>> = BTreeMap::new();
     let mut by_month: BTreeMap<(i16, i8), i64> = BTreeMap::new();
     for t in &made {
         let d = date(*t);
-        by_day
-            .entry(d)
-            .and_modify(|x| *x = (*x).max(*t))
-            .or_insert(*t);
+        by_day.entry(d).or_default().push(*t);
         by_month
             .entry((d.year(), d.month()))
             .and_modify(|x| *x = (*x).max(*t))
             .or_insert(*t);
     }
-    let mut expected: Vec<i64> = by_day.values().rev().take(14).copied().collect();
+    let mut expected: Vec<i64> = by_day.values().rev().take(14).flatten().copied().collect();
     expected.extend(by_month.values().rev().take(12).copied());
     expected.sort();
     expected.dedup();

@@ -284,10 +284,11 @@ fn user_commands_provisioning_and_first_sign_in_setup() {
     let bob_otp = one_time_password(&stdout);
     assert_eq!(bob_otp.len(), 24);
     assert!(
-        stdout.contains("\"one_time_password\": \""),
+        // batch prints JSON Lines: one compact document per command.
+        stdout.contains("\"one_time_password\":\""),
         "carol's JSON: {stdout}"
     );
-    assert!(stdout.contains("\"username\": \"carol\""), "{stdout}");
+    assert!(stdout.contains("\"username\":\"carol\""), "{stdout}");
     let list = stdout
         .lines()
         .skip_while(|l| !l.starts_with("ID"))
@@ -474,7 +475,7 @@ fn admin_lock_unlock_disable_resets_and_the_last_admin() {
         "unlinked bob",
         "\"one_time_password\"",
         "failed sign-ins, last 24 h: 1",
-        "\"failed_last_24h\": 1",
+        "\"failed_last_24h\":1",
     ] {
         assert!(stdout.contains(expect), "{expect:?} in {stdout}");
     }
@@ -486,8 +487,9 @@ fn admin_lock_unlock_disable_resets_and_the_last_admin() {
     assert_eq!(pending, vec!["dana", "bob"], "{stdout}");
     let bob_otp = stdout
         .lines()
-        .find_map(|l| l.trim().strip_prefix("\"one_time_password\": \""))
-        .map(|rest| rest.trim_end_matches(['"', ',']).to_string())
+        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["one_time_password"].as_str().map(str::to_string))
         .expect("a one-time password in the JSON");
 
     let batch =
@@ -550,7 +552,7 @@ fn account_policy_and_recovery_codes_commands() {
     );
     let stdout = ok(&out);
     assert!(
-        stdout.contains("\"accepted_at\": 1") || stdout.contains("\"accepted_at\": 2"),
+        stdout.contains("\"accepted_at\":1") || stdout.contains("\"accepted_at\":2"),
         "{stdout}"
     );
     // New recovery codes ask for the password again, so they need their own sign-in.

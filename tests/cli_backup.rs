@@ -58,8 +58,8 @@ fn backup_run_list_verify_restore_and_doctor() {
     assert!(run.contains("1 customers"), "{run}");
     let listed: serde_json::Value =
         serde_json::from_str(&ok(&kasefet(d, &["backup", "list", "--json"]))).unwrap();
-    let name = listed[0]["name"].as_str().unwrap().to_string();
-    let file = d.join("bk").join(&name);
+    let file = std::path::PathBuf::from(listed[0]["path"].as_str().unwrap());
+    assert_eq!(file.parent().unwrap().parent().unwrap(), d.join("bk"));
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,

@@ -127,13 +127,14 @@ fn the_server_takes_the_catch_up_backup_while_sealed() {
     let mut server = serve(dir);
     let started = Instant::now();
     let found = loop {
-        let n = std::fs::read_dir(dir.join("bk"))
-            .map(|rd| {
-                rd.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".kbak"))
-                    .count()
-            })
-            .unwrap_or(0);
+        // In the database's own folder inside bk.
+        let n = match dir.join("bk").exists() {
+            true => common::files(&dir.join("bk"))
+                .iter()
+                .filter(|p| p.to_string_lossy().ends_with(".kbak"))
+                .count(),
+            false => 0,
+        };
         if n > 0 || started.elapsed() > Duration::from_secs(20) {
             break n;
         }

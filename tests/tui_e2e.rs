@@ -196,8 +196,10 @@ fn wizard_sign_in_add_find_quit_in_tmux() {
     tmux.wait("w", "yes, in full", 20);
     tmux.keys("w", &["q"]);
     assert_restored(&tmux.wait("w", "icanon", 10));
+    // In the database's own folder inside kasefet-backups.
     let backups: Vec<_> = std::fs::read_dir(dir.path().join("kasefet-backups"))
         .unwrap()
+        .flat_map(|folder| std::fs::read_dir(folder.unwrap().path()).unwrap())
         .collect();
     assert_eq!(backups.len(), 1, "one catch-up backup, complete");
 

@@ -1,4 +1,7 @@
-//! What is in a backup folder, newest first, from names and manifests (nothing verified).
+//! What is in a backup folder, newest first, from names and manifests (nothing verified),
+//! and which folder is whose: every database keeps its backups in a folder of its own inside
+//! the configured one, so two databases sharing `[backup] dir` never count, name or prune
+//! each other's files.
 
 use std::fs;
 use std::io;
@@ -20,6 +23,44 @@ pub struct Listed {
     /// `None` when the header could not be read; `problem` says why.
     pub manifest: Option<Manifest>,
     pub problem: Option<String>,
+}
+
+/// The folder of one database's backups inside the configured folder `root`:
+/// `db-` and the first 16 hex digits of the database id. `root` itself when it already is
+/// that folder, so resolving twice changes nothing.
+pub fn database_dir(root: &Path, db_id: &[u8; 16]) -> PathBuf {
+    let name = format!("db-{}", data_encoding::HEXLOWER.encode(&db_id[..8]));
+    if root.file_name().is_some_and(|n| n == name.as_str()) {
+        return root.to_path_buf();
+    }
+    root.join(name)
+}
+
+/// Moves backups that an older Kasefet wrote straight into `root` into their database's
+/// folder, when their manifest names `db_id`; other files are left where they are. Returns
+/// the names moved. Best effort: a file that cannot be read or moved stays, and is still a
+/// valid backup to verify or restore by its path.
+pub fn adopt_legacy(root: &Path, db_id: &[u8; 16]) -> Vec<String> {
+    let Ok(names) = backup_names(root) else {
+        return Vec::new();
+    };
+    let dir = database_dir(root, db_id);
+    let mut moved = Vec::new();
+    for (name, _) in names {
+        let from = root.join(&name);
+        let ours = read::manifest_only(&from).is_ok_and(|m| &m.database_id == db_id);
+        if !ours || super::write::ensure_folder(&dir).is_err() || dir.join(&name).exists() {
+            continue;
+        }
+        if fs::rename(&from, dir.join(&name)).is_ok() {
+            moved.push(name);
+        }
+    }
+    if !moved.is_empty() {
+        let _ = super::write::sync_dir(root);
+        let _ = super::write::sync_dir(&dir);
+    }
+    moved
 }
 
 /// Every backup in `dir` (files named like ours), newest first. A missing folder is an

@@ -61,6 +61,17 @@ pub struct BackupConfig {
 }
 
 impl BackupConfig {
+    /// This configuration for one database: `dir` becomes that database's own folder inside
+    /// the configured one ([`list::database_dir`]), and backups an older Kasefet left in the
+    /// configured folder itself for this database are moved into it.
+    pub fn for_database(&self, db_id: &[u8; 16]) -> BackupConfig {
+        list::adopt_legacy(&self.dir, db_id);
+        BackupConfig {
+            dir: list::database_dir(&self.dir, db_id),
+            ..self.clone()
+        }
+    }
+
     /// The defaults from the issue: 02:00 local time, 14 daily, 12 monthly.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         BackupConfig {

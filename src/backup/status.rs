@@ -51,6 +51,22 @@ impl BackupStatus {
         )])
     }
 
+    /// The status as the folder bears it out: when the file named as the last backup is no
+    /// longer among `items` (retention or a person removed it, or this is a restored copy
+    /// whose status came from the original), the newest backup still there takes its place,
+    /// or none.
+    pub fn checked(mut self, items: &[super::Listed]) -> BackupStatus {
+        let named = self.last_success_file.as_deref();
+        if named.is_some_and(|n| items.iter().any(|b| b.name == n)) {
+            return self;
+        }
+        let newest = items.first();
+        self.last_success_at = newest.map(|b| b.created_at);
+        self.last_success_file = newest.map(|b| b.name.clone());
+        self.last_success_bytes = newest.map(|b| b.bytes);
+        self
+    }
+
     /// The last attempt failed (a later success clears this).
     pub fn failing(&self) -> bool {
         match (self.last_failure_at, self.last_success_at) {

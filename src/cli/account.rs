@@ -179,7 +179,7 @@ fn setup(
     let tty = prompt::is_tty();
     let mut codes = None;
     if st.password_change_needed {
-        eprintln!("Choose your own password. A few unrelated words make a strong one.");
+        warnln!("Choose your own password. A few unrelated words make a strong one.");
         loop {
             let new = new_password(
                 new_password_file,
@@ -194,12 +194,12 @@ fn setup(
                 Ok(_) => break,
                 // On a terminal a refused password (the one-time one again, say) is asked anew.
                 Err(CliError { message, .. }) if tty && new_password_file.is_none() => {
-                    eprintln!("{message}")
+                    warnln!("{message}")
                 }
                 Err(e) => return Err(e),
             }
         }
-        eprintln!("Password set.\n");
+        warnln!("Password set.\n");
     }
     if st.totp_enrolment_needed {
         // A setup-only session needs no password (and the one given at sign-in may just
@@ -216,7 +216,7 @@ fn setup(
             _ => return Err(unexpected()),
         };
         let qr = qr_text(url.expose()).unwrap_or_default();
-        eprintln!(
+        warnln!(
             "Scan this with an authenticator app, or type the secret into it:\n\n{qr}\n  secret: {}\n  {}\n",
             secret.expose(),
             url.expose()
@@ -228,11 +228,11 @@ fn setup(
             match ctx.backend.call(Request::AccountConfirmTotp { code }) {
                 Ok(Response::RecoveryCodes(c)) => break c,
                 Ok(_) => return Err(unexpected()),
-                Err(Error::Refused(m)) if tries < CODE_TRIES => eprintln!("{m}"),
+                Err(Error::Refused(m)) if tries < CODE_TRIES => warnln!("{m}"),
                 Err(e) => return Err(e.into()),
             }
         });
-        eprintln!("Authenticator enrolled.\n");
+        warnln!("Authenticator enrolled.\n");
         if let Some(c) = codes.as_ref().filter(|_| !ctx.json) {
             print(&codes_output(ctx, c, "")?)?;
             if tty {
@@ -243,13 +243,13 @@ fn setup(
     let mut accepted = false;
     if st.policy_acceptance_needed {
         let (version, text, _) = policy(ctx)?;
-        eprintln!("\n{}\n", policy_text(&text));
+        warnln!("\n{}\n", policy_text(&text));
         let answer = ask("Type \"yes\" to accept this security policy")?;
         if answer.trim().eq_ignore_ascii_case("yes") {
             ctx.call(Request::AccountAcceptPolicy { version })?;
             accepted = true;
         } else {
-            eprintln!("Not accepted; you will be asked again at your next sign-in.");
+            warnln!("Not accepted; you will be asked again at your next sign-in.");
         }
     }
     if ctx.json {

@@ -136,6 +136,14 @@ pub struct InitArgs {
     pub display_name: Option<String>,
     /// Write the admin's TOTP secret (base32) to this new file, mode 0600
     #[arg(long, value_name = "FILE")]
+    pub totp_secret_out: Option<PathBuf>,
+    /// The old spelling of --totp-secret-out; still works, with a note
+    #[arg(
+        long,
+        value_name = "FILE",
+        hide = true,
+        conflicts_with = "totp_secret_out"
+    )]
     pub totp_secret_file: Option<PathBuf>,
     /// Write the recovery key to this new file, mode 0600
     #[arg(long, value_name = "FILE")]
@@ -292,7 +300,7 @@ pub enum TaskCmd {
         /// Open tasks past their due date
         #[arg(long)]
         overdue: bool,
-        /// Open tasks due within seven days
+        /// Open tasks due from today to seven days ahead (overdue ones are --overdue)
         #[arg(long)]
         week: bool,
         #[arg(long, value_name = "ID")]
@@ -393,7 +401,7 @@ pub enum AuditCmd {
 #[derive(Debug, Subcommand, Clone)]
 pub enum UserCmd {
     /// Add an account: without --initial-password-file it gets a one-time password, printed
-    /// once; with it and --totp-secret-file the account is ready to sign in at once
+    /// once; with it and --totp-secret-from the account is ready to sign in at once
     Add {
         username: String,
         /// admin, manager, staff, hr or auditor
@@ -406,8 +414,17 @@ pub enum UserCmd {
         /// the global --password-file, which is your own sign-in password
         #[arg(long, value_name = "FILE")]
         initial_password_file: Option<PathBuf>,
-        /// File holding the account's base32 TOTP secret (a hardware token's seed, or automation)
+        /// Read the account's base32 TOTP secret from this file (a hardware token's seed, or
+        /// automation)
         #[arg(long, value_name = "FILE")]
+        totp_secret_from: Option<PathBuf>,
+        /// The old spelling of --totp-secret-from; still works, with a note
+        #[arg(
+            long,
+            value_name = "FILE",
+            hide = true,
+            conflicts_with = "totp_secret_from"
+        )]
         totp_secret_file: Option<PathBuf>,
     },
     /// List accounts with their role and state

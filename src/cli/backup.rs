@@ -64,6 +64,7 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
                 }
             }
             let store = Store::open(&paths.data_dir, config.settings().cache_bytes)?;
+            let cfg = cfg.for_database(&store.db_id());
             let db = Db::Store {
                 store: &store,
                 clock: &Clock::System,
@@ -81,33 +82,23 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
         }
         BackupCmd::List => {
             let cfg = folder(config)?;
+            let store = match Store::open(&paths.data_dir, 8 << 20) {
+                Ok(s) => s,
+                // The server owns the database, so its id (and folder) cannot be read here.
+                Err(crate::store::StoreError::Locked { .. }) => {
+                    return list_every_database(g, &cfg);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let cfg = cfg.for_database(&store.db_id());
             let items = backup::list(&cfg.dir).map_err(err)?;
             if g.json {
                 return print(&json(&items)?);
             }
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|b| {
-                    vec![
-                        b.name.clone(),
-                        format_local(b.created_at),
-                        format!("{:.1} MiB", b.bytes as f64 / 1048576.0),
-                        b.manifest
-                            .as_ref()
-                            .map(|m| m.summary())
-                            .or_else(|| b.problem.clone())
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            let mut out = table(&["file", "taken", "size", "contents"], &rows);
-            if let Ok(store) = Store::open(&paths.data_dir, 8 << 20) {
-                let now = Clock::System.now();
-                out.push_str(&format!(
-                    "\n{}\n",
-                    backup::BackupStatus::load(&store).describe(now)
-                ));
-            }
+            let mut out = format!("backups of this database in {}\n", cfg.dir.display());
+            out.push_str(&listing(&items));
+            let status = backup::BackupStatus::load(&store).checked(&items);
+            out.push_str(&format!("\n{}\n", status.describe(Clock::System.now())));
             print(&out)
         }
         BackupCmd::Verify {
@@ -167,15 +158,87 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
                 live_dirs: vec![paths.data_dir.clone()],
             };
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
+            let id = r.integrity.manifest.database_id_hex();
             print(&format!(
-                "restored {} into {} ({}); open it with --data-dir {}\n",
+                "restored {} into {} ({}); open it with --data-dir {}\n\
+                 The copy is the same database (id {}), not a new one: its backups go to the same folder \
+                 as the original's and share their retention. Run only one of the two, or give the copy \
+                 its own [backup] dir.\n",
                 file.display(),
                 r.dir.display(),
                 r.integrity.manifest.summary(),
-                r.dir.display()
+                r.dir.display(),
+                id.get(..16).unwrap_or(&id)
             ))
         }
     }
+}
+
+/// The table of `backup list`: sizes in units that fit them, contents in full.
+fn listing(items: &[backup::Listed]) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|b| {
+            vec![
+                b.name.clone(),
+                format_local(b.created_at),
+                size(b.bytes),
+                b.manifest
+                    .as_ref()
+                    .map(|m| m.summary())
+                    .or_else(|| b.problem.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["file", "taken", "size", "contents"], &rows)
+}
+
+/// Bytes for people: a 13 KB backup is "13.4 KiB", not "0.0 MiB".
+pub(crate) fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// `backup list` while a server owns the database: every database's folder, each named.
+fn list_every_database(g: &Global, cfg: &BackupConfig) -> Result<(), CliError> {
+    let mut all = Vec::new();
+    let mut out = format!(
+        "the server owns this database, so it cannot be told apart here; backups of every database in {}:\n",
+        cfg.dir.display()
+    );
+    let entries = match std::fs::read_dir(&cfg.dir) {
+        Ok(e) => e.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut folders: Vec<std::path::PathBuf> = entries
+        .into_iter()
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("db-"))
+        })
+        .collect();
+    folders.sort();
+    for dir in folders {
+        let items = backup::list(&dir).map_err(err)?;
+        out.push_str(&format!("\n{}\n{}", dir.display(), listing(&items)));
+        all.extend(items);
+    }
+    if g.json {
+        return print(&json(&all)?);
+    }
+    print(&out)
 }
 
 /// `verify --full` with an admin's sign-in: the service opens the backup with the database
@@ -186,9 +249,11 @@ fn full_signed_in(config: &Config, paths: &Paths, g: &Global, file: &Path) -> Re
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let inside = file
-        .parent()
-        .map(|p| p.as_os_str().is_empty() || same_dir(p, &cfg.dir));
+    let inside = file.parent().map(|p| {
+        p.as_os_str().is_empty()
+            || same_dir(p, &cfg.dir)
+            || p.parent().is_some_and(|up| same_dir(up, &cfg.dir))
+    });
     if inside != Some(true) {
         return Err(CliError::invalid(format!(
             "with a sign-in, --full checks backups in the backup folder {}; for another file use --recovery-key-file",

@@ -12,6 +12,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let stdin = std::io::stdin();
     let mut first_failure: Option<CliError> = None;
     let (mut ok, mut failed) = (0usize, 0usize);
+    let mut json_lines = false;
     for (n, line) in stdin.lock().lines().enumerate() {
         let lineno = n + 1;
         let line =
@@ -27,6 +28,7 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
                     .map_err(|e| CliError::invalid(first_line_of(&e.to_string())))
             })
             .and_then(|parsed| {
+                json_lines = ctx.json || parsed.json;
                 let json = ctx.json;
                 ctx.json = json || parsed.json;
                 let r = execute(ctx, parsed.command);
@@ -36,11 +38,18 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         match result {
             Ok(out) => {
                 ok += 1;
-                print(&out)?;
+                let out = if json_lines { one_line(&out) } else { out };
+                if let Err(e) = print(&out) {
+                    // Nobody reads the rest: stop, as a pipeline expects, with the code so far.
+                    return Err(match e.is_output_closed() {
+                        true => CliError::output_closed(first_failure.map_or(e.code, |f| f.code)),
+                        false => e,
+                    });
+                }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!(
+                warnln!(
                     "kasefet: line {lineno}: {}",
                     super::output::clean(&e.message)
                 );
@@ -48,13 +57,22 @@ pub fn run(ctx: &mut Ctx<'_>) -> Result<(), CliError> {
             }
         }
     }
-    eprintln!("batch: {ok} succeeded, {failed} failed");
+    warnln!("batch: {ok} succeeded, {failed} failed");
     match first_failure {
         None => Ok(()),
         Some(e) => Err(CliError {
             code: e.code,
             message: format!("{failed} line(s) failed; the first: {}", e.message),
         }),
+    }
+}
+
+/// A command's JSON document on one line, so `batch --json` prints JSON Lines (one document
+/// per command, in order). Output that is not JSON is left as it is.
+fn one_line(out: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(out) {
+        Ok(v) => format!("{v}\n"),
+        Err(_) => out.to_string(),
     }
 }
 

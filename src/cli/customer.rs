@@ -257,13 +257,7 @@ fn show(c: &Customer, names: &HashMap<u64, String>) -> String {
             .cloned()
             .unwrap_or_else(|| format!("user {id}"))
     };
-    let a = &d.address;
-    let address = [&a.street, &a.postal_code, &a.city, &a.country]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address = d.address.one_line();
     let mut pairs = vec![
         ("id", c.id.to_string()),
         ("name", d.name.clone()),

@@ -105,10 +105,17 @@ fn socket(r: &mut Report, paths: &Paths) -> bool {
     answers
 }
 
-fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
+/// Checks the database; returns its id when it could be opened here.
+fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) -> Option<[u8; 16]> {
     match crate::store::Store::open(&paths.data_dir, 8 << 20) {
         Ok(store) => {
             r.ok("database opens (schema current)");
+            if let Some(note) = super::tightened_note(&store) {
+                r.warn(
+                    note,
+                    "find what wrote or copied them that way (a `cp` without -p, a loose umask)",
+                );
+            }
             let pending = store.len(crate::store::Tree::Pending);
             if pending > 0 {
                 r.warn(
@@ -116,9 +123,11 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
                     "they are folded in at the next sign-in; failed sign-ins among them are worth a look",
                 );
             }
-            let status = crate::backup::BackupStatus::load(&store);
             let now = Clock::System.now();
-            if config.backup_config().is_some() {
+            if let Some(cfg) = config.backup_config() {
+                let ours = cfg.for_database(&store.db_id());
+                let items = crate::backup::list(&ours.dir).unwrap_or_default();
+                let status = crate::backup::BackupStatus::load(&store).checked(&items);
                 if status.failing() {
                     r.fail(
                         format!("last backup failed: {}", status.describe(now)),
@@ -130,19 +139,29 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
                     r.ok(status.describe(now));
                 }
             }
+            Some(store.db_id())
         }
         Err(crate::store::StoreError::Locked { .. }) if server => {
-            r.ok("database is owned by the server")
+            r.ok("database is owned by the server");
+            None
         }
-        Err(crate::store::StoreError::Locked { .. }) => r.fail(
-            "database is in use by another process and no server answers",
-            "close the other kasefet, or start `kasefet serve` so several people can share it",
-        ),
-        Err(e) => r.fail(format!("database does not open: {e}"), "see the message"),
+        Err(crate::store::StoreError::Locked { .. }) => {
+            r.fail(
+                "database is in use by another process and no server answers",
+                "close the other kasefet, or start `kasefet serve` so several people can share it",
+            );
+            None
+        }
+        Err(e) => {
+            r.fail(format!("database does not open: {e}"), "see the message");
+            None
+        }
     }
 }
 
-fn backups(r: &mut Report, config: &Config) {
+/// Backups of this database (`db_id`), or of every database in the folder when the server
+/// owns this one and its id cannot be read here.
+fn backups(r: &mut Report, config: &Config, db_id: Option<[u8; 16]>) {
     let Some(cfg) = config.backup_config() else {
         r.warn(
             "no backup folder configured",
@@ -150,6 +169,14 @@ fn backups(r: &mut Report, config: &Config) {
         );
         return;
     };
+    let Some(id) = db_id else {
+        r.ok(format!(
+            "backups: the server owns the database and keeps its backups in {}/db-…; `kasefet backup list` shows them",
+            cfg.dir.display()
+        ));
+        return;
+    };
+    let cfg = cfg.for_database(&id);
     let d = cfg.dir.display();
     match crate::backup::list(&cfg.dir) {
         Ok(items) => match items.first() {
@@ -187,8 +214,8 @@ pub fn run(config: &Config, paths: &Paths, g: &Global) -> Result<(), CliError> {
     if !server {
         data_dir(&mut r, &paths.data_dir);
     }
-    database(&mut r, config, paths, server);
-    backups(&mut r, config);
+    let db_id = database(&mut r, config, paths, server);
+    backups(&mut r, config, db_id);
     if g.user.is_some() {
         let mut backend = super::connect(g, config, paths)?;
         let creds = super::prompt::credentials(g)?;

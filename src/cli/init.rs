@@ -15,6 +15,11 @@ pub fn run(
     a: &InitArgs,
     password_file: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
+    let totp_out = renamed(
+        &a.totp_secret_out,
+        &a.totp_secret_file,
+        ("--totp-secret-file", "--totp-secret-out"),
+    );
     if crate::store::open::exists(&paths.data_dir) {
         return Err(CliError::invalid(format!(
             "a database already exists at {}",
@@ -32,12 +37,12 @@ pub fn run(
                 a.admin, settings.policy.min_chars
             ))?;
             if let Err(e) = settings.policy.check(&p1, &[&a.admin, &display]) {
-                eprintln!("{e}");
+                warnln!("{e}");
                 continue;
             }
             let p2 = ask_secret("Same password again")?;
             if *p1 != *p2 {
-                eprintln!("The two passwords differ; try again.");
+                warnln!("The two passwords differ; try again.");
                 continue;
             }
             break Password::new(p1.as_str());
@@ -55,10 +60,7 @@ pub fn run(
         .map_err(|e| CliError::invalid(format!("password refused: {e}")))?;
     let totp = TotpSecret::generate().map_err(|e| CliError::failure(e.to_string()))?;
     // Refuse existing output files before the database exists, for the same reason.
-    for f in [&a.totp_secret_file, &a.recovery_key_file]
-        .into_iter()
-        .flatten()
-    {
+    for f in [&totp_out, &a.recovery_key_file].into_iter().flatten() {
         if f.exists() {
             return Err(CliError::invalid(format!(
                 "{} already exists; refusing to overwrite it",
@@ -79,12 +81,12 @@ pub fn run(
         },
     )?;
     let secret = totp.to_base32();
-    match &a.totp_secret_file {
+    match &totp_out {
         Some(f) => write_private(f, &format!("{}\n", secret.as_str()))?,
         None => {
             let url = totp.otpauth_url(&a.admin);
             let qr = qr_text(&url).unwrap_or_default();
-            eprintln!(
+            warnln!(
                 "Scan this with an authenticator app, or type the secret:\n\n{qr}\n  secret: {}\n  {}\n",
                 secret.as_str(),
                 url.as_str()
@@ -95,7 +97,7 @@ pub fn run(
     match &a.recovery_key_file {
         Some(f) => write_private(f, &format!("{}\n", rk.as_str()))?,
         None => {
-            eprintln!(
+            warnln!(
                 "Recovery key (shown once; store it offline — it restores admin access and backups):\n\n  {}\n",
                 rk.as_str()
             );
@@ -109,4 +111,20 @@ pub fn run(
         output::clean(&paths.data_dir.display().to_string()),
         output::clean(&a.admin)
     ))
+}
+
+/// The value of a renamed option: the new spelling, else the old one with a note on stderr.
+pub(super) fn renamed<T: Clone>(
+    new: &Option<T>,
+    old: &Option<T>,
+    names: (&str, &str),
+) -> Option<T> {
+    if old.is_some() {
+        warnln!(
+            "kasefet: note: {} is now {} (the name says which way the secret goes); the old spelling still works",
+            names.0,
+            names.1
+        );
+    }
+    new.clone().or_else(|| old.clone())
 }

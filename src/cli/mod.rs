@@ -1,5 +1,14 @@
 //! The scriptable command line. Every command becomes `Request`s sent to a `Backend`.
 
+/// `eprintln!` that cannot panic: with `2>&1 | head` stderr is a closed pipe too, and a
+/// message nobody can read is no reason to exit with a panic (code 101).
+macro_rules! warnln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod account;
 pub mod args;
 mod audit;
@@ -50,6 +59,17 @@ impl CliError {
             code: exit::FAILURE,
             message: m.into(),
         }
+    }
+    /// Standard output was closed by its reader (`| head`): stop quietly. The code is that
+    /// of the work done, success unless something failed before.
+    pub fn output_closed(code: i32) -> Self {
+        CliError {
+            code,
+            message: String::new(),
+        }
+    }
+    pub fn is_output_closed(&self) -> bool {
+        self.message.is_empty()
     }
 }
 
@@ -126,19 +146,34 @@ pub fn load(g: &args::Global) -> Result<(Config, Paths), CliError> {
 }
 
 pub fn open_local(config: &Config, paths: &Paths) -> Result<Arc<Service>, CliError> {
-    Ok(Arc::new(Service::open(
-        &paths.data_dir,
-        config.settings(),
-        Clock::System,
-    )?))
+    let service = Service::open(&paths.data_dir, config.settings(), Clock::System)?;
+    if let Some(note) = tightened_note(service.store()) {
+        warnln!("kasefet: warning: {note}");
+    }
+    Ok(Arc::new(service))
+}
+
+/// What to say when files in the data directory were found open to others and fixed.
+pub(crate) fn tightened_note(store: &crate::store::Store) -> Option<String> {
+    let fixed = store.tightened();
+    if fixed.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = fixed.iter().map(|p| p.display().to_string()).collect();
+    Some(format!(
+        "{} file(s) in the data directory were open to other users and are now private (0600/0700): {}",
+        fixed.len(),
+        names.join(", ")
+    ))
 }
 
 /// Runs one parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(()) => exit::OK,
+        Err(e) if e.is_output_closed() => e.code,
         Err(e) => {
-            eprintln!("kasefet: {}", output::clean(&e.message));
+            warnln!("kasefet: {}", output::clean(&e.message));
             e.code
         }
     }
@@ -188,14 +223,14 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     };
     let login = backend.login(&creds.user, &creds.password, &creds.code)?;
     if prompt::is_tty() {
-        eprintln!("{}", output::clean(&login.notice));
+        warnln!("{}", output::clean(&login.notice));
     }
     if let Some(left) = login.recovery_codes_left {
-        eprintln!("kasefet: a recovery code was used; {left} left");
+        warnln!("kasefet: a recovery code was used; {left} left");
     }
     // `account setup` asks for the policy itself.
     if login.policy_pending && !setup {
-        eprintln!(
+        warnln!(
             "kasefet: reminder: read and accept the security policy at your next interactive sign-in"
         );
     }
@@ -243,11 +278,8 @@ pub fn connect(
     match open_local(config, paths) {
         Ok(s) => Ok(Box::new(Local::new(s))),
         Err(mut e) if e.code == exit::UNAVAILABLE && e.message.contains("in use") => {
-            e.message = format!(
-                "{}; no kasefet server answers on {} (start one with `kasefet serve`, or pass --socket)",
-                e.message,
-                paths.socket.display()
-            );
+            e.message =
+                crate::client::remote::locked_message(&e.message, &paths.data_dir, &paths.socket);
             Err(e)
         }
         Err(e) => Err(e),
@@ -266,19 +298,19 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
     server
         .handle_signals()
         .map_err(|e| CliError::failure(e.to_string()))?;
-    eprintln!(
+    warnln!(
         "kasefet serve: {} on {} (stop with SIGTERM or Ctrl-C)",
         paths.data_dir.display(),
         paths.socket.display()
     );
     // The server owns the database, so it takes the nightly backup, sealed or not.
-    let nightly = match config.backup_config() {
+    let nightly = match service.backup_config() {
         Some(cfg) => Some(
             crate::backup::spawn_nightly(service.clone(), cfg, server.stop_flag())
                 .map_err(|e| CliError::failure(e.to_string()))?,
         ),
         None => {
-            eprintln!("kasefet serve: no [backup] dir is configured, so no nightly backups");
+            warnln!("kasefet serve: no [backup] dir is configured, so no nightly backups");
             None
         }
     };
@@ -288,7 +320,7 @@ fn serve(config: &Config, paths: &Paths) -> Result<(), CliError> {
     if let Some(n) = nightly {
         let _ = n.join();
     }
-    eprintln!("kasefet serve: stopped cleanly");
+    warnln!("kasefet serve: stopped cleanly");
     Ok(())
 }
 
@@ -296,7 +328,10 @@ pub fn print(s: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(s.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(|e| CliError::failure(e.to_string()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::output_closed(exit::OK),
+            _ => CliError::failure(e.to_string()),
+        })
 }
 
 /// Runs a command under an existing sign-in and returns what it prints.

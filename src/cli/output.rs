@@ -39,7 +39,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let line = |out: &mut String, cells: Vec<String>| {
         let last = cells.len().saturating_sub(1);
         for (i, c) in cells.into_iter().enumerate() {
-            let c = truncate(&c, 48);
+            // The last column has nothing to line up with: it is never cut.
+            let c = if i == last { c } else { truncate(&c, 48) };
             if i == last {
                 out.push_str(&c);
             } else {

@@ -23,7 +23,7 @@ pub fn first_line(path: &Path) -> Result<Zeroizing<String>, CliError> {
     if let Ok(m) = std::fs::metadata(path) {
         let mode = m.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            eprintln!(
+            warnln!(
                 "kasefet: warning: {} is readable by others (mode {mode:o}); run `chmod 600 {}`",
                 path.display(),
                 path.display()
@@ -74,7 +74,7 @@ pub fn ask_secret(label: &str) -> Result<Zeroizing<String>, CliError> {
     if let Some(t) = &saved {
         let _ = tcsetattr(&stdin, OptionalActions::Now, t);
     }
-    eprintln!();
+    warnln!();
     result
 }
 
@@ -185,12 +185,12 @@ pub fn new_password(
             "New password (at least {min} characters; spaces welcome)"
         ))?;
         if let Err(e) = policy.check(&p1, context) {
-            eprintln!("{e}");
+            warnln!("{e}");
             continue;
         }
         let p2 = ask_secret("Same password again")?;
         if *p1 != *p2 {
-            eprintln!("The two passwords differ; try again.");
+            warnln!("The two passwords differ; try again.");
             continue;
         }
         return Ok(Password::new(p1.as_str()));

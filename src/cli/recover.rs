@@ -57,7 +57,7 @@ pub fn run(
         None => {
             let url = totp.otpauth_url(&a.admin);
             let qr = qr_text(&url).unwrap_or_default();
-            eprintln!(
+            warnln!(
                 "Scan this with an authenticator app, or type the secret:\n\n{qr}\n  secret: {}\n  {}\n",
                 secret.as_str(),
                 url.as_str()

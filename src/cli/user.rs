@@ -52,9 +52,10 @@ fn one_time(
     }
     if let Some(otp) = otp {
         out.push_str(&format!("one-time password: {}\n", otp.expose()));
-        eprintln!(
-            "kasefet: give the one-time password to {} in person; it is shown only now and works only \
-             for `kasefet account setup`",
+        warnln!(
+            "kasefet: give the one-time password to {} in person; it is shown only now. They sign in \
+             with it once (in the TUI: leave the code empty; or `kasefet account setup`), then choose a \
+             password and set up an authenticator",
             clean(username)
         );
     }
@@ -68,8 +69,14 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: UserCmd) -> Result<String, CliError> {
             role,
             display_name,
             initial_password_file,
+            totp_secret_from,
             totp_secret_file,
         } => {
+            let totp_secret_file = super::init::renamed(
+                &totp_secret_from,
+                &totp_secret_file,
+                ("--totp-secret-file", "--totp-secret-from"),
+            );
             let req = Request::UserAdd {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 role: role_arg(&role)?,

@@ -128,3 +128,21 @@ impl Drop for Remote {
         self.logout();
     }
 }
+
+/// What to say when the data directory at `dir` is locked (`locked` is the store's own
+/// message): a server answering on `socket` owns it and is the way in; otherwise the lock
+/// is another process's and no server answers.
+pub fn locked_message(locked: &str, dir: &Path, socket: &Path) -> String {
+    match Remote::connect(socket) {
+        Ok(_) => format!(
+            "the database at {d} is owned by a running `kasefet serve`, which answers on {s}: \
+             work through it (leave out --local and --data-dir, or pass --socket {s})",
+            d = dir.display(),
+            s = socket.display()
+        ),
+        Err(_) => format!(
+            "{locked}; no kasefet server answers on {} (start one with `kasefet serve`, or pass --socket)",
+            socket.display()
+        ),
+    }
+}

@@ -83,6 +83,19 @@ pub struct Address {
     pub country: Option<String>,
 }
 
+impl Address {
+    /// The address on one line, in the order of the form (street, city, postal code,
+    /// country), so the TUI and the command line show it alike.
+    pub fn one_line(&self) -> String {
+        [&self.street, &self.city, &self.postal_code, &self.country]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The part only some roles may see; revealing it is audited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CustomerSensitive {
@@ -157,7 +170,9 @@ impl CustomerInput {
         }
         let sensitive = self.sensitive.as_ref().map(|s| CustomerSensitive {
             national_id: opt(&mut c, "national id", &s.national_id, 50),
-            date_of_birth: s.date_of_birth,
+            date_of_birth: s
+                .date_of_birth
+                .and_then(|d| c.take(text::birth_date("date of birth", d))),
             private_notes: s
                 .private_notes
                 .as_ref()

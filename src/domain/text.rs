@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use finl_unicode::categories::CharacterCategories;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -36,39 +37,69 @@ fn is_dangerous(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
-/// Cleans a single-line value: drops controls and bidi overrides, turns tabs into spaces and
-/// trims the ends.
+/// True for characters that draw nothing yet change what text means or how it compares:
+/// Unicode format characters (Cf: zero-width space, LRM/RLM, BOM, Arabic letter mark, soft
+/// hyphen, …) and the line and paragraph separators. A name padded with them looks like
+/// another person's name and slips past duplicate checks.
+fn is_invisible(c: char) -> bool {
+    c.is_format() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// ZWNJ and ZWJ, which Persian, Indic scripts and emoji sequences need inside a word.
+fn is_word_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// Characters a ZWJ or ZWNJ may stand between: letters, marks (a virama) and symbols (emoji).
+fn joins_word(c: char) -> bool {
+    c.is_letter() || c.is_mark() || c.is_symbol_other()
+}
+
+/// Every character of `s` that may be stored: no controls, bidi overrides or invisible
+/// characters, except a word joiner between two characters of a word. `keep` decides about
+/// line breaks and tabs first.
+fn clean_chars(s: &str, keep: impl Fn(char) -> Option<Option<char>>) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(decided) = keep(c) {
+            out.extend(decided);
+            continue;
+        }
+        if is_dangerous(c) {
+            continue;
+        }
+        if is_word_joiner(c) {
+            let before = out.chars().next_back().is_some_and(joins_word);
+            let after = chars.get(i + 1).is_some_and(|&n| joins_word(n));
+            if before && after {
+                out.push(c);
+            }
+            continue;
+        }
+        if !is_invisible(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Cleans a single-line value: drops controls, bidi overrides and invisible characters,
+/// turns tabs into spaces and trims the ends.
 pub fn sanitize_line(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .filter_map(|c| match c {
-            '\t' => Some(' '),
-            c if is_dangerous(c) => None,
-            c => Some(c),
-        })
-        .collect();
+    let cleaned = clean_chars(s, |c| (c == '\t').then_some(Some(' ')));
     cleaned.trim().to_owned()
 }
 
 /// Like [`sanitize_line`] but keeps line breaks, normalising every `\r\n` and lone `\r` to `\n`.
 pub fn sanitize_multiline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push('\n');
-            }
-            '\n' => out.push('\n'),
-            '\t' => out.push(' '),
-            c if is_dangerous(c) => {}
-            c => out.push(c),
-        }
-    }
-    out.trim().to_owned()
+    let unified = s.replace("\r\n", "\n").replace('\r', "\n");
+    let cleaned = clean_chars(&unified, |c| match c {
+        '\n' => Some(Some('\n')),
+        '\t' => Some(Some(' ')),
+        _ => None,
+    });
+    cleaned.trim().to_owned()
 }
 
 /// Folds text for case- and accent-insensitive search ("José" and "jose" match).
@@ -84,18 +115,41 @@ pub fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Value of a decimal digit in the scripts our users type; people paste card numbers in
-/// Arabic-Indic and full-width digits too, and those must not slip past the card check.
+/// Value of a Unicode decimal digit (category Nd) of any script: people paste card numbers
+/// in Arabic-Indic, Devanagari and full-width digits too, and those must not slip past the
+/// card check. Unicode encodes every script's digits as contiguous runs of ten from zero, so
+/// the value is the distance from the start of the run, modulo ten.
 fn digit_value(c: char) -> Option<u8> {
-    let base = match c {
-        '0'..='9' => '0',
-        '\u{660}'..='\u{669}' => '\u{660}',
-        '\u{6f0}'..='\u{6f9}' => '\u{6f0}',
-        '\u{ff10}'..='\u{ff19}' => '\u{ff10}',
-        _ => return None,
-    };
-    u8::try_from(u32::from(c) - u32::from(base)).ok()
+    if c.is_ascii_digit() {
+        return u8::try_from(u32::from(c) - u32::from('0')).ok();
+    }
+    if !c.is_number_decimal() {
+        return None;
+    }
+    let code = u32::from(c);
+    let mut start = code;
+    while start > 0 && char::from_u32(start - 1).is_some_and(CharacterCategories::is_number_decimal)
+    {
+        start -= 1;
+    }
+    u8::try_from((code - start) % 10).ok()
 }
+
+/// Characters that may stand between the digit groups of one number: spaces of every width,
+/// dashes, dots, slashes, underscores, commas and invisible characters.
+fn joins_digits(c: char) -> bool {
+    c.is_whitespace()
+        || is_invisible(c)
+        || is_word_joiner(c)
+        || c.is_punctuation_dash()
+        || matches!(
+            c,
+            '.' | '/' | '_' | ',' | '\'' | '\u{b7}' | '\u{2219}' | '\u{2024}'
+        )
+}
+
+/// Most joining characters allowed between two groups ("4111 - 1111" has three).
+const MAX_JOIN: usize = 4;
 
 fn luhn_valid(digits: &[u8]) -> bool {
     let sum: u32 = digits
@@ -115,26 +169,38 @@ fn luhn_valid(digits: &[u8]) -> bool {
     sum % 10 == 0
 }
 
-/// Splits the text into runs of digit groups: digits separated by a single space or dash stay in
-/// one run, anything else ends it.
+/// Splits the text into runs of digit groups: digits separated by at most [`MAX_JOIN`]
+/// joining characters ([`joins_digits`]) stay in one run, anything else ends it.
 fn digit_runs(s: &str) -> Vec<Vec<Vec<u8>>> {
+    let chars: Vec<char> = s.chars().collect();
     let mut runs: Vec<Vec<Vec<u8>>> = Vec::new();
     let mut groups: Vec<Vec<u8>> = Vec::new();
     let mut group: Vec<u8> = Vec::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(d) = digit_value(c) {
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(d) = digit_value(chars[i]) {
             group.push(d);
+            i += 1;
             continue;
         }
-        let joins_groups =
-            (c == ' ' || c == '-') && chars.peek().is_some_and(|&n| digit_value(n).is_some());
+        let joined = chars[i..]
+            .iter()
+            .take(MAX_JOIN + 1)
+            .position(|&c| !joins_digits(c));
+        let next_is_digit = joined.is_some_and(|n| {
+            n > 0 && n <= MAX_JOIN && chars.get(i + n).and_then(|&c| digit_value(c)).is_some()
+        });
         if !group.is_empty() {
             groups.push(std::mem::take(&mut group));
         }
-        if !joins_groups && !groups.is_empty() {
+        if next_is_digit && !groups.is_empty() {
+            i += joined.unwrap_or(1);
+            continue;
+        }
+        if !groups.is_empty() {
             runs.push(std::mem::take(&mut groups));
         }
+        i += 1;
     }
     if !group.is_empty() {
         groups.push(group);
@@ -145,8 +211,8 @@ fn digit_runs(s: &str) -> Vec<Vec<Vec<u8>>> {
     runs
 }
 
-/// True when the text holds what looks like a full payment card number: 13–19 digits, possibly
-/// grouped by single spaces or dashes, passing the Luhn check.
+/// True when the text holds what looks like a full payment card number: 13–19 decimal digits
+/// of any script, possibly grouped by spaces, dashes, dots and the like, passing the Luhn check.
 ///
 /// Candidates are the spans of whole groups inside a run, so a card number followed by its
 /// expiry or CVV ("4111 1111 1111 1111 12/27") is still caught, while a bare run of more than 19
@@ -367,6 +433,26 @@ pub fn date(field: &str, s: &str) -> Result<jiff::civil::Date, FieldError> {
         .map_err(|_| FieldError::new(field, "is not a real calendar date"))
 }
 
+/// The earliest birth date accepted: older than anyone alive, later than any typo of a year.
+pub const BIRTH_DATE_MIN: jiff::civil::Date = jiff::civil::date(1880, 1, 1);
+
+/// A birth date between [`BIRTH_DATE_MIN`] and today. Today is read from the system clock
+/// in the zone furthest ahead (UTC+14), so nobody born today anywhere is refused.
+pub fn birth_date(field: &str, d: jiff::civil::Date) -> Result<jiff::civil::Date, FieldError> {
+    let latest = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(14)))
+        .date();
+    if d < BIRTH_DATE_MIN || d > latest {
+        return Err(FieldError::new(
+            field,
+            format_args!(
+                "{d} is not a plausible birth date (use a date from {BIRTH_DATE_MIN} to today)"
+            ),
+        ));
+    }
+    Ok(d)
+}
+
 /// A time of day written `HH:MM` (24-hour clock).
 pub fn time(field: &str, s: &str) -> Result<jiff::civil::Time, FieldError> {
     const FORMAT: &str = "is not a time (use HH:MM, 24-hour clock)";
@@ -491,9 +577,43 @@ mod tests {
     }
 
     #[test]
-    fn bidi_marks_that_do_not_override_are_kept() {
-        // LRM/RLM only nudge neutral characters; they cannot hide or reorder what follows.
-        assert_eq!(sanitize_line("a\u{200e}b\u{200f}"), "a\u{200e}b\u{200f}");
+    fn invisible_format_characters_are_removed() {
+        for c in [
+            '\u{200b}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{061c}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{feff}',
+            '\u{ad}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{206f}',
+            '\u{180e}',
+            '\u{e0001}',
+        ] {
+            assert_eq!(sanitize_line(&format!("{c}Da{c}na{c}")), "Dana", "{c:?}");
+            assert_eq!(sanitize_multiline(&format!("a{c}\nb{c}")), "a\nb", "{c:?}");
+        }
+        // A joiner at the edge of a word or next to a space joins nothing.
+        assert_eq!(
+            sanitize_line("\u{200d}Dana \u{200c}Cohen\u{200d}"),
+            "Dana Cohen"
+        );
+        assert_eq!(sanitize_line("12\u{200d}34"), "1234");
+    }
+
+    #[test]
+    fn word_joiners_that_scripts_need_are_kept() {
+        for word in [
+            "می\u{200c}خواهم", // Persian: ZWNJ between letters
+            "क्\u{200d}ष",      // Devanagari: ZWJ after a virama (a mark)
+            "👩\u{200d}💻",    // an emoji sequence
+        ] {
+            assert_eq!(sanitize_line(word), word);
+            assert_eq!(required_line("Name", word, 100).unwrap(), word);
+        }
     }
 
     #[test]
@@ -549,9 +669,52 @@ mod tests {
             "last four: 1111",
             "+972 52 123 4567",
             "41111111111111110000",
-            "id 4111.1111.1111.1111",
+            "4111 1111 and later 1111 1111 1111",
+            "2024-01-15 10:30",
+            "050-1234567",
         ] {
             assert!(!contains_card_number(s), "{s:?} is not a card");
+        }
+    }
+
+    /// The sixteen forms of issue 9: the six caught before, then the ten that were stored.
+    pub(crate) const CARD_FORMS: [&str; 16] = [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "4111 1111-1111 1111",
+        "٤١١١١١١١١١١١١١١١",
+        "４１１１１１１１１１１１１１１１",
+        "4111.1111.1111.1111",
+        "4111/1111/1111/1111",
+        "4111_1111_1111_1111",
+        "4111,1111,1111,1111",
+        "4111  1111  1111  1111",
+        "4111\u{a0}1111\u{a0}1111\u{a0}1111",
+        "4111\u{2009}1111\u{2009}1111\u{2009}1111",
+        "4111\u{200b}1111\u{200b}1111\u{200b}1111",
+        "४१११ ११११ ११११ ११११",
+        "4111 - 1111 - 1111 - 1111",
+    ];
+
+    #[test]
+    fn every_form_of_a_card_number_is_caught() {
+        for form in CARD_FORMS {
+            assert!(contains_card_number(form), "{form:?}");
+            assert!(
+                contains_card_number(&format!("paid with {form}, thanks")),
+                "{form:?}"
+            );
+            let err = optional_line("Notes", &format!("card {form}"), 200).unwrap_err();
+            assert!(err.message.contains("last four"), "{form:?}");
+            let err = multiline("Notes", &format!("card\n{form}\n"), 200).unwrap_err();
+            assert!(err.message.contains("last four"), "{form:?}");
+        }
+        // Any script's digits count, with their values: Bengali, Thai, mathematical bold.
+        for digits in ["০১২৩৪৫৬৭৮৯", "๐๑๒๓๔๕๖๗๘๙", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗"]
+        {
+            let values: Vec<u8> = digits.chars().filter_map(digit_value).collect();
+            assert_eq!(values, (0..10).collect::<Vec<u8>>(), "{digits}");
         }
     }
 
@@ -747,6 +910,27 @@ mod tests {
                 "is not a date (use YYYY-MM-DD)",
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn birth_dates_have_a_sane_range() {
+        for bad in [
+            jiff::civil::date(0, 1, 1),
+            jiff::civil::date(2999, 1, 1),
+            jiff::civil::date(1879, 12, 31),
+        ] {
+            let e = birth_date("date of birth", bad).unwrap_err();
+            assert!(e.message.contains("not a plausible birth date"), "{e}");
+        }
+        for good in [
+            BIRTH_DATE_MIN,
+            jiff::civil::date(1990, 6, 1),
+            jiff::Timestamp::now()
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .date(),
+        ] {
+            assert_eq!(birth_date("date of birth", good).unwrap(), good);
         }
     }
 

@@ -174,7 +174,7 @@ fn backup_now(service: &Service, uid: Option<u32>) -> ServerMsg {
             "only root or the server's own user may start a backup without signing in".into(),
         ));
     }
-    let Some(cfg) = service.settings().backup.clone() else {
+    let Some(cfg) = service.backup_config() else {
         return ServerMsg::Failed(WireError::Refused(
             "no backup folder is configured: set [backup] dir in kasefet.toml".into(),
         ));

@@ -17,7 +17,7 @@ fn refused(e: BackupError) -> Error {
 
 impl Service {
     pub(crate) fn handle_backup(&self, session: &Session, req: Request) -> Result<Response> {
-        let Some(cfg) = self.settings().backup.clone() else {
+        let Some(cfg) = self.backup_config() else {
             self.authorize(session, Permission::Backup, req.action())?;
             return Err(Error::Refused(
                 "no backup folder is configured: set [backup] dir in kasefet.toml".into(),
@@ -40,7 +40,7 @@ impl Service {
             Request::BackupList => {
                 self.authorize(session, Permission::Backup, "backup.list")?;
                 let items = backup::list(&cfg.dir).map_err(refused)?;
-                let status = backup::BackupStatus::load(self.store());
+                let status = backup::BackupStatus::load(self.store()).checked(&items);
                 Ok(Response::Backups { items, status })
             }
             Request::BackupVerify { file, full } => {

@@ -1,6 +1,7 @@
 //! THE ONE DOOR: every read and write is a `Request` answered by `Service::handle`, which
 //! authorizes (the role table), acts, and audits, always in that order.
 
+mod backup_folder;
 mod backups;
 pub mod bounds;
 pub mod clock;
@@ -41,6 +42,8 @@ pub struct Service {
     clock: Clock,
     inner: Mutex<Inner>,
     kdf_gate: crate::auth::kdf_gate::KdfGate,
+    /// Where this database's backups go (see `backup_folder`).
+    backup: backup_folder::BackupFolder,
 }
 
 impl std::fmt::Debug for Service {
@@ -72,6 +75,7 @@ impl Service {
         );
         Service {
             kdf_gate,
+            backup: backup_folder::BackupFolder::new(&settings, &store),
             store,
             settings,
             clock,

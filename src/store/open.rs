@@ -19,6 +19,8 @@ pub struct Store {
     trees: BTreeMap<Tree, sled::Tree>,
     db_id: [u8; 16],
     user_salt: [u8; 16],
+    /// Files inside the directory that were open to others at open and were made private.
+    tightened: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -45,6 +47,32 @@ pub fn check_private(dir: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Makes every file inside the data directory 0600 (folders 0700) and returns those it had
+/// to change, for the caller to report: a copy made without `-p` or sled writing under a
+/// loose umask leaves files group- or world-readable, hidden today by the directory's mode
+/// but not after someone widens the directory or moves a file.
+fn tighten_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut fixed = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let mode = meta.permissions().mode() & 0o777;
+        let path = entry.path();
+        if mode & 0o077 != 0 {
+            let private = if meta.is_dir() { 0o700 } else { 0o600 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & private))?;
+            fixed.push(path.clone());
+        }
+        if meta.is_dir() {
+            fixed.extend(tighten_files(&path)?);
+        }
+    }
+    Ok(fixed)
 }
 
 /// sled releases its file lock only when its background flusher lets go of the database,
@@ -117,7 +145,10 @@ impl Store {
             return Err(StoreError::Missing(dir.display().to_string()));
         }
         check_private(dir)?;
-        Store::from_db(dir, sled_open(dir, cache_bytes)?)
+        let tightened = tighten_files(dir)?;
+        let mut store = Store::from_db(dir, sled_open(dir, cache_bytes)?)?;
+        store.tightened = tightened;
+        Ok(store)
     }
 
     fn from_db(dir: &Path, db: sled::Db) -> Result<Store> {
@@ -150,11 +181,18 @@ impl Store {
             trees,
             db_id,
             user_salt,
+            tightened: Vec::new(),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Files found open to other users at open, now 0600 (folders 0700): worth a warning,
+    /// since something copied or wrote them carelessly.
+    pub fn tightened(&self) -> &[PathBuf] {
+        &self.tightened
     }
 
     pub fn db_id(&self) -> [u8; 16] {

@@ -183,13 +183,12 @@ pub fn launch(config: &Config, paths: &Paths, connect: Connect<'_>) -> Result<()
             Ok(s) => Arc::new(s),
             // Held by a process that is not answering as a server: say where we looked.
             Err(e @ Error::Store(StoreError::Locked { .. })) => {
-                return Err(match tried {
-                    Some(socket) => Error::Unavailable(format!(
-                        "{e}; no kasefet server answers on {}",
-                        socket.display()
-                    )),
-                    None => e,
-                });
+                let socket = tried.unwrap_or(&paths.socket);
+                return Err(Error::Unavailable(crate::client::remote::locked_message(
+                    &e.to_string(),
+                    &paths.data_dir,
+                    socket,
+                )));
             }
             Err(e) => return Err(e),
         };

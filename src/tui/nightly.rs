@@ -17,7 +17,7 @@ pub struct Nightly {
 impl Nightly {
     /// Starts the schedule when the database has a backup folder; `Ok(None)` without one.
     pub fn start(service: &Arc<Service>) -> std::io::Result<Option<Nightly>> {
-        let Some(cfg) = service.settings().backup.clone() else {
+        let Some(cfg) = service.backup_config() else {
             return Ok(None);
         };
         let stop = Arc::new(AtomicBool::new(false));

@@ -148,9 +148,12 @@ impl World {
         file
     }
 
-    /// The backup folder the world's settings name.
+    /// This database's backup folder: its own inside the one the world's settings name.
     pub fn backup_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("backups")
+        self.service
+            .backup_config()
+            .map(|c| c.dir)
+            .unwrap_or_else(|| self.dir.path().join("backups"))
     }
 
     /// The vault, opened with the recovery key (for writing what no request can).
@@ -506,6 +509,8 @@ pub fn filtered() -> insta::Settings {
     // Temporary folders, and the random database id a backup names.
     s.add_filter(r"/[^\s│]*\.tmp[A-Za-z0-9]+", "[tmp]");
     s.add_filter(r"database [0-9a-f]{12}", "database [id]");
+    // Each database's own backup folder is named for its id.
+    s.add_filter(r"db-[0-9a-f]{16}", "db-[id]");
     // Backup sizes: the audit entries in them hold where each sign-in came from.
     s.add_filter(r"\d+\.\d KiB", "N KiB");
     s.add_filter(r"\d+ bytes", "N bytes");

@@ -60,7 +60,8 @@ impl Cx<'_> {
             .filter(|t| !f.overdue || t.is_overdue(today))
             .filter(|t| {
                 horizon.is_none_or(|h| {
-                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| d <= h)
+                    // Overdue is its own view: "due this week" starts today.
+                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
                 })
             })
             .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))

@@ -182,17 +182,7 @@ fn preview_lines(c: &CustomerSummary, ui: &Ui) -> Vec<Line<'static>> {
 fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<'static>> {
     let t = ui.theme;
     let d = &c.data;
-    let addr = [
-        &d.address.street,
-        &d.address.city,
-        &d.address.postal_code,
-        &d.address.country,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect::<Vec<_>>()
-    .join(", ");
+    let addr = d.address.one_line();
     let mut lines = vec![
         Line::from(vec![
             Span::styled(clean(&d.name), t.header()),

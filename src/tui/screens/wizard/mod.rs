@@ -305,16 +305,10 @@ impl Wizard {
                     login.notice = format!("{} {note}", login.notice);
                 }
                 let service = backend.service().clone();
-                // The running database was given its folder before this step; a different
-                // choice is in the config file for the next start.
-                let running = service.settings().backup.as_ref().map(|b| b.dir.clone());
-                if running.is_some() && running != dir {
-                    let now = running.map(|d| d.display().to_string()).unwrap_or_default();
-                    let later = dir.map_or("none".to_string(), |d| d.display().to_string());
-                    login.notice = format!(
-                        "{} Backups go to {now} until Kasefet is started again, then to {later}.",
-                        login.notice
-                    );
+                // The database was created before this step; its backups follow the choice
+                // at once (the nightly schedule starts after the wizard).
+                if let Some(d) = dir {
+                    service.use_backup_dir(d);
                 }
                 return Ok(Some(Out::Done {
                     backend: Box::new(backend),

@@ -1,0 +1,71 @@
+//! Everyday use of the TUI as a new office tried it (issue 13): a key-driven flow for each
+//! defect, against the real service.
+#![allow(clippy::unwrap_used)]
+
+mod tui_common;
+
+use kasefet::client::Local;
+use kasefet::domain::Role;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use tui_common::*;
+
+/// The TOTP secret of an enrolment screen, read off the otpauth URL as a person would.
+fn secret_on_screen(app: &kasefet::tui::App) -> kasefet::auth::totp::TotpSecret {
+    let screen = render(app, 120, 40);
+    let at = screen.find("secret=").expect(&screen) + "secret=".len();
+    let secret: String = screen[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
+        .collect();
+    kasefet::auth::totp::TotpSecret::from_base32(&secret).unwrap()
+}
+
+/// One-time password → new password → TOTP → recovery codes, typed; ends where setup ends.
+fn first_session(world: &World, name: &str, role: Role) -> kasefet::tui::App {
+    let otp = world.add_pending_user(name, "New Person", role);
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
+    typ(&mut app, name);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, &otp);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), "setup", "{}", render(&app, 80, 24));
+    typ(&mut app, PASSWORD);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, PASSWORD);
+    press(&mut app, KeyCode::Enter);
+    let totp = secret_on_screen(&app);
+    typ(&mut app, &totp.code_at(world.clock.now() as u64));
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app, 120, 40).contains("Your recovery codes"));
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+#[test]
+fn a_new_staff_members_first_session_shows_the_customers() {
+    let world = World::new();
+    let mut app = first_session(&world, "bob", Role::Staff);
+    assert_eq!(app.screen(), "home", "{}", render(&app, 120, 40));
+    let home = render(&app, 120, 40);
+    assert!(!home.contains("No customers yet"), "{home}");
+    press(&mut app, KeyCode::Char('2'));
+    let list = render(&app, 120, 40);
+    assert!(list.contains("Dana Cohen"), "{list}");
+    app.key(key_event(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    let again = render(&app, 120, 40);
+    assert!(!again.contains("finish setting up"), "{again}");
+    assert!(again.contains("Dana Cohen"), "{again}");
+}
+
+#[test]
+fn a_new_hr_members_first_session_shows_the_employees() {
+    let world = World::new();
+    let mut app = first_session(&world, "rina", Role::Hr);
+    assert_eq!(app.screen(), "home", "{}", render(&app, 120, 40));
+    assert!(app.tabs().iter().any(|t| t.title() == "Employees"));
+    press(&mut app, KeyCode::Char('4'));
+    let list = render(&app, 120, 40);
+    assert!(list.contains("Maya Manager"), "{list}");
+    assert!(!list.contains("finish setting up"), "{list}");
+}

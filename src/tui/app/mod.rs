@@ -184,6 +184,17 @@ impl App {
     fn lost(&mut self, lost: Lost) {
         match lost {
             Lost::Locked => self.lock(),
+            // The screens stay behind a sign-in that asks for the password and code.
+            Lost::Ended if self.backend.as_mut().is_some_and(|b| b.take_restarted()) => {
+                self.phase = match std::mem::replace(&mut self.phase, Phase::Gone) {
+                    Phase::Main(m) | Phase::Locked(m, _) => {
+                        let mut l = Lock::rejoin(&m.me.username);
+                        l.note(lock::RESTARTED);
+                        Phase::Locked(m, l)
+                    }
+                    other => other,
+                };
+            }
             Lost::Ended => {
                 let user = self.me().map(|m| m.username.clone()).unwrap_or_default();
                 self.back_to_sign_in(

@@ -69,3 +69,67 @@ fn a_new_hr_members_first_session_shows_the_employees() {
     assert!(list.contains("Maya Manager"), "{list}");
     assert!(!list.contains("finish setting up"), "{list}");
 }
+
+/// Up to the recovery-key step of the setup wizard: the database exists from here on.
+fn wizard_to_the_recovery_key(dir: &std::path::Path) -> kasefet::tui::App {
+    let clock = kasefet::service::Clock::manual(T0);
+    let target = kasefet::tui::screens::wizard::Target {
+        data_dir: dir.join("data"),
+        settings: settings(),
+        config_file: Some(dir.join("conf/kasefet.toml")),
+        backup_dir: dir.join("backups"),
+    };
+    let mut opts = options(&clock);
+    opts.org = String::new();
+    let mut app = kasefet::tui::App::wizard(target, opts).unwrap();
+    typ(&mut app, "Levi & Sons");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "noa");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "Noa Levi");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, PASSWORD);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, PASSWORD);
+    press(&mut app, KeyCode::Enter);
+    let totp = secret_on_screen(&app);
+    typ(&mut app, &totp.code_at(T0 as u64));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.wizard_step(),
+        Some(kasefet::tui::screens::wizard::Step::RecoveryKey),
+        "{}",
+        render(&app, 120, 40)
+    );
+    app
+}
+
+#[test]
+fn quitting_the_wizard_at_the_recovery_key_keeps_the_organisation_and_backup_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = wizard_to_the_recovery_key(dir.path());
+    press(&mut app, KeyCode::Esc);
+    let asked = render(&app, 120, 40);
+    assert!(asked.contains("recovery-key rotate"), "{asked}");
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.should_quit());
+    let config = kasefet::config::Config::load(&dir.path().join("conf/kasefet.toml")).unwrap();
+    assert_eq!(config.organisation.name, "Levi & Sons");
+    assert_eq!(
+        config.backup.dir.as_deref(),
+        Some(dir.path().join("backups").as_path())
+    );
+}
+
+#[test]
+fn ticking_the_recovery_key_box_clears_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = wizard_to_the_recovery_key(dir.path());
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app, 120, 40).contains("store it first"));
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char(' '));
+    let ticked = render(&app, 120, 40);
+    assert!(!ticked.contains("store it first"), "{ticked}");
+}

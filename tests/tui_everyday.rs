@@ -133,3 +133,38 @@ fn ticking_the_recovery_key_box_clears_its_error() {
     let ticked = render(&app, 120, 40);
     assert!(!ticked.contains("store it first"), "{ticked}");
 }
+
+/// The customer list with a Hebrew customer, as the terminal gets it under each
+/// `[display] bidi` mode (the Hebrew reads right in `reorder` on a left-to-right terminal).
+fn customers_with_bidi(mode: kasefet::config::Bidi) -> String {
+    let world = World::new();
+    let mut opts = world.options();
+    opts.bidi = mode;
+    let mut app = kasefet::tui::App::sign_in(Box::new(Local::new(world.service.clone())), opts);
+    world.sign_in(&mut app, "maya");
+    press(&mut app, KeyCode::Char('2'));
+    render(&app, 100, 24)
+}
+
+#[test]
+fn right_to_left_names_in_terminal_order() {
+    let screen = customers_with_bidi(kasefet::config::Bidi::Terminal);
+    assert!(screen.contains("דנה לוי"), "{screen}");
+    filtered().bind(|| insta::assert_snapshot!("bidi_terminal", screen));
+}
+
+#[test]
+fn right_to_left_names_reordered_for_the_terminal() {
+    let screen = customers_with_bidi(kasefet::config::Bidi::Reorder);
+    assert!(screen.contains("יול הנד"), "{screen}");
+    assert!(!screen.contains("דנה לוי"), "{screen}");
+    // Latin text and the columns are where they were.
+    let plain = customers_with_bidi(kasefet::config::Bidi::Terminal);
+    let col = |s: &str, what: &str| {
+        s.lines()
+            .find(|l| l.contains(what))
+            .map(|l| l.find("Tel Aviv").or(l.find("lead")))
+    };
+    assert_eq!(col(&screen, "Dana Cohen"), col(&plain, "Dana Cohen"));
+    filtered().bind(|| insta::assert_snapshot!("bidi_reorder", screen));
+}

@@ -44,6 +44,8 @@ pub struct Options {
     pub policy: PasswordPolicy,
     /// Shown on the first screen (a problem with the user's keymap file, say).
     pub notice: Option<String>,
+    /// `[display] bidi`: how right-to-left text reaches the terminal.
+    pub bidi: crate::tui::bidi::Bidi,
 }
 
 impl Options {
@@ -56,6 +58,7 @@ impl Options {
             theme: Theme::from_env(),
             policy: PasswordPolicy::default(),
             notice: None,
+            bidi: crate::tui::bidi::Bidi::Terminal,
         }
     }
 }
@@ -315,6 +318,7 @@ impl App {
     }
 
     pub fn draw(&self, f: &mut Frame) {
+        crate::tui::bidi::set(self.opts.bidi);
         let area = f.area();
         let t = &self.opts.theme;
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

@@ -168,3 +168,43 @@ fn right_to_left_names_reordered_for_the_terminal() {
     assert_eq!(col(&screen, "Dana Cohen"), col(&plain, "Dana Cohen"));
     filtered().bind(|| insta::assert_snapshot!("bidi_reorder", screen));
 }
+
+fn status_line(app: &kasefet::tui::App) -> String {
+    let screen = render(app, 120, 40);
+    screen.lines().rev().take(2).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn staff_hear_why_they_cannot_change_a_colleagues_customer() {
+    let world = World::new();
+    let mut app = world.app("sam");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Down);
+    assert!(render(&app, 120, 40).contains("Noam Peretz"));
+    press(&mut app, KeyCode::Char('e'));
+    let edit = status_line(&app);
+    assert!(
+        edit.contains("Only its owner (maya), a manager or an admin can edit"),
+        "{}",
+        render(&app, 120, 40)
+    );
+    press(&mut app, KeyCode::Char('i'));
+    assert!(status_line(&app).contains("can log interactions with"));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(status_line(&app).contains("The staff role cannot delete customers"));
+}
+
+#[test]
+fn help_in_tasks_names_the_customer_key() {
+    let world = World::new();
+    let mut app = world.app("maya");
+    press(&mut app, KeyCode::Char('3'));
+    // The first row is a task with no customer: `c` is in help all the same.
+    press(&mut app, KeyCode::Char('?'));
+    let help = render(&app, 120, 40);
+    assert!(
+        help.lines()
+            .any(|l| l.contains("│c ") && l.contains("open the linked customer")),
+        "{help}"
+    );
+}

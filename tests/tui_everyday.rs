@@ -4,7 +4,7 @@
 
 mod tui_common;
 
-use kasefet::client::Local;
+use kasefet::client::{Backend, Local};
 use kasefet::domain::Role;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use tui_common::*;
@@ -207,4 +207,53 @@ fn help_in_tasks_names_the_customer_key() {
             .any(|l| l.contains("│c ") && l.contains("open the linked customer")),
         "{help}"
     );
+}
+
+#[test]
+fn the_role_picker_goes_by_privilege_and_asks_before_making_an_admin() {
+    let world = World::new();
+    let mut app = world.app("ada");
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('n'));
+    typ(&mut app, "lea");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "Lea Mizrahi");
+    press(&mut app, KeyCode::Enter);
+    // Tab past the last field stays in the form; it does not add the account.
+    press(&mut app, KeyCode::Tab);
+    assert!(!render(&app, 120, 40).contains("One-time password"));
+    let role_row = |app: &kasefet::tui::App| {
+        render(app, 120, 40)
+            .lines()
+            .find(|l| l.contains("Role") && l.contains("‹"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(role_row(&app).contains("staff"), "{}", role_row(&app));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(role_row(&app).contains("hr"), "{}", role_row(&app));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(role_row(&app).contains("manager"), "{}", role_row(&app));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(role_row(&app).contains("admin"), "{}", role_row(&app));
+    ctrl(&mut app, 's');
+    let asked = render(&app, 120, 40);
+    assert!(asked.contains("Add lea as an admin?"), "{asked}");
+    // No: back to the form as it was.
+    press(&mut app, KeyCode::Char('n'));
+    let form = render(&app, 120, 40);
+    assert!(form.contains("Lea Mizrahi"), "{form}");
+    ctrl(&mut app, 's');
+    press(&mut app, KeyCode::Char('y'));
+    assert!(render(&app, 120, 40).contains("One-time password for lea"));
+    let mut admin = world.backend("ada");
+    match admin
+        .call(kasefet::service::Request::UserGet {
+            username: "lea".into(),
+        })
+        .unwrap()
+    {
+        kasefet::service::Response::User(u) => assert_eq!(u.role, Role::Admin),
+        other => panic!("{other:?}"),
+    }
 }

@@ -257,3 +257,38 @@ fn the_role_picker_goes_by_privilege_and_asks_before_making_an_admin() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn typing_into_a_prefilled_field_replaces_it_and_only_ctrl_s_saves() {
+    let world = World::new();
+    let mut app = world.app("maya");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('e'));
+    // The name field has "Dana Cohen": typing replaces it.
+    typ(&mut app, "Dana Katz");
+    let form = render(&app, 120, 40);
+    assert!(form.contains("Dana Katz"), "{form}");
+    assert!(!form.contains("Dana CohenDana"), "{form}");
+    // An arrow (or End) first edits in place: Company, past Kind.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::End);
+    typ(&mut app, " Ltd");
+    assert!(render(&app, 120, 40).contains("Cohen & Co Ltd"));
+    // Tab through every field and past the last: nothing is saved.
+    for _ in 0..40 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let mut b = world.backend("maya");
+    let id = world.customers["dana"];
+    let get = |b: &mut Local| match b
+        .call(kasefet::service::Request::CustomerGet { id, reveal: false })
+        .unwrap()
+    {
+        kasefet::service::Response::Customer(c) => c.data.name,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(get(&mut b), "Dana Cohen");
+    ctrl(&mut app, 's');
+    assert_eq!(get(&mut b), "Dana Katz", "{}", render(&app, 120, 40));
+}

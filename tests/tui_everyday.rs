@@ -292,3 +292,21 @@ fn typing_into_a_prefilled_field_replaces_it_and_only_ctrl_s_saves() {
     ctrl(&mut app, 's');
     assert_eq!(get(&mut b), "Dana Katz", "{}", render(&app, 120, 40));
 }
+
+#[test]
+fn enter_on_an_audit_entry_opens_its_record() {
+    let world = World::new();
+    let mut app = world.app("ada");
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Char('f'));
+    typ(&mut app, "customer.create");
+    press(&mut app, KeyCode::Enter);
+    let audit = render(&app, 120, 40);
+    assert!(audit.contains("customer:"), "{audit}");
+    // Account targets read as names.
+    assert!(!audit.contains("user:1 "), "{audit}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), "customers", "{}", render(&app, 120, 40));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("╭ Customer "), "{screen}");
+}

@@ -40,6 +40,7 @@ pub struct Config {
     pub security: Security,
     pub backup: Backup,
     pub server: Server,
+    pub display: Display,
     /// The text of `security.policy_file`, read by `load` so a missing file is reported at
     /// start rather than at someone's first sign-in.
     #[serde(skip)]
@@ -467,6 +468,27 @@ impl Server {
             )? as usize,
         })
     }
+}
+
+/// `[display]`: how the screens draw text.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Display {
+    pub bidi: Bidi,
+}
+
+/// Right-to-left text (Hebrew, Arabic). Many terminals, and tmux over SSH, draw every
+/// line in logical order, so "נועה לוי" reads backwards; `reorder` has Kasefet lay each
+/// cell out in visual order (the Unicode Bidirectional Algorithm) itself. A terminal that
+/// does its own bidi would then turn it round again, so nothing is detected: it is a choice.
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Bidi {
+    /// Send text in logical order and let the terminal lay it out.
+    #[default]
+    Terminal,
+    /// Lay each cell out in visual order before drawing it.
+    Reorder,
 }
 
 #[cfg(test)]

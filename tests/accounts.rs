@@ -696,11 +696,9 @@ fn one_time_password_accounts_can_do_nothing_but_set_up() {
     };
     env.call(&s, Request::AccountAcceptPolicy { version })
         .unwrap();
-    // The setup-only session stays setup-only; a real sign-in opens the rest.
-    assert!(matches!(
-        env.call(&s, Request::EmployeeList),
-        Err(Error::SetupRequired)
-    ));
+    // Setup done, the account is active and so is the session that did it (issue 13): the
+    // person sees the CRM at once, as they would after signing in again.
+    assert!(env.call(&s, Request::EmployeeList).is_ok());
     assert!(
         env.svc()
             .login("bob", &otp_pw(&otp), &env.code(&totp), &peer())

@@ -113,6 +113,23 @@ pub enum Command {
     Doctor,
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// The database's recovery key (admin): rotate makes a new one and revokes the old
+    #[command(subcommand)]
+    RecoveryKey(RecoveryKeyCmd),
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum RecoveryKeyCmd {
+    /// A new recovery key; the old one stops opening the database. Asks for the password
+    /// and a fresh code again (scripts: the sign-in password, and --code)
+    Rotate {
+        /// A code from the app newer than the one signed in with (asked on a terminal)
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+        /// Write the new key to this new file, mode 0600, instead of printing it
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+    },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

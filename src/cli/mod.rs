@@ -21,6 +21,7 @@ mod init;
 pub mod output;
 pub mod prompt;
 mod recover;
+mod recovery_key;
 mod shell_words;
 mod task;
 mod user;
@@ -249,6 +250,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             };
             account::run(&mut ctx, c, Some(&signed_in)).and_then(|out| print(&out))
         }
+        Command::RecoveryKey(c) => {
+            recovery_key::run(&mut ctx, c, &creds.password).and_then(|out| print(&out))
+        }
         other => execute(&mut ctx, other).and_then(|out| print(&out)),
     };
     backend.logout();
@@ -350,6 +354,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
             "recover cannot run inside a signed-in command",
         )),
         Command::Batch => Err(CliError::invalid("batch cannot be nested")),
+        Command::RecoveryKey(_) => Err(CliError::invalid(
+            "run `kasefet recovery-key rotate` on its own, not in a batch",
+        )),
         Command::Serve => Err(CliError::invalid(
             "serve cannot run inside a signed-in command",
         )),

@@ -32,6 +32,15 @@ pub trait Backend {
     fn unlock(&mut self, password: &Password) -> Result<()>;
     fn mode(&self) -> Mode;
     fn session(&self) -> Option<&Session>;
+    /// True once after the session was lost because the server restarted (the connection
+    /// was made again), so the front end can say so and ask for the sign-in again.
+    fn take_restarted(&mut self) -> bool {
+        false
+    }
+    /// False while the server cannot be reached (what fails then is the connection).
+    fn connected(&self) -> bool {
+        true
+    }
 }
 
 /// The database opened by this process.

@@ -137,8 +137,20 @@ impl Service {
                         other => other.apply(open),
                     }
                 }
+                // Finishing its setup makes the account active; the session that did it
+                // becomes a full one, so the new user's first screen shows the CRM.
+                let activated = setup_only
+                    && open
+                        .users
+                        .get(&user_id)
+                        .is_some_and(|u| u.state == UserState::Active);
                 for id in ended {
                     inner.sessions.remove(&id);
+                }
+                if activated {
+                    if let Some(s) = inner.sessions.get_mut(&session.id) {
+                        s.setup_only = false;
+                    }
                 }
                 Ok(response)
             }

@@ -258,6 +258,13 @@ pub enum Request {
         file: String,
         full: bool,
     },
+
+    /// A new recovery key for the database; the old one stops opening it (admin, with the
+    /// password and a fresh code again).
+    RecoveryKeyRotate {
+        password: SecretText,
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -322,6 +329,8 @@ pub enum Response {
     },
     /// Shown once; only their hashes are kept.
     RecoveryCodes(Vec<SecretText>),
+    /// The new recovery key, grouped base32, shown once.
+    RecoveryKey(SecretText),
     /// `accepted_at` is set only while the caller's acceptance of this version still stands.
     Policy {
         version: String,
@@ -396,6 +405,7 @@ impl Request {
             AuditList { .. } | AuditVerify => P::AuditRead,
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
+            RecoveryKeyRotate { .. } => P::UserAdmin,
         }
     }
 
@@ -455,6 +465,7 @@ impl Request {
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
+            RecoveryKeyRotate { .. } => "database.recovery_key_rotate",
         }
     }
 
@@ -671,6 +682,10 @@ impl Request {
                 full: false,
             },
             BackupRun,
+            RecoveryKeyRotate {
+                password: SecretText::new("pw".into()),
+                code: "123456".into(),
+            },
         ]
     }
 }

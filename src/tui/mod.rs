@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bidi;
 pub mod keymap;
 pub mod nightly;
 pub mod screens;
@@ -137,6 +138,7 @@ pub fn options(config: &Config, clock: Clock) -> Options {
     };
     opts.policy = settings.policy.clone();
     opts.theme = Theme::from_env();
+    opts.bidi = config.display.bidi;
     let user_keymap = crate::config::user_config_dir().map(|d| d.join("keymap.toml"));
     match Keymap::load(user_keymap.as_deref()) {
         Ok(k) => opts.keymap = k,

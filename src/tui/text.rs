@@ -42,9 +42,10 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
-/// `s` cut or padded with spaces to exactly `cells` cells.
+/// `s` cut or padded with spaces to exactly `cells` cells: a cell of a table or form. Cut
+/// first, then laid out in visual order when `[display] bidi = "reorder"` asks for it.
 pub fn pad(s: &str, cells: usize) -> String {
-    let mut out = fit(s, cells);
+    let mut out = crate::tui::bidi::visual(&fit(s, cells)).into_owned();
     let w = width(&out);
     out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
     out

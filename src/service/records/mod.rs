@@ -6,6 +6,7 @@ mod admin;
 mod customers;
 mod employees;
 pub(crate) mod reads;
+mod recovery_key;
 mod tasks;
 mod users;
 
@@ -167,6 +168,7 @@ impl Cx<'_> {
             AuditVerify => self.audit_verify(),
             Sessions => self.session_list(),
             EndSession { id } => self.session_end(&id),
+            RecoveryKeyRotate { password, code } => self.recovery_key_rotate(password, &code),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

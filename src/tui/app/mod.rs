@@ -44,6 +44,8 @@ pub struct Options {
     pub policy: PasswordPolicy,
     /// Shown on the first screen (a problem with the user's keymap file, say).
     pub notice: Option<String>,
+    /// `[display] bidi`: how right-to-left text reaches the terminal.
+    pub bidi: crate::tui::bidi::Bidi,
 }
 
 impl Options {
@@ -56,6 +58,7 @@ impl Options {
             theme: Theme::from_env(),
             policy: PasswordPolicy::default(),
             notice: None,
+            bidi: crate::tui::bidi::Bidi::Terminal,
         }
     }
 }
@@ -184,6 +187,17 @@ impl App {
     fn lost(&mut self, lost: Lost) {
         match lost {
             Lost::Locked => self.lock(),
+            // The screens stay behind a sign-in that asks for the password and code.
+            Lost::Ended if self.backend.as_mut().is_some_and(|b| b.take_restarted()) => {
+                self.phase = match std::mem::replace(&mut self.phase, Phase::Gone) {
+                    Phase::Main(m) | Phase::Locked(m, _) => {
+                        let mut l = Lock::rejoin(&m.me.username);
+                        l.note(lock::RESTARTED);
+                        Phase::Locked(m, l)
+                    }
+                    other => other,
+                };
+            }
             Lost::Ended => {
                 let user = self.me().map(|m| m.username.clone()).unwrap_or_default();
                 self.back_to_sign_in(
@@ -304,6 +318,7 @@ impl App {
     }
 
     pub fn draw(&self, f: &mut Frame) {
+        crate::tui::bidi::set(self.opts.bidi);
         let area = f.area();
         let t = &self.opts.theme;
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

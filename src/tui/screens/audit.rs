@@ -135,6 +135,21 @@ impl Screen for Audit {
                 self.apply_filter();
             }
             Action::Verify => self.verify(ctx),
+            // The record the entry names, where this role may see it (the shell checks).
+            Action::Open => {
+                let target = self
+                    .shown
+                    .get(self.sel.index)
+                    .and_then(|i| self.events.get(*i))
+                    .and_then(|e| e.target.split_once(':'))
+                    .and_then(|(kind, id)| Some((kind, id.parse().ok()?)));
+                match target {
+                    Some(("customer", id)) => ctx.nav = Some(super::Nav::Customer(id)),
+                    Some(("task", id)) => ctx.nav = Some(super::Nav::Task(id)),
+                    Some(("employee", id)) => ctx.nav = Some(super::Nav::Employee(id)),
+                    _ => ctx.note = Some(super::Note::info("This entry names no record to open.")),
+                }
+            }
             _ => return false,
         }
         true
@@ -256,7 +271,7 @@ impl Screen for Audit {
                     when(e.at),
                     e.username.clone().unwrap_or_else(|| "-".into()),
                     e.action.clone(),
-                    e.target.clone(),
+                    target(e, ui),
                     e.outcome.as_str().into(),
                     clean(e.detail.trim_start_matches("; ")),
                 ]);
@@ -267,5 +282,17 @@ impl Screen for Audit {
             }
         };
         table::draw_with(f, inner, &cols, self.shown.len(), row, &self.sel, t, true);
+    }
+}
+
+/// An account target by its username (everyone may see those); other records by id, which
+/// Enter opens where the role may read them.
+fn target(e: &AuditEvent, ui: &Ui) -> String {
+    match e.target.split_once(':') {
+        Some(("user", id)) => match id.parse().ok().and_then(|id| ui.people.0.get(&id)) {
+            Some(p) => format!("user {}", p.username),
+            None => e.target.clone(),
+        },
+        _ => e.target.clone(),
     }
 }

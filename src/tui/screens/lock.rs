@@ -1,5 +1,6 @@
 //! The lock screen: after the idle time or Ctrl-L. It shows no data at all, only who is
-//! signed in and a password field.
+//! signed in and a password field. After the server restarted it asks for the whole
+//! sign-in again (password and code), and the screens behind it stay as they were.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -21,7 +22,12 @@ pub struct Lock {
     pub username: String,
     form: Form,
     error: Option<String>,
+    /// The session is gone with the server's restart: sign in again, not just unlock.
+    rejoin: bool,
 }
+
+/// Said when the server restarted under a session.
+pub const RESTARTED: &str = "Nothing on screen is lost: sign in to go on.";
 
 pub enum Out {
     Stay,
@@ -36,11 +42,61 @@ impl Lock {
             username: username.to_string(),
             form: Form::new(vec![Field::secret("password", "Password")]),
             error: None,
+            rejoin: false,
+        }
+    }
+
+    /// The server restarted under this session: password and code again.
+    pub fn rejoin(username: &str) -> Lock {
+        Lock {
+            username: username.to_string(),
+            form: Form::new(vec![
+                Field::secret("password", "Password"),
+                Field::text("code", "Code", "").with_hint("6 digits from your app"),
+            ]),
+            error: None,
+            rejoin: true,
+        }
+    }
+
+    /// A line under the fields until the next attempt.
+    pub fn note(&mut self, text: &str) {
+        self.error = Some(text.to_string());
+    }
+
+    fn sign_in_again(&mut self, backend: &mut dyn Backend) -> Out {
+        let password = Password::new(self.form.value("password"));
+        let code = self.form.value("code");
+        for name in ["password", "code"] {
+            if let Some(f) = self.form.field_mut(name) {
+                f.input.clear();
+            }
+        }
+        self.form.focus = 0;
+        match backend.login(&self.username, &password, &code) {
+            Ok(_) => Out::Unlocked,
+            Err(Error::AuthFailed) => {
+                self.error = Some("That is not right; try again with the next code.".into());
+                Out::Stay
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                Out::Stay
+            }
         }
     }
 
     pub fn update(&mut self, action: Action, backend: &mut dyn Backend) -> Option<Out> {
         Some(match action {
+            Action::NextField if self.rejoin && !self.form.on_last() => {
+                self.form.next();
+                Out::Stay
+            }
+            Action::PrevField if self.rejoin => {
+                self.form.prev();
+                Out::Stay
+            }
+            Action::NextField | Action::Save if self.rejoin => self.sign_in_again(backend),
             Action::NextField | Action::Save => {
                 let password = Password::new(self.form.value("password"));
                 if let Some(f) = self.form.field_mut("password") {
@@ -50,6 +106,11 @@ impl Lock {
                     Ok(()) => Out::Unlocked,
                     Err(Error::AuthFailed) => {
                         self.error = Some("That is not the password; try again.".into());
+                        Out::Stay
+                    }
+                    Err(Error::SessionEnded) if backend.take_restarted() => {
+                        *self = Lock::rejoin(&self.username);
+                        self.note(RESTARTED);
                         Out::Stay
                     }
                     Err(Error::SessionEnded | Error::SessionLocked) => {
@@ -69,17 +130,26 @@ impl Lock {
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         let t = ui.theme;
-        let inner = popup(f, centered(area, 60, 10), "Locked", t);
+        let (title, height, fields) = if self.rejoin {
+            ("Sign in again", 12, 3)
+        } else {
+            ("Locked", 10, 2)
+        };
+        let inner = popup(f, centered(area, 60, height), title, t);
         let [who, field, msg, keys] = Layout::vertical([
             Constraint::Length(2),
-            Constraint::Length(2),
+            Constraint::Length(fields),
             Constraint::Fill(1),
             Constraint::Length(1),
         ])
         .areas(inner);
         f.render_widget(
             Line::from(vec![
-                Span::raw("Kasefet is locked for "),
+                Span::raw(if self.rejoin {
+                    "The server restarted. Sign in again as "
+                } else {
+                    "Kasefet is locked for "
+                }),
                 Span::styled(clean(&self.username), t.header()),
             ]),
             who,
@@ -96,7 +166,14 @@ impl Lock {
         f.render_widget(
             Line::from(vec![
                 Span::styled(unlock, t.key()),
-                Span::styled(" unlock  ", t.dim()),
+                Span::styled(
+                    if self.rejoin {
+                        " next / sign in  "
+                    } else {
+                        " unlock  "
+                    },
+                    t.dim(),
+                ),
                 Span::styled(sign_out, t.key()),
                 Span::styled(" sign out", t.dim()),
             ]),

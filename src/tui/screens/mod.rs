@@ -234,6 +234,8 @@ impl Ctx<'_> {
                 None
             }
             Err(Error::SessionLocked | Error::SessionEnded) => None,
+            // The server is away, not the backups: the failed request says so already.
+            Err(_) if !self.backend.connected() => None,
             Err(e) => {
                 *self.backups = BackupSeen::Unavailable(e.to_string());
                 None

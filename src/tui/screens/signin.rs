@@ -33,7 +33,10 @@ impl SignIn {
         let mut form = Form::new(vec![
             Field::text("username", "Username", username),
             Field::secret("password", "Password"),
-            Field::text("code", "Code", "").with_hint("6 digits from your app, or a recovery code"),
+            // Nothing is known of the account before the password: the hint covers both.
+            Field::text("code", "Code", "").with_hint(
+                "6 digits from your app, or a recovery code; with a one-time password leave it empty: you set up your authenticator next",
+            ),
         ]);
         if !username.is_empty() {
             form.next();

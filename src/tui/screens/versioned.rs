@@ -51,7 +51,8 @@ pub trait VersionedForm {
         }
         let version = self.loaded_version();
         match action {
-            Action::NextField if self.form().on_last() => return self.save_at(version, ctx),
+            // Only an explicit save saves: Tab or Enter on the last field stays there.
+            Action::NextField if self.form().on_last() => {}
             Action::NextField => self.form().next(),
             Action::PrevField => self.form().prev(),
             Action::Save => return self.save_at(version, ctx),

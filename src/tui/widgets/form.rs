@@ -28,7 +28,15 @@ impl Form {
         if !f.fields.first().is_some_and(Field::editable) {
             f.next();
         }
+        f.arrive();
         f
+    }
+
+    /// Focus has come to a field: what is typed first replaces its value.
+    fn arrive(&mut self) {
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            f.input.arrive();
+        }
     }
 
     pub fn value(&self, key: &str) -> String {
@@ -83,6 +91,7 @@ impl Form {
             .map(|(i, _)| i)
         {
             self.focus = i;
+            self.arrive();
         }
     }
 
@@ -97,6 +106,7 @@ impl Form {
             .map(|(i, _)| i)
         {
             self.focus = i;
+            self.arrive();
         }
     }
 
@@ -307,7 +317,17 @@ impl Form {
                     Span::styled(clean(&field.input.value()), theme.dim()),
                     value_area,
                 ),
-                Kind::Text | Kind::Secret => field.input.draw(f, value_area, theme.text(), focused),
+                Kind::Text | Kind::Secret => {
+                    // Shown selected while the next key would replace it.
+                    let style = if focused && field.input.is_fresh() {
+                        theme
+                            .text()
+                            .add_modifier(ratatui::style::Modifier::REVERSED)
+                    } else {
+                        theme.text()
+                    };
+                    field.input.draw(f, value_area, style, focused)
+                }
             }
         }
     }

@@ -20,6 +20,9 @@ pub struct Input {
     cursor: usize,
     /// Shown as dots, and wiped on drop.
     pub secret: bool,
+    /// Just arrived at with a value in it: the first key typed replaces the value, as in
+    /// other forms; an arrow (or Home, End) first edits it in place.
+    fresh: bool,
 }
 
 impl std::fmt::Debug for Input {
@@ -47,6 +50,7 @@ impl Input {
             cursor: chars.len(),
             chars,
             secret: false,
+            fresh: false,
         }
     }
 
@@ -55,7 +59,17 @@ impl Input {
             chars: Vec::new(),
             cursor: 0,
             secret: true,
+            fresh: false,
         }
+    }
+
+    /// The field has just been reached: typing replaces what is in it.
+    pub fn arrive(&mut self) {
+        self.fresh = !self.chars.is_empty();
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
     }
 
     pub fn value(&self) -> String {
@@ -72,6 +86,7 @@ impl Input {
     }
 
     pub fn clear(&mut self) {
+        self.fresh = false;
         self.chars.zeroize();
         self.chars.clear();
         self.cursor = 0;
@@ -79,6 +94,9 @@ impl Input {
 
     /// Pasted or typed text, cleaned of anything that could drive the terminal.
     pub fn insert_str(&mut self, s: &str) {
+        if self.fresh {
+            self.clear();
+        }
         let flat = s.replace(['\r', '\n'], " ");
         for c in sanitize_line(&flat).chars() {
             self.chars.insert(self.cursor, c);
@@ -89,6 +107,18 @@ impl Input {
     /// Handles an editing key; false when the key is not one.
     pub fn handle(&mut self, key: &KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if std::mem::take(&mut self.fresh) {
+            match key.code {
+                KeyCode::Char(_) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+                    self.clear();
+                }
+                KeyCode::Backspace | KeyCode::Delete => {
+                    self.clear();
+                    return true;
+                }
+                _ => {}
+            }
+        }
         match key.code {
             KeyCode::Char('a') if ctrl => self.cursor = 0,
             KeyCode::Char('e') if ctrl => self.cursor = self.chars.len(),

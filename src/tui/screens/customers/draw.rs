@@ -127,10 +127,13 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{k:<13}"), t.label()),
-        Span::raw(clean(&v)),
-    ])
+    // A label as wide as the column still keeps a space before its value.
+    let label = if k.chars().count() >= 13 {
+        format!("{k} ")
+    } else {
+        format!("{k:<13}")
+    };
+    Line::from(vec![Span::styled(label, t.label()), Span::raw(clean(&v))])
 }
 
 fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
@@ -242,7 +245,8 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
                 .into_iter()
                 .enumerate()
             {
-                lines.push(kv(t, if i == 0 { "Private notes" } else { "" }, l));
+                // 12 cells: the label column is 13 wide and needs its space.
+                lines.push(kv(t, if i == 0 { "Private note" } else { "" }, l));
             }
         }
         _ => {

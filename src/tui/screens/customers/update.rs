@@ -66,6 +66,15 @@ impl Customers {
                     self.mode = Mode::Delete(Confirm::new("Delete customer", q, "delete", id));
                 }
             }
+            // Not this person's to do: say why rather than nothing at all.
+            Action::Edit | Action::Reveal | Action::Interaction | Action::Delete
+                if self.target().is_some() =>
+            {
+                let owner = ctx.people.name(self.target_owner());
+                ctx.note = Some(crate::tui::screens::Note::warn(why_not(
+                    &me, action, &owner,
+                )));
+            }
             Action::NewTask if me.can(Permission::TaskWrite) => {
                 let name = self
                     .open
@@ -322,4 +331,23 @@ impl Screen for Customers {
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         draw::draw(self, f, area, ui);
     }
+}
+
+/// The status line's answer to a record action the role table does not give this person.
+fn why_not(me: &Me, action: Action, owner: &str) -> String {
+    let (permission, what) = match action {
+        Action::Edit => (Permission::CustomerWrite, "edit"),
+        Action::Interaction => (Permission::CustomerWrite, "log interactions with"),
+        Action::Reveal => (Permission::CustomerSensitive, "see the sensitive fields of"),
+        _ => (Permission::CustomerAdmin, "delete"),
+    };
+    if !me.can(permission) || permission == Permission::CustomerAdmin {
+        return format!("The {} role cannot {what} customers.", me.role);
+    }
+    let owner = if owner.is_empty() {
+        "its owner".to_string()
+    } else {
+        format!("its owner ({})", crate::tui::text::clean(owner))
+    };
+    format!("Only {owner}, a manager or an admin can {what} this customer.")
 }

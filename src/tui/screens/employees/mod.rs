@@ -100,9 +100,9 @@ impl Employees {
             return true;
         }
         match action {
-            Action::NextField if !ed.form.on_last() => ed.form.next(),
+            Action::NextField => ed.form.next(),
             Action::PrevField => ed.form.prev(),
-            Action::NextField | Action::Save => {
+            Action::Save => {
                 let version = ed.version;
                 if let Some(id) = ed.save(version, ctx) {
                     self.saved(id, ctx);

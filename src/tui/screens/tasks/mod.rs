@@ -231,8 +231,12 @@ impl Tasks {
                 self.reload(ctx);
             }
             Action::OpenCustomer if self.offers(&me, action) => {
-                if let Some(c) = self.selected().and_then(|t| t.data.customer) {
-                    ctx.nav = Some(Nav::Customer(c));
+                match self.selected().map(|t| t.data.customer) {
+                    Some(Some(c)) => ctx.nav = Some(Nav::Customer(c)),
+                    Some(None) => {
+                        ctx.note = Some(super::Note::info("This task is not for a customer."));
+                    }
+                    None => {}
                 }
             }
             _ => return false,
@@ -338,9 +342,9 @@ impl Screen for Tasks {
                 t.is_some_and(|t| Tasks::may_edit(me, t))
             }
             Action::Scope => me.scope(Permission::TaskRead) == Scope::All,
-            Action::OpenCustomer => {
-                me.can(Permission::CustomerRead) && t.is_some_and(|t| t.data.customer.is_some())
-            }
+            // Offered (and in `?` help) wherever customers can be read; a task without one
+            // says so when `c` is pressed.
+            Action::OpenCustomer => me.can(Permission::CustomerRead),
             _ => true,
         }
     }

@@ -24,15 +24,20 @@ use crate::tui::widgets::table::{self, Row, Selection, Width, col};
 use crate::tui::widgets::{centered, pane, popup};
 use sessions::Sessions;
 
-const ROLES: [&str; 5] = ["admin", "manager", "staff", "hr", "auditor"];
+/// By privilege, least first, so stepping through them never lands on admin by surprise
+/// (and making one asks first).
+const ROLES: [&str; 5] = ["auditor", "staff", "hr", "manager", "admin"];
 
 /// An account change that needs a yes first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Change {
     Lock(String),
     Disable(String),
     ResetPassword(String),
     ResetTotp(String),
+    /// The add form, kept for a "no" to go back to.
+    AddAdmin(Form),
+    MakeAdmin(String),
 }
 
 enum Mode {
@@ -184,6 +189,21 @@ impl Users {
                 ),
                 "reset",
             ),
+            Change::AddAdmin(form) => (
+                "Add an admin",
+                format!(
+                    "Add {} as an admin? Admins can do everything: accounts, backups, the audit log.",
+                    form.value("username")
+                ),
+                "add admin",
+            ),
+            Change::MakeAdmin(u) => (
+                "Make an admin",
+                format!(
+                    "Make {u} an admin? Admins can do everything: accounts, backups, the audit log."
+                ),
+                "make admin",
+            ),
         };
         self.mode = Mode::Ask(Confirm::new(title, q, yes, change));
     }
@@ -270,11 +290,15 @@ impl Screen for Users {
         match mode {
             Mode::Browse => return self.browse(action, ctx),
             Mode::Add(mut form) => match action {
-                Action::NextField if !form.on_last() => {
+                // Only Ctrl-S adds the account: Tab or Enter on the last field stays.
+                Action::NextField => {
                     form.next();
                     self.mode = Mode::Add(form);
                 }
-                Action::NextField | Action::Save => {
+                Action::Save if Role::parse(&form.value("role")) == Some(Role::Admin) => {
+                    self.ask(Change::AddAdmin(form));
+                }
+                Action::Save => {
                     if !self.add(&mut form, ctx) {
                         self.mode = Mode::Add(form);
                     }
@@ -294,7 +318,12 @@ impl Screen for Users {
                     return false;
                 }
             },
-            Mode::Role(mut form, user) => match action {
+            Mode::Role(form, user) => match action {
+                Action::NextField | Action::Save
+                    if Role::parse(&form.value("role")) == Some(Role::Admin) =>
+                {
+                    self.ask(Change::MakeAdmin(user));
+                }
                 Action::NextField | Action::Save => {
                     let role = Role::parse(&form.value("role")).unwrap_or(Role::Staff);
                     self.send(
@@ -308,6 +337,7 @@ impl Screen for Users {
                 }
                 Action::Cancel => {}
                 Action::Toggle => {
+                    let mut form = form;
                     form.toggle();
                     self.mode = Mode::Role(form, user);
                 }
@@ -329,10 +359,27 @@ impl Screen for Users {
                         Change::ResetTotp(username) => {
                             (Request::UserResetTotp { username }, "Authenticator reset")
                         }
+                        Change::AddAdmin(mut form) => {
+                            if !self.add(&mut form, ctx) {
+                                self.mode = Mode::Add(form);
+                            }
+                            return true;
+                        }
+                        Change::MakeAdmin(username) => (
+                            Request::UserSetRole {
+                                username,
+                                role: Role::Admin,
+                            },
+                            "Role changed",
+                        ),
                     };
                     self.send(req, done, ctx);
                 }
-                Answer::No => {}
+                Answer::No => {
+                    if let Change::AddAdmin(form) = c.on_yes {
+                        self.mode = Mode::Add(form);
+                    }
+                }
                 Answer::Pending => self.mode = Mode::Ask(c),
             },
             Mode::Secret { title, secret } => {

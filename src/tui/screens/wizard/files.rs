@@ -24,9 +24,10 @@ fn toml_string(s: &str) -> String {
 /// Creates the backup folder and records it and the organisation name in the config file:
 /// a new file is written whole; an existing one gets the sections it lacks appended (its
 /// comments stay). Returns a sentence for the person when something is left to them.
+/// `None` records nothing of that kind (it was recorded already).
 pub fn record_settings(
     config: Option<&Path>,
-    org: &str,
+    org: Option<&str>,
     backup_dir: Option<&Path>,
 ) -> Result<String, String> {
     if let Some(dir) = backup_dir {
@@ -50,10 +51,12 @@ pub fn record_settings(
         .unwrap_or_default();
     let mut add = String::new();
     let mut left = Vec::new();
-    if !table.contains_key("organisation") {
-        add.push_str(&format!("\n[organisation]\nname = {}\n", toml_string(org)));
-    } else {
-        left.push(format!("[organisation] name = {}", toml_string(org)));
+    match org {
+        Some(org) if !table.contains_key("organisation") => {
+            add.push_str(&format!("\n[organisation]\nname = {}\n", toml_string(org)));
+        }
+        Some(org) => left.push(format!("[organisation] name = {}", toml_string(org))),
+        None => {}
     }
     if let Some(dir) = backup_dir {
         let d = toml_string(&dir.display().to_string());
@@ -106,7 +109,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("conf/kasefet.toml");
         let backups = d.path().join("backups");
-        let note = record_settings(Some(&path), "Levi & \"Sons\"", Some(&backups)).unwrap();
+        let note = record_settings(Some(&path), Some("Levi & \"Sons\""), Some(&backups)).unwrap();
         assert_eq!(note, "");
         let c = crate::config::Config::load(&path).unwrap();
         assert_eq!(c.organisation.name, "Levi & \"Sons\"");
@@ -123,7 +126,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("kasefet.toml");
         std::fs::write(&path, "# mine\n[security]\nargon2_memory_kib = 8192\n").unwrap();
-        record_settings(Some(&path), "Acme", None).unwrap();
+        record_settings(Some(&path), Some("Acme"), None).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# mine\n"));
         assert_eq!(
@@ -133,7 +136,7 @@ mod tests {
                 .name,
             "Acme"
         );
-        let note = record_settings(Some(&path), "Other", None).unwrap();
+        let note = record_settings(Some(&path), Some("Other"), None).unwrap();
         assert!(note.contains("Other"));
     }
 

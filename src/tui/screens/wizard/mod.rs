@@ -100,6 +100,8 @@ pub struct Wizard {
     codes: Vec<Zeroizing<String>>,
     backup: Form,
     backend: Option<(Local, Login)>,
+    /// What recording the organisation at creation left to the person (a note).
+    org_note: Option<String>,
     error: Option<String>,
     quit: Option<Confirm<()>>,
 }
@@ -144,6 +146,7 @@ impl Wizard {
                     .with_hint(format!("Enter for {backup}")),
             ]),
             backend: None,
+            org_note: None,
             error: None,
             quit: None,
             target,
@@ -289,12 +292,15 @@ impl Wizard {
                         .unwrap_or_else(|| self.target.backup_dir.clone()),
                 );
                 let org = self.org.value("organisation");
-                let note = files::record_settings(
+                let mut note = files::record_settings(
                     self.target.config_file.as_deref(),
-                    &org,
+                    None,
                     dir.as_deref(),
                 )
                 .map_err(|e| vec![FieldError::new("backup dir", e)])?;
+                if let Some(n) = self.org_note.take().filter(|n| !n.is_empty()) {
+                    note = format!("{n} {note}").trim().to_string();
+                }
                 let Some((backend, mut login)) = self.backend.take() else {
                     return Err(vec![FieldError::new(
                         "backup dir",
@@ -349,16 +355,42 @@ impl Wizard {
             .map_err(|e| format!("created, but signing in failed: {e}"))?;
         self.recovery_key = Some(recovery::format(&key));
         self.codes = codes;
+        // Recorded now, not at the last step: setup stopped after this point leaves a
+        // database that knows its organisation (see `quit_after_creation`).
+        let org = self.org.value("organisation");
+        self.org_note = Some(
+            files::record_settings(self.target.config_file.as_deref(), Some(&org), None)
+                .unwrap_or_else(|e| e),
+        );
         self.backend = Some((local, login));
         // The password is not needed any more.
         self.password = Form::default();
         Ok(())
     }
 
+    /// Quitting once the database exists: the backup folder it already uses is recorded
+    /// too, so the next start backs up where this one would have (the organisation was
+    /// recorded at creation).
+    fn quit_after_creation(&mut self) {
+        let Some((local, _)) = &self.backend else {
+            return;
+        };
+        let dir = local
+            .service()
+            .settings()
+            .backup
+            .as_ref()
+            .map(|b| b.dir.clone());
+        let _ = files::record_settings(self.target.config_file.as_deref(), None, dir.as_deref());
+    }
+
     pub fn update(&mut self, action: Action) -> Option<Out> {
         if let Some(q) = &self.quit {
             match q.answer(action) {
-                Answer::Yes(()) => return Some(Out::Quit),
+                Answer::Yes(()) => {
+                    self.quit_after_creation();
+                    return Some(Out::Quit);
+                }
                 Answer::No => self.quit = None,
                 Answer::Pending => {}
             }
@@ -374,7 +406,16 @@ impl Wizard {
                 Err(errors) => self.form_mut().set_errors(&errors),
             },
             Action::PrevField => self.form_mut().prev(),
-            Action::Toggle => return self.form_mut().toggle().then_some(Out::Stay),
+            Action::Toggle => {
+                let form = self.form_mut();
+                if !form.toggle() {
+                    return None;
+                }
+                // Ticking the box answers the error that asked for it.
+                if form.focused().is_some_and(|f| f.input.value() == "yes") {
+                    form.clear_errors();
+                }
+            }
             Action::Back | Action::Cancel
                 if self.step > Step::Organisation && self.step <= Step::Totp =>
             {
@@ -383,10 +424,12 @@ impl Wizard {
             }
             Action::Cancel | Action::Quit => {
                 if !self.worth_asking() {
+                    self.quit_after_creation();
                     return Some(Out::Quit);
                 }
                 let q = if self.step == Step::RecoveryKey {
-                    "The recovery key is shown only now. Quit without confirming you stored it?"
+                    "The database exists and its recovery key is shown only now. Quit anyway? \
+                     (`kasefet recovery-key rotate` makes a new one later.)"
                 } else {
                     "Quit the setup? What you typed is lost and nothing is created."
                 };

@@ -185,3 +185,45 @@ fn a_schema_1_database_opens_migrates_and_keeps_every_record() {
     let run = ok(&kasefet(&d, &["backup", "run"], ""));
     assert!(run.contains("4 customers"), "{run}");
 }
+
+#[test]
+fn a_database_from_a_newer_kasefet_is_refused_with_a_clear_message() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("office");
+    copy_private(Path::new(FIXTURE), &d);
+    {
+        let raw = sled::open(d.join("db")).unwrap();
+        let meta = raw.open_tree("meta").unwrap();
+        meta.insert("schema", kasefet::store::codec::encode(&99u32).unwrap())
+            .unwrap();
+        raw.flush().unwrap();
+    }
+    let secret =
+        TotpSecret::from_base32(&std::fs::read_to_string(d.join("dana.totp")).unwrap()).unwrap();
+    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
+    let out = kasefet(
+        &d,
+        &[
+            "--user",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp",
+            &code,
+            "customer",
+            "list",
+        ],
+        "",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("newer Kasefet (schema 99") && err.contains("upgrade kasefet"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(kasefet::service::exit::UNAVAILABLE),
+        "{err}"
+    );
+}

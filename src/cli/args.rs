@@ -110,7 +110,7 @@ pub enum Command {
     Backup(BackupCmd),
     /// Check permissions, config, socket, server, backups (and with a sign-in the audit
     /// chain), and say what to fix
-    Doctor,
+    Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
     /// The database's recovery key (admin): rotate makes a new one and revokes the old
@@ -554,4 +554,13 @@ pub enum BackupCmd {
         #[arg(long, value_name = "FILE")]
         recovery_key_file: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Check the system install instead: the kasefet user and group, the modes of
+    /// /etc/kasefet, /var/lib/kasefet and /run/kasefet, the unit, the socket's group and the
+    /// backup folder's free space (run it as root)
+    #[arg(long)]
+    pub system: bool,
 }

@@ -252,3 +252,16 @@ pub fn run(config: &Config, paths: &Paths, g: &Global) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// `doctor --system` checks the install rather than this user's view of it.
+pub fn dispatch(
+    config: &Config,
+    paths: &Paths,
+    g: &Global,
+    a: &super::args::DoctorArgs,
+) -> Result<(), CliError> {
+    if a.system {
+        return super::doctor_system::run();
+    }
+    run(config, paths, g)
+}

@@ -16,6 +16,7 @@ mod backup;
 mod batch;
 mod customer;
 mod doctor;
+mod doctor_system;
 mod employee;
 mod init;
 pub mod output;
@@ -206,8 +207,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve = &command {
         return serve(&config, &paths);
     }
-    if let Command::Doctor = &command {
-        return doctor::run(&config, &paths, &cli.global);
+    if let Command::Doctor(a) = &command {
+        return doctor::dispatch(&config, &paths, &cli.global, a);
     }
     if let Command::Backup(b) = command {
         return backup::run(&config, &paths, &cli.global, b);
@@ -360,7 +361,7 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Serve => Err(CliError::invalid(
             "serve cannot run inside a signed-in command",
         )),
-        Command::Backup(_) | Command::Doctor | Command::Completions { .. } => Err(
+        Command::Backup(_) | Command::Doctor(_) | Command::Completions { .. } => Err(
             CliError::invalid("backup and doctor run on their own, not in batch"),
         ),
     }

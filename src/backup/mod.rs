@@ -168,7 +168,10 @@ impl BackupError {
         match self {
             BackupError::Service(e) => e.exit_code(),
             BackupError::Store(
-                StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_),
+                StoreError::Locked { .. }
+                | StoreError::Missing(_)
+                | StoreError::Permissions(_)
+                | StoreError::Damaged(_),
             ) => exit::UNAVAILABLE,
             BackupError::Target { .. } | BackupError::Time(_) | BackupError::Exists(_) => {
                 exit::INVALID

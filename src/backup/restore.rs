@@ -175,7 +175,7 @@ fn prove_and_mark(
     cache_bytes: u64,
     now: UnixTime,
 ) -> Result<()> {
-    let store = Store::open(tmp, cache_bytes)?;
+    let store = Store::open_for_repair(tmp, cache_bytes)?;
     if store.db_id() != manifest.database_id {
         return Err(BackupError::damaged(
             file,
@@ -197,6 +197,11 @@ fn prove_and_mark(
             }
         }
     }
+    // A new directory has no anchor yet; its first unseal writes one.
+    store
+        .tree(Tree::Meta)
+        .insert(store::integrity::WAIVER_KEY, &[1u8][..])
+        .map_err(store::StoreError::from)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -118,7 +118,9 @@ impl Service {
             };
             ops.extend(audit::append(&vault, &mut head, event)?);
         }
+        let armed = store.arm(vault.dek())?;
         store.commit(&ops)?;
+        drop(armed);
         // The same handle: reopening would race sled's background thread for the lock.
         let service = Service {
             store,

@@ -4,7 +4,10 @@
 //! value copied to another key or tree fails to open. sled keys are opaque ids or keyed
 //! hashes; no plaintext of a record ever reaches the files.
 
+pub mod anchor;
 pub mod codec;
+pub mod digest;
+pub mod integrity;
 pub mod migrate;
 pub mod open;
 pub mod tree;
@@ -33,6 +36,11 @@ pub enum StoreError {
     Exists(String),
     #[error("record {tree}/{key} cannot be opened: it was altered, moved or damaged")]
     Corrupt { tree: &'static str, key: String },
+    /// The store is behind its anchor or otherwise not what it last committed: not served.
+    #[error("{0}")]
+    Damaged(String),
+    #[error("{0}")]
+    Sealed(String),
     #[error("stored data is malformed: {0}")]
     Decode(String),
     #[error("storage error: {0}")]

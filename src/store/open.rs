@@ -19,6 +19,12 @@ pub struct Store {
     trees: BTreeMap<Tree, sled::Tree>,
     db_id: [u8; 16],
     user_salt: [u8; 16],
+    /// The digest and anchor keys while unsealed (see `integrity`).
+    pub(super) keys: super::integrity::KeySlot,
+    /// Covered commits and their anchor writes happen one at a time, so anchors land in order.
+    pub(super) commit_lock: std::sync::Mutex<()>,
+    /// Opened by `repair --accept-loss`: the integrity checks report instead of refusing.
+    pub(super) accept_loss: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,7 +118,22 @@ impl Store {
         Store::from_db(dir, db)
     }
 
+    /// Opens an existing database, refusing one that is behind its integrity anchor.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let store = Store::open_unchecked(dir, cache_bytes)?;
+        store.check_sealed()?;
+        Ok(store)
+    }
+
+    /// Opens without refusing damage, for `doctor` (which reports it) and
+    /// `repair --accept-loss` (which takes the damaged state into service at unseal).
+    pub fn open_for_repair(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let mut store = Store::open_unchecked(dir, cache_bytes)?;
+        store.accept_loss = true;
+        Ok(store)
+    }
+
+    fn open_unchecked(dir: &Path, cache_bytes: u64) -> Result<Store> {
         if !exists(dir) {
             return Err(StoreError::Missing(dir.display().to_string()));
         }
@@ -150,6 +171,9 @@ impl Store {
             trees,
             db_id,
             user_salt,
+            keys: Default::default(),
+            commit_lock: std::sync::Mutex::new(()),
+            accept_loss: false,
         })
     }
 
@@ -188,6 +212,9 @@ impl Store {
     pub fn commit(&self, ops: &[Op]) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
+        }
+        if ops.iter().any(|o| super::digest::covered(o.tree, &o.key)) {
+            return self.commit_covered(ops);
         }
         let mut involved: Vec<Tree> = ops.iter().map(|o| o.tree).collect();
         involved.sort();

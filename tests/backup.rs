@@ -657,10 +657,11 @@ fn restore_refuses_live_and_non_empty_directories() {
     std::fs::write(full.join("something"), b"x").unwrap();
     let err = backup::restore(&file, &full, None, &RestoreOptions::default(), None).unwrap_err();
     assert!(err.to_string().contains("not empty"), "{err}");
-    // An empty directory is fine.
+    // An empty directory is fine, with the key (or knowingly without).
     let empty = fx.tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    backup::restore(&file, &empty, None, &RestoreOptions::default(), None).unwrap();
+    let key = Key::Recovery(&fx.recovery);
+    backup::restore(&file, &empty, Some(&key), &RestoreOptions::default(), None).unwrap();
     assert!(Store::open(&empty, 8 << 20).is_ok());
     // The live database is still fine.
     let vault = vault_from_recovery(fx.service.store(), &fx.recovery);

@@ -131,6 +131,11 @@ pub enum BackupError {
         theirs: String,
         ours: String,
     },
+    #[error(
+        "could not authenticate backup {}: without the recovery key (--recovery-key-file) only its SHA-256 checksum can be checked, and anyone who changes the file can recompute that; restore with the recovery key, or pass --unverified to restore it anyway",
+        path.display()
+    )]
+    Unauthenticated { path: PathBuf },
     #[error("refusing to restore into {}: {reason}", path.display())]
     Target { path: PathBuf, reason: String },
     #[error("restoring into {} failed: {reason}; nothing was left behind", path.display())]
@@ -176,7 +181,7 @@ impl BackupError {
             BackupError::Target { .. } | BackupError::Time(_) | BackupError::Exists(_) => {
                 exit::INVALID
             }
-            BackupError::WrongKey { .. } => exit::AUTH,
+            BackupError::WrongKey { .. } | BackupError::Unauthenticated { .. } => exit::AUTH,
             BackupError::Unrecorded { error, .. } => error.exit_code(),
             _ => exit::FAILURE,
         }

@@ -26,6 +26,8 @@ pub struct RestoreOptions {
     pub cache_bytes: u64,
     /// Data directories that must never be restored into or nested with (the live one).
     pub live_dirs: Vec<PathBuf>,
+    /// Restore a file that could not be authenticated (no key, or no store digest in it).
+    pub unverified: bool,
 }
 
 impl Default for RestoreOptions {
@@ -33,6 +35,7 @@ impl Default for RestoreOptions {
         RestoreOptions {
             cache_bytes: 64 * 1024 * 1024,
             live_dirs: Vec::new(),
+            unverified: false,
         }
     }
 }
@@ -60,7 +63,12 @@ pub fn restore_into(
     let (integrity, full) = match key {
         Some(k) => {
             let report = verify::check_full(file, k)?;
-            if let Some(p) = report.first_problem() {
+            let problem = if opts.unverified {
+                report.first_problem_besides_authentication()
+            } else {
+                report.first_problem()
+            };
+            if let Some(p) = problem {
                 return Err(BackupError::damaged(
                     file,
                     format!("a full verify found a problem: {p}"),
@@ -68,7 +76,12 @@ pub fn restore_into(
             }
             (report.integrity.clone(), Some(report))
         }
-        None => (verify::check_integrity(file)?, None),
+        None if opts.unverified => (verify::check_integrity(file)?, None),
+        None => {
+            return Err(BackupError::Unauthenticated {
+                path: file.to_path_buf(),
+            });
+        }
     };
     let manifest = &integrity.manifest;
     if manifest.schema_version > SCHEMA_VERSION {

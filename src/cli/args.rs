@@ -519,5 +519,9 @@ pub enum BackupCmd {
         /// Verify every record with the recovery key before restoring
         #[arg(long, value_name = "FILE")]
         recovery_key_file: Option<std::path::PathBuf>,
+        /// Restore even though the file could not be authenticated (no recovery key, or an
+        /// old backup without a store digest): only its SHA-256 checksum is checked
+        #[arg(long)]
+        unverified: bool,
     },
 }

@@ -159,16 +159,22 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             file,
             to,
             recovery_key_file,
+            unverified,
         } => {
             let key = recovery_key_file.as_deref().map(recovery_key).transpose()?;
             let k = key.as_ref().map(Key::Recovery);
             let opts = RestoreOptions {
                 cache_bytes: config.settings().cache_bytes,
                 live_dirs: vec![paths.data_dir.clone()],
+                unverified,
             };
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
+            let check = match &r.full {
+                Some(f) if f.authenticated => "authenticated with the store digest",
+                _ => "NOT authenticated: only its SHA-256 checksum was checked (--unverified)",
+            };
             print(&format!(
-                "restored {} into {} ({}); open it with --data-dir {}\n",
+                "restored {} into {} ({}; {check}); open it with --data-dir {}\n",
                 file.display(),
                 r.dir.display(),
                 r.integrity.manifest.summary(),

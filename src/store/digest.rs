@@ -171,6 +171,10 @@ impl<'k> Recompute<'k> {
         }
     }
 
+    pub fn keys(&self) -> &DigestKeys {
+        self.keys
+    }
+
     pub fn push(&mut self, tree: Tree, key: &[u8], value: &[u8]) {
         if covered(tree, key) {
             self.digest.add(self.keys, tree, key, value);

@@ -138,6 +138,10 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
             "database is in use by another process and no server answers",
             "close the other kasefet, or start `kasefet serve` so several people can share it",
         ),
+        Err(crate::store::StoreError::Damaged(msg)) => r.fail(
+            format!("integrity: {msg}"),
+            "restore the newest backup with `kasefet backup restore FILE --to NEW_DIR --recovery-key-file rk`, or as an admin run `kasefet repair --accept-loss`",
+        ),
         Err(e) => r.fail(format!("database does not open: {e}"), "see the message"),
     }
 }

@@ -115,12 +115,20 @@ fn a_store_behind_its_anchor_is_not_served_and_a_missing_anchor_is_damage() {
     let out = String::from_utf8_lossy(&doctor.stdout);
     assert!(out.contains("behind its integrity anchor"), "{out}");
 
+    // An admin can take the older state into service, knowingly and on the record.
+    let o = kasefet(d, &["repair"]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = ok(&admin.run(d, &["repair", "--accept-loss"]));
+    assert!(out.contains("accepted as it is"), "{out}");
+    assert!(out.contains("behind its integrity anchor"), "{out}");
+    ok(&kasefet(d, &["doctor"]));
+
     // The newer state with its anchor gone is damage too.
     std::fs::remove_dir_all(d.join("db")).unwrap();
     std::fs::rename(d.join("newer"), d.join("db")).unwrap();
     ok(&kasefet(d, &["doctor"]));
     std::fs::remove_file(d.join("db").join("integrity.anchor")).unwrap();
-    let o = admin.run(d, &["customer", "list"]);
+    let o = kasefet(d, &["customer", "list"]);
     assert_eq!(o.status.code(), Some(7));
     assert!(err(&o).contains("anchor"));
 }

@@ -14,7 +14,7 @@ Exit codes:
   4  permission denied
   5  not found
   6  conflict (someone else changed the record first)
-  7  database unavailable (missing, in use, or unsafe permissions)";
+  7  database unavailable (missing, in use, unsafe permissions, or damaged: see `repair`)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -113,6 +113,16 @@ pub enum Command {
     Doctor,
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
+    /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
+    Repair(RepairArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RepairArgs {
+    /// Accept that what the checks found missing or changed is lost
+    #[arg(long)]
+    pub accept_loss: bool,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

@@ -9,6 +9,7 @@ mod init;
 pub mod login;
 mod records;
 mod recover;
+mod repair;
 pub mod request;
 pub mod session;
 pub mod settings;

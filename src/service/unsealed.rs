@@ -32,8 +32,14 @@ pub(crate) struct Unsealed {
 impl Unsealed {
     /// Decrypts what the caches hold and folds in the sign-in failures seen while sealed.
     pub fn load(store: &Store, vault: Vault) -> Result<Unsealed> {
-        let (armed, integrity_notes) = store.arm(vault.dek())?;
+        let (armed, mut integrity_notes) = store.arm(vault.dek())?;
         let head = Head::load(store)?;
+        if let Err(e) = continues_from_anchor(store, &vault, &head) {
+            if !store.repairing() {
+                return Err(e);
+            }
+            integrity_notes.push(e.to_string());
+        }
         let mut start = [0u8; 8];
         crate::crypto::random_bytes(&mut start)?;
         let mut u = Unsealed {
@@ -217,4 +223,29 @@ fn loaded<T: serde::de::DeserializeOwned>(
         }
     }
     Ok(out)
+}
+
+/// The log must continue from the entry the anchor vouches for: a store ahead of its anchor
+/// by count but with another history is not the database that wrote the anchor.
+fn continues_from_anchor(store: &Store, vault: &Vault, head: &Head) -> Result<()> {
+    let Some((seq, mac)) = store.anchored_head()? else {
+        return Ok(());
+    };
+    if seq == 0 || head.seq <= seq {
+        return Ok(());
+    }
+    let same = match store.get_raw(Tree::Audit, &store::id_key(seq))? {
+        Some(v) => vault
+            .open::<crate::audit::chain::Stored>(Tree::Audit, &store::id_key(seq), &v)
+            .is_ok_and(|s| crate::crypto::ct_eq(&s.mac, &mac)),
+        None => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(store::StoreError::Damaged(format!(
+        "the audit log does not continue from audit entry {seq}, where the integrity anchor was \
+         last written: this is not the history that was committed. Restore the newest backup, or \
+         as an admin take the database as it is with `kasefet repair --accept-loss`"
+    )))
 }

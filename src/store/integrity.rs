@@ -146,7 +146,8 @@ impl Store {
         // A database from before the digest, or one an admin takes as it is, starts a new
         // base from what is there now; otherwise the recorded digest stays, so a difference
         // keeps showing (in verify --full too) until someone decides.
-        let rebase = stored.is_none() || self.accept_loss;
+        // Repair mode changes nothing here: `accept_loss_now` does, once an admin asked.
+        let rebase = stored.is_none() && !self.accept_loss;
         let digest = match (&stored, rebase) {
             (Some(s), false) => s.clone(),
             _ => {
@@ -160,13 +161,13 @@ impl Store {
         if rebase {
             self.tree(Tree::Meta).insert(DIGEST_KEY, digest.encode()?)?;
         }
-        if waived {
+        if waived && !self.accept_loss {
             self.tree(Tree::Meta).remove(WAIVER_KEY)?;
         }
         let stale = a
             .as_ref()
             .is_none_or(|a| a.generation < digest.generation || rebase);
-        if rebase || waived || stale {
+        if (rebase || waived || stale) && !self.accept_loss {
             self.flush()?;
             self.write_anchor(&keys, &digest)?;
         }
@@ -232,6 +233,57 @@ impl Store {
         anchor::store(self.path(), &a)
     }
 
+    /// True when opened by `repair --accept-loss` and not yet accepted.
+    pub fn repairing(&self) -> bool {
+        self.hold_anchor.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The audit position the anchor vouches for, for the caller to check that the log
+    /// continues from it (the store cannot read audit entries itself).
+    pub fn anchored_head(&self) -> Result<Option<(u64, [u8; 32])>> {
+        Ok(anchor::load(self.path())
+            .ok()
+            .flatten()
+            .map(|a| (a.audit_seq, a.head_mac)))
+    }
+
+    /// `repair --accept-loss`, once an admin is signed in: what is there now becomes the
+    /// recorded state (digest recomputed, anchor rewritten). Needs the keys (unsealed).
+    pub fn accept_loss_now(&self) -> Result<()> {
+        let keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Sealed("sign in first".into()))?;
+        let _g = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut fresh = Recompute::new(&keys.digest);
+        for t in Tree::ALL {
+            for r in self.scan_raw(t) {
+                let (k, v) = r?;
+                fresh.push(t, &k, &v);
+            }
+        }
+        let mut d = fresh.digest;
+        let past = anchor::load(self.path())
+            .ok()
+            .flatten()
+            .map_or(0, |a| a.generation);
+        let now = stored_digest(self)
+            .ok()
+            .flatten()
+            .map_or(0, |s| s.generation);
+        d.generation = past.max(now) + 1;
+        d.seal(&keys.digest, &self.db_id());
+        self.tree(Tree::Meta).insert(DIGEST_KEY, d.encode()?)?;
+        self.tree(Tree::Meta).remove(WAIVER_KEY)?;
+        self.flush()?;
+        self.write_anchor(&keys, &d)?;
+        self.hold_anchor
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+
     /// The store's digest as it stands (for a backup manifest), readable while sealed.
     pub fn digest(&self) -> Result<Option<Digest>> {
         stored_digest(self)
@@ -291,7 +343,9 @@ impl Store {
         // The commit is durable either way; an anchor that could not be written (a full
         // disk) is only behind the store, which the checks accept, and the next commit
         // writes it again.
-        let _ = self.write_anchor(&keys, &digest);
+        if !self.repairing() {
+            let _ = self.write_anchor(&keys, &digest);
+        }
         Ok(())
     }
 }

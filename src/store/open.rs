@@ -25,6 +25,9 @@ pub struct Store {
     pub(super) commit_lock: std::sync::Mutex<()>,
     /// Opened by `repair --accept-loss`: the integrity checks report instead of refusing.
     pub(super) accept_loss: bool,
+    /// Set with `accept_loss` until an admin accepted: no anchor is written meanwhile, so a
+    /// sign-in that is then refused leaves the damage exactly as it was found.
+    pub(super) hold_anchor: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,6 +133,7 @@ impl Store {
     pub fn open_for_repair(dir: &Path, cache_bytes: u64) -> Result<Store> {
         let mut store = Store::open_unchecked(dir, cache_bytes)?;
         store.accept_loss = true;
+        store.hold_anchor = std::sync::atomic::AtomicBool::new(true);
         Ok(store)
     }
 
@@ -174,6 +178,7 @@ impl Store {
             keys: Default::default(),
             commit_lock: std::sync::Mutex::new(()),
             accept_loss: false,
+            hold_anchor: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -213,7 +218,8 @@ impl Store {
         if ops.is_empty() {
             return Ok(());
         }
-        if ops.iter().any(|o| super::digest::covered(o.tree, &o.key)) {
+        // In repair mode the digest is left as found; accepting the loss recomputes it.
+        if !self.repairing() && ops.iter().any(|o| super::digest::covered(o.tree, &o.key)) {
             return self.commit_covered(ops);
         }
         let mut involved: Vec<Tree> = ops.iter().map(|o| o.tree).collect();

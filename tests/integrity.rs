@@ -353,3 +353,33 @@ fn restore_without_a_key_refuses_unless_unverified() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("database opens"), "{out}");
 }
+
+#[test]
+fn a_damaged_record_is_quarantined_and_named_not_fatal() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let secret = common::init_with_binary(d, "");
+    let mut admin = Admin::new(secret);
+    // Three sign-ins fit the TOTP window (one step back, now, one ahead).
+    ok(&admin.run(d, &["customer", "add", "--name", "Damaged"]));
+    {
+        let store = kasefet::store::Store::open(&d.join("db"), 8 << 20).unwrap();
+        let t = store.tree(Tree::Customers);
+        let key = kasefet::store::id_key(1);
+        let mut v = t.get(key).unwrap().unwrap().to_vec();
+        let n = v.len() - 5;
+        v[n] ^= 0x20;
+        t.insert(key, v).unwrap();
+        store.flush().unwrap();
+    }
+    let doctor = admin.run(d, &["doctor"]);
+    let out = String::from_utf8_lossy(&doctor.stdout);
+    assert!(!doctor.status.success(), "{out}");
+    assert!(
+        out.contains("quarantined") && out.contains("customers/1"),
+        "{out}"
+    );
+    // Everyone can still sign in and work; the damaged record is just not there.
+    let list = ok(&admin.run(d, &["customer", "list"]));
+    assert!(!list.contains("Damaged"), "{list}");
+}

@@ -214,6 +214,30 @@ pub fn run(config: &Config, paths: &Paths, g: &Global) -> Result<(), CliError> {
                 "sign in as an admin or auditor",
             ),
         }
+        match backend.call(crate::service::Request::IntegrityStatus) {
+            Ok(crate::service::Response::Integrity { quarantined, notes }) => {
+                if quarantined.is_empty() {
+                    r.ok("every record opens (none quarantined)");
+                } else {
+                    r.fail(
+                        format!(
+                            "{} damaged record(s) quarantined (not loaded, never overwritten): {}",
+                            quarantined.len(),
+                            quarantined.join(", ")
+                        ),
+                        "restore them from a backup (`kasefet backup restore FILE --to NEW_DIR --recovery-key-file rk`)",
+                    );
+                }
+                for n in notes {
+                    r.warn(format!("integrity: {n}"), "compare with the newest backup; `kasefet repair --accept-loss` takes the database as it is");
+                }
+            }
+            Ok(_) => r.warn("integrity: unexpected answer", "try again"),
+            Err(e) => r.warn(
+                format!("quarantine not checked: {e}"),
+                "sign in as an admin",
+            ),
+        }
         backend.logout();
     } else {
         r.ok(

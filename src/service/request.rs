@@ -250,6 +250,8 @@ pub enum Request {
         file: String,
         full: bool,
     },
+    /// What the unseal integrity check found (admin): quarantined records and notes.
+    IntegrityStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -320,6 +322,11 @@ pub enum Response {
         text: String,
         accepted_at: Option<UnixTime>,
     },
+    /// Records that failed to open at unseal (`tree/id`), and what else the check found.
+    Integrity {
+        quarantined: Vec<String>,
+        notes: Vec<String>,
+    },
 }
 
 /// What the signed-in account still has to do.
@@ -388,6 +395,7 @@ impl Request {
             AuditList { .. } | AuditVerify => P::AuditRead,
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
+            IntegrityStatus => P::UserAdmin,
         }
     }
 
@@ -447,6 +455,7 @@ impl Request {
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
+            IntegrityStatus => "integrity.status",
         }
     }
 
@@ -466,6 +475,7 @@ impl Request {
                 | EmployeeList
                 | UserList
                 | SecuritySummary
+                | IntegrityStatus
                 | AccountStatus
                 | AccountPolicy
                 | AuditList { .. }

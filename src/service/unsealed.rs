@@ -111,17 +111,6 @@ impl Unsealed {
         Ok(())
     }
 
-    /// One line for Home and `doctor`; `None` when every record opened.
-    pub fn quarantine_notice(&self) -> Option<String> {
-        (!self.quarantined.is_empty()).then(|| {
-            format!(
-                "{} damaged record(s) quarantined (not loaded, not overwritten): {}; restore them from a backup",
-                self.quarantined.len(),
-                self.quarantined.join(", ")
-            )
-        })
-    }
-
     fn fold_pending(&mut self, store: &Store) -> Result<()> {
         let drained = pending::drain(store)?;
         let system = pending::drain_system(store)?;

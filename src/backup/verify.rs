@@ -87,15 +87,17 @@ pub struct FullReport {
 }
 
 impl FullReport {
+    /// Every record opened and the chain held. A file without a store digest (format 1)
+    /// is ok here but not authenticated: `restore` refuses it unless told `--unverified`.
     pub fn ok(&self) -> bool {
-        self.first_problem().is_none()
+        self.first_problem_besides_authentication().is_none()
     }
 
     /// The first thing wrong, for a one-line message.
     pub fn first_problem(&self) -> Option<String> {
         if !self.authenticated && self.problems.is_empty() && self.audit.ok() {
             return Some(
-                "it carries no store digest (an older backup format, or a database not signed into since its upgrade), so it could not be authenticated: only its SHA-256 checksum was checked".into(),
+                "it carries no store digest (an older backup format, or a database not signed into since its upgrade), so it could not be authenticated: only its SHA-256 checksum was checked; pass --unverified to restore it anyway".into(),
             );
         }
         self.first_problem_besides_authentication()
@@ -122,11 +124,16 @@ impl FullReport {
             .filter_map(|t| self.kinds.iter().find(|k| k.tree == t.name()))
             .map(|k| format!("{} {}", k.opened, k.kind))
             .collect();
-        match self.first_problem() {
+        match self.first_problem_besides_authentication() {
             None => format!(
-                "{} opened; audit chain of {} entries intact; store digest authenticated",
+                "{} opened; audit chain of {} entries intact; {}",
                 parts.join(", "),
-                self.audit.entries
+                self.audit.entries,
+                if self.authenticated {
+                    "store digest authenticated"
+                } else {
+                    "NOT authenticated: this backup has no store digest (format 1), so only its SHA-256 checksum vouches for the whole file"
+                }
             ),
             Some(p) => format!("problem: {p}"),
         }

@@ -383,3 +383,110 @@ fn a_damaged_record_is_quarantined_and_named_not_fatal() {
     let list = ok(&admin.run(d, &["customer", "list"]));
     assert!(!list.contains("Damaged"), "{list}");
 }
+
+/// Points the keyring entry stored under `from`'s username hash at `to`'s user id, the way
+/// attack (c) of issue 9 did inside a backup.
+fn point_envelope(store: &kasefet::store::Store, from: &str, to: u64) {
+    use kasefet::auth::records::{KeyringEntry, user_hash};
+    let hash = user_hash(store.user_salt(), from);
+    let t = store.tree(Tree::Keyring);
+    let mut e: KeyringEntry =
+        kasefet::store::codec::decode(&t.get(hash).unwrap().unwrap()).unwrap();
+    e.user = to;
+    t.insert(hash, kasefet::store::codec::encode(&e).unwrap())
+        .unwrap();
+    store.flush().unwrap();
+}
+
+#[test]
+fn a_key_envelope_moved_to_another_account_does_not_open() {
+    use kasefet::crypto::Password;
+    use kasefet::service::Service;
+    let db = common::TestDb::new();
+    let admin = db.admin();
+    let sam_totp = common::provision(&db, &admin, "sam", kasefet::domain::Role::Staff);
+    db.service.logout(&admin);
+    let path = db.path();
+    let dana_id = 1;
+    drop(db.service);
+    {
+        let store = kasefet::store::Store::open(&path, 8 << 20).unwrap();
+        point_envelope(&store, "sam", dana_id);
+    }
+    let service = Service::open(&path, common::cheap_settings(), db.clock.clone()).unwrap();
+    // Sam's password with dana's code (and with sam's own) no longer gives anyone a session.
+    for totp in [&db.totp, &sam_totp] {
+        db.clock.advance(30);
+        let code = totp.code_at(db.clock.now() as u64);
+        let r = service.login(
+            "sam",
+            &Password::new(common::PASSWORD),
+            &code,
+            &Default::default(),
+        );
+        assert!(r.is_err(), "a moved envelope opened a session");
+    }
+}
+
+#[test]
+fn schema_1_envelopes_migrate_at_sign_in_and_a_moved_one_is_refused() {
+    use kasefet::auth::totp::TotpSecret;
+    use kasefet::crypto::Password;
+    use kasefet::service::{Clock, Service};
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/db-v1");
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("office");
+    copy_dir(Path::new(fixture), &d);
+    use std::os::unix::fs::PermissionsExt;
+    for f in common::files(&d) {
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let secret = |u: &str| {
+        TotpSecret::from_base32(
+            std::fs::read_to_string(d.join(format!("{u}.totp")))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap()
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let code = |u: &str, step: i64| secret(u).code_at(((now / 30 + step) * 30) as u64);
+    let moved = d.join("moved");
+    copy_dir(&d.join("db"), &moved);
+    let pw = Password::new(common::PASSWORD);
+
+    // Sam signs in with an old envelope; it is sealed again bound to sam, and still opens.
+    {
+        let service =
+            Service::open(&d.join("db"), common::cheap_settings(), Clock::System).unwrap();
+        let store = service.store();
+        let hash = kasefet::auth::records::user_hash(store.user_salt(), "sam");
+        let before = store.get_raw(Tree::Keyring, &hash).unwrap().unwrap();
+        let l = service
+            .login("sam", &pw, &code("sam", -1), &Default::default())
+            .unwrap();
+        service.logout(&l.session);
+        let after = store.get_raw(Tree::Keyring, &hash).unwrap().unwrap();
+        assert_ne!(before, after, "the schema 1 envelope was not sealed again");
+        let l = service
+            .login("sam", &pw, &code("sam", 0), &Default::default())
+            .unwrap();
+        service.logout(&l.session);
+    }
+    // In a copy migrated but not yet signed into, sam's old envelope pointed at dana's id
+    // is refused: it is not the entry the migration found.
+    {
+        let store = kasefet::store::Store::open(&moved, 8 << 20).unwrap();
+        point_envelope(&store, "sam", 1);
+    }
+    let service = Service::open(&moved, common::cheap_settings(), Clock::System).unwrap();
+    for (u, step) in [("dana", -1), ("sam", 0)] {
+        let r = service.login("sam", &pw, &code(u, step), &Default::default());
+        assert!(
+            r.is_err(),
+            "a moved schema 1 envelope opened a session ({u}'s code)"
+        );
+    }
+    let l = service.login("dana", &pw, &code("dana", 1), &Default::default());
+    assert!(l.is_ok(), "{:?}", l.err());
+}

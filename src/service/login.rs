@@ -13,7 +13,7 @@ use crate::auth::policy::normalize;
 use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
 use crate::auth::security_policy::still_accepted;
 use crate::auth::totp::TotpSecret;
-use crate::crypto::{Envelope, Password, SecretKey, kdf};
+use crate::crypto::{Password, SecretKey, kdf};
 use crate::domain::{AuditEvent, Id, Outcome, UnixTime, UserState};
 use crate::store::{self, Op, Tree, Vault, codec};
 
@@ -109,8 +109,9 @@ impl Service {
         let password = Password::new(normalize(password.expose()).as_str());
         let hash = user_hash(self.store.user_salt(), username);
         let mut counters = self.counters(&hash)?;
-        let entry: Option<KeyringEntry> = match self.store.get_raw(Tree::Keyring, &hash)? {
-            Some(v) => Some(codec::decode(&v)?),
+        let raw = self.store.get_raw(Tree::Keyring, &hash)?;
+        let entry: Option<KeyringEntry> = match &raw {
+            Some(v) => Some(codec::decode(v)?),
             None => None,
         };
         let Some(entry) = entry else {
@@ -118,7 +119,11 @@ impl Service {
             return self.fail(&hash, None, None, Failure::UnknownUser, peer, now);
         };
         // Opened before the lock checks, so a locked account costs what any other does.
-        let opened = entry.envelope.open_with_password(&password);
+        let raw = raw.unwrap_or_default();
+        let opened = entry.open_checked(&self.store, &hash, &raw, &password);
+        // A schema 1 envelope is sealed again, bound to its account, in this sign-in's commit.
+        let legacy = opened.as_ref().is_ok_and(|o| o.legacy);
+        let opened = opened.map(|o| o.dek);
         let known = Some(entry.user);
         if counters.disabled {
             return self.fail(
@@ -256,19 +261,24 @@ impl Service {
         ];
         // Raising the configured argon2 cost reaches each account at its next sign-in, the
         // only moment its password is known.
-        if entry
-            .envelope
-            .kdf
-            .is_some_and(|p| p.weaker_than(&self.settings.kdf))
+        if legacy
+            || entry
+                .envelope
+                .kdf
+                .is_some_and(|p| p.weaker_than(&self.settings.kdf))
         {
-            let rewrapped =
-                Envelope::seal_with_password(open.vault.dek(), &password, self.settings.kdf)
-                    .map_err(store::StoreError::from)?;
-            let e = KeyringEntry {
-                user: user.id,
-                envelope: rewrapped,
-            };
+            let e = KeyringEntry::seal(
+                open.vault.dek(),
+                &password,
+                self.settings.kdf,
+                &hash,
+                user.id,
+            )
+            .map_err(store::StoreError::from)?;
             ops.push(Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&e)?));
+            if legacy {
+                ops.push(KeyringEntry::forget_legacy(&hash));
+            }
             detail.push_str(if detail.is_empty() {
                 "key envelope upgraded"
             } else {

@@ -37,7 +37,11 @@ pub const COVERED: [Tree; 8] = [
 /// True for a record the digest covers.
 pub fn covered(tree: Tree, key: &[u8]) -> bool {
     match tree {
-        Tree::Meta => key == HEAD_KEY || key.starts_with(b"next_id/"),
+        Tree::Meta => {
+            key == HEAD_KEY
+                || key.starts_with(b"next_id/")
+                || key.starts_with(super::migrate::LEGACY_PREFIX)
+        }
         Tree::AuthState | Tree::Pending => false,
         _ => true,
     }

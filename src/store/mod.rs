@@ -18,7 +18,8 @@ pub use tree::Tree;
 pub use vault::Vault;
 
 /// Bumped whenever stored layouts change; `migrate` knows how to move forward.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: account envelopes bound to their account.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -77,10 +77,11 @@ impl Cx<'_> {
     ) -> Result<Acted> {
         let me = self.user.clone();
         let entry = self.keyring_entry(&me)?;
+        let hash = crate::auth::records::user_hash(self.store.user_salt(), &me.username);
         let current = match current {
             Some(c) => {
                 let c = Password::new(normalize(c.expose()).as_str());
-                if entry.envelope.open_with_password(&c).is_err() {
+                if entry.open(&hash, &c).is_err() {
                     return Err(Error::Refused("the current password is not right".into()));
                 }
                 Some(c)
@@ -98,7 +99,7 @@ impl Cx<'_> {
             Some(c) => c.expose() == new.expose(),
             // Costs one more argon2 run, but a one-time password an admin has seen must not
             // stay the password.
-            None => entry.envelope.open_with_password(&new).is_ok(),
+            None => entry.open(&hash, &new).is_ok(),
         };
         if same {
             return Err(Error::Refused(

@@ -490,3 +490,33 @@ fn schema_1_envelopes_migrate_at_sign_in_and_a_moved_one_is_refused() {
     let l = service.login("dana", &pw, &code("dana", 1), &Default::default());
     assert!(l.is_ok(), "{:?}", l.err());
 }
+
+#[test]
+fn a_store_behind_the_newest_backup_it_made_is_not_served() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let backup = format!("[backup]\ndir = \"{}\"\n", d.join("bk").display());
+    let secret = common::init_with_binary(d, &backup);
+    let mut admin = Admin::new(secret);
+    ok(&admin.run(d, &["customer", "add", "--name", "Kept"]));
+    // The older state keeps its own anchor: only the backup shows it is behind.
+    copy_dir(&d.join("db"), &d.join("older"));
+    ok(&admin.run(d, &["customer", "add", "--name", "In the backup"]));
+    ok(&kasefet(d, &["backup", "run"]));
+    std::fs::remove_dir_all(d.join("db")).unwrap();
+    std::fs::rename(d.join("older"), d.join("db")).unwrap();
+    let o = kasefet(d, &["customer", "list"]);
+    assert_eq!(o.status.code(), Some(7));
+    let msg = err(&o);
+    assert!(msg.contains("behind the newest backup"), "{msg}");
+    assert!(msg.contains("kasefet backup restore"), "{msg}");
+    let doctor = String::from_utf8_lossy(&kasefet(d, &["doctor"]).stdout).into_owned();
+    assert!(doctor.contains("behind the newest backup"), "{doctor}");
+    // Taking it as it is moves it past that backup.
+    let out = ok(&admin.run(d, &["repair", "--accept-loss"]));
+    assert!(
+        out.contains("in service again") && out.contains("behind the newest backup"),
+        "{out}"
+    );
+    ok(&kasefet(d, &["doctor"]));
+}

@@ -109,6 +109,13 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) {
     match crate::store::Store::open(&paths.data_dir, 8 << 20) {
         Ok(store) => {
             r.ok("database opens (schema current)");
+            match crate::service::check_not_behind_backup(&store, &config.settings()) {
+                Ok(()) => r.ok("database is not behind its integrity anchor nor its newest backup"),
+                Err(e) => r.fail(
+                    format!("integrity: {e}"),
+                    "restore the newest backup, or as an admin run `kasefet repair --accept-loss`",
+                ),
+            }
             let pending = store.len(crate::store::Tree::Pending);
             if pending > 0 {
                 r.warn(

@@ -25,6 +25,7 @@ pub use clock::Clock;
 pub use error::{AUTH_FAILED, Error, Result, WireError, exit};
 pub use init::NewAdmin;
 pub use login::{Login, Peer};
+pub use repair::check_not_behind_backup;
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use session::Session;
 pub use settings::Settings;
@@ -60,6 +61,7 @@ impl Service {
     /// Opens an existing database, sealed.
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
+        repair::check_not_behind_backup(&store, &settings)?;
         Ok(Service {
             store,
             settings,

@@ -10,6 +10,46 @@ use crate::domain::Outcome;
 use crate::domain::role::Permission;
 use crate::store::Store;
 
+/// The newest backup of this database in the configured folder, with the digest generation
+/// it was taken at. Backups that do not read, or are of another database, do not count.
+fn newest_backup(store: &Store, settings: &Settings) -> Option<(crate::backup::Listed, u64)> {
+    let cfg = settings.backup.as_ref()?;
+    crate::backup::list(&cfg.dir)
+        .ok()?
+        .into_iter()
+        .filter_map(|b| {
+            let m = b.manifest.as_ref()?;
+            let generation = m.store_digest.as_ref()?.generation;
+            (m.database_id == store.db_id()).then_some((b, generation))
+        })
+        .max_by_key(|(_, g)| *g)
+}
+
+/// The store may never be behind a backup it produced: that backup holds commits the store
+/// no longer has.
+pub fn check_not_behind_backup(store: &Store, settings: &Settings) -> Result<()> {
+    let Some((b, generation)) = newest_backup(store, settings) else {
+        return Ok(());
+    };
+    let ours = store.digest()?.map_or(0, |d| d.generation);
+    if ours >= generation {
+        return Ok(());
+    }
+    let held = b.manifest.as_ref().map_or(0, |m| m.audit_head.seq);
+    let seq = crate::audit::Head::load(store)?.seq;
+    Err(crate::store::StoreError::Damaged(format!(
+        "the database is behind the newest backup it made: it ends at audit entry {seq}, but \
+         {} (taken {}) holds {held} entries, so changes after that are missing (the storage \
+         engine came back in an older state). Kasefet will not serve it. Restore it with \
+         `kasefet backup restore {} --to NEW_DIR --recovery-key-file rk` and point --data-dir \
+         at NEW_DIR, or, as an admin, take the database as it is with `kasefet repair --accept-loss`",
+        b.name,
+        super::clock::format_local(b.created_at),
+        b.path.display()
+    ))
+    .into())
+}
+
 impl Service {
     /// Opens a database the integrity checks refuse, for `accept_loss` only.
     pub fn open_for_repair(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
@@ -40,8 +80,12 @@ impl Service {
                 .map(|o| (o.integrity_notes.clone(), o.quarantined.clone()))
                 .unwrap_or_default()
         };
-        self.store.accept_loss_now()?;
         let mut parts = notes;
+        if let Err(e) = check_not_behind_backup(&self.store, &self.settings) {
+            parts.push(e.to_string());
+        }
+        let floor = newest_backup(&self.store, &self.settings).map_or(0, |(_, g)| g);
+        self.store.accept_loss_now(floor)?;
         if !quarantined.is_empty() {
             parts.push(format!(
                 "{} quarantined record(s) stay where they are: {}",

@@ -249,7 +249,9 @@ impl Store {
 
     /// `repair --accept-loss`, once an admin is signed in: what is there now becomes the
     /// recorded state (digest recomputed, anchor rewritten). Needs the keys (unsealed).
-    pub fn accept_loss_now(&self) -> Result<()> {
+    /// `floor` is the newest backup's generation: the new one goes past it, so the store is
+    /// no longer behind that backup.
+    pub fn accept_loss_now(&self, floor: u64) -> Result<()> {
         let keys = self
             .keys
             .lock()
@@ -273,7 +275,7 @@ impl Store {
             .ok()
             .flatten()
             .map_or(0, |s| s.generation);
-        d.generation = past.max(now) + 1;
+        d.generation = past.max(now).max(floor) + 1;
         d.seal(&keys.digest, &self.db_id());
         self.tree(Tree::Meta).insert(DIGEST_KEY, d.encode()?)?;
         self.tree(Tree::Meta).remove(WAIVER_KEY)?;

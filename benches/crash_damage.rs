@@ -163,7 +163,7 @@ fn child(mode: &str, dir: &Path, totp: &TotpSecret, at: i64) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap_or_default());
     c.env("KASEFET_CRASH_CHILD", mode)
         .env("KASEFET_CRASH_DIR", dir)
-        .env("KASEFET_CRASH_TOTP", totp.to_base32().to_string())
+        .env("KASEFET_CRASH_TOTP", &*totp.to_base32())
         .env("KASEFET_CRASH_AT", at.to_string())
         .stdin(Stdio::null())
         .stderr(Stdio::null());

@@ -220,7 +220,13 @@ fn judge(dir: &Path, totp: &TotpSecret, at: i64, baseline: &str, tally: &mut Tal
         .unwrap_or("refused: the process stopped (crash or panic)");
     if verdict != "quiet" {
         tally.detected += 1;
-        let how = verdict.split(':').next().unwrap_or(verdict).to_string();
+        let mut how = verdict.split(':').next().unwrap_or(verdict).to_string();
+        // Whose check it was: ours (anchor, digest, quarantine) or the storage engine's own.
+        if verdict.contains("anchor") || verdict.contains("behind") {
+            how.push_str(" (integrity anchor)");
+        } else if verdict.contains("storage error") || verdict.contains("malformed") {
+            how.push_str(" (sled's own checks)");
+        }
         *tally.how.entry(how).or_default() += 1;
     } else if dump == baseline {
         tally.harmless += 1;

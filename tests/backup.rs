@@ -346,14 +346,7 @@ fn round_trip_restores_identical_records_accounts_and_chain() {
         assert_eq!(k.in_manifest, k.opened, "{k:?}");
     }
     let s = fx.login();
-    let by_session = backup::check_full(
-        &file,
-        &Key::Session {
-            service: &fx.service,
-            session: &s,
-        },
-    )
-    .unwrap();
+    let by_session = backup::check_full(&file, &fx.service.backup_key(&s).unwrap()).unwrap();
     assert!(by_session.ok(), "{by_session:?}");
     let wrong = SecretKey::generate().unwrap();
     assert!(matches!(
@@ -484,10 +477,7 @@ fn verify_is_audited_and_kept_in_status() {
     .unwrap();
     let v = backup::verify(&w.written.path, None, Some(&fx.db())).unwrap();
     assert!(v.ok() && v.full.is_none());
-    let key = Key::Session {
-        service: &fx.service,
-        session: &s,
-    };
+    let key = fx.service.backup_key(&s).unwrap();
     let v = backup::verify(
         &w.written.path,
         Some(&key),

@@ -12,9 +12,7 @@ use crate::audit::pending::{PendingEvent, SYSTEM_PREFIX, SystemEvent};
 use crate::audit::{Report, Walker};
 use crate::auth::records::{Counters, KeyringEntry, RECOVERY_KEY, UserAuth};
 use crate::crypto::{Envelope, SecretKey};
-use crate::domain::role::Permission;
 use crate::domain::{Customer, Employee, Id, Task, User};
-use crate::service::{Service, Session};
 use crate::store::digest::{COVERED, Digest, DigestKeys, Recompute};
 use crate::store::{self, Tree, Vault, codec};
 
@@ -48,18 +46,17 @@ pub enum Key<'a> {
     /// The recovery key shown when the database was created: it opens the recovery envelope
     /// inside the backup itself, so it works on a new machine with no database at all.
     Recovery(&'a SecretKey),
-    /// A signed-in admin of the database the backup was taken from.
-    Session {
-        service: &'a Service,
-        session: &'a Session,
-    },
+    /// The key of the running database the backup was taken from, handed over by whoever
+    /// checked that a signed-in admin asked (`Service::backup_key`); only a backup of that
+    /// database opens with it.
+    Database { database_id: [u8; 16], vault: Vault },
 }
 
 impl std::fmt::Debug for Key<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Key::Recovery(_) => f.write_str("Key::Recovery(*******)"),
-            Key::Session { .. } => f.write_str("Key::Session"),
+            Key::Database { .. } => f.write_str("Key::Database(*******)"),
         }
     }
 }
@@ -196,16 +193,15 @@ pub(crate) fn open_vault(
             })?;
             Ok(Vault::new(dek))
         }
-        Key::Session { service, session } => {
-            let ours = service.store().db_id();
-            if ours != manifest.database_id {
+        Key::Database { database_id, vault } => {
+            if *database_id != manifest.database_id {
                 return Err(BackupError::OtherDatabase {
                     path: path.to_path_buf(),
                     theirs: manifest.database_id_hex(),
-                    ours: data_encoding::HEXLOWER.encode(&ours),
+                    ours: data_encoding::HEXLOWER.encode(database_id),
                 });
             }
-            Ok(service.vault_for(session, Permission::Backup, "backup.verify")?)
+            Ok(Vault::new(SecretKey::from_bytes(*vault.dek().expose())))
         }
     }
 }

@@ -201,11 +201,15 @@ struct Tally {
     missed: usize,
     harmless: usize,
     examples: Vec<String>,
+    /// Why a checking process stopped, for the first few.
+    stopped: Vec<String>,
 }
 
 /// Runs a check child on `dir` and sorts the outcome against the undamaged dump.
 fn judge(dir: &Path, totp: &TotpSecret, at: i64, baseline: &str, tally: &mut Tally, what: &str) {
-    let out = child("check", dir, totp, at).output();
+    let out = child("check", dir, totp, at)
+        .stderr(Stdio::piped())
+        .output();
     let text = out
         .as_ref()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
@@ -217,7 +221,19 @@ fn judge(dir: &Path, totp: &TotpSecret, at: i64, baseline: &str, tally: &mut Tal
     let verdict = text
         .lines()
         .find_map(|l| l.strip_prefix("verdict "))
-        .unwrap_or("refused: the process stopped (crash or panic)");
+        .unwrap_or("refused: the checking process stopped (panic or abort)");
+    if verdict.starts_with("refused: the checking") && tally.stopped.len() < 3 {
+        let why = out
+            .as_ref()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .unwrap_or_default();
+        let line = why
+            .lines()
+            .find(|l| l.contains("panicked") || l.contains("rror"))
+            .unwrap_or("(no message)")
+            .to_string();
+        tally.stopped.push(line);
+    }
     if verdict != "quiet" {
         tally.detected += 1;
         let mut how = verdict.split(':').next().unwrap_or(verdict).to_string();
@@ -413,6 +429,9 @@ fn main() -> Res<()> {
         }
         for e in &t.examples {
             println!("    missed: {e}");
+        }
+        for e in &t.stopped {
+            println!("    stopped: {e}");
         }
     }
     Ok(())

@@ -520,3 +520,54 @@ fn a_store_behind_the_newest_backup_it_made_is_not_served() {
     );
     ok(&kasefet(d, &["doctor"]));
 }
+
+#[test]
+fn a_schema_1_backup_restores_only_when_told_it_cannot_be_authenticated() {
+    let fixture = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/db-v1"));
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    copy_dir(fixture, d.join("office").as_path());
+    let d = d.join("office");
+    use std::os::unix::fs::PermissionsExt;
+    for f in common::files(&d) {
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let bk = std::fs::read_dir(d.join("bk"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "kbak"))
+        .unwrap();
+    let f = bk.to_str().unwrap();
+    let args = [
+        "backup",
+        "restore",
+        f,
+        "--to",
+        "restored",
+        "--recovery-key-file",
+        "rk",
+    ];
+    let msg = err(&kasefet(&d, &args));
+    assert!(
+        msg.contains("could not be authenticated") && msg.contains("--unverified"),
+        "{msg}"
+    );
+    let mut unverified = args.to_vec();
+    unverified.push("--unverified");
+    let out = ok(&kasefet(&d, &unverified));
+    assert!(out.contains("NOT authenticated"), "{out}");
+    let o = Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(&d)
+        .args([
+            "--config",
+            "kasefet.toml",
+            "--data-dir",
+            "restored",
+            "doctor",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("database opens"), "{out}");
+}

@@ -221,7 +221,7 @@ fn judge(dir: &Path, totp: &TotpSecret, at: i64, baseline: &str, tally: &mut Tal
     let verdict = text
         .lines()
         .find_map(|l| l.strip_prefix("verdict "))
-        .unwrap_or("refused: the checking process stopped (panic or abort)");
+        .unwrap_or("refused: the checking process stopped with an error (panic, abort, or a storage error while reading)");
     if verdict.starts_with("refused: the checking") && tally.stopped.len() < 3 {
         let why = out
             .as_ref()

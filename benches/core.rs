@@ -4,8 +4,8 @@
 //! - one durable `customer add` (commit + fsync), over many adds
 //! - the integrity anchor's share of it: a bare store commit of an uncovered key (the commit
 //!   path as it was before the anchor: sled transaction + flush) against a covered one
-//!   (digest kept in the same transaction, then the anchor written: temp file, fsync, rename,
-//!   directory fsync)
+//!   (digest kept in the same transaction, then the anchor slot written in place and
+//!   fdatasynced)
 //! - sign-in (argon2 + unseal) with 100,000 customers
 //! - customer search over 100,000 customers
 //! - size of the data directory holding them
@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     stats("store commit before the anchor (transaction + flush)", bare);
     stats(
-        "store commit with the anchor (+ digest in the transaction, anchor file fsynced and renamed)",
+        "store commit with the anchor (+ digest in the transaction, anchor slot written in place and fdatasynced)",
         anchored,
     );
 

@@ -2,6 +2,10 @@
 //!
 //! - init with production argon2 (m = 64 MiB, t = 3, p = 4)
 //! - one durable `customer add` (commit + fsync), over many adds
+//! - the integrity anchor's share of it: a bare store commit of an uncovered key (the commit
+//!   path as it was before the anchor: sled transaction + flush) against a covered one
+//!   (digest kept in the same transaction, then the anchor slot written in place and
+//!   fdatasynced)
 //! - sign-in (argon2 + unseal) with 100,000 customers
 //! - customer search over 100,000 customers
 //! - size of the data directory holding them
@@ -96,7 +100,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         service.handle(&s, Request::CustomerCreate { input: customer(i) })?;
         adds.push(t.elapsed());
     }
-    stats("durable customer add (commit + flush)", adds);
+    stats("durable customer add (commit + flush + anchor)", adds);
+
+    // The same one-key commit without and with the digest and anchor.
+    let store = service.store();
+    let mut bare = Vec::new();
+    let mut anchored = Vec::new();
+    for i in 0..500u64 {
+        let v = kasefet::store::codec::encode(&i)?;
+        let t = Instant::now();
+        store.commit(&[kasefet::store::Op::put(
+            kasefet::store::Tree::AuthState,
+            b"bench".to_vec(),
+            v.clone(),
+        )])?;
+        bare.push(t.elapsed());
+        let t = Instant::now();
+        store.commit(&[kasefet::store::Op::put(
+            kasefet::store::Tree::Meta,
+            b"next_id/bench".to_vec(),
+            v,
+        )])?;
+        anchored.push(t.elapsed());
+    }
+    stats("store commit before the anchor (transaction + flush)", bare);
+    stats(
+        "store commit with the anchor (+ digest in the transaction, anchor slot written in place and fdatasynced)",
+        anchored,
+    );
 
     let t = Instant::now();
     let mut i = 500;

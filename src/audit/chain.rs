@@ -6,7 +6,7 @@ use crate::domain::AuditEvent;
 use crate::store::{self, Op, Result, Store, Tree, Vault, codec};
 
 /// Where the head lives in the meta tree (a backup checks it against its manifest without a key).
-pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
+pub(crate) const HEAD_KEY: &[u8] = crate::store::digest::HEAD_KEY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Head {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::auth::recovery_codes::RecoveryCodeSet;
-use crate::crypto::{Envelope, sha256};
+use crate::crypto::{Envelope, KdfParams, Opened, Password, SecretKey, sha256};
 use crate::domain::{Id, UnixTime};
 
 /// Keyring value (unencrypted tree; the envelope is its own encryption).
@@ -11,6 +11,67 @@ use crate::domain::{Id, UnixTime};
 pub struct KeyringEntry {
     pub user: Id,
     pub envelope: Envelope,
+}
+
+impl KeyringEntry {
+    /// What an account envelope is bound to: the keyring key (salted username hash) and
+    /// the user id the entry names. Changing either makes the envelope fail to open.
+    pub fn binding(hash: &[u8; 32], user: Id) -> Vec<u8> {
+        [hash.as_slice(), &user.to_be_bytes()].concat()
+    }
+
+    /// The DEK wrapped under `password` for account `user`, stored under `hash`.
+    pub fn seal(
+        dek: &SecretKey,
+        password: &Password,
+        params: KdfParams,
+        hash: &[u8; 32],
+        user: Id,
+    ) -> crate::crypto::Result<KeyringEntry> {
+        Ok(KeyringEntry {
+            user,
+            envelope: Envelope::seal_bound(dek, password, params, &Self::binding(hash, user))?,
+        })
+    }
+
+    /// Opens this entry, found under `hash`, with `password`. `legacy` is set for a schema 1
+    /// envelope, which the sign-in then seals again bound to its account (only the password
+    /// opens it, so the migration happens at each account's next sign-in).
+    pub fn open(&self, hash: &[u8; 32], password: &Password) -> crate::crypto::Result<Opened> {
+        self.envelope
+            .open_bound(password, &Self::binding(hash, self.user))
+    }
+
+    /// `open`, refusing a schema 1 envelope unless it is exactly the one the migration
+    /// found under `hash` (see `store::migrate`). `raw` is the stored value of this entry.
+    pub fn open_checked(
+        &self,
+        store: &crate::store::Store,
+        hash: &[u8; 32],
+        raw: &[u8],
+        password: &Password,
+    ) -> crate::store::Result<Opened> {
+        let opened = self.open(hash, password)?;
+        if opened.legacy {
+            let recorded = store.get_raw(
+                crate::store::Tree::Meta,
+                &crate::store::migrate::legacy_key(hash),
+            )?;
+            let same = recorded.is_some_and(|r| crate::crypto::ct_eq(&r, &sha256(&[raw])));
+            if !same {
+                return Err(crate::crypto::CryptoError::Open.into());
+            }
+        }
+        Ok(opened)
+    }
+
+    /// The op that forgets the schema 1 fingerprint once the entry was sealed again.
+    pub fn forget_legacy(hash: &[u8; 32]) -> crate::store::Op {
+        crate::store::Op::remove(
+            crate::store::Tree::Meta,
+            crate::store::migrate::legacy_key(hash),
+        )
+    }
 }
 
 /// The keyring key of the recovery envelope; user keys are 32-byte hashes, so no clash.

@@ -4,11 +4,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{BackupError, Result};
 use crate::domain::UnixTime;
+use crate::store::digest::Digest;
 use crate::store::{Tree, codec};
 
 pub const MAGIC: &[u8; 14] = b"KASEFET-BACKUP";
 /// Bumped when the layout changes; a reader refuses versions it does not know.
-pub const FORMAT_VERSION: u32 = 1;
+/// Format 2 added the store digest to the manifest; format 1 files are still read.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this kasefet reads.
+pub const OLDEST_FORMAT: u32 = 1;
 pub const EXTENSION: &str = "kbak";
 const NAME_PREFIX: &str = "kasefet-";
 const NAME_TIME: &str = "%Y%m%dT%H%M%SZ";
@@ -42,6 +46,36 @@ pub struct Manifest {
     pub audit_head: ChainHead,
     /// Records per tree, in file order.
     pub trees: Vec<TreeCount>,
+    /// The store's authenticated digest when the snapshot was taken (see `store::digest`):
+    /// a full verify recomputes it from the records, so a record removed, added or replaced
+    /// shows even though the backup was taken sealed. `None` in format 1 files and for a
+    /// database not unsealed since it was upgraded.
+    pub store_digest: Option<Digest>,
+}
+
+/// The format 1 manifest, read into a `Manifest` without a digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ManifestV1 {
+    pub created_at: UnixTime,
+    pub database_id: [u8; 16],
+    pub schema_version: u32,
+    pub program_version: String,
+    pub audit_head: ChainHead,
+    pub trees: Vec<TreeCount>,
+}
+
+impl From<ManifestV1> for Manifest {
+    fn from(m: ManifestV1) -> Self {
+        Manifest {
+            created_at: m.created_at,
+            database_id: m.database_id,
+            schema_version: m.schema_version,
+            program_version: m.program_version,
+            audit_head: m.audit_head,
+            trees: m.trees,
+            store_digest: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -226,6 +260,12 @@ mod tests {
                     records: u64::MAX,
                 })
                 .collect(),
+            store_digest: Some(Digest {
+                generation: u64::MAX,
+                counts: vec![u64::MAX; 9],
+                sum: [0xff; 32],
+                mac: [0xff; 32],
+            }),
         };
         assert!(codec::encode(&m).unwrap().len() * 4 < MANIFEST_SLOT);
     }

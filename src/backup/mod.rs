@@ -15,6 +15,19 @@
 //! Entry points, all audited (`operations`): [`run`], [`verify`], [`restore`]; the building
 //! blocks without auditing are [`write_snapshot`], [`check_integrity`], [`check_full`] and
 //! [`restore_into`]. [`spawn_nightly`] runs the schedule for whoever owns the database.
+//!
+//! Two checks, and every report says which ran. The SHA-256 trailer finds accidental damage
+//! with no key, but anyone can recompute it. The manifest's store digest (per-tree counts and
+//! a keyed multiset hash of every covered record, kept current by each commit under a DEK
+//! subkey, see `store::digest`) is what a full verify recomputes from the records: a record
+//! removed, added, replaced or moved, or a changed manifest or audit head, fails it even
+//! though the backup itself was taken sealed.
+//!
+//! Public API for tools that change backups' contents (`rewrite`): [`read_records`] gives
+//! the manifest and every raw record of a file that passed the keyless checks;
+//! [`reseal_digest`] recomputes the digest under the DEK after records were changed;
+//! [`write_records`] writes a new file from a manifest and records (counts and checksum
+//! computed).
 
 pub mod format;
 pub mod list;
@@ -23,6 +36,7 @@ pub mod operations;
 mod read;
 pub mod restore;
 pub mod retention;
+pub mod rewrite;
 pub mod schedule;
 pub mod status;
 pub mod verify;
@@ -39,6 +53,7 @@ pub use nightly::{spawn_nightly, spawn_nightly_polling};
 pub use operations::{Db, RunReport, Trigger, Verification, restore, run, run_with, verify};
 pub use restore::{RestoreOptions, Restored, restore_into};
 pub use retention::{Plan, plan, prune};
+pub use rewrite::{RawRecord, read_records, reseal_digest, write_records};
 pub use schedule::{Schedule, parse_time};
 pub use status::BackupStatus;
 pub use verify::{FullReport, Integrity, Key, KindCount, check_full, check_integrity};
@@ -142,6 +157,11 @@ pub enum BackupError {
         theirs: String,
         ours: String,
     },
+    #[error(
+        "could not authenticate backup {}: without the recovery key (--recovery-key-file) only its SHA-256 checksum can be checked, and anyone who changes the file can recompute that; restore with the recovery key, or pass --unverified to restore it anyway",
+        path.display()
+    )]
+    Unauthenticated { path: PathBuf },
     #[error("refusing to restore into {}: {reason}", path.display())]
     Target { path: PathBuf, reason: String },
     #[error("restoring into {} failed: {reason}; nothing was left behind", path.display())]
@@ -179,12 +199,15 @@ impl BackupError {
         match self {
             BackupError::Service(e) => e.exit_code(),
             BackupError::Store(
-                StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_),
+                StoreError::Locked { .. }
+                | StoreError::Missing(_)
+                | StoreError::Permissions(_)
+                | StoreError::Damaged(_),
             ) => exit::UNAVAILABLE,
             BackupError::Target { .. } | BackupError::Time(_) | BackupError::Exists(_) => {
                 exit::INVALID
             }
-            BackupError::WrongKey { .. } => exit::AUTH,
+            BackupError::WrongKey { .. } | BackupError::Unauthenticated { .. } => exit::AUTH,
             BackupError::Unrecorded { error, .. } => error.exit_code(),
             _ => exit::FAILURE,
         }

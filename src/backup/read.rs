@@ -7,14 +7,15 @@ use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use super::format::{
-    FORMAT_VERSION, MAGIC, MANIFEST_SLOT, MAX_KEY, MAX_TREES, MAX_VALUE, Manifest, TAG_END,
-    TAG_RECORD, TRAILER_LEN, kind,
+    FORMAT_VERSION, MAGIC, MANIFEST_SLOT, MAX_KEY, MAX_TREES, MAX_VALUE, Manifest, ManifestV1,
+    OLDEST_FORMAT, TAG_END, TAG_RECORD, TRAILER_LEN, kind,
 };
 use super::{BackupError, Result};
 use crate::audit::chain::HEAD_KEY;
 use crate::crypto::ct_eq;
+use crate::store::digest::{DIGEST_KEY, Digest};
 use crate::store::open::{DB_ID_KEY, SCHEMA_KEY};
-use crate::store::{Tree, codec};
+use crate::store::{StoreError, Tree, codec};
 
 /// A file that passed every keyless check.
 #[derive(Debug, Clone)]
@@ -112,7 +113,7 @@ fn header(r: &mut Hashing<'_>) -> Result<Manifest> {
         });
     }
     let version = r.u32()?;
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT..=FORMAT_VERSION).contains(&version) {
         return Err(BackupError::Version {
             path: path.to_path_buf(),
             found: version,
@@ -130,8 +131,16 @@ fn header(r: &mut Hashing<'_>) -> Result<Manifest> {
             format!("the manifest claims {len} bytes, more than its slot"),
         ));
     }
-    let manifest: Manifest = codec::decode(&slot[4..4 + len])
-        .map_err(|e| BackupError::damaged(path, format!("the manifest is unreadable ({e})")))?;
+    let body = &slot[4..4 + len];
+    let unreadable =
+        |e: StoreError| BackupError::damaged(path, format!("the manifest is unreadable ({e})"));
+    let manifest: Manifest = if version == 1 {
+        codec::decode::<ManifestV1>(body)
+            .map_err(unreadable)?
+            .into()
+    } else {
+        codec::decode(body).map_err(unreadable)?
+    };
     if slot[4 + len..].iter().any(|b| *b != 0) {
         return Err(BackupError::damaged(
             path,
@@ -196,6 +205,7 @@ pub(crate) fn scan(
     let mut value: Vec<u8> = Vec::new();
     let mut seen_db_id = false;
     let mut seen_head = false;
+    let mut seen_digest = false;
     loop {
         let at = r.pos;
         match r.u8()? {
@@ -235,6 +245,9 @@ pub(crate) fn scan(
         value.resize(vlen, 0);
         r.exact(&mut value)?;
         let tree = trees[index];
+        if tree == Tree::Meta && key == DIGEST_KEY {
+            seen_digest = true;
+        }
         if tree == Tree::Meta {
             check_meta(&manifest, &key, &value, &mut seen_db_id, &mut seen_head)
                 .map_err(damaged)?;
@@ -282,6 +295,11 @@ pub(crate) fn scan(
     if !seen_db_id {
         return Err(damaged("it has no database id".into()));
     }
+    if manifest.store_digest.is_some() && !seen_digest {
+        return Err(damaged(
+            "its manifest has a store digest the records do not hold".into(),
+        ));
+    }
     if manifest.audit_head.seq > 0 && !seen_head {
         return Err(damaged("it has no audit chain head".into()));
     }
@@ -318,6 +336,11 @@ fn check_meta(
             codec::decode(value).map_err(|_| "its audit chain head is unreadable".to_string())?;
         if head.seq != manifest.audit_head.seq || !ct_eq(&head.mac, &manifest.audit_head.mac) {
             return Err("its audit chain head does not match its manifest".into());
+        }
+    } else if key == DIGEST_KEY {
+        let d = Digest::decode(value).map_err(|_| "its store digest is unreadable".to_string())?;
+        if manifest.store_digest.as_ref() != Some(&d) {
+            return Err("its store digest does not match its manifest".into());
         }
     } else if key == SCHEMA_KEY {
         let v: u32 =

@@ -12,9 +12,8 @@ use crate::audit::pending::{PendingEvent, SYSTEM_PREFIX, SystemEvent};
 use crate::audit::{Report, Walker};
 use crate::auth::records::{Counters, KeyringEntry, RECOVERY_KEY, UserAuth};
 use crate::crypto::{Envelope, SecretKey};
-use crate::domain::role::Permission;
 use crate::domain::{Customer, Employee, Id, Task, User};
-use crate::service::{Service, Session};
+use crate::store::digest::{COVERED, Digest, DigestKeys, Recompute};
 use crate::store::{self, Tree, Vault, codec};
 
 /// Problems listed one by one before the rest are only counted.
@@ -47,18 +46,17 @@ pub enum Key<'a> {
     /// The recovery key shown when the database was created: it opens the recovery envelope
     /// inside the backup itself, so it works on a new machine with no database at all.
     Recovery(&'a SecretKey),
-    /// A signed-in admin of the database the backup was taken from.
-    Session {
-        service: &'a Service,
-        session: &'a Session,
-    },
+    /// The key of the running database the backup was taken from, handed over by whoever
+    /// checked that a signed-in admin asked (`Service::backup_key`); only a backup of that
+    /// database opens with it.
+    Database { database_id: [u8; 16], vault: Vault },
 }
 
 impl std::fmt::Debug for Key<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Key::Recovery(_) => f.write_str("Key::Recovery(*******)"),
-            Key::Session { .. } => f.write_str("Key::Session"),
+            Key::Database { .. } => f.write_str("Key::Database(*******)"),
         }
     }
 }
@@ -77,19 +75,33 @@ pub struct FullReport {
     pub integrity: Integrity,
     pub kinds: Vec<KindCount>,
     pub audit: Report,
+    /// Which check proved the file unchanged: the keyed store digest recomputed from every
+    /// record ("authenticated"), or only the keyless SHA-256 (a format 1 file, or a database
+    /// not unsealed since its upgrade), which finds accidental damage but not a forgery.
+    pub authenticated: bool,
     /// Every record that did not open or decode, by tree and id; empty when all is well.
     pub problems: Vec<String>,
 }
 
 impl FullReport {
+    /// Every record opened and the chain held. A file without a store digest (format 1)
+    /// is ok here but not authenticated: `restore` refuses it unless told `--unverified`.
     pub fn ok(&self) -> bool {
-        self.problems.is_empty()
-            && self.audit.ok()
-            && self.kinds.iter().all(|k| k.in_manifest == k.opened)
+        self.first_problem_besides_authentication().is_none()
     }
 
     /// The first thing wrong, for a one-line message.
     pub fn first_problem(&self) -> Option<String> {
+        if !self.authenticated && self.problems.is_empty() && self.audit.ok() {
+            return Some(
+                "it carries no store digest (an older backup format, or a database not signed into since its upgrade), so it could not be authenticated: only its SHA-256 checksum was checked; pass --unverified to restore it anyway".into(),
+            );
+        }
+        self.first_problem_besides_authentication()
+    }
+
+    /// `first_problem`, accepting a file without a store digest (`restore --unverified`).
+    pub fn first_problem_besides_authentication(&self) -> Option<String> {
         if let Some(p) = self.problems.first() {
             return Some(p.clone());
         }
@@ -109,11 +121,16 @@ impl FullReport {
             .filter_map(|t| self.kinds.iter().find(|k| k.tree == t.name()))
             .map(|k| format!("{} {}", k.opened, k.kind))
             .collect();
-        match self.first_problem() {
+        match self.first_problem_besides_authentication() {
             None => format!(
-                "{} opened; audit chain of {} entries intact",
+                "{} opened; audit chain of {} entries intact; {}",
                 parts.join(", "),
-                self.audit.entries
+                self.audit.entries,
+                if self.authenticated {
+                    "store digest authenticated"
+                } else {
+                    "NOT authenticated: this backup has no store digest (format 1), so only its SHA-256 checksum vouches for the whole file"
+                }
             ),
             Some(p) => format!("problem: {p}"),
         }
@@ -139,7 +156,8 @@ pub fn check_full(path: &Path, key: &Key<'_>) -> Result<FullReport> {
     };
     let vault = open_vault(path, &integrity.manifest, recovery.as_deref(), key)?;
 
-    let mut checker = Checker::new(&vault);
+    let keys = DigestKeys::from_dek(vault.dek());
+    let mut checker = Checker::new(&vault, &keys);
     let again = read::scan(path, |tree, k, v| {
         checker.visit(tree, k, v);
         Ok(())
@@ -175,16 +193,15 @@ pub(crate) fn open_vault(
             })?;
             Ok(Vault::new(dek))
         }
-        Key::Session { service, session } => {
-            let ours = service.store().db_id();
-            if ours != manifest.database_id {
+        Key::Database { database_id, vault } => {
+            if *database_id != manifest.database_id {
                 return Err(BackupError::OtherDatabase {
                     path: path.to_path_buf(),
                     theirs: manifest.database_id_hex(),
-                    ours: data_encoding::HEXLOWER.encode(&ours),
+                    ours: data_encoding::HEXLOWER.encode(database_id),
                 });
             }
-            Ok(service.vault_for(session, Permission::Backup, "backup.verify")?)
+            Ok(Vault::new(SecretKey::from_bytes(*vault.dek().expose())))
         }
     }
 }
@@ -195,6 +212,7 @@ struct Checker<'v> {
     walker: Walker<'v>,
     opened: BTreeMap<Tree, u64>,
     problems: Vec<String>,
+    digest: Recompute<'v>,
     more: u64,
     users: BTreeMap<Id, String>,
     names: BTreeMap<Vec<u8>, Vec<u8>>,
@@ -202,12 +220,13 @@ struct Checker<'v> {
 }
 
 impl<'v> Checker<'v> {
-    fn new(vault: &'v Vault) -> Self {
+    fn new(vault: &'v Vault, keys: &'v DigestKeys) -> Self {
         Checker {
             vault,
             walker: Walker::new(vault),
             opened: BTreeMap::new(),
             problems: Vec::new(),
+            digest: Recompute::new(keys),
             more: 0,
             users: BTreeMap::new(),
             names: BTreeMap::new(),
@@ -249,6 +268,7 @@ impl<'v> Checker<'v> {
     }
 
     fn visit(&mut self, tree: Tree, k: &[u8], v: &[u8]) {
+        self.digest.push(tree, k, v);
         // Exhaustive on purpose: a new tree does not compile until it says how it is checked.
         let ok = match tree {
             // Checked against the manifest without a key.
@@ -323,6 +343,26 @@ impl<'v> Checker<'v> {
             let more = self.more;
             self.problems.push(format!("... and {more} more"));
         }
+        let authenticated = match &integrity.manifest.store_digest {
+            None => false,
+            Some(d) => {
+                if !d.authentic(self.digest.keys(), &integrity.manifest.database_id) {
+                    self.problems.insert(
+                        0,
+                        "the manifest's store digest fails its MAC: the manifest was changed or belongs to another database".into(),
+                    );
+                } else if !d.same_contents(&self.digest.digest) {
+                    self.problems.insert(
+                        0,
+                        format!(
+                            "the records do not match the store digest the database recorded: a record was removed, added, replaced or moved ({})",
+                            count_diff(d, &self.digest.digest)
+                        ),
+                    );
+                }
+                true
+            }
+        };
         let audit = self.walker.finish(&integrity.manifest.audit_head.into());
         self.opened.insert(Tree::Audit, audit.entries);
         let kinds = integrity
@@ -341,6 +381,7 @@ impl<'v> Checker<'v> {
             integrity,
             kinds,
             audit,
+            authenticated,
             problems: self.problems,
         }
     }
@@ -350,5 +391,27 @@ fn show(key: &[u8]) -> String {
     match store::key_id(key) {
         Some(id) => id.to_string(),
         None => data_encoding::HEXLOWER.encode(&key[..key.len().min(8)]),
+    }
+}
+
+/// `customers: 2 committed, 1 in the file` for each covered tree whose count differs.
+fn count_diff(recorded: &Digest, found: &Digest) -> String {
+    let parts: Vec<String> = COVERED
+        .iter()
+        .chain(std::iter::once(&Tree::Meta))
+        .filter(|t| recorded.count(**t) != found.count(**t))
+        .map(|t| {
+            format!(
+                "{}: {} committed, {} in the file",
+                kind(*t),
+                recorded.count(*t),
+                found.count(*t)
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        "same counts, different contents".into()
+    } else {
+        parts.join("; ")
     }
 }

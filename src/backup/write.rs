@@ -136,6 +136,7 @@ fn fill(
 
     // Read with the records, inside the same pause, so head and log agree.
     let audit_head: ChainHead = crate::audit::Head::load(store)?.into();
+    let store_digest = store.digest()?;
     let schema_version = match store.get_raw(Tree::Meta, SCHEMA_KEY)? {
         Some(v) => codec::decode::<u32>(&v)?,
         None => SCHEMA_VERSION,
@@ -180,6 +181,7 @@ fn fill(
         program_version: env!("CARGO_PKG_VERSION").to_string(),
         audit_head,
         trees,
+        store_digest,
     };
     let body = codec::encode(&manifest)?;
     if body.len() + 4 > MANIFEST_SLOT {

@@ -14,7 +14,7 @@ Exit codes:
   4  permission denied
   5  not found
   6  conflict (someone else changed the record first)
-  7  database unavailable (missing, in use, or unsafe permissions)";
+  7  database unavailable (missing, in use, unsafe permissions, or damaged: see `repair`)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -113,6 +113,9 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
+    /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
+    Repair(RepairArgs),
     /// The database's recovery key (admin): rotate makes a new one and revokes the old
     #[command(subcommand)]
     RecoveryKey(RecoveryKeyCmd),
@@ -130,6 +133,13 @@ pub enum RecoveryKeyCmd {
         #[arg(long, value_name = "FILE")]
         recovery_key_file: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RepairArgs {
+    /// Accept that what the checks found missing or changed is lost
+    #[arg(long)]
+    pub accept_loss: bool,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -553,6 +563,10 @@ pub enum BackupCmd {
         /// Verify every record with the recovery key before restoring
         #[arg(long, value_name = "FILE")]
         recovery_key_file: Option<std::path::PathBuf>,
+        /// Restore even though the file could not be authenticated (no recovery key, or an
+        /// old backup without a store digest): only its SHA-256 checksum is checked
+        #[arg(long)]
+        unverified: bool,
     },
 }
 

@@ -150,17 +150,23 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             file,
             to,
             recovery_key_file,
+            unverified,
         } => {
             let key = recovery_key_file.as_deref().map(recovery_key).transpose()?;
             let k = key.as_ref().map(Key::Recovery);
             let opts = RestoreOptions {
                 cache_bytes: config.settings().cache_bytes,
                 live_dirs: vec![paths.data_dir.clone()],
+                unverified,
             };
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
             let id = r.integrity.manifest.database_id_hex();
+            let check = match &r.full {
+                Some(f) if f.authenticated => "authenticated with the store digest",
+                _ => "NOT authenticated: only its SHA-256 checksum was checked (--unverified)",
+            };
             print(&format!(
-                "restored {} into {} ({}); open it with --data-dir {}\n\
+                "restored {} into {} ({}; {check}); open it with --data-dir {}\n\
                  The copy is the same database (id {}), not a new one: its backups go to the same folder \
                  as the original's and share their retention. Run only one of the two, or give the copy \
                  its own [backup] dir.\n",

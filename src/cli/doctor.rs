@@ -116,6 +116,13 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) -> Opt
                     "find what wrote or copied them that way (a `cp` without -p, a loose umask)",
                 );
             }
+            match crate::service::check_not_behind_backup(&store, &config.settings()) {
+                Ok(()) => r.ok("database is not behind its integrity anchor nor its newest backup"),
+                Err(e) => r.fail(
+                    format!("integrity: {e}"),
+                    "restore the newest backup, or as an admin run `kasefet repair --accept-loss`",
+                ),
+            }
             let pending = store.len(crate::store::Tree::Pending);
             if pending > 0 {
                 r.warn(
@@ -149,6 +156,13 @@ fn database(r: &mut Report, config: &Config, paths: &Paths, server: bool) -> Opt
             r.fail(
                 "database is in use by another process and no server answers",
                 "close the other kasefet, or start `kasefet serve` so several people can share it",
+            );
+            None
+        }
+        Err(crate::store::StoreError::Damaged(msg)) => {
+            r.fail(
+                format!("integrity: {msg}"),
+                "restore the newest backup with `kasefet backup restore FILE --to NEW_DIR --recovery-key-file rk`, or as an admin run `kasefet repair --accept-loss`",
             );
             None
         }
@@ -235,6 +249,30 @@ pub fn run(config: &Config, paths: &Paths, g: &Global) -> Result<(), CliError> {
             Err(e) => r.warn(
                 format!("audit chain not checked: {e}"),
                 "sign in as an admin or auditor",
+            ),
+        }
+        match backend.call(crate::service::Request::IntegrityStatus) {
+            Ok(crate::service::Response::Integrity { quarantined, notes }) => {
+                if quarantined.is_empty() {
+                    r.ok("every record opens (none quarantined)");
+                } else {
+                    r.fail(
+                        format!(
+                            "{} damaged record(s) quarantined (not loaded, never overwritten): {}",
+                            quarantined.len(),
+                            quarantined.join(", ")
+                        ),
+                        "restore them from a backup (`kasefet backup restore FILE --to NEW_DIR --recovery-key-file rk`)",
+                    );
+                }
+                for n in notes {
+                    r.warn(format!("integrity: {n}"), "compare with the newest backup; `kasefet repair --accept-loss` takes the database as it is");
+                }
+            }
+            Ok(_) => r.warn("integrity: unexpected answer", "try again"),
+            Err(e) => r.warn(
+                format!("quarantine not checked: {e}"),
+                "sign in as an admin",
             ),
         }
         backend.logout();

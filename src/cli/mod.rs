@@ -23,6 +23,7 @@ pub mod output;
 pub mod prompt;
 mod recover;
 mod recovery_key;
+mod repair;
 mod shell_words;
 mod task;
 mod user;
@@ -216,6 +217,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     if let Command::Recover(a) = &command {
         return recover::run(&config, &paths, a, cli.global.password_file.as_deref());
     }
+    if let Command::Repair(a) = &command {
+        return repair::run(&config, &paths, &cli.global, a);
+    }
     let setup = matches!(command, Command::Account(args::AccountCmd::Setup { .. }));
     let mut backend = connect(&cli.global, &config, &paths)?;
     let creds = if setup {
@@ -360,6 +364,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         )),
         Command::Serve => Err(CliError::invalid(
             "serve cannot run inside a signed-in command",
+        )),
+        Command::Repair(_) => Err(CliError::invalid(
+            "repair cannot run inside a signed-in command",
         )),
         Command::Backup(_) | Command::Doctor(_) | Command::Completions { .. } => Err(
             CliError::invalid("backup and doctor run on their own, not in batch"),

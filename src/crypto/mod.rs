@@ -9,7 +9,7 @@ pub mod kdf;
 pub mod keys;
 pub mod recovery;
 
-pub use envelope::Envelope;
+pub use envelope::{Envelope, Opened};
 pub use kdf::KdfParams;
 pub use keys::{Password, SecretKey, SecretText};
 

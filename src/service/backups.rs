@@ -16,6 +16,15 @@ fn refused(e: BackupError) -> Error {
 }
 
 impl Service {
+    /// The database key for a full verify or restore of this database's backups, for a
+    /// signed-in admin (backup permission); authorized and audited like any other use.
+    pub fn backup_key(&self, session: &Session) -> Result<Key<'static>> {
+        Ok(Key::Database {
+            database_id: self.store().db_id(),
+            vault: self.vault_for(session, Permission::Backup, "backup.verify")?,
+        })
+    }
+
     pub(crate) fn handle_backup(&self, session: &Session, req: Request) -> Result<Response> {
         let Some(cfg) = self.backup_config() else {
             self.authorize(session, Permission::Backup, req.action())?;
@@ -51,10 +60,11 @@ impl Service {
                     )));
                 }
                 let path = cfg.dir.join(&file);
-                let key = full.then_some(Key::Session {
-                    service: self,
-                    session,
-                });
+                let key = if full {
+                    Some(self.backup_key(session)?)
+                } else {
+                    None
+                };
                 let v = backup::verify(&path, key.as_ref(), Some(&db)).map_err(refused)?;
                 let problem = v.full.as_ref().and_then(|f| f.first_problem());
                 let summary = match &v.full {

@@ -72,7 +72,10 @@ impl Error {
             Error::NotFound(_) => exit::NOT_FOUND,
             Error::Conflict { .. } => exit::CONFLICT,
             Error::Store(
-                StoreError::Locked { .. } | StoreError::Missing(_) | StoreError::Permissions(_),
+                StoreError::Locked { .. }
+                | StoreError::Missing(_)
+                | StoreError::Permissions(_)
+                | StoreError::Damaged(_),
             ) => exit::UNAVAILABLE,
             Error::Store(_) | Error::Remote(_) => exit::FAILURE,
             Error::Unavailable(_) => exit::UNAVAILABLE,

@@ -71,11 +71,8 @@ impl Service {
         auth.password_changed_at = Some(now);
         auth.recovery_codes = admin.recovery_codes;
         let hash = user_hash(store.user_salt(), &username);
-        let entry = KeyringEntry {
-            user: id,
-            envelope: Envelope::seal_with_password(&dek, &password, settings.kdf)
-                .map_err(store::StoreError::from)?,
-        };
+        let entry = KeyringEntry::seal(&dek, &password, settings.kdf, &hash, id)
+            .map_err(store::StoreError::from)?;
         let key = store::id_key(id);
         let mut ops = vec![
             id_op,
@@ -118,7 +115,9 @@ impl Service {
             };
             ops.extend(audit::append(&vault, &mut head, event)?);
         }
+        let armed = store.arm(vault.dek())?;
         store.commit(&ops)?;
+        drop(armed);
         // The same handle: reopening would race sled's background thread for the lock.
         let service = Service::assemble(store, settings, clock);
         Ok((service, recovery))

@@ -14,7 +14,7 @@ use crate::auth::policy::normalize;
 use crate::auth::records::{KeyringEntry, UserAuth, user_hash};
 use crate::auth::security_policy::still_accepted;
 use crate::auth::totp::TotpSecret;
-use crate::crypto::{Envelope, Password, SecretKey, kdf};
+use crate::crypto::{Password, SecretKey, kdf};
 use crate::domain::{AuditEvent, Id, Outcome, UnixTime, User, UserState};
 use crate::store::{self, Op, Tree, Vault, codec};
 
@@ -136,8 +136,9 @@ impl Service {
         // The stored envelope was made from the NFKC form (see `PasswordPolicy::check`).
         let password = Password::new(normalize(password.expose()).as_str());
         let hash = user_hash(self.store.user_salt(), username);
-        let entry: Option<KeyringEntry> = match self.store.get_raw(Tree::Keyring, &hash)? {
-            Some(v) => Some(codec::decode(&v)?),
+        let raw = self.store.get_raw(Tree::Keyring, &hash)?;
+        let entry: Option<KeyringEntry> = match &raw {
+            Some(v) => Some(codec::decode(v)?),
             None => None,
         };
         // A place in the argon2 line first: a sign-in refused as busy is not counted.
@@ -150,13 +151,24 @@ impl Service {
         let opened = {
             let _slot = slot;
             match &entry {
-                Some(e) => e.envelope.open_with_password(&password).ok(),
+                // A schema 1 envelope opens once more (if unchanged since the migration) and
+                // is sealed again, bound to its account, in this sign-in's commit.
+                Some(e) => e
+                    .open_checked(
+                        &self.store,
+                        &hash,
+                        raw.as_deref().unwrap_or_default(),
+                        &password,
+                    )
+                    .ok(),
                 None => {
                     self.burn_kdf();
                     None
                 }
             }
         };
+        let legacy = opened.as_ref().is_some_and(|o| o.legacy);
+        let opened = opened.map(|o| o.dek);
         let Some(entry) = entry else {
             return self.fail(&hash, None, &attempt, Failure::UnknownUser, peer, now);
         };
@@ -228,19 +240,24 @@ impl Service {
         ];
         // Raising the configured argon2 cost reaches each account at its next sign-in, the
         // only moment its password is known.
-        if entry
-            .envelope
-            .kdf
-            .is_some_and(|p| p.weaker_than(&self.settings.kdf))
+        if legacy
+            || entry
+                .envelope
+                .kdf
+                .is_some_and(|p| p.weaker_than(&self.settings.kdf))
         {
-            let rewrapped =
-                Envelope::seal_with_password(open.vault.dek(), &password, self.settings.kdf)
-                    .map_err(store::StoreError::from)?;
-            let e = KeyringEntry {
-                user: user.id,
-                envelope: rewrapped,
-            };
+            let e = KeyringEntry::seal(
+                open.vault.dek(),
+                &password,
+                self.settings.kdf,
+                &hash,
+                user.id,
+            )
+            .map_err(store::StoreError::from)?;
             ops.push(Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&e)?));
+            if legacy {
+                ops.push(KeyringEntry::forget_legacy(&hash));
+            }
             detail.push_str(if detail.is_empty() {
                 "key envelope upgraded"
             } else {

@@ -12,6 +12,7 @@ mod lockout;
 pub mod login;
 mod records;
 mod recover;
+mod repair;
 pub mod request;
 pub mod session;
 pub mod settings;
@@ -27,6 +28,7 @@ pub use clock::Clock;
 pub use error::{AUTH_FAILED, Error, Result, WireError, exit};
 pub use init::NewAdmin;
 pub use login::{Login, Peer};
+pub use repair::check_not_behind_backup;
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use session::Session;
 pub use settings::Settings;
@@ -65,10 +67,11 @@ impl Service {
     /// Opens an existing database, sealed.
     pub fn open(dir: &Path, settings: Settings, clock: Clock) -> Result<Service> {
         let store = Store::open(dir, settings.cache_bytes)?;
+        repair::check_not_behind_backup(&store, &settings)?;
         Ok(Service::assemble(store, settings, clock))
     }
 
-    fn assemble(store: Store, settings: Settings, clock: Clock) -> Service {
+    pub(super) fn assemble(store: Store, settings: Settings, clock: Clock) -> Service {
         let kdf_gate = crate::auth::kdf_gate::KdfGate::new(
             settings.kdf_concurrency,
             std::time::Duration::from_secs(settings.kdf_wait_secs),

@@ -116,24 +116,19 @@ impl Service {
         restored.state = UserState::Active;
         restored.stamp.version += 1;
         restored.stamp.updated_at = now;
-        let envelope = Envelope::seal_with_password(
+        let entry = KeyringEntry::seal(
             open.vault.dek(),
             &Password::new(password),
             self.settings.kdf,
+            hash,
+            user.id,
         )
         .map_err(StoreError::from)?;
         let mut ops = vec![
             open.vault.put(Tree::Users, &key, &restored)?,
             open.vault.put(Tree::UserAuth, &key, &auth)?,
             Op::put(Tree::AuthState, hash.to_vec(), codec::encode(&counters)?),
-            Op::put(
-                Tree::Keyring,
-                hash.to_vec(),
-                codec::encode(&KeyringEntry {
-                    user: user.id,
-                    envelope,
-                })?,
-            ),
+            Op::put(Tree::Keyring, hash.to_vec(), codec::encode(&entry)?),
         ];
         let detail = format!(
             "{LOUD}: admin access restored with the recovery key (was {}): new password and TOTP secret, \

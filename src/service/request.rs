@@ -265,6 +265,8 @@ pub enum Request {
         password: SecretText,
         code: String,
     },
+    /// What the unseal integrity check found (admin): quarantined records and notes.
+    IntegrityStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -337,6 +339,11 @@ pub enum Response {
         text: String,
         accepted_at: Option<UnixTime>,
     },
+    /// Records that failed to open at unseal (`tree/id`), and what else the check found.
+    Integrity {
+        quarantined: Vec<String>,
+        notes: Vec<String>,
+    },
 }
 
 /// What the signed-in account still has to do.
@@ -406,6 +413,7 @@ impl Request {
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
             RecoveryKeyRotate { .. } => P::UserAdmin,
+            IntegrityStatus => P::UserAdmin,
         }
     }
 
@@ -466,6 +474,7 @@ impl Request {
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
             RecoveryKeyRotate { .. } => "database.recovery_key_rotate",
+            IntegrityStatus => "integrity.status",
         }
     }
 
@@ -485,6 +494,7 @@ impl Request {
                 | EmployeeList
                 | UserList
                 | SecuritySummary
+                | IntegrityStatus
                 | AccountStatus
                 | AccountPolicy
                 | AuditList { .. }

@@ -34,18 +34,23 @@ impl Service {
             (user, name.ok_or(Error::SessionEnded)?, peer)
         };
         let hash = user_hash(self.store.user_salt(), &username);
-        let entry: KeyringEntry = match self.store.get_raw(Tree::Keyring, &hash)? {
-            Some(v) => codec::decode(&v)?,
+        let raw = match self.store.get_raw(Tree::Keyring, &hash)? {
+            Some(v) => v,
             None => return Err(Error::SessionEnded),
         };
+        let entry: KeyringEntry = codec::decode(&raw)?;
         let slot = self.kdf_slot()?;
         let attempt = self.begin_attempt(&hash, true, now)?;
         // argon2 runs outside the service lock, so other sessions are not held up by it.
         let opened = {
             let _slot = slot;
             entry
-                .envelope
-                .open_with_password(&Password::new(normalize(password.expose()).as_str()))
+                .open_checked(
+                    &self.store,
+                    &hash,
+                    &raw,
+                    &Password::new(normalize(password.expose()).as_str()),
+                )
                 .is_ok()
         };
 

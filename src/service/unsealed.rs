@@ -20,12 +20,26 @@ pub(crate) struct Unsealed {
     pub tasks: BTreeMap<Id, Task>,
     /// Shared with searches that run after the service lock is let go (see `handle`).
     pub index: Arc<RwLock<Index>>,
+    /// Records that failed to open at unseal, as `tree/id`: left where they are (nothing
+    /// writes over them), named in the audit log, on Home for admins and by `doctor`.
+    pub quarantined: Vec<String>,
+    /// What the unseal integrity check found that does not stop service.
+    pub integrity_notes: Vec<String>,
+    /// While held, commits keep the store digest and anchor current.
+    _armed: store::integrity::Armed,
 }
 
 impl Unsealed {
     /// Decrypts what the caches hold and folds in the sign-in failures seen while sealed.
     pub fn load(store: &Store, vault: Vault) -> Result<Unsealed> {
+        let (armed, mut integrity_notes) = store.arm(vault.dek())?;
         let head = Head::load(store)?;
+        if let Err(e) = continues_from_anchor(store, &vault, &head) {
+            if !store.repairing() {
+                return Err(e);
+            }
+            integrity_notes.push(e.to_string());
+        }
         let mut start = [0u8; 8];
         crate::crypto::random_bytes(&mut start)?;
         let mut u = Unsealed {
@@ -36,30 +50,65 @@ impl Unsealed {
             employees: BTreeMap::new(),
             tasks: BTreeMap::new(),
             index: Arc::new(RwLock::new(Index::default())),
+            quarantined: Vec::new(),
+            integrity_notes,
+            _armed: armed,
         };
-        for r in u.vault.scan::<User>(store, Tree::Users) {
-            let (_, user) = r?;
+        let mut bad = Vec::new();
+        for (_, user) in loaded::<User>(&u.vault, store, Tree::Users, &mut bad)? {
             u.users.insert(user.id, user);
         }
-        for r in u.vault.scan::<Employee>(store, Tree::Employees) {
-            let (_, e) = r?;
+        for (_, e) in loaded::<Employee>(&u.vault, store, Tree::Employees, &mut bad)? {
             u.index_mut().put_employee(&e);
             u.employees.insert(e.id, e);
         }
-        for r in u.vault.scan::<Task>(store, Tree::Tasks) {
-            let (_, t) = r?;
+        for (_, t) in loaded::<Task>(&u.vault, store, Tree::Tasks, &mut bad)? {
             u.index_mut().put_task(&t);
             u.tasks.insert(t.id, t);
         }
-        for r in u
-            .vault
-            .scan::<crate::domain::Customer>(store, Tree::Customers)
+        for (_, c) in loaded::<crate::domain::Customer>(&u.vault, store, Tree::Customers, &mut bad)?
         {
-            let (_, c) = r?;
             u.index_mut().put_customer(&c);
         }
+        u.quarantined = bad;
         u.fold_pending(store)?;
+        u.record_integrity(store)?;
         Ok(u)
+    }
+
+    /// Puts what the unseal check found into the audit log, once per unseal, so it shows in
+    /// `audit list` whoever signs in.
+    fn record_integrity(&mut self, store: &Store) -> Result<()> {
+        if self.quarantined.is_empty() && self.integrity_notes.is_empty() {
+            return Ok(());
+        }
+        let mut parts = Vec::new();
+        if !self.quarantined.is_empty() {
+            parts.push(format!(
+                "quarantined {} record(s) that failed to open: {}",
+                self.quarantined.len(),
+                self.quarantined.join(", ")
+            ));
+        }
+        parts.extend(self.integrity_notes.iter().cloned());
+        let event = AuditEvent {
+            seq: 0,
+            at: jiff::Timestamp::now().as_second(),
+            user: None,
+            username: None,
+            peer_uid: Some(rustix::process::getuid().as_raw()),
+            peer_pid: Some(std::process::id()),
+            action: "integrity.quarantine".into(),
+            target: "database".into(),
+            outcome: Outcome::Failed,
+            detail: parts.join("; "),
+        };
+        let ops = crate::audit::append(&self.vault, &mut self.head, event)?;
+        if let Err(e) = store.commit(&ops) {
+            self.head = Head::load(store)?;
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn fold_pending(&mut self, store: &Store) -> Result<()> {
@@ -143,4 +192,49 @@ impl Unsealed {
             .map(|u| u.username.clone())
             .unwrap_or_else(|| format!("user {id}"))
     }
+}
+
+/// Every record of `tree` that opens; the ones that do not are named in `bad` and skipped.
+/// Storage errors (not a record's content) still stop the load.
+fn loaded<T: serde::de::DeserializeOwned>(
+    vault: &Vault,
+    store: &Store,
+    tree: Tree,
+    bad: &mut Vec<String>,
+) -> Result<Vec<(Vec<u8>, T)>> {
+    let mut out = Vec::new();
+    for r in store.scan_raw(tree) {
+        let (k, v) = r?;
+        match vault.open::<T>(tree, &k, &v) {
+            Ok(t) => out.push((k.to_vec(), t)),
+            Err(store::StoreError::Corrupt { tree, key }) => bad.push(format!("{tree}/{key}")),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The log must continue from the entry the anchor vouches for: a store ahead of its anchor
+/// by count but with another history is not the database that wrote the anchor.
+fn continues_from_anchor(store: &Store, vault: &Vault, head: &Head) -> Result<()> {
+    let Some((seq, mac)) = store.anchored_head()? else {
+        return Ok(());
+    };
+    if seq == 0 || head.seq <= seq {
+        return Ok(());
+    }
+    let same = match store.get_raw(Tree::Audit, &store::id_key(seq))? {
+        Some(v) => vault
+            .open::<crate::audit::chain::Stored>(Tree::Audit, &store::id_key(seq), &v)
+            .is_ok_and(|s| crate::crypto::ct_eq(&s.mac, &mac)),
+        None => false,
+    };
+    if same {
+        return Ok(());
+    }
+    Err(store::StoreError::Damaged(format!(
+        "the audit log does not continue from audit entry {seq}, where the integrity anchor was \
+         last written: this is not the history that was committed. Restore the newest backup, or \
+         as an admin take the database as it is with `kasefet repair --accept-loss`"
+    )))
 }

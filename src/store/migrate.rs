@@ -1,8 +1,25 @@
 //! Moves an older database forward, one schema version at a time.
 //!
-//! Schema 1 is the first; a migration from N to N+1 goes in `step` when N+1 exists.
+//! 1 → 2: account envelopes become bound to their account (AAD = username hash ‖ user id).
+//! Only an account's password opens its envelope, so it cannot be sealed again here, sealed,
+//! or at the first unseal: each account's is sealed again at its next sign-in. Until then a
+//! schema 1 envelope opens only if it is byte for byte what was there at migration, so one
+//! pointed at another account afterwards is refused. That fingerprint is kept per entry
+//! under `LEGACY_PREFIX ‖ hash` in meta (covered by the store digest from the first unseal,
+//! which starts the digest of a schema 1 database) and removed by the re-seal.
+//!
+//! Record values keep their AAD (it names value layout 1, `vault::VALUE_LAYOUT`), so nothing
+//! else moves.
 
-use super::{Result, SCHEMA_VERSION, StoreError};
+use super::{Result, SCHEMA_VERSION, StoreError, Tree};
+
+/// Meta key prefix of the schema 1 keyring fingerprints.
+pub const LEGACY_PREFIX: &[u8] = b"keyring_v1/";
+
+/// The meta key of the fingerprint of the keyring entry under `hash`.
+pub fn legacy_key(hash: &[u8]) -> Vec<u8> {
+    [LEGACY_PREFIX, hash].concat()
+}
 
 pub fn run(db: &sled::Db, found: u32) -> Result<u32> {
     if found > SCHEMA_VERSION {
@@ -19,8 +36,24 @@ pub fn run(db: &sled::Db, found: u32) -> Result<u32> {
     Ok(v)
 }
 
-fn step(_db: &sled::Db, from: u32) -> Result<()> {
-    Err(StoreError::Decode(format!(
-        "no migration from schema {from}"
-    )))
+fn step(db: &sled::Db, from: u32) -> Result<()> {
+    match from {
+        1 => {
+            let keyring = db.open_tree(Tree::Keyring.name())?;
+            let meta = db.open_tree(Tree::Meta.name())?;
+            let mut batch = sled::Batch::default();
+            for r in keyring.iter() {
+                let (k, v) = r?;
+                // The recovery envelope is not an account's; user keys are 32-byte hashes.
+                if k.len() == 32 {
+                    batch.insert(legacy_key(&k), &crate::crypto::sha256(&[&v])[..]);
+                }
+            }
+            meta.apply_batch(batch)?;
+            Ok(())
+        }
+        _ => Err(StoreError::Decode(format!(
+            "no migration from schema {from}"
+        ))),
+    }
 }

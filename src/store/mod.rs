@@ -4,7 +4,10 @@
 //! value copied to another key or tree fails to open. sled keys are opaque ids or keyed
 //! hashes; no plaintext of a record ever reaches the files.
 
+pub mod anchor;
 pub mod codec;
+pub mod digest;
+pub mod integrity;
 pub mod migrate;
 pub mod open;
 pub mod tree;
@@ -15,7 +18,8 @@ pub use tree::Tree;
 pub use vault::Vault;
 
 /// Bumped whenever stored layouts change; `migrate` knows how to move forward.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: account envelopes bound to their account.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,6 +37,11 @@ pub enum StoreError {
     Exists(String),
     #[error("record {tree}/{key} cannot be opened: it was altered, moved or damaged")]
     Corrupt { tree: &'static str, key: String },
+    /// The store is behind its anchor or otherwise not what it last committed: not served.
+    #[error("{0}")]
+    Damaged(String),
+    #[error("{0}")]
+    Sealed(String),
     #[error("stored data is malformed: {0}")]
     Decode(String),
     #[error("storage error: {0}")]

@@ -21,6 +21,15 @@ pub struct Store {
     user_salt: [u8; 16],
     /// Files inside the directory that were open to others at open and were made private.
     tightened: Vec<PathBuf>,
+    /// The digest and anchor keys while unsealed (see `integrity`).
+    pub(super) keys: super::integrity::KeySlot,
+    /// Covered commits and their anchor writes happen one at a time, so anchors land in order.
+    pub(super) commit_lock: std::sync::Mutex<()>,
+    /// Opened by `repair --accept-loss`: the integrity checks report instead of refusing.
+    pub(super) accept_loss: bool,
+    /// Set with `accept_loss` until an admin accepted: no anchor is written meanwhile, so a
+    /// sign-in that is then refused leaves the damage exactly as it was found.
+    pub(super) hold_anchor: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,7 +149,23 @@ impl Store {
         Store::from_db(dir, db)
     }
 
+    /// Opens an existing database, refusing one that is behind its integrity anchor.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let store = Store::open_unchecked(dir, cache_bytes)?;
+        store.check_sealed()?;
+        Ok(store)
+    }
+
+    /// Opens without refusing damage, for `doctor` (which reports it) and
+    /// `repair --accept-loss` (which takes the damaged state into service at unseal).
+    pub fn open_for_repair(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let mut store = Store::open_unchecked(dir, cache_bytes)?;
+        store.accept_loss = true;
+        store.hold_anchor = std::sync::atomic::AtomicBool::new(true);
+        Ok(store)
+    }
+
+    fn open_unchecked(dir: &Path, cache_bytes: u64) -> Result<Store> {
         if !exists(dir) {
             return Err(StoreError::Missing(dir.display().to_string()));
         }
@@ -182,6 +207,10 @@ impl Store {
             db_id,
             user_salt,
             tightened: Vec::new(),
+            keys: Default::default(),
+            commit_lock: std::sync::Mutex::new(()),
+            accept_loss: false,
+            hold_anchor: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -226,6 +255,10 @@ impl Store {
     pub fn commit(&self, ops: &[Op]) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
+        }
+        // In repair mode the digest is left as found; accepting the loss recomputes it.
+        if !self.repairing() && ops.iter().any(|o| super::digest::covered(o.tree, &o.key)) {
+            return self.commit_covered(ops);
         }
         let mut involved: Vec<Tree> = ops.iter().map(|o| o.tree).collect();
         involved.sort();

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Op, Result, SCHEMA_VERSION, Store, StoreError, Tree, codec};
+use super::{Op, Result, Store, StoreError, Tree, codec};
 use crate::crypto::{SecretKey, aead};
 
 /// The DEK and its HKDF subkeys; exists only while the database is unsealed.
@@ -14,12 +14,17 @@ pub struct Vault {
     audit: SecretKey,
 }
 
+/// The value layout named in every value's AAD. It was the schema version while both were 1;
+/// schema 2 changed the keyring, not values, so values sealed under schema 1 still open.
+/// Bump it (and re-seal every value in `migrate`) only when the value layout changes.
+pub const VALUE_LAYOUT: u32 = 1;
+
 fn aad(tree: Tree, key: &[u8]) -> Vec<u8> {
     let mut a = Vec::with_capacity(tree.name().len() + key.len() + 5);
     a.extend_from_slice(tree.name().as_bytes());
     a.push(0);
     a.extend_from_slice(key);
-    a.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
+    a.extend_from_slice(&VALUE_LAYOUT.to_be_bytes());
     a
 }
 

@@ -169,6 +169,8 @@ impl World {
         assert!(!self.service.is_unsealed());
         let store = self.service.store();
         let vault = self.vault();
+        // Written as the program would, with the key (digest and anchor kept current).
+        let (_armed, _) = store.arm(vault.dek()).unwrap();
         let (id, id_op) = store.next_id(Tree::Customers).unwrap();
         let now = self.clock.now();
         let c = Customer {

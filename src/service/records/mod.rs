@@ -155,6 +155,13 @@ impl Cx<'_> {
             UserRevokeRecoveryCodes { username } => self.user_revoke_recovery_codes(&username),
             UserLinkEmployee { username, employee } => self.user_link_employee(&username, employee),
             SecuritySummary => self.security_summary(),
+            IntegrityStatus => Ok(Acted::read(
+                Response::Integrity {
+                    quarantined: self.open.quarantined.clone(),
+                    notes: self.open.integrity_notes.clone(),
+                },
+                String::new(),
+            )),
             AccountStatus => self.account_status(),
             AccountChangePassword { current, new } => self.account_change_password(current, new),
             AccountBeginTotp { password } => self.account_begin_totp(password),

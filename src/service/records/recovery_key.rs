@@ -29,7 +29,8 @@ impl Cx<'_> {
                     auth.last_totp_step,
                 )
             });
-        let (true, Some(step)) = (entry.envelope.open_with_password(&password).is_ok(), step)
+        let hash = crate::auth::records::user_hash(self.store.user_salt(), &me.username);
+        let (true, Some(step)) = (entry.open(&hash, &password).is_ok(), step)
         else {
             return Err(Error::Refused(
                 "the password or the code is not right; the recovery key is unchanged".into(),

@@ -6,7 +6,7 @@ use crate::auth::records::{Counters, KeyringEntry, UserAuth, user_hash};
 use crate::auth::recovery_codes::one_time_password;
 use crate::auth::security_policy;
 use crate::auth::totp::TotpSecret;
-use crate::crypto::{CryptoError, Envelope, Password, SecretText};
+use crate::crypto::{CryptoError, Password, SecretText};
 use crate::domain::user::{normalize_username, validate_display_name, validate_username};
 use crate::domain::{FieldError, Id, Invalid, Outcome, Role, User, UserState};
 use crate::service::request::Response;
@@ -89,14 +89,15 @@ impl Cx<'_> {
 
     /// The op that wraps the DEK under `password` for `u` with the configured argon2 cost.
     pub(super) fn keyring_op(&self, u: &User, password: &Password) -> Result<Op> {
-        let envelope =
-            Envelope::seal_with_password(self.open.vault.dek(), password, self.settings.kdf)
-                .map_err(StoreError::from)?;
-        let entry = KeyringEntry {
-            user: u.id,
-            envelope,
-        };
         let hash = user_hash(self.store.user_salt(), &u.username);
+        let entry = KeyringEntry::seal(
+            self.open.vault.dek(),
+            password,
+            self.settings.kdf,
+            &hash,
+            u.id,
+        )
+        .map_err(StoreError::from)?;
         Ok(Op::put(
             Tree::Keyring,
             hash.to_vec(),

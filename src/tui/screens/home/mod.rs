@@ -27,6 +27,8 @@ pub(super) struct Security {
     disabled: Vec<String>,
     failed_24h: u32,
     policy_not_accepted: Vec<String>,
+    /// Records quarantined at unseal because they no longer open.
+    quarantined: Vec<String>,
 }
 
 #[derive(Default)]
@@ -135,6 +137,10 @@ impl Home {
                 disabled,
                 failed_24h: failed_last_24h,
                 policy_not_accepted,
+                quarantined: match ctx.call(Request::IntegrityStatus) {
+                    Ok(Response::Integrity { quarantined, .. }) => quarantined,
+                    _ => Vec::new(),
+                },
             }),
             Ok(_) => Err(unexpected().to_string()),
             Err(e) => Err(e.to_string()),

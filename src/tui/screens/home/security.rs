@@ -67,6 +67,13 @@ pub(super) fn draw(s: &Result<Security, String>, f: &mut Frame, area: Rect, ui: 
     if let Some((text, bad)) = backup_short(ui) {
         lines.push(row("Backup", text, bad));
     }
+    if !s.quarantined.is_empty() {
+        // First: a damaged record matters more than the rest of the pane.
+        lines.insert(
+            0,
+            row("Damaged", list(&s.quarantined, "", "quarantined: "), true),
+        );
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -185,7 +185,7 @@ fn forged_backups_fail_full_verify_and_restore() {
     ok(&kasefet(d, &["backup", "run"]));
     // Retention keeps one a day, so the older one is kept aside.
     let older = d.join("older.kbak");
-    let first = std::fs::read_dir(d.join("bk"))
+    let first = std::fs::read_dir(db_folder(&d.join("bk")))
         .unwrap()
         .next()
         .unwrap()
@@ -211,7 +211,7 @@ fn forged_backups_fail_full_verify_and_restore() {
         ],
     ));
     ok(&kasefet(d, &["backup", "run"]));
-    let mut files: Vec<_> = std::fs::read_dir(d.join("bk"))
+    let mut files: Vec<_> = std::fs::read_dir(db_folder(&d.join("bk")))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -311,7 +311,7 @@ fn restore_without_a_key_refuses_unless_unverified() {
     let mut admin = Admin::new(secret);
     ok(&admin.run(d, &["customer", "add", "--name", "Restored"]));
     ok(&kasefet(d, &["backup", "run"]));
-    let file = std::fs::read_dir(d.join("bk"))
+    let file = std::fs::read_dir(db_folder(&d.join("bk")))
         .unwrap()
         .next()
         .unwrap()
@@ -532,7 +532,7 @@ fn a_schema_1_backup_restores_only_when_told_it_cannot_be_authenticated() {
     for f in common::files(&d) {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let bk = std::fs::read_dir(d.join("bk"))
+    let bk = std::fs::read_dir(db_folder(&d.join("bk")))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|x| x == "kbak"))
@@ -570,4 +570,17 @@ fn a_schema_1_backup_restores_only_when_told_it_cannot_be_authenticated() {
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("database opens"), "{out}");
+}
+
+/// This database's backup folder: backups live in `<[backup] dir>/db-<id>/`.
+fn db_folder(root: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("db-"))
+        })
+        .unwrap_or_else(|| root.to_path_buf())
 }

@@ -164,7 +164,7 @@ fn a_schema_1_database_opens_migrates_and_keeps_every_record() {
         ["Send the autumn price list"]
     );
     assert!(sam[1]["id"].as_u64().unwrap() > 3, "{}", sam[1]);
-    let bk = std::fs::read_dir(d.join("bk"))
+    let bk = std::fs::read_dir(db_folder(&d.join("bk")))
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|x| x == "kbak"))
@@ -221,4 +221,17 @@ fn a_database_from_a_newer_kasefet_is_refused_with_a_clear_message() {
         err.contains("newer Kasefet (schema 99") && err.contains("upgrade kasefet"),
         "{err}"
     );
+}
+
+/// This database's backup folder: backups live in `<[backup] dir>/db-<id>/`.
+fn db_folder(root: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("db-"))
+        })
+        .unwrap_or_else(|| root.to_path_buf())
 }

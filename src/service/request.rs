@@ -692,6 +692,7 @@ impl Request {
                 full: false,
             },
             BackupRun,
+            IntegrityStatus,
             RecoveryKeyRotate {
                 password: SecretText::new("pw".into()),
                 code: "123456".into(),

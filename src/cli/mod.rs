@@ -8,6 +8,8 @@ mod batch;
 mod customer;
 mod doctor;
 mod employee;
+mod export;
+mod import;
 mod init;
 pub mod output;
 pub mod prompt;
@@ -305,6 +307,8 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Audit(c) => audit::run(ctx, c),
         Command::User(c) => user::run(ctx, c),
         Command::Account(c) => account::run(ctx, c, None),
+        Command::Import(c) => import::run(ctx, c),
+        Command::Export(a) => export::run(ctx, a),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

@@ -25,6 +25,9 @@ pub use error::{AUTH_FAILED, Error, Result, WireError, exit};
 pub use init::NewAdmin;
 pub use login::{Login, Peer};
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
+pub use request::{
+    ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn,
+};
 pub use session::Session;
 pub use settings::Settings;
 pub use system_event::Recorded;

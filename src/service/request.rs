@@ -250,6 +250,29 @@ pub enum Request {
         file: String,
         full: bool,
     },
+
+    /// Rows read from a file, matched, validated and written in one commit (or only counted,
+    /// with `dry_run`). Recorded so `ImportRevert` can undo it.
+    ImportCustomers {
+        batch: Box<ImportBatch>,
+    },
+    ImportList,
+    ImportShow {
+        id: Id,
+    },
+    /// Removes what an import created and puts back what it changed, unless changed since.
+    ImportRevert {
+        id: Id,
+    },
+    /// A whole kind as a file, made by the service so the audit entry names its fingerprint.
+    Export {
+        what: ExportWhat,
+        format: ExportFormat,
+        reveal: bool,
+        filter: CustomerFilter,
+        /// A UTF-8 byte order mark on CSV, for Excel.
+        bom: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -320,6 +343,96 @@ pub enum Response {
         text: String,
         accepted_at: Option<UnixTime>,
     },
+    ImportReport(Box<ImportReport>),
+    Imports(Vec<ImportRecord>),
+    Import(Box<ImportRecord>),
+    Exported {
+        bytes: Vec<u8>,
+        count: usize,
+        fingerprint: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// New rows become customers; rows matching a customer are left alone.
+    Create,
+    /// Only rows matching a customer change it; the rest are left out.
+    Update,
+    #[default]
+    Upsert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOn {
+    Email,
+    Phone,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportBatch {
+    pub file_name: String,
+    pub file_sha256: String,
+    /// The detected or chosen source (`google`, `vcard`): also scopes external ids.
+    pub source: String,
+    pub mapping: Vec<(String, String)>,
+    pub rows: Vec<crate::transfer::ImportRow>,
+    pub mode: ImportMode,
+    pub match_on: Vec<MatchOn>,
+    pub owner: Option<Id>,
+    pub tag: Option<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImportReport {
+    pub import_id: Option<Id>,
+    pub dry_run: bool,
+    pub rows_read: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Matched a customer and brought nothing new (or the mode left them alone).
+    pub unchanged: usize,
+    /// (line, earlier line of the same person in this file).
+    pub duplicates_in_file: Vec<(u64, u64)>,
+    pub matches_in_database: usize,
+    /// (line, reason).
+    pub rejected: Vec<(u64, String)>,
+}
+
+/// One import as recorded: enough to show it and to undo it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    pub id: Id,
+    pub at: UnixTime,
+    pub by: Id,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub source: String,
+    pub mapping: Vec<(String, String)>,
+    pub created: Vec<Id>,
+    /// (customer, its version written by the import, its data before).
+    pub updated: Vec<(Id, u64, Box<CustomerInput>)>,
+    pub rejected: usize,
+    pub reverted_at: Option<UnixTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportWhat {
+    Customers,
+    Tasks,
+    Employees,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Vcard,
 }
 
 /// What the signed-in account still has to do.
@@ -388,6 +501,15 @@ impl Request {
             AuditList { .. } | AuditVerify => P::AuditRead,
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
+            ImportCustomers { .. } | ImportList | ImportShow { .. } | ImportRevert { .. } => {
+                P::CustomerAdmin
+            }
+            Export {
+                what: ExportWhat::Employees,
+                reveal: true,
+                ..
+            } => P::EmployeeHr,
+            Export { .. } => P::CustomerAdmin,
         }
     }
 
@@ -447,6 +569,11 @@ impl Request {
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
+            ImportCustomers { .. } => "import.customers",
+            ImportList => "import.list",
+            ImportShow { .. } => "import.show",
+            ImportRevert { .. } => "import.revert",
+            Export { .. } => "export",
         }
     }
 
@@ -469,6 +596,7 @@ impl Request {
                 | AccountStatus
                 | AccountPolicy
                 | AuditList { .. }
+                | ImportList
         )
     }
 
@@ -659,6 +787,37 @@ impl Request {
                 full: false,
             },
             BackupRun,
+            ImportCustomers {
+                batch: Box::new(ImportBatch {
+                    file_name: "contacts.csv".into(),
+                    file_sha256: String::new(),
+                    source: "generic".into(),
+                    mapping: Vec::new(),
+                    rows: Vec::new(),
+                    mode: ImportMode::Upsert,
+                    match_on: vec![MatchOn::Email, MatchOn::Phone],
+                    owner: None,
+                    tag: None,
+                    dry_run: true,
+                }),
+            },
+            ImportList,
+            ImportShow { id: 1 },
+            ImportRevert { id: 1 },
+            Export {
+                what: ExportWhat::Customers,
+                format: ExportFormat::Csv,
+                reveal: false,
+                filter: CustomerFilter::default(),
+                bom: false,
+            },
+            Export {
+                what: ExportWhat::Employees,
+                format: ExportFormat::Csv,
+                reveal: true,
+                filter: CustomerFilter::default(),
+                bom: false,
+            },
         ]
     }
 }

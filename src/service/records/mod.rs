@@ -7,6 +7,7 @@ mod customers;
 mod employees;
 pub(crate) mod reads;
 mod tasks;
+mod transfer;
 mod users;
 
 use jiff::civil::Date;
@@ -166,6 +167,17 @@ impl Cx<'_> {
             Sessions => self.session_list(),
             EndSession { id } => self.session_end(&id),
             // `handle` answers these before taking the lock; never reached.
+            ImportCustomers { batch } => self.import_customers(*batch),
+            ImportList => self.import_list(),
+            ImportShow { id } => self.import_show(id),
+            ImportRevert { id } => self.import_revert(id),
+            Export {
+                what,
+                format,
+                reveal,
+                filter,
+                bom,
+            } => self.export(what, format, reveal, &filter, bom),
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),
             )),

@@ -544,7 +544,7 @@ pub enum ImportCmd {
 #[derive(Debug, Args, Clone)]
 pub struct ImportArgs {
     pub file: PathBuf,
-    /// csv or vcard (default: by the file's name and content)
+    /// csv, vcard or json (Kasefet's own export; default: by the file's name and content)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// The tool that wrote the CSV: auto, google, google-legacy, outlook, outlook-com,

@@ -268,8 +268,8 @@ pub fn customers_vcard(cs: &[Customer], reveal: bool) -> Vec<u8> {
         lines.push(format!("FN:{}", esc(&d.name)));
         if d.kind == crate::domain::customer::CustomerKind::Company {
             lines.push("KIND:org".into());
-            lines.push(format!("ORG:{}", esc(&d.name)));
-        } else if let Some(co) = &d.company {
+        }
+        if let Some(co) = &d.company {
             lines.push(format!("ORG:{}", esc(co)));
         }
         for e in &d.emails {
@@ -292,12 +292,33 @@ pub fn customers_vcard(cs: &[Customer], reveal: bool) -> Vec<u8> {
             let t: Vec<String> = d.tags.iter().map(|t| esc(t)).collect();
             lines.push(format!("CATEGORIES:{}", t.join(",")));
         }
-        if reveal {
-            if let Some(b) = d.sensitive.as_ref().and_then(|s| s.date_of_birth) {
+        // What vCard has no property for travels in X- properties, which other programs keep
+        // and ignore (RFC 6350 §6.10).
+        lines.push(format!("X-KASEFET-STATUS:{}", d.status.as_str()));
+        if let Some(s) = &d.source {
+            lines.push(format!("X-KASEFET-SOURCE:{}", esc(s)));
+        }
+        if d.marketing_consent {
+            let date = d.consent_date.map(|x| x.to_string());
+            lines.push(format!(
+                "X-KASEFET-CONSENT:{}",
+                date.as_deref().unwrap_or("yes")
+            ));
+        }
+        if let (true, Some(s)) = (reveal, d.sensitive.as_ref()) {
+            if let Some(b) = s.date_of_birth {
                 lines.push(format!("BDAY:{}", b.strftime("%Y%m%d")));
             }
+            if let Some(v) = &s.national_id {
+                lines.push(format!("X-KASEFET-NATIONAL-ID:{}", esc(v)));
+            }
+            if let Some(v) = &s.private_notes {
+                lines.push(format!("X-KASEFET-PRIVATE-NOTES:{}", esc(v)));
+            }
+            if let Some(v) = &s.payment_last4 {
+                lines.push(format!("X-KASEFET-PAYMENT-LAST4:{}", esc(v)));
+            }
         }
-        lines.push(format!("X-KASEFET-STATUS:{}", d.status.as_str()));
         lines.push("END:VCARD".into());
         for l in lines {
             fold_line(&mut out, &l);

@@ -62,6 +62,8 @@ pub struct Parsed {
 pub enum Format {
     Csv,
     Vcard,
+    /// Kasefet's own JSON export (a list of customers).
+    Json,
 }
 
 impl Format {
@@ -71,7 +73,13 @@ impl Format {
         if lower.ends_with(".vcf") || lower.ends_with(".vcard") {
             return Format::Vcard;
         }
+        if lower.ends_with(".json") {
+            return Format::Json;
+        }
         let text = decode::text(bytes);
+        if text.trim_start().starts_with('[') {
+            return Format::Json;
+        }
         if text
             .trim_start()
             .get(..11)
@@ -111,7 +119,34 @@ pub fn read(format: Format, bytes: &[u8], opts: &ReadOptions) -> Result<Parsed> 
     match format {
         Format::Csv => read_csv::read(bytes, opts),
         Format::Vcard => Ok(vcard::read(&decode::text(bytes))),
+        Format::Json => read_json(bytes),
     }
+}
+
+/// Kasefet's JSON export: records come back with every field; owners and ids belong to the
+/// database they came from, so the id becomes the external id and the owner is the importer's.
+fn read_json(bytes: &[u8]) -> Result<Parsed> {
+    let list: Vec<crate::domain::Customer> = serde_json::from_slice(bytes).map_err(|e| {
+        TransferError::Unreadable(format!("not a Kasefet customer export (JSON): {e}"))
+    })?;
+    let rows = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| ImportRow {
+            line: i as u64 + 1,
+            input: CustomerInput {
+                owner: None,
+                ..c.data
+            },
+            external_id: Some(c.id.to_string()),
+            note: None,
+        })
+        .collect();
+    Ok(Parsed {
+        source: "kasefet".into(),
+        rows,
+        ..Parsed::default()
+    })
 }
 
 /// SHA-256 of a file, hex: names an import or an export in the audit log without its contents.

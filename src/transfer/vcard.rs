@@ -331,6 +331,18 @@ fn card_to_row(n: u64, props: &[Property], out: &mut Parsed) -> Result<ImportRow
             "NOTE" => add(Field::Notes, &unescape(&value), drops),
             "BDAY" => add(Field::Birthday, &value, drops),
             "UID" => add(Field::ExternalId, value.trim(), drops),
+            "KIND" if value.trim().eq_ignore_ascii_case("org") => {
+                add(Field::Kind, "company", drops)
+            }
+            "X-KASEFET-STATUS" => add(Field::Status, &value, drops),
+            "X-KASEFET-SOURCE" => add(Field::Source, &unescape(&value), drops),
+            "X-KASEFET-CONSENT" if value.trim().eq_ignore_ascii_case("yes") => {
+                add(Field::Consent, "yes", drops)
+            }
+            "X-KASEFET-CONSENT" => add(Field::ConsentDate, &value, drops),
+            "X-KASEFET-NATIONAL-ID" => add(Field::NationalId, &unescape(&value), drops),
+            "X-KASEFET-PRIVATE-NOTES" => add(Field::PrivateNotes, &unescape(&value), drops),
+            "X-KASEFET-PAYMENT-LAST4" => add(Field::PaymentLast4, &unescape(&value), drops),
             _ => {}
         }
     }

@@ -237,7 +237,13 @@ duplicates in the file {}, rejected {}\n",
     for d in o.dropped_values.iter().take(10) {
         s.push_str(&format!("  {d}\n"));
     }
-    super::output::clean(&s)
+    // Reasons and column names come from the file: cleaned line by line for the terminal.
+    s.lines()
+        .map(|l| {
+            let indent = l.len() - l.trim_start_matches(' ').len();
+            format!("{}{}\n", &l[..indent], super::output::clean(l))
+        })
+        .collect()
 }
 
 fn list_out(ctx: &mut Ctx<'_>, list: &[ImportRecord]) -> Result<String, CliError> {

@@ -264,6 +264,20 @@ pub enum Request {
     ImportRevert {
         id: Id,
     },
+    /// Candidate pairs of customers that may be the same person.
+    CustomerDuplicates,
+    /// Customers other than `except` sharing a normalised email or phone with `input`: the
+    /// warning before a create or an edit.
+    CustomerDuplicatesOf {
+        input: Box<CustomerInput>,
+        except: Option<Id>,
+    },
+    /// Folds `other` into `keep`: both timelines, multi-valued fields merged, tasks moved;
+    /// recorded like an import, so `ImportRevert` undoes it.
+    CustomerMerge {
+        keep: Id,
+        other: Id,
+    },
     /// A whole kind as a file, made by the service so the audit entry names its fingerprint.
     Export {
         what: ExportWhat,
@@ -344,6 +358,11 @@ pub enum Response {
         accepted_at: Option<UnixTime>,
     },
     ImportReport(Box<ImportReport>),
+    Duplicates(Vec<DuplicatePair>),
+    /// The record id that `ImportRevert` takes to undo a merge.
+    Merged {
+        record: Id,
+    },
     Imports(Vec<ImportRecord>),
     Import(Box<ImportRecord>),
     Exported {
@@ -417,6 +436,23 @@ pub struct ImportRecord {
     pub updated: Vec<(Id, u64, Box<CustomerInput>)>,
     pub rejected: usize,
     pub reverted_at: Option<UnixTime>,
+    /// A merge: the customer merged away, whole, to put back on revert.
+    pub removed: Vec<Customer>,
+    /// A merge: the kept customer as it was, timeline included.
+    pub kept_before: Vec<Customer>,
+    /// A merge: tasks moved to the kept customer, (task, its version after the move).
+    pub repointed: Vec<(Id, u64)>,
+}
+
+/// Two customers that may be one person, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub a: Id,
+    pub a_name: String,
+    pub b: Id,
+    pub b_name: String,
+    /// `same email`, `same phone` or `same name and company`.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -509,6 +545,8 @@ impl Request {
                 reveal: true,
                 ..
             } => P::EmployeeHr,
+            CustomerDuplicates | CustomerDuplicatesOf { .. } => P::CustomerRead,
+            CustomerMerge { .. } => P::CustomerAdmin,
             Export { .. } => P::CustomerAdmin,
         }
     }
@@ -574,6 +612,9 @@ impl Request {
             ImportShow { .. } => "import.show",
             ImportRevert { .. } => "import.revert",
             Export { .. } => "export",
+            CustomerDuplicates => "customer.duplicates",
+            CustomerDuplicatesOf { .. } => "customer.duplicate_check",
+            CustomerMerge { .. } => "customer.merge",
         }
     }
 
@@ -597,6 +638,7 @@ impl Request {
                 | AccountPolicy
                 | AuditList { .. }
                 | ImportList
+                | CustomerDuplicatesOf { .. }
         )
     }
 
@@ -811,6 +853,15 @@ impl Request {
                 filter: CustomerFilter::default(),
                 bom: false,
             },
+            CustomerDuplicates,
+            CustomerDuplicatesOf {
+                input: Box::new(CustomerInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                }),
+                except: None,
+            },
+            CustomerMerge { keep: 1, other: 2 },
             Export {
                 what: ExportWhat::Employees,
                 format: ExportFormat::Csv,

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod customers;
+mod duplicates;
 mod employees;
 pub(crate) mod reads;
 mod tasks;
@@ -169,6 +170,9 @@ impl Cx<'_> {
             // `handle` answers these before taking the lock; never reached.
             ImportCustomers { batch } => self.import_customers(*batch),
             ImportList => self.import_list(),
+            CustomerDuplicates => self.customer_duplicates(),
+            CustomerDuplicatesOf { input, except } => self.customer_duplicates_of(&input, except),
+            CustomerMerge { keep, other } => self.customer_merge(keep, other),
             ImportShow { id } => self.import_show(id),
             ImportRevert { id } => self.import_revert(id),
             Export {

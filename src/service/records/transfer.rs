@@ -14,9 +14,9 @@ use crate::service::{Error, Result};
 use crate::store::{self, Op, Tree, codec};
 use crate::transfer::{export, normal};
 
-const NEXT_IMPORT: &[u8] = b"import/next";
+pub(super) const NEXT_IMPORT: &[u8] = b"import/next";
 
-fn record_key(id: Id) -> Vec<u8> {
+pub(super) fn record_key(id: Id) -> Vec<u8> {
     let mut k = b"import/rec/".to_vec();
     k.extend(store::id_key(id));
     k
@@ -118,7 +118,7 @@ impl Cx<'_> {
         })
     }
 
-    fn all_customers(&self) -> Result<Vec<Customer>> {
+    pub(super) fn all_customers(&self) -> Result<Vec<Customer>> {
         self.open
             .vault
             .scan::<Customer>(self.store, Tree::Customers)
@@ -331,6 +331,9 @@ impl Cx<'_> {
             updated: changed,
             rejected: report.rejected.len(),
             reverted_at: None,
+            removed: Vec::new(),
+            kept_before: Vec::new(),
+            repointed: Vec::new(),
         };
         ops.push(
             self.open
@@ -356,7 +359,7 @@ impl Cx<'_> {
         }
     }
 
-    fn load_import(&self, id: Id) -> Result<ImportRecord> {
+    pub(super) fn load_import(&self, id: Id) -> Result<ImportRecord> {
         self.open
             .vault
             .get(self.store, Tree::Meta, &record_key(id))?
@@ -423,6 +426,9 @@ impl Cx<'_> {
                 None => since.push(*cid),
             }
         }
+        let mut ops = ops;
+        let mut updates = updates;
+        self.revert_merge(&rec, &mut since, &mut ops, &mut updates)?;
         if !since.is_empty() {
             let names: Vec<String> = since.iter().map(|i| format!("customer {i}")).collect();
             return Err(Error::Refused(format!(

@@ -228,7 +228,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let csv = tmp.path().join("bench.csv");
     std::fs::write(&csv, csv_file(n))?;
-    println!("rows: {n} (Name, Email, Phone, Company), CSV of {} bytes", std::fs::metadata(&csv)?.len());
+    println!(
+        "rows: {n} (Name, Email, Phone, Company), CSV of {} bytes",
+        std::fs::metadata(&csv)?.len()
+    );
 
     let sql = sqlcipher(n, tmp.path())?;
     let imp = run_child("import", tmp.path(), &csv)?;

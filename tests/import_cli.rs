@@ -25,7 +25,14 @@ impl Office {
     fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_kasefet"));
         c.current_dir(self.dir.path())
-            .args(["--config", "kasefet.toml", "--data-dir", "db", "--user", "dana"])
+            .args([
+                "--config",
+                "kasefet.toml",
+                "--data-dir",
+                "db",
+                "--user",
+                "dana",
+            ])
             .args(["--password-file", "pw"])
             .env_remove("KASEFET_USER")
             .env_remove("KASEFET_TOTP")
@@ -41,7 +48,12 @@ impl Office {
         let now = jiff::Timestamp::now().as_second() / 30 - 1 + step;
         let code = self.totp.code_at((now * 30) as u64);
         let mut child = self.cmd().args(["--totp", &code, "batch"]).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(lines.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 }
@@ -74,7 +86,10 @@ fn dry_run_rejects_file_and_export_files() {
          import list\n",
     );
     let text = out(&r);
-    assert!(!r.status.success(), "the refused overwrite fails the batch: {text}");
+    assert!(
+        !r.status.success(),
+        "the refused overwrite fails the batch: {text}"
+    );
     let json_end = text.find("\n}\n").unwrap();
     let dry: serde_json::Value = serde_json::from_str(&text[..json_end + 2]).unwrap();
     assert_eq!(dry["dry_run"], true);
@@ -90,11 +105,20 @@ fn dry_run_rejects_file_and_export_files() {
         assert_eq!(mode, 0o600, "{f}");
     }
     let csv = std::fs::read_to_string(p("out.csv")).unwrap();
-    assert!(csv.starts_with("kasefet id,kind,name,company,emails,phones"), "{csv}");
+    assert!(
+        csv.starts_with("kasefet id,kind,name,company,emails,phones"),
+        "{csv}"
+    );
     assert!(csv.contains("Noa Levi"));
     let replaced = std::fs::read_to_string(p("existing.csv")).unwrap();
-    assert!(replaced.trim_start().starts_with('['), "--force replaced it: {replaced}");
-    assert!(text.contains("in.csv"), "import list names the file: {text}");
+    assert!(
+        replaced.trim_start().starts_with('['),
+        "--force replaced it: {replaced}"
+    );
+    assert!(
+        text.contains("in.csv"),
+        "import list names the file: {text}"
+    );
 }
 
 /// A large import killed before it finishes leaves no customer behind: the commit is one
@@ -126,4 +150,28 @@ fn a_killed_import_leaves_nothing_half_written() {
     } else {
         assert_eq!(n, 0, "killed mid-import: {}", out(&r));
     }
+}
+
+#[test]
+fn add_refuses_a_duplicate_unless_allowed() {
+    let o = Office::new();
+    let r = o.batch(
+        0,
+        "customer add --name 'Noa Levi' --email noa@example.org\n\
+         customer add --name 'Noa L' --email NOA@example.org\n\
+         customer add --name 'Noa L' --email NOA@example.org --allow-duplicate\n\
+         customer duplicates\n",
+    );
+    let text = out(&r);
+    assert_eq!(
+        r.status.code(),
+        Some(kasefet::service::exit::CONFLICT),
+        "{text}"
+    );
+    assert!(
+        text.contains("possible duplicate of customer 1 (Noa Levi, same email)"),
+        "{text}"
+    );
+    assert!(text.contains("created customer 2"), "{text}");
+    assert!(text.contains("same email"), "{text}");
 }

@@ -213,6 +213,9 @@ pub enum CustomerCmd {
         /// A first note for the timeline
         #[arg(long)]
         note: Option<String>,
+        /// Create it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// List customers
     List {
@@ -242,6 +245,9 @@ pub enum CustomerCmd {
         id: u64,
         #[command(flatten)]
         fields: CustomerFields,
+        /// Save it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// Delete a customer
     Delete { id: u64 },
@@ -254,6 +260,12 @@ pub enum CustomerCmd {
         #[arg(long, default_value = "note")]
         kind: String,
     },
+    /// Pairs of customers that may be one person: same email, same phone, or same name and
+    /// company
+    Duplicates,
+    /// Fold OTHER into KEEP: both timelines, emails, phones and tags merged, tasks moved;
+    /// undo with `import revert` and the id it prints
+    Merge { keep: u64, other: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]

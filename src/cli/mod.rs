@@ -7,6 +7,7 @@ mod backup;
 mod batch;
 mod customer;
 mod doctor;
+mod duplicates;
 mod employee;
 mod export;
 mod import;

@@ -26,7 +26,8 @@ pub use init::NewAdmin;
 pub use login::{Login, Peer};
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use request::{
-    DuplicatePair, ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn,
+    DuplicatePair, ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport,
+    MatchOn,
 };
 pub use session::Session;
 pub use settings::Settings;

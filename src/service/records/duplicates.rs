@@ -73,7 +73,10 @@ impl Cx<'_> {
         for c in &all {
             let mut k = keys(&c.data);
             k.push((
-                format!("n:{}", normal::name_key(&c.data.name, c.data.company.as_deref())),
+                format!(
+                    "n:{}",
+                    normal::name_key(&c.data.name, c.data.company.as_deref())
+                ),
                 "same name and company",
             ));
             for (key, why) in k {
@@ -101,7 +104,11 @@ impl Cx<'_> {
         Ok(Acted::read(Response::Duplicates(list), "customers".into()))
     }
 
-    pub fn customer_duplicates_of(&mut self, input: &CustomerInput, except: Option<Id>) -> Result<Acted> {
+    pub fn customer_duplicates_of(
+        &mut self,
+        input: &CustomerInput,
+        except: Option<Id>,
+    ) -> Result<Acted> {
         let want: HashMap<String, &'static str> = keys(input).into_iter().collect();
         let mut list = Vec::new();
         if !want.is_empty() {
@@ -132,7 +139,9 @@ impl Cx<'_> {
 
     pub fn customer_merge(&mut self, keep: Id, other: Id) -> Result<Acted> {
         if keep == other {
-            return Err(Error::Refused("a customer cannot be merged with itself".into()));
+            return Err(Error::Refused(
+                "a customer cannot be merged with itself".into(),
+            ));
         }
         let k = self.customer_by_id(keep)?;
         let o = self.customer_by_id(other)?;
@@ -143,10 +152,15 @@ impl Cx<'_> {
         merged.interactions.sort_by_key(|i| i.at);
         merged.stamp = self.bump(&k.stamp);
         let mut ops = vec![
-            self.open.vault.put(Tree::Customers, &store::id_key(keep), &merged)?,
+            self.open
+                .vault
+                .put(Tree::Customers, &store::id_key(keep), &merged)?,
             Op::remove(Tree::Customers, store::id_key(other).to_vec()),
         ];
-        let mut updates = vec![Update::Customer(Box::new(merged.clone())), Update::CustomerGone(other)];
+        let mut updates = vec![
+            Update::Customer(Box::new(merged.clone())),
+            Update::CustomerGone(other),
+        ];
         let moved: Vec<_> = self
             .open
             .tasks
@@ -166,7 +180,11 @@ impl Cx<'_> {
             Some(v) => codec::decode::<u64>(&v)?,
             None => 1,
         };
-        ops.push(Op::put(Tree::Meta, NEXT_IMPORT.to_vec(), codec::encode(&(id + 1))?));
+        ops.push(Op::put(
+            Tree::Meta,
+            NEXT_IMPORT.to_vec(),
+            codec::encode(&(id + 1))?,
+        ));
         let rec = ImportRecord {
             id,
             at: self.now,
@@ -208,22 +226,35 @@ impl Cx<'_> {
         for before in &rec.kept_before {
             // `updated` already put back the data; the timeline goes back too.
             if let Some(pos) = ops.iter().position(|o| {
-                o.tree == Tree::Customers && o.key == store::id_key(before.id).to_vec() && o.value.is_some()
+                o.tree == Tree::Customers
+                    && o.key == store::id_key(before.id).to_vec()
+                    && o.value.is_some()
             }) {
                 let mut c = before.clone();
                 c.stamp = self.bump(&self.customer_by_id(before.id)?.stamp);
-                ops[pos] = self.open.vault.put(Tree::Customers, &store::id_key(c.id), &c)?;
+                ops[pos] = self
+                    .open
+                    .vault
+                    .put(Tree::Customers, &store::id_key(c.id), &c)?;
                 updates.push(Update::Customer(Box::new(c)));
             }
         }
         for gone in &rec.removed {
-            if self.store.get_raw(Tree::Customers, &store::id_key(gone.id))?.is_some() {
+            if self
+                .store
+                .get_raw(Tree::Customers, &store::id_key(gone.id))?
+                .is_some()
+            {
                 since.push(gone.id);
                 continue;
             }
             let mut c = gone.clone();
             c.stamp = self.bump(&gone.stamp);
-            ops.push(self.open.vault.put(Tree::Customers, &store::id_key(c.id), &c)?);
+            ops.push(
+                self.open
+                    .vault
+                    .put(Tree::Customers, &store::id_key(c.id), &c)?,
+            );
             updates.push(Update::Customer(Box::new(c)));
         }
         if let Some(gone) = rec.removed.first() {

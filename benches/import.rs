@@ -79,7 +79,7 @@ fn sign_in(service: &Service, totp: &TotpSecret, clock: &Clock) -> kasefet::serv
 fn child_import(dir: &Path, csv: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let clock = Clock::manual(START);
     let totp = TotpSecret::generate()?;
-    std::fs::write(dir.join("totp"), totp.to_base32().to_string())?;
+    std::fs::write(dir.join("totp"), &*totp.to_base32())?;
     let (service, _) = Service::init(
         &dir.join("db"),
         settings(),
@@ -183,7 +183,6 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<Option<(f64, u64)>, Box<dyn std::er
     let file = dir.join("insert.sql");
     std::fs::write(&file, sql)?;
     let db = dir.join("sqlcipher.db");
-    // `/usr/bin/time -f %M` gives the peak RSS of the sqlcipher process when it is installed.
     let t = Instant::now();
     let out = Command::new("sh")
         .arg("-c")
@@ -207,7 +206,7 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<Option<(f64, u64)>, Box<dyn std::er
     let count: u64 = String::from_utf8_lossy(&check.stdout)
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
-        .last()
+        .next_back()
         .unwrap_or(0);
     Ok(Some((secs, count)))
 }

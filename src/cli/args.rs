@@ -543,7 +543,7 @@ pub enum BackupCmd {
 pub enum ImportCmd {
     /// Import customers from a CSV (Google, Outlook, HubSpot, Zoho, Salesforce, LinkedIn,
     /// Thunderbird, or any CSV by column names) or a vCard file, in one all-or-nothing commit
-    Customers(ImportArgs),
+    Customers(Box<ImportArgs>),
     /// Past imports, newest last
     List,
     /// One import: who, when, the file's hash, counts and the column mapping

@@ -15,7 +15,7 @@ use crate::transfer::{self, Format, Parsed, Preset, ReadOptions};
 
 pub fn run(ctx: &mut Ctx<'_>, c: ImportCmd) -> Result<String, CliError> {
     match c {
-        ImportCmd::Customers(a) => customers(ctx, a),
+        ImportCmd::Customers(a) => customers(ctx, *a),
         ImportCmd::List => match ctx.call(Request::ImportList)? {
             Response::Imports(list) => list_out(ctx, &list),
             _ => Err(unexpected()),

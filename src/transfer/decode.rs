@@ -24,9 +24,8 @@ pub fn skip_preamble(text: &str) -> (&str, u64) {
         return (text, 0);
     }
     let mut offset = 0;
-    let mut lines = 0u64;
     let mut seen_blank = false;
-    for line in text.split_inclusive('\n') {
+    for (lines, line) in (0u64..).zip(text.split_inclusive('\n')) {
         if seen_blank && !line.trim().is_empty() {
             return (&text[offset..], lines);
         }
@@ -34,7 +33,6 @@ pub fn skip_preamble(text: &str) -> (&str, u64) {
             seen_blank = true;
         }
         offset += line.len();
-        lines += 1;
     }
     (text, 0)
 }
@@ -63,6 +61,7 @@ pub fn separator(text: &str) -> u8 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

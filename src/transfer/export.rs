@@ -328,6 +328,7 @@ pub fn customers_vcard(cs: &[Customer], reveal: bool) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -343,6 +343,7 @@ pub fn parse_date(v: &str) -> Result<Option<Date>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -31,6 +31,7 @@ pub fn name_key(name: &str, company: Option<&str>) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -293,6 +293,7 @@ fn generic(h: &str) -> Option<Field> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -103,10 +103,8 @@ pub fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Parsed> {
                 }
             }
         }
-        if problem.is_none() && !b.has_any() {
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
+        if problem.is_none() && !b.has_any() && record.iter().all(|c| c.trim().is_empty()) {
+            continue;
         }
         let external_id = b.external_id.clone();
         let result = match problem {

@@ -385,6 +385,7 @@ pub fn read(text: &str) -> Parsed {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -426,8 +426,6 @@ impl Cx<'_> {
                 None => since.push(*cid),
             }
         }
-        let mut ops = ops;
-        let mut updates = updates;
         self.revert_merge(&rec, &mut since, &mut ops, &mut updates)?;
         if !since.is_empty() {
             let names: Vec<String> = since.iter().map(|i| format!("customer {i}")).collect();

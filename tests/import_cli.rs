@@ -72,7 +72,7 @@ fn dry_run_rejects_file_and_export_files() {
     let p = |n: &str| o.dir.path().join(n);
     std::fs::write(
         p("in.csv"),
-        "Name,E-mail,Telefon\nNoa Levi,noa@example.org,054-1234567\nBad,not-mail,\nAvi,avi@example.org,\n",
+        "Name,E-mail,Telefon\nNoa Levi,noa@example.org,054-1234567\nBad,not-mail,\nAvi,avi@example.org,\n=cmd(),=bad,\n",
     )
     .unwrap();
     std::fs::write(p("existing.csv"), "old").unwrap();
@@ -100,6 +100,10 @@ fn dry_run_rejects_file_and_export_files() {
     let rej = std::fs::read_to_string(p("rej.csv")).unwrap();
     assert!(rej.starts_with("line,Name,E-mail,Telefon,reason"), "{rej}");
     assert!(rej.contains("3,Bad,not-mail,,"), "{rej}");
+    assert!(
+        rej.contains("5,'=cmd(),'=bad,,"),
+        "rejects are inert too: {rej}"
+    );
     for f in ["out.csv", "existing.csv", "rej.csv"] {
         let mode = std::fs::metadata(p(f)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{f}");

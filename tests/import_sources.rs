@@ -407,3 +407,34 @@ fn map_overrides_and_bad_maps_say_why() {
     let unmapped = parse("x.csv", csv);
     assert_eq!(unmapped.unmapped, ["Kunde"]);
 }
+
+/// Import records, external ids and the file name reach the disk only encrypted or hashed.
+#[test]
+fn nothing_of_an_import_reaches_the_files_in_the_clear() {
+    let db = TestDb::new();
+    let s = db.admin();
+    let p = parse(
+        "x.csv",
+        b"Record ID,First Name,Last Name,Email\nCANARYEXT77,Canary,Qwzx,canaryqwzx@example.org\n",
+    );
+    let r = import(&db, &s, &p, ImportMode::Upsert);
+    assert_eq!(r.created, 1);
+    // An update records the previous values too.
+    let p2 = parse(
+        "x.csv",
+        b"Record ID,First Name,Last Name,Email\nCANARYEXT77,Canary,Qwzx,canaryqwzx2@example.org\n",
+    );
+    assert_eq!(import(&db, &s, &p2, ImportMode::Upsert).updated, 1);
+    // Every commit is flushed, so the files hold it now.
+    for f in common::files(&db.path()) {
+        let bytes = std::fs::read(&f).unwrap();
+        for canary in [&b"CANARYEXT77"[..], b"canaryqwzx", b"Qwzx"] {
+            assert!(
+                !common::contains(&bytes, canary),
+                "{} holds {:?}",
+                f.display(),
+                canary
+            );
+        }
+    }
+}

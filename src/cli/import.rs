@@ -122,6 +122,20 @@ fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
         None => None,
     };
     let lines: Vec<u64> = parsed.rows.iter().map(|r| r.line).collect();
+    // One request, one commit: on a terminal, say which stage a long import is in.
+    if super::prompt::is_tty() {
+        eprintln!(
+            "kasefet: read {} rows from {} ({}); {} in one commit...",
+            lines.len(),
+            a.file.display(),
+            parsed.source,
+            if a.dry_run {
+                "checking"
+            } else {
+                "validating, matching and writing"
+            }
+        );
+    }
     let batch = ImportBatch {
         file_name: name,
         file_sha256: transfer::fingerprint(&bytes),

@@ -131,7 +131,8 @@ pub fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Parsed> {
     Ok(out)
 }
 
-/// The rejected rows as CSV: the original header and cells, then a `reason` column.
+/// The rejected rows as CSV: the original header and cells, then a `reason` column. Cells
+/// are made inert like an export's, since this file is opened in a spreadsheet to be fixed.
 pub fn rejects_csv(header: &[String], rejects: &[Reject]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<&str> = vec!["line"];
@@ -143,7 +144,7 @@ pub fn rejects_csv(header: &[String], rejects: &[Reject]) -> Vec<u8> {
         row.extend(r.cells.iter().cloned());
         row.resize(header.len() + 1, String::new());
         row.push(r.reason.clone());
-        let _ = w.write_record(&row);
+        let _ = w.write_record(row.iter().map(|c| super::export::inert(c)));
     }
     w.into_inner().unwrap_or_default()
 }

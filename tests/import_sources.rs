@@ -438,3 +438,40 @@ fn nothing_of_an_import_reaches_the_files_in_the_clear() {
         }
     }
 }
+
+#[test]
+fn owner_tag_and_modes() {
+    let db = TestDb::new();
+    let s = db.admin();
+    let t = common::provision(&db, &s, "noa", Role::Staff);
+    let noa = db.login_as("noa", &t).session;
+    let Response::Me { user } = db.service.handle(&noa, Request::Whoami).unwrap() else {
+        panic!()
+    };
+    let p = parse("f.csv", b"Name,Email\nA,a@example.org\n");
+    let mut req = batch(&p, ImportMode::Upsert, false);
+    if let Request::ImportCustomers { batch } = &mut req {
+        batch.owner = Some(user.id);
+        batch.tag = Some("Fair-2026".into());
+    }
+    db.service.handle(&s, req).unwrap();
+    let c = customer(&db, &s, 1);
+    assert_eq!(c.data.owner, Some(user.id));
+    assert_eq!(c.data.tags, ["fair-2026"]);
+    // create-only leaves the match alone; update-only leaves the new row out.
+    let p = parse(
+        "g.csv",
+        b"Name,Email,Company\nA,a@example.org,NewCo\nB,b@example.org,\n",
+    );
+    let r = import(&db, &s, &p, ImportMode::Create);
+    assert_eq!((r.created, r.updated, r.unchanged), (1, 0, 1));
+    assert_eq!(customer(&db, &s, 1).data.company, None);
+    let p = parse(
+        "h.csv",
+        b"Name,Email,Company\nA,a@example.org,NewCo\nC,c@example.org,\n",
+    );
+    let r = import(&db, &s, &p, ImportMode::Update);
+    assert_eq!((r.created, r.updated, r.unchanged), (0, 1, 1));
+    assert_eq!(customer(&db, &s, 1).data.company.as_deref(), Some("NewCo"));
+    assert_eq!(all(&db, &s).len(), 2);
+}

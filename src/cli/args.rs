@@ -113,6 +113,11 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// Bring customers in from CSV or vCard files; list and revert past imports
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Write customers, tasks or employees to a CSV, JSON or vCard file (mode 0600)
+    Export(ExportArgs),
     /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
     /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
     Repair(RepairArgs),
@@ -243,6 +248,9 @@ pub enum CustomerCmd {
         /// A first note for the timeline
         #[arg(long)]
         note: Option<String>,
+        /// Create it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// List customers
     List {
@@ -272,6 +280,9 @@ pub enum CustomerCmd {
         id: u64,
         #[command(flatten)]
         fields: CustomerFields,
+        /// Save it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// Delete a customer
     Delete { id: u64 },
@@ -284,6 +295,12 @@ pub enum CustomerCmd {
         #[arg(long, default_value = "note")]
         kind: String,
     },
+    /// Pairs of customers that may be one person: same email, same phone, or same name and
+    /// company
+    Duplicates,
+    /// Fold OTHER into KEEP: both timelines, emails, phones and tags merged, tasks moved;
+    /// undo with `import revert` and the id it prints
+    Merge { keep: u64, other: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -577,4 +594,78 @@ pub struct DoctorArgs {
     /// backup folder's free space (run it as root)
     #[arg(long)]
     pub system: bool,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum ImportCmd {
+    /// Import customers from a CSV (Google, Outlook, HubSpot, Zoho, Salesforce, LinkedIn,
+    /// Thunderbird, or any CSV by column names) or a vCard file, in one all-or-nothing commit
+    Customers(Box<ImportArgs>),
+    /// Past imports, newest last
+    List,
+    /// One import: who, when, the file's hash, counts and the column mapping
+    Show { id: u64 },
+    /// Remove the customers an import created and restore those it updated (refused, naming
+    /// them, when any was changed since)
+    Revert { id: u64 },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// csv, vcard or json (Kasefet's own export; default: by the file's name and content)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The tool that wrote the CSV: auto, google, google-legacy, outlook, outlook-com,
+    /// hubspot, zoho, salesforce, linkedin, thunderbird, generic
+    #[arg(long, default_value = "auto", value_name = "PRESET")]
+    pub preset: String,
+    /// 'Column name=field' for a column the preset does not know (repeatable)
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// What finds an existing customer, besides the source's own id: email, phone or both
+    #[arg(long = "match", default_value = "email,phone", value_name = "KEYS")]
+    pub match_on: String,
+    /// create (leave matches alone), update (only matches) or upsert
+    #[arg(long, default_value = "upsert", value_name = "MODE")]
+    pub mode: String,
+    /// Owner of the new customers (default: you)
+    #[arg(long, value_name = "USER")]
+    pub owner: Option<String>,
+    /// Add this tag to every imported customer
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Read, validate and match, and report what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write refused rows to this new CSV file with a reason column, to fix and re-import
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// customers, tasks or employees
+    pub what: String,
+    /// csv, json or vcard (vcard: customers only)
+    #[arg(long, default_value = "csv", value_name = "FORMAT")]
+    pub format: String,
+    /// Include sensitive fields (customers) or HR fields (employees), where your role may
+    #[arg(long)]
+    pub reveal: bool,
+    /// Only customers with this status
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only customers with this tag
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Start a CSV with a UTF-8 byte order mark, for Excel
+    #[arg(long)]
+    pub bom: bool,
+    /// Write to this file (created 0600) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Replace the file given with --to when it exists
+    #[arg(long)]
+    pub force: bool,
 }

@@ -17,7 +17,10 @@ mod batch;
 mod customer;
 mod doctor;
 mod doctor_system;
+mod duplicates;
 mod employee;
+mod export;
+mod import;
 mod init;
 pub mod output;
 pub mod prompt;
@@ -352,6 +355,8 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Audit(c) => audit::run(ctx, c),
         Command::User(c) => user::run(ctx, c),
         Command::Account(c) => account::run(ctx, c, None),
+        Command::Import(c) => import::run(ctx, c),
+        Command::Export(a) => export::run(ctx, a),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

@@ -30,6 +30,10 @@ pub use init::NewAdmin;
 pub use login::{Login, Peer};
 pub use repair::check_not_behind_backup;
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
+pub use request::{
+    DuplicatePair, ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport,
+    MatchOn,
+};
 pub use session::Session;
 pub use settings::Settings;
 pub use system_event::Recorded;

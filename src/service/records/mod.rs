@@ -4,10 +4,12 @@
 mod account;
 mod admin;
 mod customers;
+mod duplicates;
 mod employees;
 pub(crate) mod reads;
 mod recovery_key;
 mod tasks;
+mod transfer;
 mod users;
 
 use jiff::civil::Date;
@@ -177,6 +179,20 @@ impl Cx<'_> {
             EndSession { id } => self.session_end(&id),
             RecoveryKeyRotate { password, code } => self.recovery_key_rotate(password, &code),
             // `handle` answers these before taking the lock; never reached.
+            ImportCustomers { batch } => self.import_customers(*batch),
+            ImportList => self.import_list(),
+            CustomerDuplicates => self.customer_duplicates(),
+            CustomerDuplicatesOf { input, except } => self.customer_duplicates_of(&input, except),
+            CustomerMerge { keep, other } => self.customer_merge(keep, other),
+            ImportShow { id } => self.import_show(id),
+            ImportRevert { id } => self.import_revert(id),
+            Export {
+                what,
+                format,
+                reveal,
+                filter,
+                bom,
+            } => self.export(what, format, reveal, &filter, bom),
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),
             )),

@@ -126,6 +126,8 @@ pub fn kind(tree: Tree) -> &'static str {
         Tree::Employees => "employees",
         Tree::Tasks => "tasks",
         Tree::Audit => "audit entries",
+        Tree::Trash => "records in the trash",
+        Tree::History => "earlier versions",
     }
 }
 

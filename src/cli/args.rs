@@ -238,7 +238,7 @@ pub enum CustomerCmd {
         #[command(flatten)]
         fields: CustomerFields,
     },
-    /// Delete a customer
+    /// Move a customer to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
     /// Add a call, email, meeting or note to a customer's timeline
     Note {
@@ -249,6 +249,10 @@ pub enum CustomerCmd {
         #[arg(long, default_value = "note")]
         kind: String,
     },
+    /// List deleted customers waiting in the trash
+    Trash,
+    /// Bring a customer back from the trash, with its timeline and linked tasks
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -310,8 +314,12 @@ pub enum TaskCmd {
     Done { id: u64 },
     /// Add a comment to a task
     Comment { id: u64, text: String },
-    /// Delete a task
+    /// Move a task to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted tasks waiting in the trash
+    Trash,
+    /// Bring a task back from the trash
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -373,8 +381,12 @@ pub enum EmployeeCmd {
         #[command(flatten)]
         fields: EmployeeFields,
     },
-    /// Delete an employee
+    /// Move an employee to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted employees waiting in the trash
+    Trash,
+    /// Bring an employee back from the trash, with their reports
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Subcommand, Clone)]

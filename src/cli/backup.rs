@@ -69,6 +69,10 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
                 clock: &Clock::System,
             };
             let r = backup::run(&db, &cfg, Trigger::Manual).map_err(err)?;
+            // The cron path of the nightly run: expired trash goes after the backup.
+            if let Err(e) = crate::privacy::nightly::purge_trash(&db) {
+                eprintln!("kasefet backup run: purging the trash failed: {e}");
+            }
             done(
                 g.json,
                 Response::BackupDone {

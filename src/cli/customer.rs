@@ -202,7 +202,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             Ok(if ctx.json {
                 json(&serde_json::json!({ "id": id }))?
             } else {
-                format!("deleted customer {id}\n")
+                format!("moved customer {id} to the trash (`kasefet customer restore {id}` brings it back)\n")
             })
         }
         CustomerCmd::Note { id, text, kind } => {
@@ -216,6 +216,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 format!("logged {} for customer {id}\n", kind.as_str())
             })
         }
+        CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
+        CustomerCmd::Restore { id } => super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id),
     }
 }
 

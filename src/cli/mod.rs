@@ -14,6 +14,7 @@ pub mod prompt;
 mod recover;
 mod shell_words;
 mod task;
+mod trash;
 mod user;
 
 use std::io::Write;

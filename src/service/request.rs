@@ -11,6 +11,8 @@ use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
     Role, Task, TaskInput, UnixTime, User,
 };
+use crate::privacy::RecordKind;
+use crate::privacy::trash::TrashItem;
 use crate::search::{CustomerSummary, Hit};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -250,6 +252,16 @@ pub enum Request {
         file: String,
         full: bool,
     },
+
+    /// What is in the trash of one kind (the caller's own tasks for staff and hr).
+    TrashList {
+        kind: RecordKind,
+    },
+    /// Brings a deleted record back from the trash, with its timeline and its links.
+    TrashRestore {
+        kind: RecordKind,
+        id: Id,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -320,6 +332,11 @@ pub enum Response {
         text: String,
         accepted_at: Option<UnixTime>,
     },
+    Trash(Vec<TrashItem>),
+    /// `relinked`: tasks (or reports) whose link to the record was restored with it.
+    Restored {
+        relinked: usize,
+    },
 }
 
 /// What the signed-in account still has to do.
@@ -388,6 +405,11 @@ impl Request {
             AuditList { .. } | AuditVerify => P::AuditRead,
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
+            TrashList { kind } | TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => P::CustomerAdmin,
+                RecordKind::Task => P::TaskWrite,
+                RecordKind::Employee => P::EmployeeHr,
+            },
         }
     }
 
@@ -447,6 +469,16 @@ impl Request {
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
+            TrashList { kind } => match kind {
+                RecordKind::Customer => "customer.trash",
+                RecordKind::Task => "task.trash",
+                RecordKind::Employee => "employee.trash",
+            },
+            TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => "customer.restore",
+                RecordKind::Task => "task.restore",
+                RecordKind::Employee => "employee.restore",
+            },
         }
     }
 
@@ -469,6 +501,7 @@ impl Request {
                 | AccountStatus
                 | AccountPolicy
                 | AuditList { .. }
+                | TrashList { .. }
         )
     }
 
@@ -659,6 +692,27 @@ impl Request {
                 full: false,
             },
             BackupRun,
+            TrashList {
+                kind: RecordKind::Customer,
+            },
+            TrashList {
+                kind: RecordKind::Task,
+            },
+            TrashList {
+                kind: RecordKind::Employee,
+            },
+            TrashRestore {
+                kind: RecordKind::Customer,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Task,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Employee,
+                id: 1,
+            },
         ]
     }
 }

@@ -24,6 +24,8 @@ pub struct Settings {
     pub policy_text: String,
     /// Months after which an acceptance lapses and the policy is asked for again (0: never).
     pub policy_renew_months: u32,
+    /// Days a deleted record stays in the trash before the nightly run purges it.
+    pub trash_days: u32,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             policy_version: String::new(),
             policy_text: String::new(),
             policy_renew_months: 12,
+            trash_days: crate::privacy::trash::DEFAULT_DAYS,
         }
         .with_policy_text(security_policy::DEFAULT_TEXT)
     }

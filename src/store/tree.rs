@@ -19,10 +19,15 @@ pub enum Tree {
     Employees,
     Tasks,
     Audit,
+    /// Deleted records kept for the trash window. Key: kind byte ‖ id ‖ purge time (both
+    /// big-endian, in the clear so a sealed nightly run can purge); value sealed.
+    Trash,
+    /// Earlier versions of records. Key: kind byte ‖ id ‖ version; value sealed.
+    History,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 11] = [
+    pub const ALL: [Tree; 13] = [
         Tree::Meta,
         Tree::Keyring,
         Tree::AuthState,
@@ -34,6 +39,8 @@ impl Tree {
         Tree::Employees,
         Tree::Tasks,
         Tree::Audit,
+        Tree::Trash,
+        Tree::History,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +56,8 @@ impl Tree {
             Tree::Employees => "employees",
             Tree::Tasks => "tasks",
             Tree::Audit => "audit",
+            Tree::Trash => "trash",
+            Tree::History => "history",
         }
     }
 

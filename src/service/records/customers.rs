@@ -161,12 +161,10 @@ impl Cx<'_> {
     }
 
     pub fn customer_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_customer(id)?;
-        // Tasks keep their text but lose the link, so nothing points at a deleted record.
-        let mut ops = vec![store::Op::remove(
-            Tree::Customers,
-            store::id_key(id).to_vec(),
-        )];
+        let c = self.load_customer(id)?;
+        // Tasks keep their text but lose the link, so nothing points at a deleted record;
+        // the trash remembers which, so a restore links them again.
+        let mut ops = Vec::new();
         let mut updates = vec![Update::CustomerGone(id)];
         let linked: Vec<_> = self
             .open
@@ -175,6 +173,8 @@ impl Cx<'_> {
             .filter(|t| t.data.customer == Some(id))
             .cloned()
             .collect();
+        let unlinked = linked.iter().map(|t| t.id).collect();
+        ops.extend(self.to_trash(crate::privacy::Record::Customer(c), unlinked)?);
         for mut t in linked {
             t.data.customer = None;
             t.stamp = self.bump(&t.stamp);

@@ -111,11 +111,8 @@ impl Cx<'_> {
     }
 
     pub fn employee_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_employee(id)?;
-        let mut ops = vec![store::Op::remove(
-            Tree::Employees,
-            store::id_key(id).to_vec(),
-        )];
+        let e = self.load_employee(id)?;
+        let mut ops = Vec::new();
         let mut updates = vec![Update::EmployeeGone(id)];
         let reports: Vec<_> = self
             .open
@@ -124,6 +121,8 @@ impl Cx<'_> {
             .filter(|e| e.data.manager == Some(id))
             .cloned()
             .collect();
+        let unlinked = reports.iter().map(|r| r.id).collect();
+        ops.extend(self.to_trash(crate::privacy::Record::Employee(e), unlinked)?);
         for mut e in reports {
             e.data.manager = None;
             e.stamp = self.bump(&e.stamp);

@@ -7,6 +7,7 @@ mod customers;
 mod employees;
 pub(crate) mod reads;
 mod tasks;
+mod trash;
 mod users;
 
 use jiff::civil::Date;
@@ -165,6 +166,8 @@ impl Cx<'_> {
             AuditVerify => self.audit_verify(),
             Sessions => self.session_list(),
             EndSession { id } => self.session_end(&id),
+            TrashList { kind } => self.trash_list(kind),
+            TrashRestore { kind, id } => self.trash_restore(kind, id),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

@@ -155,11 +155,11 @@ impl Cx<'_> {
     }
 
     pub fn task_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_task(id)?;
+        let t = self.load_task(id)?;
         Ok(Acted {
             response: Response::Done,
             target: format!("task:{id}"),
-            ops: vec![store::Op::remove(Tree::Tasks, store::id_key(id).to_vec())],
+            ops: self.to_trash(crate::privacy::Record::Task(t), Vec::new())?,
             detail: String::new(),
             updates: vec![Update::TaskGone(id)],
         })

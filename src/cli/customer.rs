@@ -202,7 +202,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             Ok(if ctx.json {
                 json(&serde_json::json!({ "id": id }))?
             } else {
-                format!("moved customer {id} to the trash (`kasefet customer restore {id}` brings it back)\n")
+                format!(
+                    "moved customer {id} to the trash (`kasefet customer restore {id}` brings it back)\n"
+                )
             })
         }
         CustomerCmd::Note { id, text, kind } => {
@@ -217,7 +219,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             })
         }
         CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
-        CustomerCmd::Restore { id } => super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id),
+        CustomerCmd::Restore { id } => {
+            super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id)
+        }
     }
 }
 

@@ -181,6 +181,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
             done(ctx, "deleted", id)
         }
         EmployeeCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Employee),
-        EmployeeCmd::Restore { id } => super::trash::restore(ctx, crate::privacy::RecordKind::Employee, id),
+        EmployeeCmd::Restore { id } => {
+            super::trash::restore(ctx, crate::privacy::RecordKind::Employee, id)
+        }
     }
 }

@@ -22,7 +22,10 @@ pub fn keep(vault: &Vault, previous: &Record) -> Result<Op> {
 /// Every kept version of a record, oldest first.
 pub fn versions(store: &Store, vault: &Vault, kind: RecordKind, id: Id) -> Result<Vec<Record>> {
     let mut out = Vec::new();
-    for r in store.tree(Tree::History).scan_prefix(record_prefix(kind, id)) {
+    for r in store
+        .tree(Tree::History)
+        .scan_prefix(record_prefix(kind, id))
+    {
         let (k, v) = r?;
         out.push(vault.open::<Record>(Tree::History, &k, &v)?);
     }

@@ -62,7 +62,11 @@ impl Cx<'_> {
         if !self.may_touch_trashed(&entry) {
             return Err(not_found());
         }
-        if self.store.get_raw(live_tree(kind), &store::id_key(id))?.is_some() {
+        if self
+            .store
+            .get_raw(live_tree(kind), &store::id_key(id))?
+            .is_some()
+        {
             return Err(Error::Refused(format!(
                 "{} {id} exists already; it was not restored",
                 kind.as_str()
@@ -123,11 +127,11 @@ impl Cx<'_> {
                             let mut r = r.clone();
                             r.data.manager = Some(id);
                             r.stamp = self.bump(&r.stamp);
-                            ops.push(
-                                self.open
-                                    .vault
-                                    .put(Tree::Employees, &store::id_key(r.id), &r)?,
-                            );
+                            ops.push(self.open.vault.put(
+                                Tree::Employees,
+                                &store::id_key(r.id),
+                                &r,
+                            )?);
                             updates.push(Update::Employee(Box::new(r)));
                             relinked += 1;
                         }

@@ -300,7 +300,7 @@ impl<'v> Checker<'v> {
             Tree::Employees => self.record::<Employee>(tree, k, v, |e| e.id).is_some(),
             Tree::Tasks => self.record::<Task>(tree, k, v, |t| t.id).is_some(),
             Tree::Trash => self.opens::<crate::privacy::trash::TrashEntry>(tree, k, v),
-            Tree::History => self.opens::<crate::privacy::Record>(tree, k, v),
+            Tree::History => self.opens::<crate::privacy::history::Kept>(tree, k, v),
             Tree::Audit => {
                 // The walker names the first break itself and its count is the opened count.
                 let _ = self.walker.push(k, v);

@@ -253,6 +253,16 @@ pub enum CustomerCmd {
     Trash,
     /// Bring a customer back from the trash, with its timeline and linked tasks
     Restore { id: u64 },
+    /// Who changed which field, from what to what, and when (sensitive values masked
+    /// unless your role may reveal them)
+    History { id: u64 },
+    /// Set a customer's fields back to an earlier version (see `history`); the timeline stays
+    Revert {
+        id: u64,
+        /// The version to go back to
+        #[arg(long, value_name = "VERSION")]
+        to: u64,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -218,6 +218,15 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 format!("logged {} for customer {id}\n", kind.as_str())
             })
         }
+        CustomerCmd::History { id } => super::history::show(ctx, id),
+        CustomerCmd::Revert { id, to } => {
+            ctx.call(Request::CustomerRevert { id, to })?;
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id, "reverted_to": to }))?
+            } else {
+                format!("customer {id} has the fields of version {to} again\n")
+            })
+        }
         CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
         CustomerCmd::Restore { id } => {
             super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id)

@@ -8,6 +8,7 @@ mod batch;
 mod customer;
 mod doctor;
 mod employee;
+mod history;
 mod init;
 pub mod output;
 pub mod prompt;

@@ -61,10 +61,13 @@ pub enum Permission {
     Backup,
     /// Anything a signed-in person may do about themselves.
     Own,
+    /// Adding a call, email, meeting or note to a customer's timeline: everyday work on any
+    /// customer the person can read, not only their own.
+    CustomerLog,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::CustomerRead,
         Permission::CustomerSensitive,
         Permission::CustomerWrite,
@@ -77,6 +80,7 @@ impl Permission {
         Permission::AuditRead,
         Permission::Backup,
         Permission::Own,
+        Permission::CustomerLog,
     ];
 }
 
@@ -101,6 +105,7 @@ pub fn scope(role: Role, p: Permission) -> Scope {
         (CustomerSensitive | CustomerWrite, Admin | Manager) => All,
         (CustomerSensitive | CustomerWrite, Staff) => Mine,
         (CustomerAdmin, Admin | Manager) => All,
+        (CustomerLog, Admin | Manager | Staff) => All,
         (TaskRead, Admin | Manager | Auditor) => All,
         (TaskRead, Staff | Hr) => Mine,
         (TaskWrite, Admin | Manager) => All,

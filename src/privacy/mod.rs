@@ -2,6 +2,7 @@
 //! run does with them. Record layouts and key encodings live here; the service decides who
 //! may do what with them.
 
+pub mod changes;
 pub mod history;
 pub mod nightly;
 pub mod trash;

@@ -262,6 +262,17 @@ pub enum Request {
         kind: RecordKind,
         id: Id,
     },
+    /// Who changed which field of a customer, when, from what to what (sensitive values
+    /// masked unless the caller may reveal them).
+    CustomerHistory {
+        id: Id,
+    },
+    /// Sets a customer's fields back to those of an earlier version (a change like any
+    /// edit: it keeps the version it replaces). The timeline stays as it is.
+    CustomerRevert {
+        id: Id,
+        to: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -337,6 +348,7 @@ pub enum Response {
     Restored {
         relinked: usize,
     },
+    History(Vec<crate::privacy::changes::HistoryEntry>),
 }
 
 /// What the signed-in account still has to do.
@@ -368,9 +380,8 @@ impl Request {
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
-            CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => {
-                P::CustomerWrite
-            }
+            CustomerCreate { .. } | CustomerUpdate { .. } => P::CustomerWrite,
+            CustomerAddInteraction { .. } => P::CustomerLog,
             CustomerDelete { .. } | CustomerImport { .. } => P::CustomerAdmin,
             TaskList { .. } | TaskGet { .. } => P::TaskRead,
             TaskCreate { .. }
@@ -405,6 +416,8 @@ impl Request {
             AuditList { .. } | AuditVerify => P::AuditRead,
             Sessions | EndSession { .. } => P::UserAdmin,
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
+            CustomerHistory { .. } => P::CustomerRead,
+            CustomerRevert { .. } => P::CustomerWrite,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -469,6 +482,8 @@ impl Request {
             BackupRun => "backup.run",
             BackupList => "backup.list",
             BackupVerify { .. } => "backup.verify",
+            CustomerHistory { .. } => "customer.history",
+            CustomerRevert { .. } => "customer.revert",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -713,6 +728,8 @@ impl Request {
                 kind: RecordKind::Employee,
                 id: 1,
             },
+            CustomerHistory { id: 1 },
+            CustomerRevert { id: 1, to: 1 },
         ]
     }
 }

@@ -92,6 +92,7 @@ impl Cx<'_> {
         if data.hr.is_none() {
             data.hr = current.data.hr.clone();
         }
+        let keep = self.keep_record(crate::privacy::Record::Employee(current.clone()))?;
         let e = Employee {
             id,
             stamp: self.bump(&current.stamp),
@@ -101,6 +102,7 @@ impl Cx<'_> {
             response: Response::Done,
             target: format!("employee:{id}"),
             ops: vec![
+                keep,
                 self.open
                     .vault
                     .put(Tree::Employees, &store::id_key(id), &e)?,

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod customers;
 mod employees;
+mod history;
 pub(crate) mod reads;
 mod tasks;
 mod trash;
@@ -168,6 +169,8 @@ impl Cx<'_> {
             EndSession { id } => self.session_end(&id),
             TrashList { kind } => self.trash_list(kind),
             TrashRestore { kind, id } => self.trash_restore(kind, id),
+            CustomerHistory { id } => self.customer_history(id),
+            CustomerRevert { id, to } => self.customer_revert(id, to),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

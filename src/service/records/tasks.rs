@@ -126,13 +126,16 @@ impl Cx<'_> {
         self.check_version(format!("task {id}"), &current.stamp, version)?;
         let data = input.validate()?;
         self.check_links(&data)?;
+        let keep = self.keep_record(crate::privacy::Record::Task(current.clone()))?;
         let t = Task {
             id,
             stamp: self.bump(&current.stamp),
             data,
             comments: current.comments,
         };
-        self.save_task(t, String::new())
+        let mut acted = self.save_task(t, String::new())?;
+        acted.ops.insert(0, keep);
+        Ok(acted)
     }
 
     pub fn task_set_status(&mut self, id: Id, status: TaskStatus) -> Result<Acted> {

@@ -113,6 +113,23 @@ pub enum Command {
     Doctor,
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// Data subject requests (GDPR): export everything about a customer
+    #[command(subcommand)]
+    Gdpr(GdprCmd),
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum GdprCmd {
+    /// Everything Kasefet holds about a customer: record, sensitive part, timeline, linked
+    /// tasks, consent history, changes, and who accessed it (admin, manager; audited)
+    Export {
+        /// The customer's id
+        customer: u64,
+        /// Write the JSON to FILE and the plain text to FILE.txt (both new, 0600) instead
+        /// of printing the plain text (or the JSON with --json)
+        #[arg(long, value_name = "FILE")]
+        to: Option<std::path::PathBuf>,
+    },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

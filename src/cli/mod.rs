@@ -8,6 +8,7 @@ mod batch;
 mod customer;
 mod doctor;
 mod employee;
+mod gdpr;
 mod history;
 mod init;
 pub mod output;
@@ -307,6 +308,7 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Audit(c) => audit::run(ctx, c),
         Command::User(c) => user::run(ctx, c),
         Command::Account(c) => account::run(ctx, c, None),
+        Command::Gdpr(c) => gdpr::run(ctx, c),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

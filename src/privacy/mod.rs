@@ -5,6 +5,7 @@
 pub mod changes;
 pub mod history;
 pub mod nightly;
+pub mod subject;
 pub mod trash;
 
 use serde::{Deserialize, Serialize};

@@ -273,6 +273,11 @@ pub enum Request {
         id: Id,
         to: u64,
     },
+    /// Everything held about one customer (GDPR Art. 15, 20): the record with its sensitive
+    /// part, timeline, linked tasks, consent history, changes and the audit trail about it.
+    SubjectExport {
+        id: Id,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -349,6 +354,7 @@ pub enum Response {
         relinked: usize,
     },
     History(Vec<crate::privacy::changes::HistoryEntry>),
+    SubjectExport(Box<crate::privacy::subject::SubjectExport>),
 }
 
 /// What the signed-in account still has to do.
@@ -418,6 +424,7 @@ impl Request {
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
             CustomerHistory { .. } => P::CustomerRead,
             CustomerRevert { .. } => P::CustomerWrite,
+            SubjectExport { .. } => P::CustomerAdmin,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -484,6 +491,7 @@ impl Request {
             BackupVerify { .. } => "backup.verify",
             CustomerHistory { .. } => "customer.history",
             CustomerRevert { .. } => "customer.revert",
+            SubjectExport { .. } => "customer.subject_export",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -730,6 +738,7 @@ impl Request {
             },
             CustomerHistory { id: 1 },
             CustomerRevert { id: 1, to: 1 },
+            SubjectExport { id: 1 },
         ]
     }
 }

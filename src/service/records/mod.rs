@@ -6,6 +6,7 @@ mod admin;
 mod customers;
 mod employees;
 mod history;
+mod privacy;
 pub(crate) mod reads;
 mod tasks;
 mod trash;
@@ -171,6 +172,7 @@ impl Cx<'_> {
             TrashRestore { kind, id } => self.trash_restore(kind, id),
             CustomerHistory { id } => self.customer_history(id),
             CustomerRevert { id, to } => self.customer_revert(id, to),
+            SubjectExport { id } => self.subject_export(id),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

@@ -128,6 +128,7 @@ pub fn kind(tree: Tree) -> &'static str {
         Tree::Audit => "audit entries",
         Tree::Trash => "records in the trash",
         Tree::History => "earlier versions",
+        Tree::Erasures => "erasure journal entries",
     }
 }
 

@@ -301,6 +301,7 @@ impl<'v> Checker<'v> {
             Tree::Tasks => self.record::<Task>(tree, k, v, |t| t.id).is_some(),
             Tree::Trash => self.opens::<crate::privacy::trash::TrashEntry>(tree, k, v),
             Tree::History => self.opens::<crate::privacy::history::Kept>(tree, k, v),
+            Tree::Erasures => codec::decode::<crate::privacy::erasure::ErasureEntry>(v).is_ok(),
             Tree::Audit => {
                 // The walker names the first break itself and its count is the opened count.
                 let _ = self.walker.push(k, v);

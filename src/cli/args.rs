@@ -130,6 +130,15 @@ pub enum GdprCmd {
         #[arg(long, value_name = "FILE")]
         to: Option<std::path::PathBuf>,
     },
+    /// Erase a customer for good (admin): record, timeline, sensitive part, history, trash,
+    /// search entries and links, and every backup in the backup folder is rewritten
+    Erase {
+        /// The customer's id
+        customer: u64,
+        /// Why (kept sealed in the erasure journal; write no personal data here)
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -558,5 +567,8 @@ pub enum BackupCmd {
         /// Verify every record with the recovery key before restoring
         #[arg(long, value_name = "FILE")]
         recovery_key_file: Option<std::path::PathBuf>,
+        /// Restore even when no erasure journal can be found (erased people may come back)
+        #[arg(long)]
+        ignore_erasures: bool,
     },
 }

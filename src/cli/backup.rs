@@ -73,6 +73,10 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             if let Err(e) = crate::privacy::nightly::purge_trash(&db) {
                 eprintln!("kasefet backup run: purging the trash failed: {e}");
             }
+            let cache = config.settings().cache_bytes;
+            if let Err(e) = crate::privacy::nightly::retry_rewrites(&db, &cfg, cache) {
+                eprintln!("kasefet backup run: rewriting backups after an erasure failed: {e}");
+            }
             done(
                 g.json,
                 Response::BackupDone {
@@ -163,16 +167,21 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             file,
             to,
             recovery_key_file,
+            ignore_erasures,
         } => {
             let key = recovery_key_file.as_deref().map(recovery_key).transpose()?;
             let k = key.as_ref().map(Key::Recovery);
+            let cache_bytes = config.settings().cache_bytes;
             let opts = RestoreOptions {
-                cache_bytes: config.settings().cache_bytes,
+                cache_bytes,
                 live_dirs: vec![paths.data_dir.clone()],
             };
+            // Found before restoring, so a refusal leaves nothing behind.
+            let journal = super::erasures::find(config, paths, &file, ignore_erasures)?;
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
+            let applied = super::erasures::apply(&r.dir, journal.as_ref(), cache_bytes)?;
             print(&format!(
-                "restored {} into {} ({}); open it with --data-dir {}\n",
+                "restored {} into {} ({}); {applied}open it with --data-dir {}\n",
                 file.display(),
                 r.dir.display(),
                 r.integrity.manifest.summary(),

@@ -65,5 +65,47 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: GdprCmd) -> Result<String, CliError> {
                 None => Ok(text),
             }
         }
+        GdprCmd::Erase { customer, reason } => {
+            let (unlinked, backups) =
+                match ctx.call(Request::CustomerErase { id: customer, reason })? {
+                    Response::Erased {
+                        unlinked_tasks,
+                        backups,
+                    } => (unlinked_tasks, backups),
+                    _ => return Err(unexpected()),
+                };
+            if ctx.json {
+                return json(&serde_json::json!({
+                    "id": customer,
+                    "unlinked_tasks": unlinked,
+                    "backups": backups,
+                }));
+            }
+            let mut out = format!(
+                "erased customer {customer}: record, timeline, sensitive part, history and search entries removed; {unlinked} linked tasks keep their text and lost the link\n"
+            );
+            match &backups {
+                Some(r) => {
+                    out.push_str(&format!("backups: {}\n", r.summary()));
+                    for (name, why) in &r.failed {
+                        out.push_str(&format!("  not rewritten: {name}: {why}\n"));
+                    }
+                }
+                None => out.push_str("backups: no backup folder is configured\n"),
+            }
+            out.push_str(
+                "copies outside the backup folder (tapes, USB disks, other machines) are out of reach: erase them by hand or restore them only with kasefet, which applies the erasure journal\n",
+            );
+            match backups {
+                Some(r) if !r.failed.is_empty() => {
+                    super::print(&out)?;
+                    Err(CliError::failure(format!(
+                        "{} backups could not be rewritten; the next nightly run retries them",
+                        r.failed.len()
+                    )))
+                }
+                _ => Ok(out),
+            }
+        }
     }
 }

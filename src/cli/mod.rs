@@ -8,6 +8,7 @@ mod batch;
 mod customer;
 mod doctor;
 mod employee;
+mod erasures;
 mod gdpr;
 mod history;
 mod init;

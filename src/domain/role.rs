@@ -64,10 +64,12 @@ pub enum Permission {
     /// Adding a call, email, meeting or note to a customer's timeline: everyday work on any
     /// customer the person can read, not only their own.
     CustomerLog,
+    /// Erasing a customer for good (GDPR Art. 17), with its backups; retention rules.
+    CustomerErase,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::CustomerRead,
         Permission::CustomerSensitive,
         Permission::CustomerWrite,
@@ -81,6 +83,7 @@ impl Permission {
         Permission::Backup,
         Permission::Own,
         Permission::CustomerLog,
+        Permission::CustomerErase,
     ];
 }
 
@@ -106,6 +109,7 @@ pub fn scope(role: Role, p: Permission) -> Scope {
         (CustomerSensitive | CustomerWrite, Staff) => Mine,
         (CustomerAdmin, Admin | Manager) => All,
         (CustomerLog, Admin | Manager | Staff) => All,
+        (CustomerErase, Admin) => All,
         (TaskRead, Admin | Manager | Auditor) => All,
         (TaskRead, Staff | Hr) => Mine,
         (TaskWrite, Admin | Manager) => All,

@@ -3,8 +3,10 @@
 //! may do what with them.
 
 pub mod changes;
+pub mod erasure;
 pub mod history;
 pub mod nightly;
+pub mod rewrite;
 pub mod subject;
 pub mod trash;
 

@@ -53,3 +53,36 @@ pub fn purge_trash(db: &Db<'_>) -> Result<Purged, String> {
         }
     }
 }
+
+/// Retries the backup rewrites an erasure could not finish (a read-only or damaged file
+/// then), and brings any backup that lacks the journal up to date. Key-free, like the purge.
+pub fn retry_rewrites(
+    db: &Db<'_>,
+    cfg: &crate::backup::BackupConfig,
+    cache_bytes: u64,
+) -> Result<Option<super::rewrite::RewriteReport>, String> {
+    use crate::service::erase::{pending_rewrites, set_pending_rewrites};
+    let store = db.store();
+    let names = pending_rewrites(store);
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let entries = super::erasure::journal(store).map_err(|e| e.to_string())?;
+    let report =
+        super::rewrite::rewrite_folder(&cfg.dir, store.db_id(), &entries, cache_bytes, Some(&names));
+    // A name that no longer exists (retention removed it) needs no more tries.
+    let left: Vec<String> = report.failed.iter().map(|(n, _)| n.clone()).collect();
+    let save = |s: &crate::store::Store| set_pending_rewrites(s, &left);
+    match db {
+        Db::Service { service, .. } => service.with_writers_paused(save),
+        Db::Store { store, .. } => save(store),
+    }
+    .map_err(|e| e.to_string())?;
+    let outcome = if left.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    };
+    record(db, "customer.erase_backups", outcome, &report.summary())?;
+    Ok(Some(report))
+}

@@ -2,6 +2,7 @@
 //! authorizes (the role table), acts, and audits, always in that order.
 
 mod backups;
+pub mod erase;
 pub mod clock;
 pub mod error;
 mod handle;

@@ -278,6 +278,14 @@ pub enum Request {
     SubjectExport {
         id: Id,
     },
+    /// Erases a customer for good (admin): the record, timeline, sensitive part, trash
+    /// entry, history and search entries; linked tasks keep their text and lose the link;
+    /// every backup in the backup folder is rewritten without it; the erasure journal
+    /// keeps the id, time, who and the (sealed) reason.
+    CustomerErase {
+        id: Id,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -355,6 +363,11 @@ pub enum Response {
     },
     History(Vec<crate::privacy::changes::HistoryEntry>),
     SubjectExport(Box<crate::privacy::subject::SubjectExport>),
+    Erased {
+        unlinked_tasks: usize,
+        /// `None` when no backup folder is configured.
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
 }
 
 /// What the signed-in account still has to do.
@@ -425,6 +438,7 @@ impl Request {
             CustomerHistory { .. } => P::CustomerRead,
             CustomerRevert { .. } => P::CustomerWrite,
             SubjectExport { .. } => P::CustomerAdmin,
+            CustomerErase { .. } => P::CustomerErase,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -492,6 +506,7 @@ impl Request {
             CustomerHistory { .. } => "customer.history",
             CustomerRevert { .. } => "customer.revert",
             SubjectExport { .. } => "customer.subject_export",
+            CustomerErase { .. } => "customer.erase",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -739,6 +754,10 @@ impl Request {
             CustomerHistory { id: 1 },
             CustomerRevert { id: 1, to: 1 },
             SubjectExport { id: 1 },
+            CustomerErase {
+                id: 1,
+                reason: "subject request".into(),
+            },
         ]
     }
 }

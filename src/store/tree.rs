@@ -24,10 +24,14 @@ pub enum Tree {
     Trash,
     /// Earlier versions of records. Key: kind byte ‖ id ‖ version; value sealed.
     History,
+    /// The erasure journal: customer id → who erased it, when, and the sealed reason. Keys
+    /// and the id/time/who are in the clear (no personal data) so a restore can apply it
+    /// without a key.
+    Erasures,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 13] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Meta,
         Tree::Keyring,
         Tree::AuthState,
@@ -41,6 +45,7 @@ impl Tree {
         Tree::Audit,
         Tree::Trash,
         Tree::History,
+        Tree::Erasures,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +63,7 @@ impl Tree {
             Tree::Audit => "audit",
             Tree::Trash => "trash",
             Tree::History => "history",
+            Tree::Erasures => "erasures",
         }
     }
 
@@ -71,7 +77,12 @@ impl Tree {
     pub fn encrypted(self) -> bool {
         !matches!(
             self,
-            Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending | Tree::UserNames
+            Tree::Meta
+                | Tree::Keyring
+                | Tree::AuthState
+                | Tree::Pending
+                | Tree::UserNames
+                | Tree::Erasures
         )
     }
 }

@@ -173,6 +173,7 @@ impl Cx<'_> {
             CustomerHistory { id } => self.customer_history(id),
             CustomerRevert { id, to } => self.customer_revert(id, to),
             SubjectExport { id } => self.subject_export(id),
+            CustomerErase { id, reason } => self.customer_erase(id, &reason),
             // `handle` answers these before taking the lock; never reached.
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),

@@ -66,14 +66,16 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: GdprCmd) -> Result<String, CliError> {
             }
         }
         GdprCmd::Erase { customer, reason } => {
-            let (unlinked, backups) =
-                match ctx.call(Request::CustomerErase { id: customer, reason })? {
-                    Response::Erased {
-                        unlinked_tasks,
-                        backups,
-                    } => (unlinked_tasks, backups),
-                    _ => return Err(unexpected()),
-                };
+            let (unlinked, backups) = match ctx.call(Request::CustomerErase {
+                id: customer,
+                reason,
+            })? {
+                Response::Erased {
+                    unlinked_tasks,
+                    backups,
+                } => (unlinked_tasks, backups),
+                _ => return Err(unexpected()),
+            };
             if ctx.json {
                 return json(&serde_json::json!({
                     "id": customer,

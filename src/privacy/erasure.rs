@@ -21,8 +21,18 @@ pub struct ErasureEntry {
     pub reason_sealed: Vec<u8>,
 }
 
-pub fn entry(vault: &Vault, customer: Id, at: UnixTime, by: Id, reason: &str) -> Result<ErasureEntry> {
-    let reason_sealed = vault.seal(Tree::Erasures, &store::id_key(customer), &reason.to_string())?;
+pub fn entry(
+    vault: &Vault,
+    customer: Id,
+    at: UnixTime,
+    by: Id,
+    reason: &str,
+) -> Result<ErasureEntry> {
+    let reason_sealed = vault.seal(
+        Tree::Erasures,
+        &store::id_key(customer),
+        &reason.to_string(),
+    )?;
     Ok(ErasureEntry {
         customer,
         at,
@@ -48,9 +58,10 @@ pub fn journal(store: &Store) -> Result<Vec<ErasureEntry>> {
     let mut out = Vec::new();
     for r in store.tree(Tree::Erasures).iter() {
         let (_, v) = r?;
-        out.push(codec::decode::<ErasureEntry>(&v).map_err(|_| {
-            StoreError::Decode("an erasure journal entry".into())
-        })?);
+        out.push(
+            codec::decode::<ErasureEntry>(&v)
+                .map_err(|_| StoreError::Decode("an erasure journal entry".into()))?,
+        );
     }
     Ok(out)
 }
@@ -59,8 +70,14 @@ pub fn journal(store: &Store) -> Result<Vec<ErasureEntry>> {
 /// and sensitive part), its trash entry and its kept versions.
 pub fn removal_ops(store: &Store, customer: Id) -> Result<Vec<Op>> {
     let mut ops = Vec::new();
-    if store.get_raw(Tree::Customers, &store::id_key(customer))?.is_some() {
-        ops.push(Op::remove(Tree::Customers, store::id_key(customer).to_vec()));
+    if store
+        .get_raw(Tree::Customers, &store::id_key(customer))?
+        .is_some()
+    {
+        ops.push(Op::remove(
+            Tree::Customers,
+            store::id_key(customer).to_vec(),
+        ));
     }
     for r in store
         .tree(Tree::Trash)

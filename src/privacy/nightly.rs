@@ -68,8 +68,13 @@ pub fn retry_rewrites(
         return Ok(None);
     }
     let entries = super::erasure::journal(store).map_err(|e| e.to_string())?;
-    let report =
-        super::rewrite::rewrite_folder(&cfg.dir, store.db_id(), &entries, cache_bytes, Some(&names));
+    let report = super::rewrite::rewrite_folder(
+        &cfg.dir,
+        store.db_id(),
+        &entries,
+        cache_bytes,
+        Some(&names),
+    );
     // A name that no longer exists (retention removed it) needs no more tries.
     let left: Vec<String> = report.failed.iter().map(|(n, _)| n.clone()).collect();
     let save = |s: &crate::store::Store| set_pending_rewrites(s, &left);

@@ -37,7 +37,10 @@ impl RewriteReport {
             self.unchanged.len()
         );
         if !self.foreign.is_empty() {
-            s.push_str(&format!(", {} of another database left alone", self.foreign.len()));
+            s.push_str(&format!(
+                ", {} of another database left alone",
+                self.foreign.len()
+            ));
         }
         if !self.failed.is_empty() {
             let names: Vec<&str> = self.failed.iter().map(|(n, _)| n.as_str()).collect();

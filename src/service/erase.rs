@@ -22,11 +22,18 @@ pub fn pending_rewrites(store: &crate::store::Store) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub fn set_pending_rewrites(store: &crate::store::Store, names: &[String]) -> crate::store::Result<()> {
+pub fn set_pending_rewrites(
+    store: &crate::store::Store,
+    names: &[String],
+) -> crate::store::Result<()> {
     let op = if names.is_empty() {
         Op::remove(Tree::Meta, RETRY_KEY.to_vec())
     } else {
-        Op::put(Tree::Meta, RETRY_KEY.to_vec(), codec::encode(&names.to_vec())?)
+        Op::put(
+            Tree::Meta,
+            RETRY_KEY.to_vec(),
+            codec::encode(&names.to_vec())?,
+        )
     };
     store.commit(&[op])
 }

@@ -2,8 +2,8 @@
 //! authorizes (the role table), acts, and audits, always in that order.
 
 mod backups;
-pub mod erase;
 pub mod clock;
+pub mod erase;
 pub mod error;
 mod handle;
 mod init;

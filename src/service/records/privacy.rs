@@ -80,13 +80,9 @@ impl Cx<'_> {
             .get_raw(crate::store::Tree::Customers, &crate::store::id_key(id))?
             .is_some();
         // Erasure skips the trash: a deleted customer can be erased as well.
-        let trashed = crate::privacy::trash::find(
-            self.store,
-            &self.open.vault,
-            RecordKind::Customer,
-            id,
-        )?
-        .is_some();
+        let trashed =
+            crate::privacy::trash::find(self.store, &self.open.vault, RecordKind::Customer, id)?
+                .is_some();
         if !live && !trashed {
             return Err(crate::service::Error::NotFound(format!("customer {id}")));
         }

@@ -402,3 +402,121 @@ fn only_admins_erase_and_a_reason_is_required() {
     );
     assert_eq!(o.service.store().len(Tree::Trash), 0);
 }
+
+fn kasefet(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir)
+        .args(["--config", "kasefet.toml"])
+        .args(args)
+        .env_remove("KASEFET_USER")
+        .env_remove("KASEFET_TOTP")
+        .env_remove("KASEFET_PASSWORD_FILE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = common::init_with_binary(d, "[backup]\ndir = \"backups\"\n");
+    let signed = |step: u64, args: &[&str]| {
+        let code = secret.code_at(jiff::Timestamp::now().as_second() as u64 + step * 30);
+        let mut all = vec![
+            "--data-dir",
+            "db",
+            "--user",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp",
+            &code,
+        ];
+        all.extend_from_slice(args);
+        kasefet(d, &all)
+    };
+    let out = signed(0, &["customer", "add", "--name", "Erasecanary"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kasefet(d, &["--data-dir", "db", "backup", "run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = std::fs::read_dir(d.join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".kbak"))
+        .unwrap();
+    std::fs::create_dir(d.join("usb")).unwrap();
+    std::fs::copy(d.join("backups").join(&name), d.join("usb").join(&name)).unwrap();
+
+    let out = signed(1, &["gdpr", "erase", "1", "--reason", "subject request"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("erased customer 1"), "{text}");
+    assert!(text.contains("1 backups rewritten"), "{text}");
+    assert!(text.contains("out of reach"), "{text}");
+
+    let usb = format!("usb/{name}");
+    // The live database's journal applies.
+    let out = kasefet(
+        d,
+        &["--data-dir", "db", "backup", "restore", &usb, "--to", "r1"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("applied 1 erasures"), "{text}");
+    let store = Store::open(&d.join("r1"), 8 << 20).unwrap();
+    assert_eq!(store.len(Tree::Customers), 0);
+    drop(store);
+
+    // With no live database and no other backup to read a journal from: refused, nothing made.
+    std::fs::remove_dir_all(d.join("backups")).unwrap();
+    let out = kasefet(
+        d,
+        &[
+            "--data-dir",
+            "gone",
+            "backup",
+            "restore",
+            &usb,
+            "--to",
+            "r2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(kasefet::service::exit::INVALID));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ignore-erasures"));
+    assert!(!d.join("r2").exists());
+    let out = kasefet(
+        d,
+        &[
+            "--data-dir",
+            "gone",
+            "backup",
+            "restore",
+            &usb,
+            "--to",
+            "r2",
+            "--ignore-erasures",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no erasure journal was applied"));
+}

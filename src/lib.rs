@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod harden;
+pub mod privacy;
 pub mod search;
 pub mod server;
 pub mod service;

@@ -118,6 +118,9 @@ pub enum Command {
     Import(ImportCmd),
     /// Write customers, tasks or employees to a CSV, JSON or vCard file (mode 0600)
     Export(ExportArgs),
+    /// Data subject requests (GDPR): export everything about a customer
+    #[command(subcommand)]
+    Gdpr(GdprCmd),
     /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
     /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
     Repair(RepairArgs),
@@ -145,6 +148,29 @@ pub struct RepairArgs {
     /// Accept that what the checks found missing or changed is lost
     #[arg(long)]
     pub accept_loss: bool,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum GdprCmd {
+    /// Everything Kasefet holds about a customer: record, sensitive part, timeline, linked
+    /// tasks, consent history, changes, and who accessed it (admin, manager; audited)
+    Export {
+        /// The customer's id
+        customer: u64,
+        /// Write the JSON to FILE and the plain text to FILE.txt (both new, 0600) instead
+        /// of printing the plain text (or the JSON with --json)
+        #[arg(long, value_name = "FILE")]
+        to: Option<std::path::PathBuf>,
+    },
+    /// Erase a customer for good (admin): record, timeline, sensitive part, history, trash,
+    /// search entries and links, and every backup in the backup folder is rewritten
+    Erase {
+        /// The customer's id
+        customer: u64,
+        /// Why (kept sealed in the erasure journal; write no personal data here)
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -284,7 +310,7 @@ pub enum CustomerCmd {
         #[arg(long)]
         allow_duplicate: bool,
     },
-    /// Delete a customer
+    /// Move a customer to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
     /// Add a call, email, meeting or note to a customer's timeline
     Note {
@@ -301,6 +327,20 @@ pub enum CustomerCmd {
     /// Fold OTHER into KEEP: both timelines, emails, phones and tags merged, tasks moved;
     /// undo with `import revert` and the id it prints
     Merge { keep: u64, other: u64 },
+    /// List deleted customers waiting in the trash
+    Trash,
+    /// Bring a customer back from the trash, with its timeline and linked tasks
+    Restore { id: u64 },
+    /// Who changed which field, from what to what, and when (sensitive values masked
+    /// unless your role may reveal them)
+    History { id: u64 },
+    /// Set a customer's fields back to an earlier version (see `history`); the timeline stays
+    Revert {
+        id: u64,
+        /// The version to go back to
+        #[arg(long, value_name = "VERSION")]
+        to: u64,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -362,8 +402,12 @@ pub enum TaskCmd {
     Done { id: u64 },
     /// Add a comment to a task
     Comment { id: u64, text: String },
-    /// Delete a task
+    /// Move a task to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted tasks waiting in the trash
+    Trash,
+    /// Bring a task back from the trash
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -425,8 +469,12 @@ pub enum EmployeeCmd {
         #[command(flatten)]
         fields: EmployeeFields,
     },
-    /// Delete an employee
+    /// Move an employee to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted employees waiting in the trash
+    Trash,
+    /// Bring an employee back from the trash, with their reports
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Subcommand, Clone)]
@@ -584,6 +632,9 @@ pub enum BackupCmd {
         /// old backup without a store digest): only its SHA-256 checksum is checked
         #[arg(long)]
         unverified: bool,
+        /// Restore even when no erasure journal can be found (erased people may come back)
+        #[arg(long)]
+        ignore_erasures: bool,
     },
 }
 

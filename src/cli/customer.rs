@@ -218,7 +218,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             Ok(if ctx.json {
                 json(&serde_json::json!({ "id": id }))?
             } else {
-                format!("deleted customer {id}\n")
+                format!(
+                    "moved customer {id} to the trash (`kasefet customer restore {id}` brings it back)\n"
+                )
             })
         }
         CustomerCmd::Note { id, text, kind } => {
@@ -231,6 +233,19 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             } else {
                 format!("logged {} for customer {id}\n", kind.as_str())
             })
+        }
+        CustomerCmd::History { id } => super::history::show(ctx, id),
+        CustomerCmd::Revert { id, to } => {
+            ctx.call(Request::CustomerRevert { id, to })?;
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id, "reverted_to": to }))?
+            } else {
+                format!("customer {id} has the fields of version {to} again\n")
+            })
+        }
+        CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
+        CustomerCmd::Restore { id } => {
+            super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id)
         }
     }
 }

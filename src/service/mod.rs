@@ -5,6 +5,7 @@ mod backup_folder;
 mod backups;
 pub mod bounds;
 pub mod clock;
+pub mod erase;
 pub mod error;
 mod handle;
 mod init;

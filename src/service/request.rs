@@ -11,6 +11,8 @@ use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
     Role, Task, TaskInput, UnixTime, User,
 };
+use crate::privacy::RecordKind;
+use crate::privacy::trash::TrashItem;
 use crate::search::{CustomerSummary, Hit};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -303,6 +305,39 @@ pub enum Request {
         /// A UTF-8 byte order mark on CSV, for Excel.
         bom: bool,
     },
+    /// What is in the trash of one kind (the caller's own tasks for staff and hr).
+    TrashList {
+        kind: RecordKind,
+    },
+    /// Brings a deleted record back from the trash, with its timeline and its links.
+    TrashRestore {
+        kind: RecordKind,
+        id: Id,
+    },
+    /// Who changed which field of a customer, when, from what to what (sensitive values
+    /// masked unless the caller may reveal them).
+    CustomerHistory {
+        id: Id,
+    },
+    /// Sets a customer's fields back to those of an earlier version (a change like any
+    /// edit: it keeps the version it replaces). The timeline stays as it is.
+    CustomerRevert {
+        id: Id,
+        to: u64,
+    },
+    /// Everything held about one customer (GDPR Art. 15, 20): the record with its sensitive
+    /// part, timeline, linked tasks, consent history, changes and the audit trail about it.
+    SubjectExport {
+        id: Id,
+    },
+    /// Erases a customer for good (admin): the record, timeline, sensitive part, trash
+    /// entry, history and search entries; linked tasks keep their text and lose the link;
+    /// every backup in the backup folder is rewritten without it; the erasure journal
+    /// keeps the id, time, who and the (sealed) reason.
+    CustomerErase {
+        id: Id,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -392,6 +427,18 @@ pub enum Response {
         bytes: Vec<u8>,
         count: usize,
         fingerprint: String,
+    },
+    Trash(Vec<TrashItem>),
+    /// `relinked`: tasks (or reports) whose link to the record was restored with it.
+    Restored {
+        relinked: usize,
+    },
+    History(Vec<crate::privacy::changes::HistoryEntry>),
+    SubjectExport(Box<crate::privacy::subject::SubjectExport>),
+    Erased {
+        unlinked_tasks: usize,
+        /// `None` when no backup folder is configured.
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
     },
 }
 
@@ -523,9 +570,8 @@ impl Request {
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
-            CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => {
-                P::CustomerWrite
-            }
+            CustomerCreate { .. } | CustomerUpdate { .. } => P::CustomerWrite,
+            CustomerAddInteraction { .. } => P::CustomerLog,
             CustomerDelete { .. } | CustomerImport { .. } => P::CustomerAdmin,
             TaskList { .. } | TaskGet { .. } => P::TaskRead,
             TaskCreate { .. }
@@ -573,6 +619,15 @@ impl Request {
             CustomerDuplicates | CustomerDuplicatesOf { .. } => P::CustomerRead,
             CustomerMerge { .. } => P::CustomerAdmin,
             Export { .. } => P::CustomerAdmin,
+            CustomerHistory { .. } => P::CustomerRead,
+            CustomerRevert { .. } => P::CustomerWrite,
+            SubjectExport { .. } => P::CustomerAdmin,
+            CustomerErase { .. } => P::CustomerErase,
+            TrashList { kind } | TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => P::CustomerAdmin,
+                RecordKind::Task => P::TaskWrite,
+                RecordKind::Employee => P::EmployeeHr,
+            },
         }
     }
 
@@ -642,6 +697,20 @@ impl Request {
             CustomerDuplicates => "customer.duplicates",
             CustomerDuplicatesOf { .. } => "customer.duplicate_check",
             CustomerMerge { .. } => "customer.merge",
+            CustomerHistory { .. } => "customer.history",
+            CustomerRevert { .. } => "customer.revert",
+            SubjectExport { .. } => "customer.subject_export",
+            CustomerErase { .. } => "customer.erase",
+            TrashList { kind } => match kind {
+                RecordKind::Customer => "customer.trash",
+                RecordKind::Task => "task.trash",
+                RecordKind::Employee => "employee.trash",
+            },
+            TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => "customer.restore",
+                RecordKind::Task => "task.restore",
+                RecordKind::Employee => "employee.restore",
+            },
         }
     }
 
@@ -667,6 +736,7 @@ impl Request {
                 | AuditList { .. }
                 | ImportList
                 | CustomerDuplicatesOf { .. }
+                | TrashList { .. }
         )
     }
 
@@ -904,6 +974,34 @@ impl Request {
                 reveal: true,
                 filter: CustomerFilter::default(),
                 bom: false,
+            },
+            TrashList {
+                kind: RecordKind::Customer,
+            },
+            TrashList {
+                kind: RecordKind::Task,
+            },
+            TrashList {
+                kind: RecordKind::Employee,
+            },
+            TrashRestore {
+                kind: RecordKind::Customer,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Task,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Employee,
+                id: 1,
+            },
+            CustomerHistory { id: 1 },
+            CustomerRevert { id: 1, to: 1 },
+            SubjectExport { id: 1 },
+            CustomerErase {
+                id: 1,
+                reason: "subject request".into(),
             },
         ]
     }

@@ -6,10 +6,13 @@ mod admin;
 mod customers;
 mod duplicates;
 mod employees;
+mod history;
+mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
 mod tasks;
 mod transfer;
+mod trash;
 mod users;
 
 use jiff::civil::Date;
@@ -178,6 +181,12 @@ impl Cx<'_> {
             Sessions => self.session_list(),
             EndSession { id } => self.session_end(&id),
             RecoveryKeyRotate { password, code } => self.recovery_key_rotate(password, &code),
+            TrashList { kind } => self.trash_list(kind),
+            TrashRestore { kind, id } => self.trash_restore(kind, id),
+            CustomerHistory { id } => self.customer_history(id),
+            CustomerRevert { id, to } => self.customer_revert(id, to),
+            SubjectExport { id } => self.subject_export(id),
+            CustomerErase { id, reason } => self.customer_erase(id, &reason),
             // `handle` answers these before taking the lock; never reached.
             ImportCustomers { batch } => self.import_customers(*batch),
             ImportList => self.import_list(),

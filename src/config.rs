@@ -41,6 +41,7 @@ pub struct Config {
     pub backup: Backup,
     pub server: Server,
     pub display: Display,
+    pub retention: Retention,
     /// The text of `security.policy_file`, read by `load` so a missing file is reported at
     /// start rather than at someone's first sign-in.
     #[serde(skip)]
@@ -233,6 +234,12 @@ impl Config {
         if jiff::civil::Time::strptime("%H:%M", &self.backup.time).is_err() {
             return bad(format!("backup.time {:?} is not HH:MM", self.backup.time));
         }
+        if !(1..=3650).contains(&self.retention.trash_days) {
+            return bad(format!(
+                "retention.trash_days {} is outside 1..=3650",
+                self.retention.trash_days
+            ));
+        }
         Ok(())
     }
 
@@ -346,6 +353,7 @@ impl Config {
             policy_renew_months: s.policy_renew_months,
             kdf_concurrency: self.server.limits().map_or(1, |l| l.argon2_concurrency),
             kdf_wait_secs: self.server.limits().map_or(20, |l| l.signin_timeout_secs),
+            trash_days: self.retention.trash_days,
         }
         .with_policy_text(
             self.policy_text
@@ -593,5 +601,22 @@ mod tests {
             crate::auth::security_policy::version(d.policy_text.as_str())
         );
         assert!(d.policy_text.contains("passphrase"));
+    }
+}
+
+/// `[retention]`: how long deleted records wait in the trash.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Days a deleted customer, task or employee can be restored; then the nightly run
+    /// purges it (1..=3650).
+    pub trash_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            trash_days: crate::privacy::trash::DEFAULT_DAYS,
+        }
     }
 }

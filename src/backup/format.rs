@@ -160,6 +160,9 @@ pub fn kind(tree: Tree) -> &'static str {
         Tree::Employees => "employees",
         Tree::Tasks => "tasks",
         Tree::Audit => "audit entries",
+        Tree::Trash => "records in the trash",
+        Tree::History => "earlier versions",
+        Tree::Erasures => "erasure journal entries",
     }
 }
 

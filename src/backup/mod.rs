@@ -33,7 +33,7 @@ pub mod format;
 pub mod list;
 pub mod nightly;
 pub mod operations;
-mod read;
+pub(crate) mod read;
 pub mod restore;
 pub mod retention;
 pub mod rewrite;

@@ -63,6 +63,11 @@ fn nightly_loop(service: &Service, cfg: &BackupConfig, stop: &AtomicBool, poll: 
                 Ok(_) => next,
                 Err(_) => next.min(now + RETRY_SECS),
             };
+            // After the backup, so what the trash held is in at least one backup. A failure
+            // is recorded by the purge itself; the next night tries again.
+            let _ = crate::privacy::nightly::purge_trash(&db);
+            let _ =
+                crate::privacy::nightly::retry_rewrites(&db, cfg, service.settings().cache_bytes);
             trigger = Trigger::Scheduled;
             continue;
         }

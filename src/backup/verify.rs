@@ -267,6 +267,17 @@ impl<'v> Checker<'v> {
         }
     }
 
+    /// Opens a value that is not keyed by a bare id (trash, history).
+    fn opens<T: serde::de::DeserializeOwned>(&mut self, tree: Tree, k: &[u8], v: &[u8]) -> bool {
+        match self.vault.open::<T>(tree, k, v) {
+            Ok(_) => true,
+            Err(e) => {
+                self.problem(e.to_string());
+                false
+            }
+        }
+    }
+
     fn visit(&mut self, tree: Tree, k: &[u8], v: &[u8]) {
         self.digest.push(tree, k, v);
         // Exhaustive on purpose: a new tree does not compile until it says how it is checked.
@@ -308,6 +319,9 @@ impl<'v> Checker<'v> {
             Tree::Customers => self.record::<Customer>(tree, k, v, |c| c.id).is_some(),
             Tree::Employees => self.record::<Employee>(tree, k, v, |e| e.id).is_some(),
             Tree::Tasks => self.record::<Task>(tree, k, v, |t| t.id).is_some(),
+            Tree::Trash => self.opens::<crate::privacy::trash::TrashEntry>(tree, k, v),
+            Tree::History => self.opens::<crate::privacy::history::Kept>(tree, k, v),
+            Tree::Erasures => codec::decode::<crate::privacy::erasure::ErasureEntry>(v).is_ok(),
             Tree::Audit => {
                 // The walker names the first break itself and its count is the opened count.
                 let _ = self.walker.push(k, v);

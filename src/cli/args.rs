@@ -113,6 +113,14 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh or fish)
     Completions { shell: clap_complete::Shell },
+    /// Bring customers in from CSV or vCard files; list and revert past imports
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Write customers, tasks or employees to a CSV, JSON or vCard file (mode 0600)
+    Export(ExportArgs),
+    /// Data subject requests (GDPR): export everything about a customer
+    #[command(subcommand)]
+    Gdpr(GdprCmd),
     /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
     /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
     Repair(RepairArgs),
@@ -140,6 +148,29 @@ pub struct RepairArgs {
     /// Accept that what the checks found missing or changed is lost
     #[arg(long)]
     pub accept_loss: bool,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum GdprCmd {
+    /// Everything Kasefet holds about a customer: record, sensitive part, timeline, linked
+    /// tasks, consent history, changes, and who accessed it (admin, manager; audited)
+    Export {
+        /// The customer's id
+        customer: u64,
+        /// Write the JSON to FILE and the plain text to FILE.txt (both new, 0600) instead
+        /// of printing the plain text (or the JSON with --json)
+        #[arg(long, value_name = "FILE")]
+        to: Option<std::path::PathBuf>,
+    },
+    /// Erase a customer for good (admin): record, timeline, sensitive part, history, trash,
+    /// search entries and links, and every backup in the backup folder is rewritten
+    Erase {
+        /// The customer's id
+        customer: u64,
+        /// Why (kept sealed in the erasure journal; write no personal data here)
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -243,6 +274,9 @@ pub enum CustomerCmd {
         /// A first note for the timeline
         #[arg(long)]
         note: Option<String>,
+        /// Create it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
     /// List customers
     List {
@@ -272,8 +306,11 @@ pub enum CustomerCmd {
         id: u64,
         #[command(flatten)]
         fields: CustomerFields,
+        /// Save it even when another customer has the same email or phone
+        #[arg(long)]
+        allow_duplicate: bool,
     },
-    /// Delete a customer
+    /// Move a customer to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
     /// Add a call, email, meeting or note to a customer's timeline
     Note {
@@ -283,6 +320,26 @@ pub enum CustomerCmd {
         /// call, email, meeting or note
         #[arg(long, default_value = "note")]
         kind: String,
+    },
+    /// Pairs of customers that may be one person: same email, same phone, or same name and
+    /// company
+    Duplicates,
+    /// Fold OTHER into KEEP: both timelines, emails, phones and tags merged, tasks moved;
+    /// undo with `import revert` and the id it prints
+    Merge { keep: u64, other: u64 },
+    /// List deleted customers waiting in the trash
+    Trash,
+    /// Bring a customer back from the trash, with its timeline and linked tasks
+    Restore { id: u64 },
+    /// Who changed which field, from what to what, and when (sensitive values masked
+    /// unless your role may reveal them)
+    History { id: u64 },
+    /// Set a customer's fields back to an earlier version (see `history`); the timeline stays
+    Revert {
+        id: u64,
+        /// The version to go back to
+        #[arg(long, value_name = "VERSION")]
+        to: u64,
     },
 }
 
@@ -345,8 +402,12 @@ pub enum TaskCmd {
     Done { id: u64 },
     /// Add a comment to a task
     Comment { id: u64, text: String },
-    /// Delete a task
+    /// Move a task to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted tasks waiting in the trash
+    Trash,
+    /// Bring a task back from the trash
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -408,8 +469,12 @@ pub enum EmployeeCmd {
         #[command(flatten)]
         fields: EmployeeFields,
     },
-    /// Delete an employee
+    /// Move an employee to the trash (restorable for `[retention] trash_days`)
     Delete { id: u64 },
+    /// List deleted employees waiting in the trash
+    Trash,
+    /// Bring an employee back from the trash, with their reports
+    Restore { id: u64 },
 }
 
 #[derive(Debug, Subcommand, Clone)]
@@ -567,6 +632,9 @@ pub enum BackupCmd {
         /// old backup without a store digest): only its SHA-256 checksum is checked
         #[arg(long)]
         unverified: bool,
+        /// Restore even when no erasure journal can be found (erased people may come back)
+        #[arg(long)]
+        ignore_erasures: bool,
     },
 }
 
@@ -577,4 +645,78 @@ pub struct DoctorArgs {
     /// backup folder's free space (run it as root)
     #[arg(long)]
     pub system: bool,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum ImportCmd {
+    /// Import customers from a CSV (Google, Outlook, HubSpot, Zoho, Salesforce, LinkedIn,
+    /// Thunderbird, or any CSV by column names) or a vCard file, in one all-or-nothing commit
+    Customers(Box<ImportArgs>),
+    /// Past imports, newest last
+    List,
+    /// One import: who, when, the file's hash, counts and the column mapping
+    Show { id: u64 },
+    /// Remove the customers an import created and restore those it updated (refused, naming
+    /// them, when any was changed since)
+    Revert { id: u64 },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// csv, vcard or json (Kasefet's own export; default: by the file's name and content)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The tool that wrote the CSV: auto, google, google-legacy, outlook, outlook-com,
+    /// hubspot, zoho, salesforce, linkedin, thunderbird, generic
+    #[arg(long, default_value = "auto", value_name = "PRESET")]
+    pub preset: String,
+    /// 'Column name=field' for a column the preset does not know (repeatable)
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// What finds an existing customer, besides the source's own id: email, phone or both
+    #[arg(long = "match", default_value = "email,phone", value_name = "KEYS")]
+    pub match_on: String,
+    /// create (leave matches alone), update (only matches) or upsert
+    #[arg(long, default_value = "upsert", value_name = "MODE")]
+    pub mode: String,
+    /// Owner of the new customers (default: you)
+    #[arg(long, value_name = "USER")]
+    pub owner: Option<String>,
+    /// Add this tag to every imported customer
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Read, validate and match, and report what would happen; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write refused rows to this new CSV file with a reason column, to fix and re-import
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// customers, tasks or employees
+    pub what: String,
+    /// csv, json or vcard (vcard: customers only)
+    #[arg(long, default_value = "csv", value_name = "FORMAT")]
+    pub format: String,
+    /// Include sensitive fields (customers) or HR fields (employees), where your role may
+    #[arg(long)]
+    pub reveal: bool,
+    /// Only customers with this status
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Only customers with this tag
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Start a CSV with a UTF-8 byte order mark, for Excel
+    #[arg(long)]
+    pub bom: bool,
+    /// Write to this file (created 0600) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Replace the file given with --to when it exists
+    #[arg(long)]
+    pub force: bool,
 }

@@ -70,6 +70,14 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
                 clock: &Clock::System,
             };
             let r = backup::run(&db, &cfg, Trigger::Manual).map_err(err)?;
+            // The cron path of the nightly run: expired trash goes after the backup.
+            if let Err(e) = crate::privacy::nightly::purge_trash(&db) {
+                eprintln!("kasefet backup run: purging the trash failed: {e}");
+            }
+            let cache = config.settings().cache_bytes;
+            if let Err(e) = crate::privacy::nightly::retry_rewrites(&db, &cfg, cache) {
+                eprintln!("kasefet backup run: rewriting backups after an erasure failed: {e}");
+            }
             done(
                 g.json,
                 Response::BackupDone {
@@ -151,22 +159,27 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             to,
             recovery_key_file,
             unverified,
+            ignore_erasures,
         } => {
             let key = recovery_key_file.as_deref().map(recovery_key).transpose()?;
             let k = key.as_ref().map(Key::Recovery);
+            let cache_bytes = config.settings().cache_bytes;
             let opts = RestoreOptions {
-                cache_bytes: config.settings().cache_bytes,
+                cache_bytes,
                 live_dirs: vec![paths.data_dir.clone()],
                 unverified,
             };
+            // Found before restoring, so a refusal leaves nothing behind.
+            let journal = super::erasures::find(config, paths, &file, ignore_erasures)?;
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
+            let applied = super::erasures::apply(&r.dir, journal.as_ref(), cache_bytes)?;
             let id = r.integrity.manifest.database_id_hex();
             let check = match &r.full {
                 Some(f) if f.authenticated => "authenticated with the store digest",
                 _ => "NOT authenticated: only its SHA-256 checksum was checked (--unverified)",
             };
             print(&format!(
-                "restored {} into {} ({}; {check}); open it with --data-dir {}\n\
+                "restored {} into {} ({}; {check}); {applied}open it with --data-dir {}\n\
                  The copy is the same database (id {}), not a new one: its backups go to the same folder \
                  as the original's and share their retention. Run only one of the two, or give the copy \
                  its own [backup] dir.\n",

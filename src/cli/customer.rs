@@ -114,7 +114,11 @@ fn get(ctx: &mut Ctx<'_>, id: u64, reveal: bool) -> Result<Customer, CliError> {
 pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
     let today = crate::service::Clock::System.today();
     match cmd {
-        CustomerCmd::Add { fields: f, note } => {
+        CustomerCmd::Add {
+            fields: f,
+            note,
+            allow_duplicate,
+        } => {
             let mut d = CustomerInput::default();
             if f.name.is_none() {
                 return Err(CliError::invalid(
@@ -126,6 +130,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 let mut s = CustomerSensitive::default();
                 apply_sensitive(&f, &mut s)?;
                 d.sensitive = Some(s);
+            }
+            if !allow_duplicate {
+                super::duplicates::refuse_duplicates(ctx, &d, None)?;
             }
             let id = match ctx.call(Request::CustomerCreate { input: d })? {
                 Response::Created { id } => id,
@@ -176,7 +183,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             let names = ctx.usernames()?;
             Ok(show(&c, &names))
         }
-        CustomerCmd::Edit { id, fields: f } => {
+        CustomerCmd::Edit {
+            id,
+            fields: f,
+            allow_duplicate,
+        } => {
             let sensitive = wants_sensitive(&f);
             let c = get(ctx, id, sensitive)?;
             let mut d = c.data.clone();
@@ -185,6 +196,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 let mut s = d.sensitive.clone().unwrap_or_default();
                 apply_sensitive(&f, &mut s)?;
                 d.sensitive = Some(s);
+            }
+            if !allow_duplicate {
+                super::duplicates::refuse_duplicates(ctx, &d, Some(id))?;
             }
             ctx.call(Request::CustomerUpdate {
                 id,
@@ -197,12 +211,16 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 format!("updated customer {id}\n")
             })
         }
+        CustomerCmd::Duplicates => super::duplicates::list(ctx),
+        CustomerCmd::Merge { keep, other } => super::duplicates::merge(ctx, keep, other),
         CustomerCmd::Delete { id } => {
             ctx.call(Request::CustomerDelete { id })?;
             Ok(if ctx.json {
                 json(&serde_json::json!({ "id": id }))?
             } else {
-                format!("deleted customer {id}\n")
+                format!(
+                    "moved customer {id} to the trash (`kasefet customer restore {id}` brings it back)\n"
+                )
             })
         }
         CustomerCmd::Note { id, text, kind } => {
@@ -215,6 +233,19 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             } else {
                 format!("logged {} for customer {id}\n", kind.as_str())
             })
+        }
+        CustomerCmd::History { id } => super::history::show(ctx, id),
+        CustomerCmd::Revert { id, to } => {
+            ctx.call(Request::CustomerRevert { id, to })?;
+            Ok(if ctx.json {
+                json(&serde_json::json!({ "id": id, "reverted_to": to }))?
+            } else {
+                format!("customer {id} has the fields of version {to} again\n")
+            })
+        }
+        CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
+        CustomerCmd::Restore { id } => {
+            super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id)
         }
     }
 }

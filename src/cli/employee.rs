@@ -180,5 +180,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: EmployeeCmd) -> Result<String, CliError> {
             ctx.call(Request::EmployeeDelete { id })?;
             done(ctx, "deleted", id)
         }
+        EmployeeCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Employee),
+        EmployeeCmd::Restore { id } => {
+            super::trash::restore(ctx, crate::privacy::RecordKind::Employee, id)
+        }
     }
 }

@@ -17,7 +17,13 @@ mod batch;
 mod customer;
 mod doctor;
 mod doctor_system;
+mod duplicates;
 mod employee;
+mod export;
+mod import;
+mod erasures;
+mod gdpr;
+mod history;
 mod init;
 pub mod output;
 pub mod prompt;
@@ -26,6 +32,7 @@ mod recovery_key;
 mod repair;
 mod shell_words;
 mod task;
+mod trash;
 mod user;
 
 use std::io::Write;
@@ -352,6 +359,9 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Audit(c) => audit::run(ctx, c),
         Command::User(c) => user::run(ctx, c),
         Command::Account(c) => account::run(ctx, c, None),
+        Command::Import(c) => import::run(ctx, c),
+        Command::Export(a) => export::run(ctx, a),
+        Command::Gdpr(c) => gdpr::run(ctx, c),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

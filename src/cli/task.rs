@@ -211,5 +211,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
             ctx.call(Request::TaskDelete { id })?;
             done(ctx, "deleted", id)
         }
+        TaskCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Task),
+        TaskCmd::Restore { id } => super::trash::restore(ctx, crate::privacy::RecordKind::Task, id),
     }
 }

@@ -61,10 +61,15 @@ pub enum Permission {
     Backup,
     /// Anything a signed-in person may do about themselves.
     Own,
+    /// Adding a call, email, meeting or note to a customer's timeline: everyday work on any
+    /// customer the person can read, not only their own.
+    CustomerLog,
+    /// Erasing a customer for good (GDPR Art. 17), with its backups; retention rules.
+    CustomerErase,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 14] = [
         Permission::CustomerRead,
         Permission::CustomerSensitive,
         Permission::CustomerWrite,
@@ -77,6 +82,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::Backup,
         Permission::Own,
+        Permission::CustomerLog,
+        Permission::CustomerErase,
     ];
 }
 
@@ -101,6 +108,8 @@ pub fn scope(role: Role, p: Permission) -> Scope {
         (CustomerSensitive | CustomerWrite, Admin | Manager) => All,
         (CustomerSensitive | CustomerWrite, Staff) => Mine,
         (CustomerAdmin, Admin | Manager) => All,
+        (CustomerLog, Admin | Manager | Staff) => All,
+        (CustomerErase, Admin) => All,
         (TaskRead, Admin | Manager | Auditor) => All,
         (TaskRead, Staff | Hr) => Mine,
         (TaskWrite, Admin | Manager) => All,

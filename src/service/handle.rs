@@ -14,6 +14,14 @@ impl Service {
         if req.is_backup() {
             return self.handle_backup(session, req);
         }
+        if matches!(req, Request::CustomerErase { .. }) {
+            return self.handle_erase(session, req);
+        }
+        self.handle_now(session, req)
+    }
+
+    /// Authorize, act, audit, under the request lock.
+    pub(crate) fn handle_now(&self, session: &Session, req: Request) -> Result<Response> {
         let now = self.clock.now();
         let mut inner = self.lock();
         let Some(state) = inner.sessions.get_mut(&session.id) else {

@@ -5,6 +5,7 @@ mod backup_folder;
 mod backups;
 pub mod bounds;
 pub mod clock;
+pub mod erase;
 pub mod error;
 mod handle;
 mod init;
@@ -30,6 +31,10 @@ pub use init::NewAdmin;
 pub use login::{Login, Peer};
 pub use repair::check_not_behind_backup;
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
+pub use request::{
+    DuplicatePair, ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport,
+    MatchOn,
+};
 pub use session::Session;
 pub use settings::Settings;
 pub use system_event::Recorded;

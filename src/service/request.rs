@@ -11,6 +11,8 @@ use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
     Role, Task, TaskInput, UnixTime, User,
 };
+use crate::privacy::RecordKind;
+use crate::privacy::trash::TrashItem;
 use crate::search::{CustomerSummary, Hit};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -267,6 +269,75 @@ pub enum Request {
     },
     /// What the unseal integrity check found (admin): quarantined records and notes.
     IntegrityStatus,
+    /// Rows read from a file, matched, validated and written in one commit (or only counted,
+    /// with `dry_run`). Recorded so `ImportRevert` can undo it.
+    ImportCustomers {
+        batch: Box<ImportBatch>,
+    },
+    ImportList,
+    ImportShow {
+        id: Id,
+    },
+    /// Removes what an import created and puts back what it changed, unless changed since.
+    ImportRevert {
+        id: Id,
+    },
+    /// Candidate pairs of customers that may be the same person.
+    CustomerDuplicates,
+    /// Customers other than `except` sharing a normalised email or phone with `input`: the
+    /// warning before a create or an edit.
+    CustomerDuplicatesOf {
+        input: Box<CustomerInput>,
+        except: Option<Id>,
+    },
+    /// Folds `other` into `keep`: both timelines, multi-valued fields merged, tasks moved;
+    /// recorded like an import, so `ImportRevert` undoes it.
+    CustomerMerge {
+        keep: Id,
+        other: Id,
+    },
+    /// A whole kind as a file, made by the service so the audit entry names its fingerprint.
+    Export {
+        what: ExportWhat,
+        format: ExportFormat,
+        reveal: bool,
+        filter: CustomerFilter,
+        /// A UTF-8 byte order mark on CSV, for Excel.
+        bom: bool,
+    },
+    /// What is in the trash of one kind (the caller's own tasks for staff and hr).
+    TrashList {
+        kind: RecordKind,
+    },
+    /// Brings a deleted record back from the trash, with its timeline and its links.
+    TrashRestore {
+        kind: RecordKind,
+        id: Id,
+    },
+    /// Who changed which field of a customer, when, from what to what (sensitive values
+    /// masked unless the caller may reveal them).
+    CustomerHistory {
+        id: Id,
+    },
+    /// Sets a customer's fields back to those of an earlier version (a change like any
+    /// edit: it keeps the version it replaces). The timeline stays as it is.
+    CustomerRevert {
+        id: Id,
+        to: u64,
+    },
+    /// Everything held about one customer (GDPR Art. 15, 20): the record with its sensitive
+    /// part, timeline, linked tasks, consent history, changes and the audit trail about it.
+    SubjectExport {
+        id: Id,
+    },
+    /// Erases a customer for good (admin): the record, timeline, sensitive part, trash
+    /// entry, history and search entries; linked tasks keep their text and lose the link;
+    /// every backup in the backup folder is rewritten without it; the erasure journal
+    /// keeps the id, time, who and the (sealed) reason.
+    CustomerErase {
+        id: Id,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +415,130 @@ pub enum Response {
         quarantined: Vec<String>,
         notes: Vec<String>,
     },
+    ImportReport(Box<ImportReport>),
+    Duplicates(Vec<DuplicatePair>),
+    /// The record id that `ImportRevert` takes to undo a merge.
+    Merged {
+        record: Id,
+    },
+    Imports(Vec<ImportRecord>),
+    Import(Box<ImportRecord>),
+    Exported {
+        bytes: Vec<u8>,
+        count: usize,
+        fingerprint: String,
+    },
+    Trash(Vec<TrashItem>),
+    /// `relinked`: tasks (or reports) whose link to the record was restored with it.
+    Restored {
+        relinked: usize,
+    },
+    History(Vec<crate::privacy::changes::HistoryEntry>),
+    SubjectExport(Box<crate::privacy::subject::SubjectExport>),
+    Erased {
+        unlinked_tasks: usize,
+        /// `None` when no backup folder is configured.
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// New rows become customers; rows matching a customer are left alone.
+    Create,
+    /// Only rows matching a customer change it; the rest are left out.
+    Update,
+    #[default]
+    Upsert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOn {
+    Email,
+    Phone,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportBatch {
+    pub file_name: String,
+    pub file_sha256: String,
+    /// The detected or chosen source (`google`, `vcard`): also scopes external ids.
+    pub source: String,
+    pub mapping: Vec<(String, String)>,
+    pub rows: Vec<crate::transfer::ImportRow>,
+    pub mode: ImportMode,
+    pub match_on: Vec<MatchOn>,
+    pub owner: Option<Id>,
+    pub tag: Option<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ImportReport {
+    pub import_id: Option<Id>,
+    pub dry_run: bool,
+    pub rows_read: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Matched a customer and brought nothing new (or the mode left them alone).
+    pub unchanged: usize,
+    /// (line, earlier line of the same person in this file).
+    pub duplicates_in_file: Vec<(u64, u64)>,
+    pub matches_in_database: usize,
+    /// (line, reason).
+    pub rejected: Vec<(u64, String)>,
+}
+
+/// One import as recorded: enough to show it and to undo it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    pub id: Id,
+    pub at: UnixTime,
+    pub by: Id,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub source: String,
+    pub mapping: Vec<(String, String)>,
+    pub created: Vec<Id>,
+    /// (customer, its version written by the import, its data before).
+    pub updated: Vec<(Id, u64, Box<CustomerInput>)>,
+    pub rejected: usize,
+    pub reverted_at: Option<UnixTime>,
+    /// A merge: the customer merged away, whole, to put back on revert.
+    pub removed: Vec<Customer>,
+    /// A merge: the kept customer as it was, timeline included.
+    pub kept_before: Vec<Customer>,
+    /// A merge: tasks moved to the kept customer, (task, its version after the move).
+    pub repointed: Vec<(Id, u64)>,
+}
+
+/// Two customers that may be one person, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub a: Id,
+    pub a_name: String,
+    pub b: Id,
+    pub b_name: String,
+    /// `same email`, `same phone` or `same name and company`.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportWhat {
+    Customers,
+    Tasks,
+    Employees,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Vcard,
 }
 
 /// What the signed-in account still has to do.
@@ -375,9 +570,8 @@ impl Request {
             CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
-            CustomerCreate { .. } | CustomerUpdate { .. } | CustomerAddInteraction { .. } => {
-                P::CustomerWrite
-            }
+            CustomerCreate { .. } | CustomerUpdate { .. } => P::CustomerWrite,
+            CustomerAddInteraction { .. } => P::CustomerLog,
             CustomerDelete { .. } | CustomerImport { .. } => P::CustomerAdmin,
             TaskList { .. } | TaskGet { .. } => P::TaskRead,
             TaskCreate { .. }
@@ -414,6 +608,26 @@ impl Request {
             BackupRun | BackupList | BackupVerify { .. } => P::Backup,
             RecoveryKeyRotate { .. } => P::UserAdmin,
             IntegrityStatus => P::UserAdmin,
+            ImportCustomers { .. } | ImportList | ImportShow { .. } | ImportRevert { .. } => {
+                P::CustomerAdmin
+            }
+            Export {
+                what: ExportWhat::Employees,
+                reveal: true,
+                ..
+            } => P::EmployeeHr,
+            CustomerDuplicates | CustomerDuplicatesOf { .. } => P::CustomerRead,
+            CustomerMerge { .. } => P::CustomerAdmin,
+            Export { .. } => P::CustomerAdmin,
+            CustomerHistory { .. } => P::CustomerRead,
+            CustomerRevert { .. } => P::CustomerWrite,
+            SubjectExport { .. } => P::CustomerAdmin,
+            CustomerErase { .. } => P::CustomerErase,
+            TrashList { kind } | TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => P::CustomerAdmin,
+                RecordKind::Task => P::TaskWrite,
+                RecordKind::Employee => P::EmployeeHr,
+            },
         }
     }
 
@@ -475,6 +689,28 @@ impl Request {
             BackupVerify { .. } => "backup.verify",
             RecoveryKeyRotate { .. } => "database.recovery_key_rotate",
             IntegrityStatus => "integrity.status",
+            ImportCustomers { .. } => "import.customers",
+            ImportList => "import.list",
+            ImportShow { .. } => "import.show",
+            ImportRevert { .. } => "import.revert",
+            Export { .. } => "export",
+            CustomerDuplicates => "customer.duplicates",
+            CustomerDuplicatesOf { .. } => "customer.duplicate_check",
+            CustomerMerge { .. } => "customer.merge",
+            CustomerHistory { .. } => "customer.history",
+            CustomerRevert { .. } => "customer.revert",
+            SubjectExport { .. } => "customer.subject_export",
+            CustomerErase { .. } => "customer.erase",
+            TrashList { kind } => match kind {
+                RecordKind::Customer => "customer.trash",
+                RecordKind::Task => "task.trash",
+                RecordKind::Employee => "employee.trash",
+            },
+            TrashRestore { kind, .. } => match kind {
+                RecordKind::Customer => "customer.restore",
+                RecordKind::Task => "task.restore",
+                RecordKind::Employee => "employee.restore",
+            },
         }
     }
 
@@ -498,6 +734,9 @@ impl Request {
                 | AccountStatus
                 | AccountPolicy
                 | AuditList { .. }
+                | ImportList
+                | CustomerDuplicatesOf { .. }
+                | TrashList { .. }
         )
     }
 
@@ -696,6 +935,74 @@ impl Request {
             RecoveryKeyRotate {
                 password: SecretText::new("pw".into()),
                 code: "123456".into(),
+            },
+            ImportCustomers {
+                batch: Box::new(ImportBatch {
+                    file_name: "contacts.csv".into(),
+                    file_sha256: String::new(),
+                    source: "generic".into(),
+                    mapping: Vec::new(),
+                    rows: Vec::new(),
+                    mode: ImportMode::Upsert,
+                    match_on: vec![MatchOn::Email, MatchOn::Phone],
+                    owner: None,
+                    tag: None,
+                    dry_run: true,
+                }),
+            },
+            ImportList,
+            ImportShow { id: 1 },
+            ImportRevert { id: 1 },
+            Export {
+                what: ExportWhat::Customers,
+                format: ExportFormat::Csv,
+                reveal: false,
+                filter: CustomerFilter::default(),
+                bom: false,
+            },
+            CustomerDuplicates,
+            CustomerDuplicatesOf {
+                input: Box::new(CustomerInput {
+                    name: "Example".into(),
+                    ..Default::default()
+                }),
+                except: None,
+            },
+            CustomerMerge { keep: 1, other: 2 },
+            Export {
+                what: ExportWhat::Employees,
+                format: ExportFormat::Csv,
+                reveal: true,
+                filter: CustomerFilter::default(),
+                bom: false,
+            },
+            TrashList {
+                kind: RecordKind::Customer,
+            },
+            TrashList {
+                kind: RecordKind::Task,
+            },
+            TrashList {
+                kind: RecordKind::Employee,
+            },
+            TrashRestore {
+                kind: RecordKind::Customer,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Task,
+                id: 1,
+            },
+            TrashRestore {
+                kind: RecordKind::Employee,
+                id: 1,
+            },
+            CustomerHistory { id: 1 },
+            CustomerRevert { id: 1, to: 1 },
+            SubjectExport { id: 1 },
+            CustomerErase {
+                id: 1,
+                reason: "subject request".into(),
             },
         ]
     }

@@ -28,6 +28,8 @@ pub struct Settings {
     pub kdf_concurrency: usize,
     /// How long a sign-in waits in that line before it is refused as busy.
     pub kdf_wait_secs: u64,
+    /// Days a deleted record stays in the trash before the nightly run purges it.
+    pub trash_days: u32,
 }
 
 impl Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             policy_renew_months: 12,
             kdf_concurrency: crate::auth::kdf_gate::KdfGate::default_limit(),
             kdf_wait_secs: 20,
+            trash_days: crate::privacy::trash::DEFAULT_DAYS,
         }
         .with_policy_text(security_policy::DEFAULT_TEXT)
     }

@@ -19,10 +19,19 @@ pub enum Tree {
     Employees,
     Tasks,
     Audit,
+    /// Deleted records kept for the trash window. Key: kind byte ‖ id ‖ purge time (both
+    /// big-endian, in the clear so a sealed nightly run can purge); value sealed.
+    Trash,
+    /// Earlier versions of records. Key: kind byte ‖ id ‖ version; value sealed.
+    History,
+    /// The erasure journal: customer id → who erased it, when, and the sealed reason. Keys
+    /// and the id/time/who are in the clear (no personal data) so a restore can apply it
+    /// without a key.
+    Erasures,
 }
 
 impl Tree {
-    pub const ALL: [Tree; 11] = [
+    pub const ALL: [Tree; 14] = [
         Tree::Meta,
         Tree::Keyring,
         Tree::AuthState,
@@ -34,6 +43,9 @@ impl Tree {
         Tree::Employees,
         Tree::Tasks,
         Tree::Audit,
+        Tree::Trash,
+        Tree::History,
+        Tree::Erasures,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +61,9 @@ impl Tree {
             Tree::Employees => "employees",
             Tree::Tasks => "tasks",
             Tree::Audit => "audit",
+            Tree::Trash => "trash",
+            Tree::History => "history",
+            Tree::Erasures => "erasures",
         }
     }
 
@@ -62,7 +77,12 @@ impl Tree {
     pub fn encrypted(self) -> bool {
         !matches!(
             self,
-            Tree::Meta | Tree::Keyring | Tree::AuthState | Tree::Pending | Tree::UserNames
+            Tree::Meta
+                | Tree::Keyring
+                | Tree::AuthState
+                | Tree::Pending
+                | Tree::UserNames
+                | Tree::Erasures
         )
     }
 }

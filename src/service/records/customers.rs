@@ -9,7 +9,7 @@ use crate::service::{Error, Result};
 use crate::store::{self, Tree};
 
 impl Cx<'_> {
-    fn load_customer(&self, id: Id) -> Result<Customer> {
+    pub(super) fn load_customer(&self, id: Id) -> Result<Customer> {
         self.open
             .vault
             .get(self.store, Tree::Customers, &store::id_key(id))?
@@ -17,7 +17,7 @@ impl Cx<'_> {
     }
 
     /// For writes and reveals under `Scope::Own`: only the owner.
-    fn require_owner(&self, c: &Customer, doing: &str) -> Result<()> {
+    pub(super) fn require_owner(&self, c: &Customer, doing: &str) -> Result<()> {
         if self.reach == Scope::Own && c.data.owner != Some(self.me()) {
             return Err(Error::Denied(format!(
                 "you can only {doing} customers you own"
@@ -26,7 +26,7 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn may_see_sensitive(&self, c: &Customer) -> bool {
+    pub(super) fn may_see_sensitive(&self, c: &Customer) -> bool {
         match scope(self.user.role, Permission::CustomerSensitive) {
             Scope::All => true,
             Scope::Own => c.data.owner == Some(self.me()),
@@ -112,6 +112,7 @@ impl Cx<'_> {
             }
             Some(_) => detail = "sensitive fields written".into(),
         }
+        let keep = self.keep_version(&current)?;
         let c = Customer {
             id,
             stamp: self.bump(&current.stamp),
@@ -122,6 +123,7 @@ impl Cx<'_> {
             response: Response::Done,
             target: format!("customer:{id}"),
             ops: vec![
+                keep,
                 self.open
                     .vault
                     .put(Tree::Customers, &store::id_key(id), &c)?,
@@ -138,7 +140,6 @@ impl Cx<'_> {
         text: &str,
     ) -> Result<Acted> {
         let mut c = self.load_customer(id)?;
-        self.require_owner(&c, "log interactions with")?;
         let text = validate_interaction(text)?;
         c.interactions.push(Interaction {
             kind,
@@ -161,12 +162,10 @@ impl Cx<'_> {
     }
 
     pub fn customer_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_customer(id)?;
-        // Tasks keep their text but lose the link, so nothing points at a deleted record.
-        let mut ops = vec![store::Op::remove(
-            Tree::Customers,
-            store::id_key(id).to_vec(),
-        )];
+        let c = self.load_customer(id)?;
+        // Tasks keep their text but lose the link, so nothing points at a deleted record;
+        // the trash remembers which, so a restore links them again.
+        let mut ops = Vec::new();
         let mut updates = vec![Update::CustomerGone(id)];
         let linked: Vec<_> = self
             .open
@@ -175,6 +174,8 @@ impl Cx<'_> {
             .filter(|t| t.data.customer == Some(id))
             .cloned()
             .collect();
+        let unlinked = linked.iter().map(|t| t.id).collect();
+        ops.extend(self.to_trash(crate::privacy::Record::Customer(c), unlinked)?);
         for mut t in linked {
             t.data.customer = None;
             t.stamp = self.bump(&t.stamp);

@@ -92,6 +92,7 @@ impl Cx<'_> {
         if data.hr.is_none() {
             data.hr = current.data.hr.clone();
         }
+        let keep = self.keep_record(crate::privacy::Record::Employee(current.clone()))?;
         let e = Employee {
             id,
             stamp: self.bump(&current.stamp),
@@ -101,6 +102,7 @@ impl Cx<'_> {
             response: Response::Done,
             target: format!("employee:{id}"),
             ops: vec![
+                keep,
                 self.open
                     .vault
                     .put(Tree::Employees, &store::id_key(id), &e)?,
@@ -111,11 +113,8 @@ impl Cx<'_> {
     }
 
     pub fn employee_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_employee(id)?;
-        let mut ops = vec![store::Op::remove(
-            Tree::Employees,
-            store::id_key(id).to_vec(),
-        )];
+        let e = self.load_employee(id)?;
+        let mut ops = Vec::new();
         let mut updates = vec![Update::EmployeeGone(id)];
         let reports: Vec<_> = self
             .open
@@ -124,6 +123,8 @@ impl Cx<'_> {
             .filter(|e| e.data.manager == Some(id))
             .cloned()
             .collect();
+        let unlinked = reports.iter().map(|r| r.id).collect();
+        ops.extend(self.to_trash(crate::privacy::Record::Employee(e), unlinked)?);
         for mut e in reports {
             e.data.manager = None;
             e.stamp = self.bump(&e.stamp);

@@ -4,10 +4,15 @@
 mod account;
 mod admin;
 mod customers;
+mod duplicates;
 mod employees;
+mod history;
+mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
 mod tasks;
+mod transfer;
+mod trash;
 mod users;
 
 use jiff::civil::Date;
@@ -176,7 +181,27 @@ impl Cx<'_> {
             Sessions => self.session_list(),
             EndSession { id } => self.session_end(&id),
             RecoveryKeyRotate { password, code } => self.recovery_key_rotate(password, &code),
+            TrashList { kind } => self.trash_list(kind),
+            TrashRestore { kind, id } => self.trash_restore(kind, id),
+            CustomerHistory { id } => self.customer_history(id),
+            CustomerRevert { id, to } => self.customer_revert(id, to),
+            SubjectExport { id } => self.subject_export(id),
+            CustomerErase { id, reason } => self.customer_erase(id, &reason),
             // `handle` answers these before taking the lock; never reached.
+            ImportCustomers { batch } => self.import_customers(*batch),
+            ImportList => self.import_list(),
+            CustomerDuplicates => self.customer_duplicates(),
+            CustomerDuplicatesOf { input, except } => self.customer_duplicates_of(&input, except),
+            CustomerMerge { keep, other } => self.customer_merge(keep, other),
+            ImportShow { id } => self.import_show(id),
+            ImportRevert { id } => self.import_revert(id),
+            Export {
+                what,
+                format,
+                reveal,
+                filter,
+                bom,
+            } => self.export(what, format, reveal, &filter, bom),
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),
             )),

@@ -127,13 +127,16 @@ impl Cx<'_> {
         self.check_version(format!("task {id}"), &current.stamp, version)?;
         let data = input.validate()?;
         self.check_links(&data)?;
+        let keep = self.keep_record(crate::privacy::Record::Task(current.clone()))?;
         let t = Task {
             id,
             stamp: self.bump(&current.stamp),
             data,
             comments: current.comments,
         };
-        self.save_task(t, String::new())
+        let mut acted = self.save_task(t, String::new())?;
+        acted.ops.insert(0, keep);
+        Ok(acted)
     }
 
     pub fn task_set_status(&mut self, id: Id, status: TaskStatus) -> Result<Acted> {
@@ -156,11 +159,11 @@ impl Cx<'_> {
     }
 
     pub fn task_delete(&mut self, id: Id) -> Result<Acted> {
-        self.load_task(id)?;
+        let t = self.load_task(id)?;
         Ok(Acted {
             response: Response::Done,
             target: format!("task:{id}"),
-            ops: vec![store::Op::remove(Tree::Tasks, store::id_key(id).to_vec())],
+            ops: self.to_trash(crate::privacy::Record::Task(t), Vec::new())?,
             detail: String::new(),
             updates: vec![Update::TaskGone(id)],
         })

@@ -316,9 +316,8 @@ impl Screen for Customers {
         let owner = self.target_owner();
         match action {
             Action::New => me.can(Permission::CustomerWrite),
-            Action::Edit | Action::Interaction => {
-                self.target().is_some() && me.reaches(Permission::CustomerWrite, owner)
-            }
+            Action::Edit => self.target().is_some() && me.reaches(Permission::CustomerWrite, owner),
+            Action::Interaction => self.target().is_some() && me.can(Permission::CustomerLog),
             Action::Reveal => {
                 self.target().is_some() && me.reaches(Permission::CustomerSensitive, owner)
             }

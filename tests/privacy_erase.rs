@@ -352,7 +352,7 @@ fn a_backup_that_cannot_be_rewritten_is_named_in_the_report_and_audit_and_retrie
         service: &o.service,
         by: None,
     };
-    let r = kasefet::privacy::nightly::retry_rewrites(&db, &o.cfg, 8 << 20)
+    let r = kasefet::privacy::nightly::retry_rewrites(&db, &o.cfg)
         .unwrap()
         .unwrap();
     assert_eq!(r.rewritten, vec![bad_name]);

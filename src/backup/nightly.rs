@@ -67,7 +67,7 @@ fn nightly_loop(service: &Service, cfg: &BackupConfig, stop: &AtomicBool, poll: 
             // is recorded by the purge itself; the next night tries again.
             let _ = crate::privacy::nightly::purge_trash(&db);
             let _ =
-                crate::privacy::nightly::retry_rewrites(&db, cfg, service.settings().cache_bytes);
+                crate::privacy::nightly::retry_rewrites(&db, cfg);
             trigger = Trigger::Scheduled;
             continue;
         }

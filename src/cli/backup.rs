@@ -74,8 +74,7 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             if let Err(e) = crate::privacy::nightly::purge_trash(&db) {
                 eprintln!("kasefet backup run: purging the trash failed: {e}");
             }
-            let cache = config.settings().cache_bytes;
-            if let Err(e) = crate::privacy::nightly::retry_rewrites(&db, &cfg, cache) {
+            if let Err(e) = crate::privacy::nightly::retry_rewrites(&db, &cfg) {
                 eprintln!("kasefet backup run: rewriting backups after an erasure failed: {e}");
             }
             done(

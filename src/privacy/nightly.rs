@@ -59,7 +59,6 @@ pub fn purge_trash(db: &Db<'_>) -> Result<Purged, String> {
 pub fn retry_rewrites(
     db: &Db<'_>,
     cfg: &crate::backup::BackupConfig,
-    cache_bytes: u64,
 ) -> Result<Option<super::rewrite::RewriteReport>, String> {
     use crate::service::erase::{pending_rewrites, set_pending_rewrites};
     let store = db.store();
@@ -68,11 +67,17 @@ pub fn retry_rewrites(
         return Ok(None);
     }
     let entries = super::erasure::journal(store).map_err(|e| e.to_string())?;
+    // Sealed there is no key to reseal a rewritten file with: those wait for a run while
+    // someone is signed in, or for the next erasure, which rewrites the whole folder again.
+    let key = match db {
+        Db::Service { service, .. } => service.key_while_unsealed(),
+        Db::Store { .. } => None,
+    };
     let report = super::rewrite::rewrite_folder(
-        &cfg.dir,
+        &cfg.for_database(&store.db_id()).dir,
         store.db_id(),
         &entries,
-        cache_bytes,
+        key.as_ref(),
         Some(&names),
     );
     // A name that no longer exists (retention removed it) needs no more tries.

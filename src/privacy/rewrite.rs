@@ -1,21 +1,20 @@
 //! Rewriting the backups after an erasure, so the erased person is gone from them too.
 //!
-//! Each file is restored into a private working folder inside the backup folder (same
-//! file system, so the final rename is atomic), the erasure journal is applied there, a
-//! new snapshot is written by the backup writer itself (temporary name, fsync, checked read
-//! back, 0600, rename) and renamed over the old file. A file that cannot be rewritten stays
+//! Each file's records are read still encrypted, the erased customer's left out and the
+//! erasure journal put in, the store digest resealed with the database key, and the file
+//! written under a temporary name in the same folder (fsync, 0600) and renamed over the old
+//! one. A file that cannot be rewritten stays
 //! as it was and is named in the report; the next nightly run tries again.
 
 use std::collections::HashSet;
 use std::fs;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use super::erasure::{self, ErasureEntry};
 use super::{RecordKind, parse_record_key};
-use crate::audit::pending;
-use crate::backup::{self, RestoreOptions, read};
-use crate::store::{self, Op, Store, Tree};
+use crate::backup::{self, RawRecord};
+use crate::crypto::SecretKey;
+use crate::store::{self, Tree};
 
 /// What a rewrite of the backup folder did, by file name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,7 +58,7 @@ pub fn rewrite_folder(
     dir: &Path,
     db_id: [u8; 16],
     entries: &[ErasureEntry],
-    cache_bytes: u64,
+    dek: Option<&SecretKey>,
     only: Option<&[String]>,
 ) -> RewriteReport {
     let mut report = RewriteReport::default();
@@ -88,7 +87,7 @@ pub fn rewrite_folder(
                 continue;
             }
         }
-        match rewrite_one(dir, &l.path, entries, cache_bytes) {
+        match rewrite_one(dir, &l.path, entries, dek) {
             Ok(true) => report.rewritten.push(l.name),
             Ok(false) => report.unchanged.push(l.name),
             Err(e) => report.failed.push((l.name, e)),
@@ -97,98 +96,69 @@ pub fn rewrite_folder(
     report
 }
 
-/// What one backup file holds that matters here, read without restoring it.
-struct Look {
-    needs: bool,
-    pending: HashSet<Vec<u8>>,
-    created_at: i64,
-}
-
-fn look(path: &Path, entries: &[ErasureEntry]) -> Result<Look, String> {
-    let ids: HashSet<u64> = entries.iter().map(|e| e.customer).collect();
-    let mut journaled = HashSet::new();
-    let mut pending = HashSet::new();
-    let mut holds = false;
-    let scanned = read::scan(path, |tree, k, _| {
-        match tree {
-            Tree::Customers => holds |= store::key_id(k).is_some_and(|id| ids.contains(&id)),
-            Tree::Trash | Tree::History => {
-                holds |= parse_record_key(k)
-                    .is_some_and(|(kind, id, _)| kind == RecordKind::Customer && ids.contains(&id))
-            }
-            Tree::Erasures => {
-                if let Some(id) = store::key_id(k) {
-                    journaled.insert(id);
-                }
-            }
-            Tree::Pending => {
-                pending.insert(k.to_vec());
-            }
-            _ => {}
-        }
-        Ok(())
-    })
-    .map_err(|e| e.to_string())?;
-    Ok(Look {
-        needs: holds || !ids.iter().all(|id| journaled.contains(id)),
-        pending,
-        created_at: scanned.manifest.created_at,
-    })
-}
-
-/// A working folder removed on every way out.
-struct Work(PathBuf);
-
-impl Drop for Work {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
+/// Rewrites one file without the customers of `entries` and with the journal: records are
+/// read raw (still encrypted), the erased ones left out, the journal put in, the store digest
+/// resealed with the database key (so a full verify still authenticates the file, at the
+/// generation it had: a rewritten backup is never "newer" than the live store), then the
+/// file written under a temporary name (fsynced, 0600) and renamed over the old one.
 fn rewrite_one(
     dir: &Path,
     path: &Path,
     entries: &[ErasureEntry],
-    cache_bytes: u64,
+    dek: Option<&SecretKey>,
 ) -> Result<bool, String> {
-    let seen = look(path, entries)?;
-    if !seen.needs {
+    let (mut manifest, records) = backup::read_records(path).map_err(|e| e.to_string())?;
+    let ids: HashSet<u64> = entries.iter().map(|e| e.customer).collect();
+    let journal: HashSet<u64> = records
+        .iter()
+        .filter(|r| r.tree == Tree::Erasures)
+        .filter_map(|r| store::key_id(&r.key))
+        .collect();
+    let erased = |r: &RawRecord| match r.tree {
+        Tree::Customers => store::key_id(&r.key).is_some_and(|id| ids.contains(&id)),
+        Tree::Trash | Tree::History => parse_record_key(&r.key)
+            .is_some_and(|(kind, id, _)| kind == RecordKind::Customer && ids.contains(&id)),
+        _ => false,
+    };
+    let holds = records.iter().any(erased);
+    if !holds && ids.iter().all(|id| journal.contains(id)) {
         return Ok(false);
     }
+    let Some(dek) = dek else {
+        return Err("rewriting a backup needs the database key: it is retried at the next \
+                    erasure, or by a nightly run while someone is signed in"
+            .into());
+    };
+    let mut kept: Vec<RawRecord> = records
+        .into_iter()
+        .filter(|r| !erased(r) && r.tree != Tree::Erasures)
+        .collect();
+    for e in entries {
+        let op = erasure::journal_op(e).map_err(|e| e.to_string())?;
+        kept.push(RawRecord {
+            tree: op.tree,
+            key: op.key,
+            value: op.value.unwrap_or_default(),
+        });
+    }
+    backup::reseal_digest(&mut manifest, &mut kept, dek).map_err(|e| e.to_string())?;
     let mut nonce = [0u8; 6];
     crate::crypto::random_bytes(&mut nonce).map_err(|e| e.to_string())?;
-    let work = Work(dir.join(format!(
-        ".kasefet-erase-{}",
+    let tmp = Work(dir.join(format!(
+        ".kasefet-erase-{}.tmp",
         data_encoding::HEXLOWER.encode(&nonce)
     )));
-    fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&work.0)
-        .map_err(|e| format!("cannot make a working folder in {}: {e}", dir.display()))?;
-    let db = work.0.join("db");
-    let opts = RestoreOptions {
-        cache_bytes,
-        live_dirs: Vec::new(),
-    };
-    backup::restore_into(path, &db, None, &opts, seen.created_at).map_err(|e| e.to_string())?;
-    let new_file = {
-        let store = Store::open(&db, cache_bytes).map_err(|e| e.to_string())?;
-        // The restore journals itself in the copy; the rewritten backup must hold only what
-        // the old one held.
-        let marks: Vec<Op> = pending::drain_system(&store)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|(_, op)| op)
-            .filter(|op| !seen.pending.contains(&op.key))
-            .collect();
-        store.commit(&marks).map_err(|e| e.to_string())?;
-        erasure::apply(&store, entries).map_err(|e| e.to_string())?;
-        let out = work.0.join("out");
-        let written =
-            backup::write_snapshot(&store, &out, seen.created_at).map_err(|e| e.to_string())?;
-        written.path
-    };
-    fs::rename(&new_file, path).map_err(|e| format!("cannot replace the file: {e}"))?;
+    backup::write_records(&tmp.0, &manifest, &kept).map_err(|e| e.to_string())?;
+    fs::rename(&tmp.0, path).map_err(|e| format!("cannot replace the file: {e}"))?;
     backup::write::sync_dir(dir).map_err(|e| format!("cannot make the rewrite durable: {e}"))?;
     Ok(true)
+}
+
+/// A temporary file removed on every way out (a no-op once renamed).
+struct Work(PathBuf);
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
 }

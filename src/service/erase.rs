@@ -55,11 +55,19 @@ impl Service {
             });
         };
         let entries = erasure::journal(self.store())?;
+        // The key reseals each rewritten file's store digest; erasure is admin-only and was
+        // authorized above.
+        let vault = self.vault_for(
+            session,
+            crate::domain::Permission::CustomerErase,
+            "customer.erase_backups",
+        )?;
+        let ours = cfg.for_database(&self.store().db_id());
         let report = rewrite::rewrite_folder(
-            &cfg.dir,
+            &ours.dir,
             self.store().db_id(),
             &entries,
-            self.settings().cache_bytes,
+            Some(vault.dek()),
             None,
         );
         let mut retry = pending_rewrites(self.store());
@@ -86,5 +94,17 @@ impl Service {
             unlinked_tasks,
             backups: Some(report),
         })
+    }
+}
+
+impl Service {
+    /// The database key while someone is signed in, for the owner's own nightly job (a
+    /// backup rewrite must reseal each file's store digest); `None` while sealed.
+    pub(crate) fn key_while_unsealed(&self) -> Option<crate::crypto::SecretKey> {
+        let inner = self.lock();
+        let open = inner.open.as_ref()?;
+        Some(crate::crypto::SecretKey::from_bytes(
+            *open.vault.dek().expose(),
+        ))
     }
 }

@@ -90,8 +90,9 @@ fn dry_run_rejects_file_and_export_files() {
         !r.status.success(),
         "the refused overwrite fails the batch: {text}"
     );
-    let json_end = text.find("\n}\n").unwrap();
-    let dry: serde_json::Value = serde_json::from_str(&text[..json_end + 2]).unwrap();
+    // batch --json prints JSON Lines: the dry run's report is the first line.
+    let first = text.lines().next().unwrap();
+    let dry: serde_json::Value = serde_json::from_str(first).unwrap();
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["created"], 2);
     assert_eq!(dry["rejected"][0][0], 3);

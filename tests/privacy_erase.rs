@@ -51,6 +51,8 @@ impl Office {
             },
         )
         .unwrap();
+        // This database's own folder inside the configured one.
+        let cfg = service.backup_config().unwrap_or(cfg);
         Office {
             tmp,
             service: Arc::new(service),
@@ -161,7 +163,15 @@ fn vault(store: &Store, recovery: &SecretKey) -> Vault {
 /// Restores `file` into `to` and returns the customers it holds, opened with the key, and
 /// how many trash and history entries belong to `id`.
 fn customers_in(file: &Path, to: &Path, recovery: &SecretKey) -> Vec<Customer> {
-    backup::restore_into(file, to, None, &RestoreOptions::default(), START).unwrap();
+    // With the key: the rewritten file must still authenticate in full (its digest resealed).
+    backup::restore_into(
+        file,
+        to,
+        Some(&Key::Recovery(recovery)),
+        &RestoreOptions::default(),
+        START,
+    )
+    .unwrap();
     let store = Store::open(to, 8 << 20).unwrap();
     let v = vault(&store, recovery);
     v.scan::<Customer>(&store, Tree::Customers)
@@ -276,6 +286,8 @@ fn erasure_reaches_every_backup_and_an_older_copy_does_not_bring_the_person_back
         "the copy held the person"
     );
     let store = Store::open(&to, 8 << 20).unwrap();
+    let dek = kasefet::crypto::SecretKey::from_bytes(*vault(&store, &o.recovery).dek().expose());
+    let (_armed, _) = store.arm(&dek).unwrap();
     assert_eq!(erasure::apply(&store, &found.entries).unwrap(), 1);
     let v = vault(&store, &o.recovery);
     let after: Vec<Customer> = v
@@ -447,13 +459,17 @@ fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let name = std::fs::read_dir(d.join("backups"))
+    let name = std::fs::read_dir(db_folder(&d.join("backups")))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .find(|n| n.ends_with(".kbak"))
         .unwrap();
     std::fs::create_dir(d.join("usb")).unwrap();
-    std::fs::copy(d.join("backups").join(&name), d.join("usb").join(&name)).unwrap();
+    std::fs::copy(
+        db_folder(&d.join("backups")).join(&name),
+        d.join("usb").join(&name),
+    )
+    .unwrap();
 
     let out = signed(1, &["gdpr", "erase", "1", "--reason", "subject request"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -470,7 +486,17 @@ fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() 
     // The live database's journal applies.
     let out = kasefet(
         d,
-        &["--data-dir", "db", "backup", "restore", &usb, "--to", "r1"],
+        &[
+            "--data-dir",
+            "db",
+            "backup",
+            "restore",
+            &usb,
+            "--to",
+            "r1",
+            "--recovery-key-file",
+            "rk",
+        ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -495,6 +521,8 @@ fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() 
             &usb,
             "--to",
             "r2",
+            "--recovery-key-file",
+            "rk",
         ],
     );
     assert_eq!(out.status.code(), Some(kasefet::service::exit::INVALID));
@@ -511,6 +539,8 @@ fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() 
             "--to",
             "r2",
             "--ignore-erasures",
+            "--recovery-key-file",
+            "rk",
         ],
     );
     assert!(
@@ -519,4 +549,17 @@ fn the_cli_erases_and_restore_applies_the_journal_or_asks_for_ignore_erasures() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("no erasure journal was applied"));
+}
+
+/// This database's backup folder: backups live in `<[backup] dir>/db-<id>/`.
+fn db_folder(root: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("db-"))
+        })
+        .unwrap_or_else(|| root.to_path_buf())
 }

@@ -66,8 +66,7 @@ fn nightly_loop(service: &Service, cfg: &BackupConfig, stop: &AtomicBool, poll: 
             // After the backup, so what the trash held is in at least one backup. A failure
             // is recorded by the purge itself; the next night tries again.
             let _ = crate::privacy::nightly::purge_trash(&db);
-            let _ =
-                crate::privacy::nightly::retry_rewrites(&db, cfg);
+            let _ = crate::privacy::nightly::retry_rewrites(&db, cfg);
             trigger = Trigger::Scheduled;
             continue;
         }

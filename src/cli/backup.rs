@@ -170,8 +170,16 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             };
             // Found before restoring, so a refusal leaves nothing behind.
             let journal = super::erasures::find(config, paths, &file, ignore_erasures)?;
+            if journal.is_some() && key.is_none() {
+                return Err(CliError::invalid(
+                    "an erasure journal must be applied to the restored copy, and that needs the \
+                     recovery key: pass --recovery-key-file (or --ignore-erasures to bring back \
+                     people who were erased)",
+                ));
+            }
             let r = backup::restore(&file, &to, k.as_ref(), &opts, None).map_err(err)?;
-            let applied = super::erasures::apply(&r.dir, journal.as_ref(), cache_bytes)?;
+            let applied =
+                super::erasures::apply(&r.dir, journal.as_ref(), key.as_ref(), cache_bytes)?;
             let id = r.integrity.manifest.database_id_hex();
             let check = match &r.full {
                 Some(f) if f.authenticated => "authenticated with the store digest",

@@ -52,13 +52,42 @@ fn same(a: &Path, b: &Path) -> bool {
 
 /// Applies the journal to the restored directory; on failure the directory is removed so
 /// no database with erased people in it is left behind. Returns the sentence to print.
-pub fn apply(dir: &Path, found: Option<&Found>, cache_bytes: u64) -> Result<String, CliError> {
+pub fn apply(
+    dir: &Path,
+    found: Option<&Found>,
+    recovery: Option<&crate::crypto::SecretKey>,
+    cache_bytes: u64,
+) -> Result<String, CliError> {
     let Some(found) = found else {
         return Ok("no erasure journal was applied (--ignore-erasures); ".into());
     };
     let result = crate::store::Store::open(dir, cache_bytes)
         .map_err(|e| e.to_string())
-        .and_then(|s| erasure::apply(&s, &found.entries).map_err(|e| e.to_string()));
+        .and_then(|s| {
+            // The removals change records the store digest covers, so the copy is opened
+            // with its key (the recovery envelope inside it) for them.
+            let key = recovery.ok_or_else(|| {
+                "applying the erasure journal needs the recovery key (--recovery-key-file)"
+                    .to_string()
+            })?;
+            let dek = s
+                .get_raw(
+                    crate::store::Tree::Keyring,
+                    crate::auth::records::RECOVERY_KEY,
+                )
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "the restored copy has no recovery envelope".to_string())
+                .and_then(|raw| {
+                    crate::store::codec::decode::<crate::crypto::Envelope>(&raw)
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|env| {
+                    env.open_with_key(key)
+                        .map_err(|_| "the recovery key does not open this copy".to_string())
+                })?;
+            let (_armed, _) = s.arm(&dek).map_err(|e| e.to_string())?;
+            erasure::apply(&s, &found.entries).map_err(|e| e.to_string())
+        });
     match result {
         Ok(n) => Ok(format!(
             "applied {n} erasures from the erasure journal ({} entries, from {}); ",

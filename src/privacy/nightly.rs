@@ -74,7 +74,7 @@ pub fn retry_rewrites(
         Db::Store { .. } => None,
     };
     let report = super::rewrite::rewrite_folder(
-        &cfg.for_database(&store.db_id()).dir,
+        &cfg.dir,
         store.db_id(),
         &entries,
         key.as_ref(),

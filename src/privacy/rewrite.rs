@@ -125,9 +125,11 @@ fn rewrite_one(
         return Ok(false);
     }
     let Some(dek) = dek else {
-        return Err("rewriting a backup needs the database key: it is retried at the next \
+        return Err(
+            "rewriting a backup needs the database key: it is retried at the next \
                     erasure, or by a nightly run while someone is signed in"
-            .into());
+                .into(),
+        );
     };
     let mut kept: Vec<RawRecord> = records
         .into_iter()

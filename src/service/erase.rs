@@ -48,7 +48,7 @@ impl Service {
         let Response::Erased { unlinked_tasks, .. } = response else {
             return Ok(response);
         };
-        let Some(cfg) = self.settings().backup.clone() else {
+        let Some(cfg) = self.backup_config() else {
             return Ok(Response::Erased {
                 unlinked_tasks,
                 backups: None,
@@ -62,9 +62,8 @@ impl Service {
             crate::domain::Permission::CustomerErase,
             "customer.erase_backups",
         )?;
-        let ours = cfg.for_database(&self.store().db_id());
         let report = rewrite::rewrite_folder(
-            &ours.dir,
+            &cfg.dir,
             self.store().db_id(),
             &entries,
             Some(vault.dek()),

@@ -30,8 +30,7 @@ impl Cx<'_> {
                 )
             });
         let hash = crate::auth::records::user_hash(self.store.user_salt(), &me.username);
-        let (true, Some(step)) = (entry.open(&hash, &password).is_ok(), step)
-        else {
+        let (true, Some(step)) = (entry.open(&hash, &password).is_ok(), step) else {
             return Err(Error::Refused(
                 "the password or the code is not right; the recovery key is unchanged".into(),
             ));

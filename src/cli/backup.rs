@@ -170,7 +170,7 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             };
             // Found before restoring, so a refusal leaves nothing behind.
             let journal = super::erasures::find(config, paths, &file, ignore_erasures)?;
-            if journal.is_some() && key.is_none() {
+            if journal.as_ref().is_some_and(|j| !j.entries.is_empty()) && key.is_none() {
                 return Err(CliError::invalid(
                     "an erasure journal must be applied to the restored copy, and that needs the \
                      recovery key: pass --recovery-key-file (or --ignore-erasures to bring back \

@@ -64,6 +64,9 @@ pub fn apply(
     let result = crate::store::Store::open(dir, cache_bytes)
         .map_err(|e| e.to_string())
         .and_then(|s| {
+            if found.entries.is_empty() {
+                return Ok(0);
+            }
             // The removals change records the store digest covers, so the copy is opened
             // with its key (the recovery envelope inside it) for them.
             let key = recovery.ok_or_else(|| {

@@ -512,3 +512,6 @@ impl Index {
         hits
     }
 }
+
+#[cfg(test)]
+mod tests;

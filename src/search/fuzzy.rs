@@ -44,7 +44,7 @@ pub(super) fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
 
 /// The smallest distance from `word` to any space-separated word of `hay`, within `max`.
 pub(super) fn best(word: &[char], hay: &str, max: usize) -> Option<usize> {
-    hay.split(|c: char| c == ' ' || c == '@' || c == '.' || c == '\u{1}')
+    hay.split([' ', '@', '.', '\u{1}'])
         .filter(|w| !w.is_empty())
         .filter_map(|w| distance(word, &w.chars().collect::<Vec<_>>(), max))
         .min()

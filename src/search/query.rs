@@ -11,7 +11,9 @@ use crate::domain::text::{digits, fold};
 /// Fewer digits than this in a run of number-like words is not a phone number.
 const PHONE_MIN_DIGITS: usize = 7;
 
-/// One word (or quoted phrase) to find in the record's text, its searcher built once.
+/// One word (or quoted phrase) to find in the record's text, its searcher built once. A
+/// handful live per query, so the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Term {
     Text {
         text: String,

@@ -16,8 +16,8 @@ cd "$work/$name"
 start=$(date +%s)
 env CARGO_HOME="$work/cargo-home" CARGO_NET_OFFLINE=true CARGO_TARGET_DIR="$work/$name/target" \
     RUSTFLAGS="--remap-path-prefix=$work/$name=/build/$name --remap-path-prefix=$work/cargo-home=/cargo" \
-    cargo build --release --offline --frozen --quiet
-echo "build-bundle: offline release build took $(( $(date +%s) - start )) s" >&2
+    cargo "${KASEFET_BUNDLE_CARGO:-build}" --release --offline --frozen --quiet
+echo "build-bundle: offline release ${KASEFET_BUNDLE_CARGO:-build} took $(( $(date +%s) - start )) s" >&2
 # Nothing reached a registry: an empty CARGO_HOME stays without a registry index.
 if [ -d "$work/cargo-home/registry" ]; then
     echo "build-bundle: cargo wrote a registry into the empty CARGO_HOME" >&2

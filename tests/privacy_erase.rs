@@ -563,3 +563,23 @@ fn db_folder(root: &std::path::Path) -> std::path::PathBuf {
         })
         .unwrap_or_else(|| root.to_path_buf())
 }
+
+#[test]
+fn a_rewrite_left_by_a_killed_process_is_removed_by_the_next_erasure() {
+    let o = Office::new();
+    let s = o.admin();
+    let (id, _, _) = o.people(&s);
+    o.backup();
+    // What a SIGKILL between writing and renaming leaves: a temporary copy.
+    let leftover = o.cfg.dir.join(".kasefet-erase-0123456789ab.tmp");
+    std::fs::write(&leftover, b"erased, still encrypted").unwrap();
+    let s = o.admin();
+    o.ok(
+        &s,
+        Request::CustomerErase {
+            id,
+            reason: "subject request".into(),
+        },
+    );
+    assert!(!leftover.exists());
+}

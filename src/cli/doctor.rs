@@ -9,24 +9,25 @@ use super::{CliError, print};
 use crate::config::{Config, Paths};
 use crate::service::Clock;
 
+/// The lines of a doctor run and how many must be fixed (also `doctor --system`'s).
 #[derive(Default)]
-struct Report {
-    lines: Vec<String>,
-    failures: usize,
+pub(super) struct Report {
+    pub(super) lines: Vec<String>,
+    pub(super) failures: usize,
 }
 
 impl Report {
-    fn ok(&mut self, what: impl AsRef<str>) {
+    pub(super) fn ok(&mut self, what: impl AsRef<str>) {
         self.lines.push(format!("ok    {}", what.as_ref()));
     }
-    fn warn(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+    pub(super) fn warn(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
         self.lines.push(format!(
             "warn  {}\n      fix: {}",
             what.as_ref(),
             fix.as_ref()
         ));
     }
-    fn fail(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
+    pub(super) fn fail(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
         self.failures += 1;
         self.lines.push(format!(
             "FAIL  {}\n      fix: {}",

@@ -9,38 +9,12 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use super::doctor::Report;
 use super::{CliError, print};
 use crate::config::{Config, SYSTEM_CONFIG, SYSTEM_DATA_DIR, SYSTEM_SOCKET};
 
 const SERVICE: &str = "kasefet";
 const RUN_DIR: &str = "/run/kasefet";
-
-#[derive(Default)]
-struct Report {
-    lines: Vec<String>,
-    failures: usize,
-}
-
-impl Report {
-    fn ok(&mut self, what: impl AsRef<str>) {
-        self.lines.push(format!("ok    {}", what.as_ref()));
-    }
-    fn warn(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
-        self.lines.push(format!(
-            "warn  {}\n      fix: {}",
-            what.as_ref(),
-            fix.as_ref()
-        ));
-    }
-    fn fail(&mut self, what: impl AsRef<str>, fix: impl AsRef<str>) {
-        self.failures += 1;
-        self.lines.push(format!(
-            "FAIL  {}\n      fix: {}",
-            what.as_ref(),
-            fix.as_ref()
-        ));
-    }
-}
 
 /// Users and groups by name, read from `passwd` and `group` under the root (local accounts:
 /// a system user made by adduser or useradd is always there).

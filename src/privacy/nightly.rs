@@ -62,6 +62,7 @@ pub fn retry_rewrites(
 ) -> Result<Option<super::rewrite::RewriteReport>, String> {
     use crate::service::erase::{pending_rewrites, set_pending_rewrites};
     let store = db.store();
+    let _rewriting = super::rewrite::folder_lock();
     let names = pending_rewrites(store);
     if names.is_empty() {
         return Ok(None);

@@ -16,6 +16,16 @@ use crate::backup::{self, RawRecord};
 use crate::crypto::SecretKey;
 use crate::store::{self, Tree};
 
+/// Held around reading the erasure journal and rewriting the folder with it. Two erasures at
+/// once would otherwise each read a file, and the one that read the journal first could
+/// rename its copy last, putting back the other's customer while both report success.
+static FOLDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The rewrite lock (see `FOLDER`); one process owns a database, so a static is enough.
+pub fn folder_lock() -> std::sync::MutexGuard<'static, ()> {
+    FOLDER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// What a rewrite of the backup folder did, by file name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RewriteReport {
@@ -62,6 +72,7 @@ pub fn rewrite_folder(
     only: Option<&[String]>,
 ) -> RewriteReport {
     let mut report = RewriteReport::default();
+    remove_leftovers(dir);
     let listed = match backup::list(dir) {
         Ok(l) => l,
         Err(e) => {
@@ -154,6 +165,22 @@ fn rewrite_one(
     fs::rename(&tmp.0, path).map_err(|e| format!("cannot replace the file: {e}"))?;
     backup::write::sync_dir(dir).map_err(|e| format!("cannot make the rewrite durable: {e}"))?;
     Ok(true)
+}
+
+/// Temporary files of a rewrite that a killed process left behind: they may hold what was
+/// erased (still encrypted), so they go before anything else. The caller holds the folder
+/// lock, so none of them is being written.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".kasefet-erase-") && name.ends_with(".tmp") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// A temporary file removed on every way out (a no-op once renamed).

@@ -73,6 +73,27 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
         }
         EndSession { id } => errors.text("id", id, MAX_CODE_CHARS),
         BackupVerify { file, .. } => errors.text("file", file, MAX_NAME_CHARS),
+        ImportCustomers { batch } => {
+            errors.number(
+                "batch.rows",
+                batch.rows.len() as u64,
+                0,
+                MAX_IMPORT_ROWS as u64,
+            );
+            errors.text("batch.file_name", &batch.file_name, MAX_NAME_CHARS);
+            errors.text("batch.source", &batch.source, MAX_NAME_CHARS);
+            if let Some(tag) = &batch.tag {
+                errors.text("batch.tag", tag, MAX_NAME_CHARS);
+            }
+        }
+        Export { filter, .. } => {
+            if let Some(tag) = &filter.tag {
+                errors.text("filter.tag", tag, MAX_NAME_CHARS);
+            }
+        }
+        // The reason goes into the erasure journal and so into every later backup.
+        CustomerErase { reason, .. } => errors.text("reason", reason, MAX_QUERY_CHARS),
+        RecoveryKeyRotate { code, .. } => errors.text("code", code, MAX_CODE_CHARS),
         _ => {}
     }
     errors.done()

@@ -54,6 +54,7 @@ impl Service {
                 backups: None,
             });
         };
+        let _rewriting = rewrite::folder_lock();
         let entries = erasure::journal(self.store())?;
         // The key reseals each rewritten file's store digest; erasure is admin-only and was
         // authorized above.

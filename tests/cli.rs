@@ -336,3 +336,39 @@ fn nothing_without_credentials_off_a_terminal() {
     assert_eq!(out.status.code(), Some(exit::AUTH));
     assert!(err(&out).contains("--user"), "{}", err(&out));
 }
+
+#[test]
+fn customer_search_understands_filters_spaced_phones_and_typos() {
+    let o = Office::new();
+    let add = o.signed_in(
+        &[
+            "customer",
+            "add",
+            "--name",
+            "Noa Levi",
+            "--company",
+            "Levi Optics",
+            "--phone",
+            "+972-50-123-4567",
+            "--tag",
+            "vip",
+        ],
+        None,
+    );
+    assert!(add.status.success(), "{}", err(&add));
+    let other = o.signed_in(&["customer", "add", "--name", "Avi Cohen"], None);
+    assert!(other.status.success(), "{}", err(&other));
+    for q in [
+        "050 123 4567",
+        "+972 50 123 4567",
+        "levy",
+        "tag:vip",
+        "company:\"levi optics\"",
+    ] {
+        let out = o.signed_in(&["customer", "search", q, "--json"], None);
+        assert!(out.status.success(), "{q}: {}", err(&out));
+        let v: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
+        assert_eq!(v.as_array().map(Vec::len), Some(1), "{q}: {v}");
+        assert_eq!(v[0]["name"], "Noa Levi", "{q}");
+    }
+}

@@ -3,13 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use memchr::memmem::Finder;
-
 use serde::{Deserialize, Serialize};
 
 use crate::domain::customer::CustomerStatus;
 use crate::domain::text::{digits, fold};
 use crate::domain::{Customer, Employee, Id, Task, UnixTime};
+
+mod arena;
+mod fuzzy;
+mod query;
+
+use arena::{Arena, Field, TAG_MARK};
+use query::{Filter, Query, Term, finder, parse};
+
+/// Most records the typo fallback scores per needle.
+const FUZZY_CANDIDATES: usize = 20_000;
 
 /// What lists and search results show of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,88 +53,153 @@ pub struct Hit {
 
 struct Entry<T> {
     item: T,
-    /// Folded name, company, emails and tags, space separated.
-    hay: String,
-    /// All phone digits, space separated.
-    digits: String,
+    /// Where this record's text lives in its kind's arena.
+    slot: usize,
     /// Folded name, for ranking prefix matches first.
     name: String,
 }
 
-fn matches<T>(e: &Entry<T>, terms: &[Term]) -> bool {
-    let (hay, digits) = (e.hay.as_bytes(), e.digits.as_bytes());
-    terms.iter().all(|t| match t {
-        Term::Text { word, .. } => word.find(hay).is_some(),
-        Term::Digits {
-            digits: d,
-            word,
-            national,
-        } => {
-            d.find(digits).is_some()
-                || word.find(hay).is_some()
-                || national.as_ref().is_some_and(|n| n.find(digits).is_some())
+/// A kind's records: summaries by id, their text in one arena.
+struct Kind<T> {
+    entries: BTreeMap<Id, Entry<T>>,
+    arena: Arena,
+}
+
+impl<T> Default for Kind<T> {
+    fn default() -> Self {
+        Self {
+            entries: BTreeMap::new(),
+            arena: Arena::default(),
         }
-    })
+    }
 }
 
-/// A query word with its substring searcher built once: a scan of 100,000 entries then
-/// costs one search per entry, not one searcher setup per entry. A handful live per query,
-/// so the size difference between variants does not matter.
-#[allow(clippy::large_enum_variant)]
-enum Term {
-    Text {
-        text: String,
-        word: Finder<'static>,
-    },
-    /// A term that is mostly digits: matched against phone digits (and as text).
-    Digits {
-        digits: Finder<'static>,
-        word: Finder<'static>,
-        /// A national number ("050…") looked for inside an international one ("+972-50…").
-        national: Option<Finder<'static>>,
-    },
-}
+impl<T> Kind<T> {
+    fn put(&mut self, id: Id, item: T, name: String, fields: [&str; 5]) -> Option<Entry<T>> {
+        let slot = self.arena.push(id, fields);
+        let old = self.entries.insert(id, Entry { item, slot, name });
+        if let Some(o) = &old {
+            self.arena.kill(o.slot);
+        }
+        self.compact();
+        old
+    }
 
-fn finder(s: &str) -> Finder<'static> {
-    Finder::new(s.as_bytes()).into_owned()
-}
+    fn remove(&mut self, id: Id) -> Option<Entry<T>> {
+        let old = self.entries.remove(&id)?;
+        self.arena.kill(old.slot);
+        self.compact();
+        Some(old)
+    }
 
-fn terms(query: &str) -> Vec<Term> {
-    fold(query)
-        .split_whitespace()
-        .map(|w| {
-            let d = digits(w);
-            if d.len() >= 3 && d.len() * 2 >= w.len() {
-                let trimmed = d.trim_start_matches('0');
-                Term::Digits {
-                    national: (d.starts_with('0') && d.len() > 4).then(|| finder(trimmed)),
-                    digits: finder(&d),
-                    word: finder(w),
+    fn compact(&mut self) {
+        if self.arena.wants_compaction() {
+            let entries = &mut self.entries;
+            self.arena = self.arena.compacted(|id, slot| {
+                if let Some(e) = entries.get_mut(&id) {
+                    e.slot = slot;
                 }
-            } else {
-                Term::Text {
-                    text: w.to_string(),
-                    word: finder(w),
+            });
+        }
+    }
+
+    fn term_matches(&self, slot: usize, t: &Term) -> bool {
+        let hay = self.arena.get(Field::Hay, slot);
+        match t {
+            Term::Text { word, .. } => word.find(hay).is_some(),
+            Term::Digits {
+                digits: d,
+                word,
+                national,
+            } => {
+                let digits = self.arena.get(Field::Digits, slot);
+                d.find(digits).is_some()
+                    || word.find(hay).is_some()
+                    || national.as_ref().is_some_and(|n| n.find(digits).is_some())
+            }
+        }
+    }
+
+    fn terms_match(&self, slot: usize, terms: &[Term]) -> bool {
+        terms.iter().all(|t| self.term_matches(slot, t))
+    }
+
+    /// The `(slot, offset of the match)` of records whose text holds the term, in slot order.
+    fn scan_term(&self, t: &Term, mut f: impl FnMut(usize, usize) -> bool) {
+        match t {
+            Term::Text { word, .. } => self.arena.scan(Field::Hay, word, f),
+            Term::Digits {
+                digits,
+                word,
+                national,
+            } => {
+                // Three passes; a record found by an earlier one is skipped in later ones.
+                let mut seen = std::collections::HashSet::new();
+                let mut go = true;
+                self.arena.scan(
+                    Field::Digits,
+                    national.as_ref().unwrap_or(digits),
+                    |s, o| {
+                        seen.insert(s);
+                        go = f(s, o);
+                        go
+                    },
+                );
+                if go {
+                    self.arena
+                        .scan(Field::Hay, word, |s, o| seen.contains(&s) || f(s, o));
                 }
             }
-        })
-        .collect()
+        }
+    }
 }
+
+fn filter_matches(
+    k: &Kind<CustomerSummary>,
+    e: &Entry<CustomerSummary>,
+    f: &Filter,
+    me: Id,
+) -> bool {
+    let a = &k.arena;
+    match f {
+        Filter::Tag(t) => t.find(a.get(Field::Tags, e.slot)).is_some(),
+        Filter::City(c) => c.find(a.get(Field::City, e.slot)).is_some(),
+        Filter::Company(c) => c.find(a.get(Field::Company, e.slot)).is_some(),
+        Filter::Status(s) => e.item.status == *s,
+        Filter::OwnerMe => e.item.owner == Some(me),
+    }
+}
+
+/// Ranks of a match, best first.
+const EXACT_OR_PREFIX: u8 = 0;
+const WORD_START: u8 = 1;
+const INSIDE: u8 = 2;
+const FUZZY: u8 = 3;
 
 #[derive(Default)]
 pub struct Index {
-    customers: BTreeMap<Id, Entry<CustomerSummary>>,
+    customers: Kind<CustomerSummary>,
     /// Folded names in order, so names starting with the query are found by a range
     /// lookup instead of a scan.
     by_name: std::collections::BTreeSet<(String, Id)>,
-    employees: BTreeMap<Id, Entry<(String, String)>>,
-    tasks: BTreeMap<Id, Entry<(String, Id, Id)>>,
+    employees: Kind<(String, String)>,
+    tasks: Kind<(String, Id, Id)>,
 }
 
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Index({} customers)", self.customers.len())
+        write!(f, "Index({} customers)", self.customers.entries.len())
     }
+}
+
+fn tag_field(tags: &[String]) -> String {
+    let mut s = String::new();
+    for t in tags {
+        s.push(TAG_MARK);
+        s.push_str(&fold(t));
+    }
+    s.push(TAG_MARK);
+    s
 }
 
 impl Index {
@@ -156,23 +229,22 @@ impl Index {
             updated_at: c.stamp.updated_at,
         };
         let name = fold(&d.name);
+        let city = d.address.city.as_deref().map(fold).unwrap_or_default();
+        let company = d.company.as_deref().map(fold).unwrap_or_default();
         self.by_name.insert((name.clone(), c.id));
-        let old = self.customers.insert(
+        let old = self.customers.put(
             c.id,
-            Entry {
-                item: summary,
-                hay,
-                digits,
-                name,
-            },
+            summary,
+            name.clone(),
+            [&hay, &digits, &city, &company, &tag_field(&d.tags)],
         );
-        if let Some(old) = old.filter(|o| o.name != fold(&d.name)) {
+        if let Some(old) = old.filter(|o| o.name != name) {
             self.by_name.remove(&(old.name, c.id));
         }
     }
 
     pub fn remove_customer(&mut self, id: Id) {
-        if let Some(old) = self.customers.remove(&id) {
+        if let Some(old) = self.customers.remove(id) {
             self.by_name.remove(&(old.name, id));
         }
     }
@@ -190,97 +262,189 @@ impl Index {
             .collect::<Vec<_>>()
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
-        self.employees.insert(
+        self.employees.put(
             e.id,
-            Entry {
-                item: (d.name.clone(), detail),
-                hay,
-                digits,
-                name: fold(&d.name),
-            },
+            (d.name.clone(), detail),
+            fold(&d.name),
+            [&hay, &digits, "", "", ""],
         );
     }
 
     pub fn remove_employee(&mut self, id: Id) {
-        self.employees.remove(&id);
+        self.employees.remove(id);
     }
 
     pub fn put_task(&mut self, t: &Task) {
         let hay = fold(&t.data.title);
         let assignee = t.data.assignee.unwrap_or(t.stamp.created_by);
-        self.tasks.insert(
+        self.tasks.put(
             t.id,
-            Entry {
-                item: (t.data.title.clone(), assignee, t.stamp.created_by),
-                name: hay.clone(),
-                hay,
-                digits: String::new(),
-            },
+            (t.data.title.clone(), assignee, t.stamp.created_by),
+            hay.clone(),
+            [&hay, "", "", "", ""],
         );
     }
 
     pub fn remove_task(&mut self, id: Id) {
-        self.tasks.remove(&id);
+        self.tasks.remove(id);
     }
 
     pub fn customer(&self, id: Id) -> Option<&CustomerSummary> {
-        self.customers.get(&id).map(|e| &e.item)
+        self.customers.entries.get(&id).map(|e| &e.item)
     }
 
     pub fn customers(&self) -> impl Iterator<Item = &CustomerSummary> {
-        self.customers.values().map(|e| &e.item)
+        self.customers.entries.values().map(|e| &e.item)
     }
 
     pub fn customer_count(&self) -> usize {
-        self.customers.len()
+        self.customers.entries.len()
     }
 
-    /// Customers matching every term of `query`, names starting with the first term first.
+    /// Customers matching every word and filter of `query` (see `query.rs` for the
+    /// language; `owner:me` means `me`): names equal to or starting with the first word
+    /// first, then matches at a word start, then inside a word, then near misses (one
+    /// typo) of a free word.
     pub fn search_customers(
         &self,
         query: &str,
         limit: usize,
+        me: Id,
         allow: impl Fn(&CustomerSummary) -> bool,
     ) -> Vec<CustomerSummary> {
-        self.customers_matching(&terms(query), limit, allow)
+        self.customers_matching(&parse(query), limit, me, allow)
     }
 
     fn customers_matching(
         &self,
-        terms: &[Term],
+        q: &Query,
         limit: usize,
+        me: Id,
         allow: impl Fn(&CustomerSummary) -> bool,
     ) -> Vec<CustomerSummary> {
-        let first = match terms.first() {
-            Some(Term::Text { text, .. }) => text.clone(),
-            _ => String::new(),
+        let k = &self.customers;
+        if q.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let ok = |e: &Entry<CustomerSummary>, terms: &[Term]| {
+            k.terms_match(e.slot, terms)
+                && q.filters.iter().all(|f| filter_matches(k, e, f, me))
+                && allow(&e.item)
         };
-        let mut out = Vec::new();
-        // Names starting with the first word come first, found by range, not by scan.
+        let mut found: Vec<(u8, Id)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
-            let from = (first.clone(), 0);
-            for (name, id) in self.by_name.range(from..) {
-                if out.len() >= limit || !name.starts_with(&first) {
+            for (name, id) in self.by_name.range((first.clone(), 0)..) {
+                if found.len() >= limit || !name.starts_with(&first) {
                     break;
                 }
-                if let Some(e) = self.customers.get(id) {
-                    if matches(e, terms) && allow(&e.item) {
-                        out.push(e.item.clone());
+                if let Some(e) = k.entries.get(id).filter(|e| ok(e, &q.terms)) {
+                    seen.insert(e.slot);
+                    found.push((EXACT_OR_PREFIX, *id));
+                }
+            }
+        }
+        // One pass over the arena of the most telling condition; matches at a word start
+        // are kept apart so they can go before matches inside a word.
+        let mut word_start = Vec::new();
+        let mut inside = Vec::new();
+        let mut visit = |slot: usize, at: usize| {
+            if seen.insert(slot) {
+                let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
+                if let Some(e) = e.filter(|e| ok(e, &q.terms)) {
+                    let hay = k.arena.get(Field::Hay, slot);
+                    let start =
+                        at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
+                    if start { &mut word_start } else { &mut inside }.push(e.item.id);
+                }
+            }
+            found.len() + word_start.len() < limit
+        };
+        if let Some(t) = q.terms.first() {
+            k.scan_term(t, &mut visit);
+        } else {
+            match q.filters.iter().find_map(|f| match f {
+                Filter::Tag(n) => Some((Field::Tags, n)),
+                Filter::City(n) => Some((Field::City, n)),
+                Filter::Company(n) => Some((Field::Company, n)),
+                _ => None,
+            }) {
+                Some((field, needle)) => k.arena.scan(field, needle, |s, _| visit(s, 0)),
+                None => {
+                    for e in k.entries.values() {
+                        if !visit(e.slot, 0) {
+                            break;
+                        }
                     }
                 }
             }
         }
-        // Then any other match, in id order, stopping as soon as the page is full.
-        for e in self.customers.values() {
-            if out.len() >= limit {
-                break;
-            }
-            let counted = !first.is_empty() && e.name.starts_with(&first);
-            if !counted && matches(e, terms) && allow(&e.item) {
-                out.push(e.item.clone());
+        found.extend(word_start.into_iter().map(|id| (WORD_START, id)));
+        found.extend(inside.into_iter().map(|id| (INSIDE, id)));
+        found.truncate(limit);
+        if found.len() < limit {
+            let mut exclude: std::collections::HashSet<Id> = found.iter().map(|f| f.1).collect();
+            for id in self.near_misses(q, limit - found.len(), me, &allow, &mut exclude) {
+                found.push((FUZZY, id));
             }
         }
-        out
+        found
+            .into_iter()
+            .filter_map(|(_, id)| k.entries.get(&id).map(|e| e.item.clone()))
+            .collect()
+    }
+
+    /// Records where one free word is one or two typos off and everything else matches.
+    fn near_misses(
+        &self,
+        q: &Query,
+        limit: usize,
+        me: Id,
+        allow: &impl Fn(&CustomerSummary) -> bool,
+        exclude: &mut std::collections::HashSet<Id>,
+    ) -> Vec<Id> {
+        let k = &self.customers;
+        let mut out: Vec<(usize, Id)> = Vec::new();
+        for (i, t) in q.terms.iter().enumerate() {
+            let Term::Text { text, .. } = t else { continue };
+            let word: Vec<char> = text.chars().collect();
+            let max = fuzzy::budget(word.len());
+            if max == 0 || text.contains(' ') {
+                continue;
+            }
+            let rest: Vec<&Term> = q
+                .terms
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, t)| t)
+                .collect();
+            for needle in fuzzy::needles(&word) {
+                let mut tried = 0usize;
+                k.arena.scan(Field::Hay, &finder(&needle), |slot, _| {
+                    tried += 1;
+                    let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
+                    if let Some(e) = e.filter(|e| !exclude.contains(&e.item.id)) {
+                        let hay = String::from_utf8_lossy(k.arena.get(Field::Hay, slot));
+                        if let Some(d) = fuzzy::best(&word, &hay, max) {
+                            if rest.iter().all(|t| k.term_matches(slot, t))
+                                && q.filters.iter().all(|f| filter_matches(k, e, f, me))
+                                && allow(&e.item)
+                            {
+                                exclude.insert(e.item.id);
+                                out.push((d, e.item.id));
+                            }
+                        }
+                    }
+                    // Candidates are bounded so a common fragment cannot turn this into a
+                    // scorer run over every record.
+                    tried < FUZZY_CANDIDATES && out.len() < limit * 4
+                });
+            }
+        }
+        out.sort_by_key(|(d, _)| *d);
+        out.into_iter().take(limit).map(|(_, id)| id).collect()
     }
 
     /// One search across kinds; `can_*` say what the caller's role may see.
@@ -288,6 +452,7 @@ impl Index {
         &self,
         query: &str,
         limit: usize,
+        me: Id,
         customers: bool,
         employees: bool,
         task_allowed: impl Fn(Id, Id) -> bool,
@@ -296,9 +461,9 @@ impl Index {
         if query.trim().is_empty() {
             return hits;
         }
-        let terms = terms(query);
+        let q = parse(query);
         if customers {
-            for c in self.customers_matching(&terms, limit, |_| true) {
+            for c in self.customers_matching(&q, limit, me, |_| true) {
                 let detail = [c.company.clone(), c.phone.clone(), c.email.clone()]
                     .into_iter()
                     .flatten()
@@ -312,12 +477,16 @@ impl Index {
                 });
             }
         }
+        // Filters name customer fields, so they leave out the other kinds.
+        if !q.filters.is_empty() || q.terms.is_empty() {
+            return hits;
+        }
         if employees {
-            for (id, e) in &self.employees {
+            for (id, e) in &self.employees.entries {
                 if hits.len() >= limit * 2 {
                     break;
                 }
-                if matches(e, &terms) {
+                if self.employees.terms_match(e.slot, &q.terms) {
                     hits.push(Hit {
                         kind: HitKind::Employee,
                         id: *id,
@@ -327,11 +496,11 @@ impl Index {
                 }
             }
         }
-        for (id, e) in &self.tasks {
+        for (id, e) in &self.tasks.entries {
             if hits.len() >= limit * 3 {
                 break;
             }
-            if matches(e, &terms) && task_allowed(e.item.1, e.item.2) {
+            if self.tasks.terms_match(e.slot, &q.terms) && task_allowed(e.item.1, e.item.2) {
                 hits.push(Hit {
                     kind: HitKind::Task,
                     id: *id,
@@ -343,3 +512,6 @@ impl Index {
         hits
     }
 }
+
+#[cfg(test)]
+mod tests;

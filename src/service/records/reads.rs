@@ -21,7 +21,7 @@ pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Respon
     match req {
         Request::CustomerList { filter } => Some(Response::Customers(list(index, filter, user))),
         Request::CustomerSearch { query, limit } => Some(Response::Customers(
-            index.search_customers(query, (*limit).clamp(1, 1000), |_| true),
+            index.search_customers(query, (*limit).clamp(1, 1000), user.id, |_| true),
         )),
         Request::QuickSearch { query, limit } => {
             let customers = scope(user.role, Permission::CustomerRead) != Scope::None;
@@ -30,6 +30,7 @@ pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Respon
             Some(Response::Hits(index.quick(
                 query,
                 (*limit).clamp(1, 200),
+                me,
                 customers,
                 true,
                 |assignee, creator| match tasks {

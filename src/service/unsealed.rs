@@ -25,6 +25,9 @@ pub(crate) struct Unsealed {
     pub quarantined: Vec<String>,
     /// What the unseal integrity check found that does not stop service.
     pub integrity_notes: Vec<String>,
+    /// Imports being sent in parts, by session (see `Request::ImportBegin`): plaintext rows,
+    /// so they live no longer than the key does.
+    pub staged: std::collections::HashMap<[u8; 16], super::records::Staged>,
     /// While held, commits keep the store digest and anchor current.
     _armed: store::integrity::Armed,
 }
@@ -52,6 +55,7 @@ impl Unsealed {
             index: Arc::new(RwLock::new(Index::default())),
             quarantined: Vec::new(),
             integrity_notes,
+            staged: Default::default(),
             _armed: armed,
         };
         let mut bad = Vec::new();

@@ -9,6 +9,7 @@ use crate::service::{Error, ImportBatch, ImportReport, Request, Response, Result
 use crate::transfer::ImportRow;
 use crate::transfer::parts::split;
 
+#[derive(Debug, Clone)]
 pub struct Upload {
     /// The batch without its rows, until the begin is sent.
     header: Option<ImportBatch>,

@@ -69,6 +69,9 @@ enum Mode {
     Log(Box<NoteForm>),
     Tag(Form),
     Delete(Confirm<Id>),
+    /// The import screen, over the list (admins and managers).
+    Import(Box<crate::tui::screens::import::Import>),
+    Export(Box<crate::tui::screens::import::export::ExportForm>),
 }
 
 pub struct Customers {
@@ -126,13 +129,17 @@ impl Customers {
             && (!self.mine || c.owner == Some(me))
     }
 
-    /// Loads every customer passing the filters, then the search results if searching.
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        let filter = CustomerFilter {
+    fn filter(&self) -> CustomerFilter {
+        CustomerFilter {
             status: self.status,
             tag: self.tag.clone(),
             mine: self.mine,
-        };
+        }
+    }
+
+    /// Loads every customer passing the filters, then the search results if searching.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        let filter = self.filter();
         match ctx.call(Request::CustomerList { filter }) {
             Ok(Response::Customers(list)) => {
                 self.all = list;

@@ -36,6 +36,9 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         if let Some(c) = &ed.conflict {
             c.draw(f, area, ui);
         }
+        if let Some(d) = &ed.duplicate {
+            d.draw(f, area, ui);
+        }
         return;
     }
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);

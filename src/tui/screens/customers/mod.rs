@@ -2,6 +2,7 @@
 //! State and updates live here, drawing in `draw.rs`, the forms in `edit.rs`.
 
 mod draw;
+mod duplicate;
 mod edit;
 mod refresh;
 mod update;

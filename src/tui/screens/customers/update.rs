@@ -176,6 +176,7 @@ impl Screen for Customers {
             Mode::Browse => chain::CUSTOMERS,
             Mode::Search => chain::SEARCH,
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
+            Mode::Edit(e) if e.duplicate.is_some() => chain::CONFIRM,
             Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) => chain::FORM,
             Mode::Delete(_) => chain::CONFIRM,
             Mode::Import(i) => i.chain(),
@@ -186,7 +187,7 @@ impl Screen for Customers {
     fn typing(&self) -> bool {
         match &self.mode {
             Mode::Search | Mode::Log(_) | Mode::Tag(_) => true,
-            Mode::Edit(e) => e.conflict.is_none(),
+            Mode::Edit(e) => e.conflict.is_none() && e.duplicate.is_none(),
             Mode::Import(i) => i.typing(),
             Mode::Export(x) => x.typing(),
             _ => false,
@@ -207,7 +208,11 @@ impl Screen for Customers {
         match &mut self.mode {
             Mode::Browse => self.update_browse(action, ctx),
             Mode::Search => self.update_search(action, ctx),
-            Mode::Edit(ed) => match ed.update(action, ctx) {
+            Mode::Edit(ed) => match if ed.duplicate.is_some() {
+                ed.answer_duplicate(action, ctx)
+            } else {
+                ed.update(action, ctx)
+            } {
                 Outcome::Stay => true,
                 Outcome::Ignored => false,
                 Outcome::Cancel => {
@@ -365,6 +370,7 @@ impl Screen for Customers {
             }
             (Mode::Search, _) => &[Open, Back],
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
+            (Mode::Edit(e), _) if e.duplicate.is_some() => &[Yes, No],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
             (Mode::Delete(_), _) => &[Yes, No],
             (Mode::Import(i), _) => i.hints(),

@@ -51,7 +51,10 @@ fn a_new_customer_with_anothers_phone_is_saved_only_after_a_yes() {
     typ(&mut app, "n");
     let s = render(&app, 120, 40);
     assert!(!s.contains("Possible duplicate"), "{s}");
-    assert!(s.contains("+972 52 765 4321") && s.contains("Noam P."), "{s}");
+    assert!(
+        s.contains("+972 52 765 4321") && s.contains("Noam P."),
+        "{s}"
+    );
     assert!(!names(&w).contains(&"Noam P.".to_string()));
 
     ctrl(&mut app, 's');

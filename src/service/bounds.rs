@@ -41,9 +41,15 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
             errors.text("query", query, MAX_QUERY_CHARS);
             errors.number("limit", *limit as u64, 0, MAX_SEARCH_LIMIT as u64);
         }
-        CustomerList { filter } => {
+        CustomerList { filter } | Export { filter, .. } => {
             if let Some(tag) = &filter.tag {
                 errors.text("filter.tag", tag, MAX_NAME_CHARS);
+            }
+            if let Some(q) = &filter.query {
+                errors.text("filter.query", q, MAX_QUERY_CHARS);
+                if let Err(e) = super::records::reads::check_filter_query(q) {
+                    errors.0.extend(e.0);
+                }
             }
         }
         CustomerAddInteraction { text, .. } | TaskComment { text, .. } => {
@@ -96,11 +102,6 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
         // The running total (rows and bytes held) is checked where the parts are kept.
         ImportRows { rows, .. } => {
             errors.number("rows", rows.len() as u64, 0, MAX_IMPORT_ROWS as u64);
-        }
-        Export { filter, .. } => {
-            if let Some(tag) = &filter.tag {
-                errors.text("filter.tag", tag, MAX_NAME_CHARS);
-            }
         }
         // The reason goes into the erasure journal and so into every later backup.
         CustomerErase { reason, .. } => errors.text("reason", reason, MAX_QUERY_CHARS),

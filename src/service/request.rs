@@ -21,6 +21,9 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     /// Only customers the caller owns.
     pub mine: bool,
+    /// Only the customers the search box would find for this query (its language:
+    /// words, `tag:` `city:` `status:` `owner:me` `company:`).
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

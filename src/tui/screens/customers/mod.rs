@@ -135,6 +135,7 @@ impl Customers {
             status: self.status,
             tag: self.tag.clone(),
             mine: self.mine,
+            query: None,
         }
     }
 

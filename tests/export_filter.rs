@@ -7,8 +7,8 @@
 mod common;
 
 use common::TestDb;
-use kasefet::domain::customer::Address;
 use kasefet::domain::CustomerInput;
+use kasefet::domain::customer::Address;
 use kasefet::service::{CustomerFilter, Error, ExportFormat, ExportWhat, Request, Response};
 
 fn add(db: &TestDb, s: &kasefet::service::Session, name: &str, city: &str, tag: &str) {

@@ -72,7 +72,10 @@ impl Customers {
             }
             Action::ExportList if me.can(Permission::CustomerAdmin) => {
                 self.mode = Mode::Export(Box::new(
-                    crate::tui::screens::import::export::ExportForm::new(self.filter()),
+                    crate::tui::screens::import::export::ExportForm::new(
+                        self.filter(),
+                        !self.search.is_empty(),
+                    ),
                 ));
             }
             Action::ImportFile | Action::ExportList => {

@@ -52,12 +52,20 @@ fn describe(f: &CustomerFilter) -> String {
 }
 
 impl ExportForm {
-    pub fn new(filter: CustomerFilter) -> ExportForm {
+    /// `searching`: the search box holds a query, which the export does not apply (a search
+    /// also finds near misses; `export --filter` takes its conditions exactly).
+    pub fn new(filter: CustomerFilter, searching: bool) -> ExportForm {
+        let which = Field::fixed("which", "Customers", &describe(&filter));
+        let which = if searching {
+            which.with_hint("the search box is not applied: filter with status, tag, mine")
+        } else {
+            which
+        };
         let form = Form::new(vec![
             Field::text("file", "File", "customers.csv")
                 .with_hint("created 0600; a relative path is from where Kasefet started"),
             Field::choice("format", "Format", vec!["csv", "json", "vcard"], "csv"),
-            Field::fixed("which", "Customers", &describe(&filter)),
+            which,
         ]);
         ExportForm {
             form,

@@ -167,11 +167,27 @@ fn four_imports_are_held_at_once_and_an_idle_one_makes_room() {
         matches!(&r, Err(Error::Refused(m)) if m.contains("4 imports are being sent")),
         "{r:?}"
     );
-    // Sixteen minutes on (the sessions lock after 15 idle minutes; the fifth is used now),
-    // the idle ones make room.
-    db.clock.advance(16 * 60);
+    // A session that ends takes its staged import with it.
+    held.pop().unwrap().logout();
+    fifth
+        .call(Request::ImportBegin {
+            batch: Box::new(batch(5)),
+        })
+        .unwrap();
     let mut sixth = local(&db, "dana", &db.totp);
-    sixth
+    assert!(
+        sixth
+            .call(Request::ImportBegin {
+                batch: Box::new(batch(5)),
+            })
+            .is_err(),
+        "full again"
+    );
+    // Sixteen minutes on (the sessions lock after 15 idle minutes; the seventh is used
+    // now), the idle ones make room.
+    db.clock.advance(16 * 60);
+    let mut seventh = local(&db, "dana", &db.totp);
+    seventh
         .call(Request::ImportBegin {
             batch: Box::new(batch(5)),
         })

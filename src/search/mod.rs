@@ -11,6 +11,7 @@ use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
 mod fuzzy;
+mod narrow;
 mod query;
 
 use arena::{Arena, Field, TAG_MARK};
@@ -63,6 +64,8 @@ struct Entry<T> {
 struct Kind<T> {
     entries: BTreeMap<Id, Entry<T>>,
     arena: Arena,
+    /// Bumped by every write, so a remembered scan of an older arena is never used.
+    generation: u64,
 }
 
 impl<T> Default for Kind<T> {
@@ -70,12 +73,14 @@ impl<T> Default for Kind<T> {
         Self {
             entries: BTreeMap::new(),
             arena: Arena::default(),
+            generation: 0,
         }
     }
 }
 
 impl<T> Kind<T> {
     fn put(&mut self, id: Id, item: T, name: String, fields: [&str; 5]) -> Option<Entry<T>> {
+        self.generation += 1;
         let slot = self.arena.push(id, fields);
         let old = self.entries.insert(id, Entry { item, slot, name });
         if let Some(o) = &old {
@@ -87,6 +92,7 @@ impl<T> Kind<T> {
 
     fn remove(&mut self, id: Id) -> Option<Entry<T>> {
         let old = self.entries.remove(&id)?;
+        self.generation += 1;
         self.arena.kill(old.slot);
         self.compact();
         Some(old)
@@ -184,6 +190,7 @@ pub struct Index {
     by_name: std::collections::BTreeSet<(String, Id)>,
     employees: Kind<(String, String)>,
     tasks: Kind<(String, Id, Id)>,
+    narrow: narrow::Narrow,
 }
 
 impl std::fmt::Debug for Index {
@@ -361,7 +368,32 @@ impl Index {
             }
             found.len() + word_start.len() < limit
         };
-        if let Some(t) = q.terms.first() {
+        if let Some(Term::Text { text, word }) = q.terms.first() {
+            // Every slot holding the word, whether or not the rest of the query accepts it,
+            // so the next keystroke can narrow from them.
+            let mut holding = Vec::new();
+            let mut complete = true;
+            let mut go = |slot: usize, at: usize| {
+                holding.push(slot);
+                complete = visit(slot, at);
+                complete
+            };
+            match self.narrow.candidates(k.generation, text) {
+                Some(slots) => {
+                    for slot in slots {
+                        if let Some(at) = word.find(k.arena.get(Field::Hay, slot)) {
+                            if !go(slot, at) {
+                                break;
+                            }
+                        }
+                    }
+                }
+                None => k.arena.scan(Field::Hay, word, &mut go),
+            }
+            if complete {
+                self.narrow.remember(k.generation, text, holding);
+            }
+        } else if let Some(t) = q.terms.first() {
             k.scan_term(t, &mut visit);
         } else {
             match q.filters.iter().find_map(|f| match f {

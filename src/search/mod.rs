@@ -18,7 +18,12 @@ use arena::{Arena, Field, TAG_MARK};
 use query::{Filter, Query, Term, finder, parse};
 
 /// Most records the typo fallback scores per needle.
-const FUZZY_CANDIDATES: usize = 20_000;
+const FUZZY_CANDIDATES: usize = 4_000;
+
+/// Most names the prefix walk looks at. A first word shared by many names ("jose" among a
+/// million) whose other words match few of them would otherwise walk them all; past this,
+/// the arena scan finds the rest and still ranks name prefixes first.
+const PREFIX_WALK: usize = 2_000;
 
 /// What lists and search results show of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,7 +347,8 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
-            for (name, id) in self.by_name.range((first.clone(), 0)..) {
+            let names = self.by_name.range((first.clone(), 0)..).take(PREFIX_WALK);
+            for (name, id) in names {
                 if found.len() >= limit || !name.starts_with(&first) {
                     break;
                 }
@@ -354,6 +360,7 @@ impl Index {
         }
         // One pass over the arena of the most telling condition; matches at a word start
         // are kept apart so they can go before matches inside a word.
+        let mut prefix = Vec::new();
         let mut word_start = Vec::new();
         let mut inside = Vec::new();
         let mut visit = |slot: usize, at: usize| {
@@ -363,10 +370,17 @@ impl Index {
                     let hay = k.arena.get(Field::Hay, slot);
                     let start =
                         at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
-                    if start { &mut word_start } else { &mut inside }.push(e.item.id);
+                    let bucket = if !first.is_empty() && e.name.starts_with(first.as_str()) {
+                        &mut prefix
+                    } else if start {
+                        &mut word_start
+                    } else {
+                        &mut inside
+                    };
+                    bucket.push(e.item.id);
                 }
             }
-            found.len() + word_start.len() < limit
+            found.len() + prefix.len() + word_start.len() < limit
         };
         if let Some(Term::Text { text, word }) = q.terms.first() {
             // Every slot holding the word, whether or not the rest of the query accepts it,
@@ -412,6 +426,7 @@ impl Index {
                 }
             }
         }
+        found.extend(prefix.into_iter().map(|id| (EXACT_OR_PREFIX, id)));
         found.extend(word_start.into_iter().map(|id| (WORD_START, id)));
         found.extend(inside.into_iter().map(|id| (INSIDE, id)));
         found.truncate(limit);
@@ -442,7 +457,9 @@ impl Index {
             let Term::Text { text, .. } = t else { continue };
             let word: Vec<char> = text.chars().collect();
             let max = fuzzy::budget(word.len());
-            if max == 0 || text.contains(' ') {
+            // Typos are forgiven in words, not in e-mail fragments, numbers or phrases:
+            // "person99999@" one edit off matches every "person…" there is.
+            if max == 0 || !text.chars().all(char::is_alphabetic) {
                 continue;
             }
             let rest: Vec<&Term> = q

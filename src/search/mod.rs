@@ -61,8 +61,6 @@ struct Entry<T> {
     item: T,
     /// Where this record's text lives in its kind's arena.
     slot: usize,
-    /// Folded name, for ranking prefix matches first.
-    name: String,
 }
 
 /// A kind's records: summaries by id, their text in one arena.
@@ -84,10 +82,10 @@ impl<T> Default for Kind<T> {
 }
 
 impl<T> Kind<T> {
-    fn put(&mut self, id: Id, item: T, name: String, fields: [&str; 5]) -> Option<Entry<T>> {
+    fn put(&mut self, id: Id, item: T, fields: [&str; 5]) -> Option<Entry<T>> {
         self.generation += 1;
         let slot = self.arena.push(id, fields);
-        let old = self.entries.insert(id, Entry { item, slot, name });
+        let old = self.entries.insert(id, Entry { item, slot });
         if let Some(o) = &old {
             self.arena.kill(o.slot);
         }
@@ -247,17 +245,16 @@ impl Index {
         let old = self.customers.put(
             c.id,
             summary,
-            name.clone(),
             [&hay, &digits, &city, &company, &tag_field(&d.tags)],
         );
-        if let Some(old) = old.filter(|o| o.name != name) {
-            self.by_name.remove(&(old.name, c.id));
+        if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
+            self.by_name.remove(&(old, c.id));
         }
     }
 
     pub fn remove_customer(&mut self, id: Id) {
         if let Some(old) = self.customers.remove(id) {
-            self.by_name.remove(&(old.name, id));
+            self.by_name.remove(&(fold(&old.item.name), id));
         }
     }
 
@@ -274,12 +271,8 @@ impl Index {
             .collect::<Vec<_>>()
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
-        self.employees.put(
-            e.id,
-            (d.name.clone(), detail),
-            fold(&d.name),
-            [&hay, &digits, "", "", ""],
-        );
+        self.employees
+            .put(e.id, (d.name.clone(), detail), [&hay, &digits, "", "", ""]);
     }
 
     pub fn remove_employee(&mut self, id: Id) {
@@ -292,7 +285,6 @@ impl Index {
         self.tasks.put(
             t.id,
             (t.data.title.clone(), assignee, t.stamp.created_by),
-            hay.clone(),
             [&hay, "", "", "", ""],
         );
     }
@@ -370,7 +362,9 @@ impl Index {
                     let hay = k.arena.get(Field::Hay, slot);
                     let start =
                         at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
-                    let bucket = if !first.is_empty() && e.name.starts_with(first.as_str()) {
+                    // The folded name leads the record's text, so a name starting with the
+                    // first word is a match at offset 0 of a scan for it.
+                    let bucket = if !first.is_empty() && at == 0 {
                         &mut prefix
                     } else if start {
                         &mut word_start

@@ -25,6 +25,9 @@ pub(crate) struct Unsealed {
     pub quarantined: Vec<String>,
     /// What the unseal integrity check found that does not stop service.
     pub integrity_notes: Vec<String>,
+    /// Imports being sent in parts, by session (see `Request::ImportBegin`): plaintext rows,
+    /// so they live no longer than the key does.
+    pub staged: std::collections::HashMap<[u8; 16], super::records::Staged>,
     /// While held, commits keep the store digest and anchor current.
     _armed: store::integrity::Armed,
 }
@@ -65,6 +68,7 @@ impl Unsealed {
             index: Arc::new(RwLock::new(caches.index)),
             quarantined: caches.bad,
             integrity_notes,
+            staged: Default::default(),
             _armed: armed,
         };
         u.fold_pending(store)?;

@@ -28,6 +28,7 @@ fn heading(c: Context) -> &'static str {
         Context::Confirm => "Questions",
         Context::Conflict => "Conflicts",
         Context::Popup => "Popups",
+        Context::Import => "Import",
     }
 }
 

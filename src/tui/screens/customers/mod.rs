@@ -144,6 +144,18 @@ impl Customers {
         self.run_search(ctx);
     }
 
+    /// Loads the list for changed filters; a record the new list no longer has closes, so
+    /// the pane never shows what the filters leave out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|c| c.id) {
+            match self.rows().iter().position(|c| c.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.hide(),
+            }
+        }
+    }
+
     /// Runs the search for the current query (a keystroke): only the matches travel.
     fn run_search(&mut self, ctx: &mut Ctx) {
         let query = self.search.value();

@@ -247,23 +247,27 @@ impl Customers {
         }
     }
 
+    /// The editor for the target. Whoever may see its sensitive fields gets them in the
+    /// form: loading them is a reveal, audited as `r` is.
     fn start_edit(&mut self, ctx: &mut Ctx) {
         let Some(id) = self.target() else { return };
-        let record = match self.open.take() {
-            Some(c) if c.id == id => Some(c),
-            _ => self.get(id, false, ctx),
+        let sensitive = ctx
+            .me
+            .reaches(Permission::CustomerSensitive, self.target_owner());
+        let record = match &self.open {
+            Some(c) if c.id == id && (self.revealed || !sensitive) => Some(c.clone()),
+            _ => self.get(id, sensitive, ctx),
         };
-        if let Some(c) = record {
-            let people = ctx.people.clone();
-            let can_owner =
-                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
-            self.mode = Mode::Edit(Box::new(Editor::edit(
-                &c,
-                self.revealed,
-                can_owner,
-                &people,
-            )));
-            self.open = Some(c);
+        let Some(c) = record else { return };
+        let people = ctx.people.clone();
+        let can_owner = ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+        self.mode = Mode::Edit(Box::new(Editor::edit(&c, sensitive, can_owner, &people)));
+        if self.open.as_ref().is_none_or(|o| o.id != id) {
+            let mut shown = c;
+            if !self.revealed {
+                shown.data.sensitive = None;
+            }
+            self.open = Some(shown);
         }
     }
 

@@ -153,6 +153,18 @@ impl Customers {
         self.run_search(ctx);
     }
 
+    /// Loads the list for changed filters; a record the new list no longer has closes, so
+    /// the pane never shows what the filters leave out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|c| c.id) {
+            match self.rows().iter().position(|c| c.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.hide(),
+            }
+        }
+    }
+
     /// Runs the search for the current query (a keystroke): only the matches travel.
     fn run_search(&mut self, ctx: &mut Ctx) {
         let query = self.search.value();
@@ -244,23 +256,27 @@ impl Customers {
         }
     }
 
+    /// The editor for the target. Whoever may see its sensitive fields gets them in the
+    /// form: loading them is a reveal, audited as `r` is.
     fn start_edit(&mut self, ctx: &mut Ctx) {
         let Some(id) = self.target() else { return };
-        let record = match self.open.take() {
-            Some(c) if c.id == id => Some(c),
-            _ => self.get(id, false, ctx),
+        let sensitive = ctx
+            .me
+            .reaches(Permission::CustomerSensitive, self.target_owner());
+        let record = match &self.open {
+            Some(c) if c.id == id && (self.revealed || !sensitive) => Some(c.clone()),
+            _ => self.get(id, sensitive, ctx),
         };
-        if let Some(c) = record {
-            let people = ctx.people.clone();
-            let can_owner =
-                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
-            self.mode = Mode::Edit(Box::new(Editor::edit(
-                &c,
-                self.revealed,
-                can_owner,
-                &people,
-            )));
-            self.open = Some(c);
+        let Some(c) = record else { return };
+        let people = ctx.people.clone();
+        let can_owner = ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+        self.mode = Mode::Edit(Box::new(Editor::edit(&c, sensitive, can_owner, &people)));
+        if self.open.as_ref().is_none_or(|o| o.id != id) {
+            let mut shown = c;
+            if !self.revealed {
+                shown.data.sensitive = None;
+            }
+            self.open = Some(shown);
         }
     }
 

@@ -116,7 +116,7 @@ impl Customers {
                         .position(|x| *x == s)
                         .and_then(|i| CustomerStatus::ALL.get(i + 1).copied()),
                 };
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::FilterTag => {
                 let current = self.tag.clone().unwrap_or_default();
@@ -126,7 +126,7 @@ impl Customers {
             }
             Action::FilterMine => {
                 self.mine = !self.mine;
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::Sort => {
                 self.sort = self.sort.next();
@@ -244,7 +244,7 @@ impl Screen for Customers {
                     Action::NextField | Action::Save => {
                         self.tag = form.opt("tag").map(|t| t.to_lowercase());
                         self.mode = Mode::Browse;
-                        self.reload(ctx);
+                        self.refilter(ctx);
                     }
                     Action::Cancel => self.mode = Mode::Browse,
                     _ => return false,

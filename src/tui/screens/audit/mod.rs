@@ -272,9 +272,9 @@ impl Screen for Audit {
             col("When", Width::Cells(16)),
             col("Who", Width::Cells(8)),
             col("Action", Width::Cells(16)),
-            col("Target", Width::Share(2)),
+            col("Target", Width::Share(1)),
             col("Result", Width::Cells(6)),
-            col("Detail", Width::Share(3)),
+            col("Detail", Width::Share(1)),
         ];
         let row = |n: usize| {
             let Some(e) = self.shown.get(n).and_then(|i| self.events.get(*i)) else {

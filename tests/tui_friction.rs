@@ -73,3 +73,29 @@ fn the_tasks_week_view_leaves_out_overdue_tasks() {
     assert!(week.contains("Call back about"), "{week}");
     assert!(week.contains("Prepare the qua"), "{week}");
 }
+
+#[test]
+fn home_and_backups_count_only_this_databases_backups() {
+    let shared = tempfile::tempdir().unwrap();
+    let folder = shared.path().join("backups");
+    let with_folder = |s: &mut kasefet::service::Settings| {
+        s.backup = Some(kasefet::backup::BackupConfig::new(folder.clone()));
+    };
+    let first = World::empty_with(with_folder);
+    let taken = first.backup_now();
+    let second = World::empty_with(with_folder);
+    let mut app = second.app("ada");
+    let home = render(&app, 120, 40);
+    assert!(!home.contains(&taken), "{home}");
+    press(&mut app, KeyCode::Char('7'));
+    let backups = render(&app, 120, 40);
+    assert!(
+        backups.contains("No backup has been taken yet"),
+        "{backups}"
+    );
+    assert!(!backups.contains(&taken), "{backups}");
+    // And the first database's own screen lists it.
+    let mut app = first.app("ada");
+    press(&mut app, KeyCode::Char('7'));
+    assert!(render(&app, 120, 40).contains(&taken));
+}

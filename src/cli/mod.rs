@@ -26,6 +26,7 @@ mod history;
 mod import;
 mod init;
 pub mod output;
+mod progress;
 pub mod prompt;
 mod recover;
 mod recovery_key;

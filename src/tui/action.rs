@@ -104,6 +104,18 @@ pub enum Action {
     Overwrite,
     /// Close a popup.
     Close,
+
+    // Moving customers in and out (admins and managers).
+    /// Customers: the import screen (past imports, a new one).
+    ImportFile,
+    /// Customers: the customers the filters show, to a file.
+    ExportList,
+    /// Import: check the file against the database, writing nothing.
+    DryRun,
+    /// Import: write what the dry run showed (asks first).
+    RunImport,
+    /// Import list: undo the highlighted import (asks first).
+    Revert,
 }
 
 impl Action {
@@ -170,6 +182,11 @@ impl Action {
             Reload => "reload theirs (drop my edits)",
             Overwrite => "overwrite with mine",
             Close => "close",
+            ImportFile => "import customers from a file",
+            ExportList => "export the customers shown to a file",
+            DryRun => "dry run: check the file, write nothing",
+            RunImport => "import the file (asks first)",
+            Revert => "revert the highlighted import (asks first)",
         }
     }
 
@@ -221,6 +238,11 @@ impl Action {
             Reload => "reload",
             Overwrite => "overwrite",
             Close => "close",
+            ImportFile => "import",
+            ExportList => "export",
+            DryRun => "dry run",
+            RunImport => "import",
+            Revert => "revert",
             other => other.describe(),
         }
     }

@@ -32,10 +32,11 @@ pub enum Context {
     Confirm,
     Conflict,
     Popup,
+    Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Main,
         Context::List,
@@ -51,6 +52,7 @@ impl Context {
         Context::Confirm,
         Context::Conflict,
         Context::Popup,
+        Context::Import,
     ];
 }
 
@@ -71,10 +73,11 @@ pub mod chain {
     pub const CONFIRM: &[Context] = &[Confirm];
     pub const CONFLICT: &[Context] = &[Conflict];
     pub const POPUP: &[Context] = &[Popup];
+    pub const IMPORT: &[Context] = &[Import, List, Main];
 
-    pub const ALL: [&[Context]; 13] = [
+    pub const ALL: [&[Context]; 14] = [
         HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, SESSIONS, AUDIT, BACKUPS, SEARCH, FORM, CONFIRM,
-        CONFLICT, POPUP,
+        CONFLICT, POPUP, IMPORT,
     ];
 }
 

@@ -12,6 +12,7 @@ pub mod employees;
 pub mod enrol;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod lock;
 pub mod lookup;
 pub mod setup;

@@ -22,6 +22,10 @@ use crate::tui::widgets::{centered, pane, popup};
 const SIDE_BY_SIDE: u16 = 100;
 
 pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
+    if let Mode::Import(i) = &s.mode {
+        i.draw(f, area, ui);
+        return;
+    }
     if let Mode::Edit(ed) = &s.mode {
         let title = match (&ed.id, &s.open) {
             (None, _) => "New customer".to_string(),
@@ -32,6 +36,9 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         ed.form.draw(f, inner, ui.theme, ed.conflict.is_none());
         if let Some(c) = &ed.conflict {
             c.draw(f, area, ui);
+        }
+        if let Some(d) = &ed.duplicate {
+            d.draw(f, area, ui);
         }
         return;
     }
@@ -57,6 +64,7 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             form.draw(f, inner, ui.theme, true);
         }
         Mode::Delete(c) => c.draw(f, area, ui),
+        Mode::Export(x) => x.draw(f, area, ui),
         _ => {}
     }
 }

@@ -27,6 +27,9 @@ pub struct Editor {
     can_owner: bool,
     /// The owner as loaded; kept when this person may not change owners.
     orig_owner: Option<Id>,
+    /// Another customer has this email or phone: asked before saving (`duplicate.rs`).
+    pub duplicate: Option<crate::tui::widgets::confirm::Confirm<u64>>,
+    pub duplicate_ok: bool,
 }
 
 fn fields(c: &CustomerInput, owner: &str, can_owner: bool, sensitive: bool) -> Vec<Field> {
@@ -112,6 +115,8 @@ impl Editor {
             conflict: None,
             can_owner,
             orig_owner: None,
+            duplicate: None,
+            duplicate_ok: false,
         }
     }
 
@@ -132,6 +137,8 @@ impl Editor {
             conflict: None,
             can_owner,
             orig_owner,
+            duplicate: None,
+            duplicate_ok: false,
         }
     }
 
@@ -196,6 +203,12 @@ impl Editor {
                 return Outcome::Stay;
             }
         };
+        if !self.duplicate_ok {
+            if let Some(q) = super::duplicate::question(ctx, &input, self.id) {
+                self.ask_duplicate(q, version);
+                return Outcome::Stay;
+            }
+        }
         let req = match self.id {
             None => Request::CustomerCreate { input },
             Some(id) => Request::CustomerUpdate { id, version, input },

@@ -2,6 +2,7 @@
 //! State and updates live here, drawing in `draw.rs`, the forms in `edit.rs`.
 
 mod draw;
+mod duplicate;
 mod edit;
 mod refresh;
 mod update;
@@ -69,6 +70,9 @@ enum Mode {
     Log(Box<NoteForm>),
     Tag(Form),
     Delete(Confirm<Id>),
+    /// The import screen, over the list (admins and managers).
+    Import(Box<crate::tui::screens::import::Import>),
+    Export(Box<crate::tui::screens::import::export::ExportForm>),
 }
 
 pub struct Customers {
@@ -126,13 +130,18 @@ impl Customers {
             && (!self.mine || c.owner == Some(me))
     }
 
-    /// Loads every customer passing the filters, then the search results if searching.
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        let filter = CustomerFilter {
+    fn filter(&self) -> CustomerFilter {
+        CustomerFilter {
             status: self.status,
             tag: self.tag.clone(),
             mine: self.mine,
-        };
+            query: None,
+        }
+    }
+
+    /// Loads every customer passing the filters, then the search results if searching.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        let filter = self.filter();
         match ctx.call(Request::CustomerList { filter }) {
             Ok(Response::Customers(list)) => {
                 self.all = list;

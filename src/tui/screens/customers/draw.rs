@@ -9,6 +9,7 @@ use super::{Customers, Focus, Mode};
 use crate::domain::{Customer, Permission};
 use crate::search::CustomerSummary;
 use crate::tui::action::Action;
+use crate::tui::bidi;
 use crate::tui::keymap::chain;
 use crate::tui::screens::{date_of, when};
 use crate::tui::text::{clean, clean_lines, fit};
@@ -150,7 +151,7 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     match (&s.open, s.selected()) {
         (Some(c), _) => {
             let inner = pane(f, area, "Customer", t, focused);
-            let lines = record_lines(s, c, ui, usize::from(inner.width));
+            let lines = bidi::lines(record_lines(s, c, ui, usize::from(inner.width)));
             let skip = u16::try_from(s.scroll.min(lines.len().saturating_sub(1))).unwrap_or(0);
             f.render_widget(
                 Paragraph::new(lines)
@@ -161,7 +162,7 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         }
         (None, Some(c)) => {
             let inner = pane(f, area, "Preview", t, false);
-            f.render_widget(Paragraph::new(preview_lines(c, ui)), inner);
+            f.render_widget(Paragraph::new(bidi::lines(preview_lines(c, ui))), inner);
         }
         (None, None) => {
             let inner = pane(f, area, "Customer", t, false);

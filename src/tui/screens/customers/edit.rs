@@ -287,8 +287,9 @@ impl Note {
 
     pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
         match action {
-            Action::NextField if !self.form.on_last() => self.form.next(),
-            Action::NextField | Action::Save => {
+            // Past the last field stays: only Ctrl-S logs, as in every form.
+            Action::NextField => self.form.next(),
+            Action::Save => {
                 let kind = InteractionKind::parse(&self.form.value("kind"))
                     .unwrap_or(InteractionKind::Note);
                 let req = Request::CustomerAddInteraction {

@@ -298,7 +298,7 @@ impl Home {
         if lines.is_empty() {
             f.render_widget(Span::styled("No customers yet.", ui.theme.dim()), inner);
         } else {
-            f.render_widget(Paragraph::new(lines), inner);
+            f.render_widget(Paragraph::new(crate::tui::bidi::lines(lines)), inner);
         }
     }
 

@@ -121,6 +121,9 @@ pub enum Command {
     /// Data subject requests (GDPR): export everything about a customer
     #[command(subcommand)]
     Gdpr(GdprCmd),
+    /// Retention rules (admin): preview what the next run erases or anonymises, or run now
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
     /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
     Repair(RepairArgs),
@@ -171,6 +174,16 @@ pub enum GdprCmd {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum RetentionCmd {
+    /// What the next run of the [[retention.rule]]s in kasefet.toml would do, per rule:
+    /// the customers it would erase or anonymise, with their last activity (audited)
+    Preview,
+    /// Apply the rules now, as the nightly run does after its backup: erasures reach the
+    /// backup folder; every rule is audited with its count
+    Run,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).

@@ -30,6 +30,7 @@ pub mod prompt;
 mod recover;
 mod recovery_key;
 mod repair;
+mod retention;
 mod shell_words;
 mod task;
 mod trash;
@@ -362,6 +363,7 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Import(c) => import::run(ctx, c),
         Command::Export(a) => export::run(ctx, a),
         Command::Gdpr(c) => gdpr::run(ctx, c),
+        Command::Retention(c) => retention::run(ctx, c),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod erasure;
 pub mod history;
 pub mod nightly;
+pub mod retention;
 pub mod rewrite;
 pub mod subject;
 pub mod trash;

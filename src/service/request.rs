@@ -338,6 +338,13 @@ pub enum Request {
         id: Id,
         reason: String,
     },
+    /// What the next retention run would do (admin): per `[[retention.rule]]`, the customers
+    /// it would erase or anonymise. `counts_only` leaves names out and is not audited (Home).
+    RetentionPreview {
+        counts_only: bool,
+    },
+    /// Applies the retention rules now, as the nightly run does (admin).
+    RetentionRun,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -438,6 +445,12 @@ pub enum Response {
     Erased {
         unlinked_tasks: usize,
         /// `None` when no backup folder is configured.
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+    RetentionPlan(crate::privacy::retention::Plan),
+    /// What a retention run did (ids only), and the backup rewrite its erasures caused.
+    RetentionDone {
+        plan: crate::privacy::retention::Plan,
         backups: Option<crate::privacy::rewrite::RewriteReport>,
     },
 }
@@ -623,6 +636,7 @@ impl Request {
             CustomerRevert { .. } => P::CustomerWrite,
             SubjectExport { .. } => P::CustomerAdmin,
             CustomerErase { .. } => P::CustomerErase,
+            RetentionPreview { .. } | RetentionRun => P::CustomerErase,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -701,6 +715,8 @@ impl Request {
             CustomerRevert { .. } => "customer.revert",
             SubjectExport { .. } => "customer.subject_export",
             CustomerErase { .. } => "customer.erase",
+            RetentionPreview { .. } => "retention.preview",
+            RetentionRun => "retention.run",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -737,6 +753,7 @@ impl Request {
                 | ImportList
                 | CustomerDuplicatesOf { .. }
                 | TrashList { .. }
+                | RetentionPreview { counts_only: true }
         )
     }
 
@@ -1004,6 +1021,8 @@ impl Request {
                 id: 1,
                 reason: "subject request".into(),
             },
+            RetentionPreview { counts_only: false },
+            RetentionRun,
         ]
     }
 }

@@ -10,6 +10,7 @@ mod history;
 mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
+pub(crate) mod retention;
 mod tasks;
 mod transfer;
 mod trash;
@@ -37,6 +38,8 @@ pub(crate) struct Cx<'a> {
     /// Live sessions, filled only for the requests that list or end them.
     pub sessions: Vec<([u8; 16], crate::service::session::SessionState)>,
     pub session_id: Option<[u8; 16]>,
+    /// Who is at the other end, for audit entries a request writes beyond its own.
+    pub peer: crate::service::Peer,
 }
 
 pub(crate) struct Acted {
@@ -98,6 +101,16 @@ impl Update {
                 open.employees.remove(&id);
             }
         }
+    }
+}
+
+/// The stamp of a change by `by` at `now` (`by` is 0 for the nightly run).
+pub(crate) fn bumped(s: &Stamp, now: UnixTime, by: Id) -> Stamp {
+    Stamp {
+        version: s.version + 1,
+        updated_at: now,
+        updated_by: by,
+        ..s.clone()
     }
 }
 
@@ -187,6 +200,8 @@ impl Cx<'_> {
             CustomerRevert { id, to } => self.customer_revert(id, to),
             SubjectExport { id } => self.subject_export(id),
             CustomerErase { id, reason } => self.customer_erase(id, &reason),
+            RetentionPreview { counts_only } => self.retention_preview(counts_only),
+            RetentionRun => self.retention_run(),
             // `handle` answers these before taking the lock; never reached.
             ImportCustomers { batch } => self.import_customers(*batch),
             ImportList => self.import_list(),
@@ -223,12 +238,7 @@ impl Cx<'_> {
     }
 
     pub fn bump(&self, s: &Stamp) -> Stamp {
-        Stamp {
-            version: s.version + 1,
-            updated_at: self.now,
-            updated_by: self.me(),
-            ..s.clone()
-        }
+        bumped(s, self.now, self.me())
     }
 
     /// Refuses an update made from an older version, saying who changed it and when.

@@ -93,10 +93,19 @@ impl Arena {
         mut f: impl FnMut(usize, usize) -> bool,
     ) {
         let col = &self.columns[field as usize];
+        if needle.needle().is_empty() {
+            // An empty needle is found everywhere, even in an empty arena with no slots.
+            for slot in (0..self.ids.len()).filter(|s| self.ids[*s].is_some()) {
+                if !f(slot, 0) {
+                    return;
+                }
+            }
+            return;
+        }
         let mut last = usize::MAX;
         for pos in needle.find_iter(&col.text) {
             let slot = col.slot_at(pos);
-            if slot == last || self.ids[slot].is_none() {
+            if slot == last || self.ids.get(slot).is_none_or(|i| i.is_none()) {
                 continue;
             }
             last = slot;

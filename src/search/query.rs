@@ -119,7 +119,8 @@ fn term(w: &str) -> Term {
     if d.len() >= 3 && d.len() * 2 >= w.len() {
         let trimmed = d.trim_start_matches('0');
         Term::Digits {
-            national: (d.starts_with('0') && d.len() > 4).then(|| finder(trimmed)),
+            // "00000" trims to nothing, and an empty needle would match every record.
+            national: (d.starts_with('0') && trimmed.len() >= 3).then(|| finder(trimmed)),
             digits: finder(&d),
             word: finder(w),
         }

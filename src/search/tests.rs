@@ -219,3 +219,22 @@ fn reference(c: &Customer, q: &str, me: Id) -> bool {
         _ => hay.contains(&fold(w)),
     })
 }
+
+#[test]
+fn zeros_and_an_empty_index_never_panic() {
+    let empty = Index::default();
+    for q in [
+        "00000",
+        "00000000000000000000000000000000",
+        "000",
+        "0 0 0 0 0 0 0",
+    ] {
+        assert!(
+            empty.quick(q, 1, 1, true, true, |_, _| true).is_empty(),
+            "{q}"
+        );
+        assert!(empty.search_customers(q, 5, 1, |_| true).is_empty(), "{q}");
+    }
+    let index = sample();
+    assert!(names(&index, "00000").is_empty());
+}

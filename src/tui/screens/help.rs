@@ -31,6 +31,22 @@ fn heading(c: Context) -> &'static str {
     }
 }
 
+/// What the search box understands (src/search/query.rs), for the Customers screen and the
+/// search box.
+const SEARCH_LANGUAGE: &[(&str, &str)] = &[
+    (
+        "levi 050",
+        "every word must match: name, company, e-mail, tags, phone",
+    ),
+    ("050 123 4567", "phones in any spacing or +972 form"),
+    ("tag:vip", "a whole tag"),
+    ("city:haifa", "the city contains"),
+    ("status:lead", "lead, prospect, active, inactive"),
+    ("owner:me", "customers you own"),
+    ("company:\"a b\"", "quotes keep words together"),
+    ("levy", "one typo still finds \"Levi\""),
+];
+
 /// The help lines for `chain`; `offered` leaves out what this person cannot do.
 pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Vec<Line<'static>> {
     let t = ui.theme;
@@ -59,6 +75,16 @@ pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Ve
             out.push(Line::from(vec![
                 Span::styled(pad(&keys, 16), t.key()),
                 Span::raw(a.describe()),
+            ]));
+        }
+    }
+    if chain.contains(&Context::Customers) || chain.contains(&Context::Search) {
+        out.push(Line::default());
+        out.push(Line::from(Span::styled("Search language", t.header())));
+        for (k, what) in SEARCH_LANGUAGE {
+            out.push(Line::from(vec![
+                Span::styled(pad(k, 16), t.key()),
+                Span::raw(*what),
             ]));
         }
     }

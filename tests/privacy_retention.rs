@@ -492,3 +492,51 @@ impl Office {
         r.written.path
     }
 }
+
+#[test]
+fn the_cli_previews_and_runs_the_rules_from_kasefet_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = common::init_with_binary(
+        dir.path(),
+        "\n[[retention.rule]]\nstatus = \"lead\"\ninactive_months = 24\naction = \"erase\"\n",
+    );
+    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
+    let script = "customer add --name Clileadcanary\nretention preview\nretention run\n";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir.path())
+        .args([
+            "--config",
+            "kasefet.toml",
+            "--data-dir",
+            "db",
+            "--user",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp",
+            &code,
+            "batch",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(script.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A customer added today is not due for two years.
+    assert!(
+        text.contains("rule 1: lead customers with no activity for 24 months: erase: 0 due"),
+        "{text}"
+    );
+    assert!(text.contains("0 erased"), "{text}");
+}

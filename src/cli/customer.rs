@@ -181,7 +181,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 return json(&c);
             }
             let names = ctx.usernames()?;
-            Ok(show(&c, &names))
+            let tasks = super::linked::tasks(ctx, id)?;
+            Ok(show(&c, &names) + &super::linked::render(&tasks))
         }
         CustomerCmd::Edit {
             id,

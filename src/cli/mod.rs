@@ -25,6 +25,7 @@ mod gdpr;
 mod history;
 mod import;
 mod init;
+mod linked;
 pub mod output;
 pub mod prompt;
 mod recover;

@@ -277,6 +277,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         ),
         t.dim(),
     )));
+    lines.extend(super::linked::lines(&s.linked, ui, width));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         format!("Timeline ({})", c.interactions.len()),

@@ -3,6 +3,7 @@
 
 mod draw;
 mod edit;
+mod linked;
 mod refresh;
 mod update;
 
@@ -89,6 +90,8 @@ pub struct Customers {
     /// First timeline entry shown.
     scroll: usize,
     mode: Mode,
+    /// Tasks linked to the open record.
+    linked: Vec<crate::domain::Task>,
 }
 
 impl Default for Customers {
@@ -107,6 +110,7 @@ impl Default for Customers {
             focus: Focus::List,
             scroll: 0,
             mode: Mode::Browse,
+            linked: Vec::new(),
         }
     }
 }
@@ -210,6 +214,7 @@ impl Customers {
             self.open = Some(c);
             self.focus = Focus::Record;
             self.scroll = 0;
+            self.linked = linked::load(id, ctx);
         }
     }
 

@@ -354,6 +354,27 @@ pub enum CustomerCmd {
         #[arg(long, value_name = "VERSION")]
         to: u64,
     },
+    /// Record marketing consent given or withdrawn, and how the person gave it (kept in
+    /// the consent history, shown by `show` and in the subject export)
+    Consent {
+        id: u64,
+        /// Consent given (dated --date, default today)
+        #[arg(
+            long,
+            conflicts_with = "withdrawn",
+            required_unless_present = "withdrawn"
+        )]
+        given: bool,
+        /// Consent withdrawn
+        #[arg(long)]
+        withdrawn: bool,
+        /// How: form, phone, email, paper, in-person or other
+        #[arg(long, value_name = "HOW")]
+        how: String,
+        /// The date consent was given, when not today
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -14,6 +14,7 @@ pub mod args;
 mod audit;
 mod backup;
 mod batch;
+mod consent;
 mod customer;
 mod doctor;
 mod doctor_system;

@@ -3,6 +3,7 @@
 //! may do what with them.
 
 pub mod changes;
+pub mod consent;
 pub mod erasure;
 pub mod history;
 pub mod nightly;

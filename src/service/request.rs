@@ -345,6 +345,18 @@ pub enum Request {
     },
     /// Applies the retention rules now, as the nightly run does (admin).
     RetentionRun,
+    /// Marketing consent given (dated `date`, default today) or withdrawn, and how the
+    /// person gave it: a change like an edit (it keeps the version it replaces).
+    CustomerConsent {
+        id: Id,
+        given: bool,
+        how: crate::privacy::consent::Method,
+        date: Option<jiff::civil::Date>,
+    },
+    /// A customer's consent history: given or withdrawn, when, by whom, how recorded.
+    ConsentHistory {
+        id: Id,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -448,6 +460,7 @@ pub enum Response {
         backups: Option<crate::privacy::rewrite::RewriteReport>,
     },
     RetentionPlan(crate::privacy::retention::Plan),
+    Consent(Vec<crate::privacy::subject::ConsentEvent>),
     /// What a retention run did (ids only), and the backup rewrite its erasures caused.
     RetentionDone {
         plan: crate::privacy::retention::Plan,
@@ -637,6 +650,8 @@ impl Request {
             SubjectExport { .. } => P::CustomerAdmin,
             CustomerErase { .. } => P::CustomerErase,
             RetentionPreview { .. } | RetentionRun => P::CustomerErase,
+            CustomerConsent { .. } => P::CustomerWrite,
+            ConsentHistory { .. } => P::CustomerRead,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -717,6 +732,8 @@ impl Request {
             CustomerErase { .. } => "customer.erase",
             RetentionPreview { .. } => "retention.preview",
             RetentionRun => "retention.run",
+            CustomerConsent { .. } => "customer.consent",
+            ConsentHistory { .. } => "customer.consent_history",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -754,6 +771,8 @@ impl Request {
                 | CustomerDuplicatesOf { .. }
                 | TrashList { .. }
                 | RetentionPreview { counts_only: true }
+                // Part of a record view, which is audited itself.
+                | ConsentHistory { .. }
         )
     }
 
@@ -1023,6 +1042,13 @@ impl Request {
             },
             RetentionPreview { counts_only: false },
             RetentionRun,
+            CustomerConsent {
+                id: 1,
+                given: true,
+                how: crate::privacy::consent::Method::Phone,
+                date: None,
+            },
+            ConsentHistory { id: 1 },
         ]
     }
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod consent;
 mod customers;
 mod duplicates;
 mod employees;
@@ -202,6 +203,13 @@ impl Cx<'_> {
             CustomerErase { id, reason } => self.customer_erase(id, &reason),
             RetentionPreview { counts_only } => self.retention_preview(counts_only),
             RetentionRun => self.retention_run(),
+            CustomerConsent {
+                id,
+                given,
+                how,
+                date,
+            } => self.customer_consent(id, given, how, date),
+            ConsentHistory { id } => self.consent_history(id),
             // `handle` answers these before taking the lock; never reached.
             ImportCustomers { batch } => self.import_customers(*batch),
             ImportList => self.import_list(),

@@ -54,7 +54,11 @@ impl Cx<'_> {
             format: FORMAT.into(),
             exported_at: self.now,
             exported_by: self.me(),
-            consent: consent_history(&kept, &customer),
+            consent: consent_history(
+                &kept,
+                &customer,
+                &crate::privacy::consent::list(self.store, &self.open.vault, id)?,
+            ),
             history: customer_history(&kept, &customer, true),
             customer,
             tasks,

@@ -201,16 +201,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         kv(
             t,
             "Consent",
-            if d.marketing_consent {
-                format!(
-                    "yes{}",
-                    d.consent_date
-                        .map(|x| format!(" since {x}"))
-                        .unwrap_or_default()
-                )
-            } else {
-                "no".into()
-            },
+            super::linked::consent(d, s.consent_how.as_deref()),
         ),
     ];
     match (&d.sensitive, s.revealed) {

@@ -22,6 +22,35 @@ pub(super) fn load(id: Id, ctx: &mut Ctx) -> Vec<Task> {
     }
 }
 
+/// How the customer's consent was last given or withdrawn (`phone`), from its consent
+/// history (not audited: part of the record view); `None` for a plain edit or none.
+pub(super) fn consent_how(id: Id, ctx: &mut Ctx) -> Option<String> {
+    match ctx.call(Request::ConsentHistory { id }) {
+        Ok(Response::Consent(events)) => events.last().and_then(|e| e.how.clone()),
+        _ => None,
+    }
+}
+
+/// The Consent line: "yes since 2026-03-01 · by phone", "no · withdrawn by email".
+pub(super) fn consent(d: &crate::domain::CustomerInput, how: Option<&str>) -> String {
+    let how = how.map(|h| h.replace('_', " "));
+    if d.marketing_consent {
+        format!(
+            "yes{}{}",
+            d.consent_date
+                .map(|x| format!(" since {x}"))
+                .unwrap_or_default(),
+            how.map(|h| format!(" · by {h}")).unwrap_or_default()
+        )
+    } else {
+        format!(
+            "no{}",
+            how.map(|h| format!(" · withdrawn by {h}"))
+                .unwrap_or_default()
+        )
+    }
+}
+
 /// "Tasks (n)" and a line per task; nothing when there are none.
 pub(super) fn lines(tasks: &[Task], ui: &Ui, width: usize) -> Vec<Line<'static>> {
     let t = ui.theme;

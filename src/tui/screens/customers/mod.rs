@@ -92,6 +92,8 @@ pub struct Customers {
     mode: Mode,
     /// Tasks linked to the open record.
     linked: Vec<crate::domain::Task>,
+    /// How the open record's consent was last recorded (phone, form...), when known.
+    consent_how: Option<String>,
 }
 
 impl Default for Customers {
@@ -111,6 +113,7 @@ impl Default for Customers {
             scroll: 0,
             mode: Mode::Browse,
             linked: Vec::new(),
+            consent_how: None,
         }
     }
 }
@@ -215,6 +218,7 @@ impl Customers {
             self.focus = Focus::Record;
             self.scroll = 0;
             self.linked = linked::load(id, ctx);
+            self.consent_how = linked::consent_how(id, ctx);
         }
     }
 

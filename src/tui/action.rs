@@ -104,6 +104,11 @@ pub enum Action {
     Overwrite,
     /// Close a popup.
     Close,
+    // A record's life: the trash and earlier versions.
+    Trash,
+    History,
+    Restore,
+    Revert,
 }
 
 impl Action {
@@ -170,6 +175,10 @@ impl Action {
             Reload => "reload theirs (drop my edits)",
             Overwrite => "overwrite with mine",
             Close => "close",
+            Trash => "the trash: deleted customers (admin, manager)",
+            History => "who changed which field of this customer, and when",
+            Restore => "bring the highlighted record back",
+            Revert => "undo the highlighted change: fields back to before it (asks first)",
         }
     }
 
@@ -221,6 +230,10 @@ impl Action {
             Reload => "reload",
             Overwrite => "overwrite",
             Close => "close",
+            Trash => "trash",
+            History => "history",
+            Restore => "restore",
+            Revert => "revert",
             other => other.describe(),
         }
     }

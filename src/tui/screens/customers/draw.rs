@@ -21,6 +21,11 @@ use crate::tui::widgets::{centered, pane, popup};
 const SIDE_BY_SIDE: u16 = 100;
 
 pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
+    match &s.mode {
+        Mode::Trash(v) => return v.draw(f, area, ui),
+        Mode::History(v) => return v.draw(f, area, ui),
+        _ => {}
+    }
     if let Mode::Edit(ed) = &s.mode {
         let title = match (&ed.id, &s.open) {
             (None, _) => "New customer".to_string(),

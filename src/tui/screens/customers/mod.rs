@@ -3,6 +3,7 @@
 
 mod draw;
 mod edit;
+mod lifecycle;
 mod linked;
 mod refresh;
 mod update;
@@ -70,6 +71,8 @@ enum Mode {
     Log(Box<NoteForm>),
     Tag(Form),
     Delete(Confirm<Id>),
+    Trash(Box<super::trash::TrashView>),
+    History(Box<super::history::HistoryView>),
 }
 
 pub struct Customers {

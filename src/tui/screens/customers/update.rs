@@ -85,6 +85,7 @@ impl Customers {
                     ctx.nav = Some(Nav::NewTaskFor { customer, name });
                 }
             }
+            Action::Trash | Action::History => self.open_lifecycle(action, ctx),
             Action::FilterStatus => {
                 self.status = match self.status {
                     None => Some(CustomerStatus::Lead),
@@ -158,6 +159,8 @@ impl Screen for Customers {
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
             Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) => chain::FORM,
             Mode::Delete(_) => chain::CONFIRM,
+            Mode::Trash(_) => chain::TRASH,
+            Mode::History(v) => v.chain(),
         }
     }
 
@@ -209,6 +212,7 @@ impl Screen for Customers {
                 }
                 true
             }
+            Mode::Trash(_) | Mode::History(_) => self.update_lifecycle(action, ctx),
             Mode::Delete(c) => {
                 match c.answer(action) {
                     Answer::Yes(id) => {
@@ -276,7 +280,10 @@ impl Screen for Customers {
 
     fn leave(&mut self) {
         self.hide();
-        if matches!(self.mode, Mode::Search | Mode::Delete(_) | Mode::Tag(_)) {
+        if matches!(
+            self.mode,
+            Mode::Search | Mode::Delete(_) | Mode::Tag(_) | Mode::Trash(_) | Mode::History(_)
+        ) {
             self.mode = Mode::Browse;
         }
     }
@@ -309,6 +316,8 @@ impl Screen for Customers {
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
             (Mode::Delete(_), _) => &[Yes, No],
+            (Mode::Trash(_), _) => crate::tui::screens::trash::TrashView::HINTS,
+            (Mode::History(v), _) => v.hints(),
         }
     }
 
@@ -323,6 +332,9 @@ impl Screen for Customers {
             }
             Action::Delete => self.target().is_some() && me.can(Permission::CustomerAdmin),
             Action::NewTask => self.target().is_some() && me.can(Permission::TaskWrite),
+            Action::Trash | Action::Restore => me.can(Permission::CustomerAdmin),
+            Action::History => self.target().is_some(),
+            Action::Revert => matches!(&self.mode, Mode::History(v) if v.may_revert()),
             _ => true,
         }
     }

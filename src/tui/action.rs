@@ -109,6 +109,8 @@ pub enum Action {
     History,
     Restore,
     Revert,
+    SubjectExport,
+    Erase,
 }
 
 impl Action {
@@ -179,6 +181,8 @@ impl Action {
             History => "who changed which field of this customer, and when",
             Restore => "bring the highlighted record back",
             Revert => "undo the highlighted change: fields back to before it (asks first)",
+            SubjectExport => "subject access export to a file (GDPR; audited)",
+            Erase => "erase for good, backups too (GDPR; type the name to confirm)",
         }
     }
 
@@ -234,6 +238,8 @@ impl Action {
             History => "history",
             Restore => "restore",
             Revert => "revert",
+            SubjectExport => "export",
+            Erase => "erase",
             other => other.describe(),
         }
     }

@@ -17,6 +17,7 @@ pub mod lock;
 pub mod lookup;
 pub mod setup;
 pub mod signin;
+pub mod subject;
 pub mod tasks;
 pub mod trash;
 pub mod users;

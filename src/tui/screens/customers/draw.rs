@@ -61,6 +61,15 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             form.draw(f, inner, ui.theme, true);
         }
         Mode::Delete(c) => c.draw(f, area, ui),
+        Mode::Export(x) => {
+            let inner = popup(f, centered(area, 70, 6), "Subject access export", ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
+        Mode::Erase(x) => {
+            let title = format!("Erase {} for good", fit(&clean(x.name()), 40));
+            let inner = popup(f, centered(area, 70, 8), &title, ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
         _ => {}
     }
 }

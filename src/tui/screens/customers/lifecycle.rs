@@ -4,6 +4,7 @@
 use super::*;
 use crate::privacy::RecordKind;
 use crate::tui::screens::history::{self, HistoryView};
+use crate::tui::screens::subject::{EraseForm, ExportForm};
 use crate::tui::screens::trash::{self, TrashView};
 
 impl Customers {
@@ -19,6 +20,32 @@ impl Customers {
                     "The {} role cannot open the customer trash.",
                     me.role
                 )));
+            }
+            Action::SubjectExport | Action::Erase if !self.offers(&me, action) => {
+                let what = if action == Action::Erase {
+                    "erase customers"
+                } else {
+                    "export a customer's data"
+                };
+                ctx.note = Some(crate::tui::screens::Note::warn(format!(
+                    "The {} role cannot {what}.",
+                    me.role
+                )));
+            }
+            Action::SubjectExport => {
+                if let Some(id) = self.target() {
+                    self.mode = Mode::Export(Box::new(ExportForm::new(id)));
+                }
+            }
+            Action::Erase => {
+                let name = self
+                    .open
+                    .as_ref()
+                    .map(|c| c.data.name.clone())
+                    .or_else(|| self.selected().map(|c| c.name.clone()));
+                if let (Some(id), Some(name)) = (self.target(), name) {
+                    self.mode = Mode::Erase(Box::new(EraseForm::new(id, &name)));
+                }
             }
             Action::History => {
                 let Some(id) = self.target() else { return };
@@ -65,6 +92,27 @@ impl Customers {
                     true
                 }
             },
+            Mode::Export(x) => {
+                match x.update(action, ctx) {
+                    Outcome::Ignored => return false,
+                    Outcome::Stay => {}
+                    Outcome::Cancel | Outcome::Saved(_) => self.mode = Mode::Browse,
+                }
+                true
+            }
+            Mode::Erase(x) => {
+                match x.update(action, ctx) {
+                    Outcome::Ignored => return false,
+                    Outcome::Stay => {}
+                    Outcome::Cancel => self.mode = Mode::Browse,
+                    Outcome::Saved(_) => {
+                        self.mode = Mode::Browse;
+                        self.hide();
+                        self.reload(ctx);
+                    }
+                }
+                true
+            }
             _ => false,
         }
     }

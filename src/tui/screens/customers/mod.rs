@@ -73,6 +73,8 @@ enum Mode {
     Delete(Confirm<Id>),
     Trash(Box<super::trash::TrashView>),
     History(Box<super::history::HistoryView>),
+    Export(Box<super::subject::ExportForm>),
+    Erase(Box<super::subject::EraseForm>),
 }
 
 pub struct Customers {

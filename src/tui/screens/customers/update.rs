@@ -85,7 +85,9 @@ impl Customers {
                     ctx.nav = Some(Nav::NewTaskFor { customer, name });
                 }
             }
-            Action::Trash | Action::History => self.open_lifecycle(action, ctx),
+            Action::Trash | Action::History | Action::SubjectExport | Action::Erase => {
+                self.open_lifecycle(action, ctx)
+            }
             Action::FilterStatus => {
                 self.status = match self.status {
                     None => Some(CustomerStatus::Lead),
@@ -157,7 +159,9 @@ impl Screen for Customers {
             Mode::Browse => chain::CUSTOMERS,
             Mode::Search => chain::SEARCH,
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
-            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) => chain::FORM,
+            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) | Mode::Export(_) | Mode::Erase(_) => {
+                chain::FORM
+            }
             Mode::Delete(_) => chain::CONFIRM,
             Mode::Trash(_) => chain::TRASH,
             Mode::History(v) => v.chain(),
@@ -166,7 +170,7 @@ impl Screen for Customers {
 
     fn typing(&self) -> bool {
         match &self.mode {
-            Mode::Search | Mode::Log(_) | Mode::Tag(_) => true,
+            Mode::Search | Mode::Log(_) | Mode::Tag(_) | Mode::Export(_) | Mode::Erase(_) => true,
             Mode::Edit(e) => e.conflict.is_none(),
             _ => false,
         }
@@ -212,7 +216,9 @@ impl Screen for Customers {
                 }
                 true
             }
-            Mode::Trash(_) | Mode::History(_) => self.update_lifecycle(action, ctx),
+            Mode::Trash(_) | Mode::History(_) | Mode::Export(_) | Mode::Erase(_) => {
+                self.update_lifecycle(action, ctx)
+            }
             Mode::Delete(c) => {
                 match c.answer(action) {
                     Answer::Yes(id) => {
@@ -253,6 +259,12 @@ impl Screen for Customers {
             Mode::Tag(form) => {
                 form.input(key);
             }
+            Mode::Export(x) => {
+                x.form.input(key);
+            }
+            Mode::Erase(x) => {
+                x.form.input(key);
+            }
             _ => {}
         }
     }
@@ -266,6 +278,8 @@ impl Screen for Customers {
             Mode::Edit(ed) => ed.form.paste(text),
             Mode::Log(n) => n.form.paste(text),
             Mode::Tag(form) => form.paste(text),
+            Mode::Export(x) => x.form.paste(text),
+            Mode::Erase(x) => x.form.paste(text),
             _ => {}
         }
     }
@@ -315,6 +329,7 @@ impl Screen for Customers {
             (Mode::Search, _) => &[Open, Back],
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
+            (Mode::Export(_) | Mode::Erase(_), _) => &[Save, NextField, Cancel],
             (Mode::Delete(_), _) => &[Yes, No],
             (Mode::Trash(_), _) => crate::tui::screens::trash::TrashView::HINTS,
             (Mode::History(v), _) => v.hints(),
@@ -334,6 +349,8 @@ impl Screen for Customers {
             Action::NewTask => self.target().is_some() && me.can(Permission::TaskWrite),
             Action::Trash | Action::Restore => me.can(Permission::CustomerAdmin),
             Action::History => self.target().is_some(),
+            Action::SubjectExport => self.target().is_some() && me.can(Permission::CustomerAdmin),
+            Action::Erase => self.target().is_some() && me.can(Permission::CustomerErase),
             Action::Revert => matches!(&self.mode, Mode::History(v) if v.may_revert()),
             _ => true,
         }

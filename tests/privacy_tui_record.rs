@@ -51,3 +51,41 @@ fn the_record_says_how_consent_was_recorded_and_lists_its_tasks() {
     let line = text.lines().find(|l| l.contains("Consent")).unwrap();
     assert!(line.contains("no · withdrawn by email"), "{text}");
 }
+
+#[test]
+fn staff_log_a_call_on_a_colleagues_customer_from_the_record() {
+    let world = World::new();
+    let mut app = world.app("sam");
+    // Noam is Maya's customer, not Sam's.
+    let text = open_dana_like(&mut app, "Noam Peretz");
+    assert!(text.contains("Noam Peretz"), "{text}");
+    press(&mut app, KeyCode::Char('i'));
+    assert!(render(&app, 120, 40).contains("Log an interaction"));
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "Covered for Maya: asked about delivery");
+    press(&mut app, KeyCode::Enter);
+    let mut b = world.backend("ada");
+    let c = match b
+        .call(Request::CustomerGet {
+            id: world.customers["noam"],
+            reveal: false,
+        })
+        .unwrap()
+    {
+        kasefet::service::Response::Customer(c) => c,
+        other => panic!("{other:?}"),
+    };
+    let last = c.interactions.last().expect("the call was logged");
+    assert_eq!(last.text, "Covered for Maya: asked about delivery");
+    let shown = render(&app, 120, 40);
+    assert!(shown.contains("Covered for Maya"), "{shown}");
+}
+
+fn open_dana_like(app: &mut kasefet::tui::App, name: &str) -> String {
+    press(app, KeyCode::Char('2'));
+    press(app, KeyCode::Char('/'));
+    typ(app, name);
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Enter);
+    render(app, 120, 40)
+}

@@ -176,3 +176,66 @@ fn revert_asks_and_only_y_sets_the_fields_back() {
     assert!(before < changed.stamp.version);
     assert!(render(&app, 120, 40).contains("Set back to version"));
 }
+
+fn first_id(b: &mut Local, req: Request) -> (u64, String) {
+    match b.call(req).unwrap() {
+        Response::Tasks(t) => (t[0].id, t[0].data.title.clone()),
+        Response::Employees(e) => (e[0].id, e[0].data.name.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn tasks_and_employees_have_their_trash_too_for_those_who_may_restore() {
+    let world = World::new();
+    // Sam's own task, deleted by Sam.
+    let mut sam = world.backend("sam");
+    let (task, title) = first_id(
+        &mut sam,
+        Request::TaskList {
+            filter: Default::default(),
+        },
+    );
+    sam.call(Request::TaskDelete { id: task }).unwrap();
+    let mut app = world.app("sam");
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('T'));
+    let shown = render(&app, 120, 40);
+    assert!(
+        shown.contains("Trash · 1 tasks") && shown.contains(&title),
+        "{shown}"
+    );
+    press(&mut app, KeyCode::Char('u'));
+    assert!(render(&app, 120, 40).contains("The task trash is empty."));
+    assert!(sam.call(Request::TaskGet { id: task }).is_ok());
+
+    let mut hila = world.backend("hila");
+    let (emp, name) = first_id(&mut hila, Request::EmployeeList);
+    hila.call(Request::EmployeeDelete { id: emp }).unwrap();
+    let mut app = world.app("hila");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('T'));
+    let shown = render(&app, 120, 40);
+    assert!(
+        shown.contains("Trash · 1 employees") && shown.contains(&name),
+        "{shown}"
+    );
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        hila.call(Request::EmployeeGet {
+            id: emp,
+            reveal: false
+        })
+        .is_ok()
+    );
+
+    // Staff may not restore employees; auditors restore no tasks.
+    let mut app = world.app("sam");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('T'));
+    assert!(render(&app, 120, 40).contains("The staff role cannot open the employee trash."));
+    let mut app = world.app("avi");
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('T'));
+    assert!(render(&app, 120, 40).contains("The auditor role cannot open the task trash."));
+}

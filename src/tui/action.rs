@@ -177,7 +177,7 @@ impl Action {
             Reload => "reload theirs (drop my edits)",
             Overwrite => "overwrite with mine",
             Close => "close",
-            Trash => "the trash: deleted customers (admin, manager)",
+            Trash => "the trash: deleted records of this list, u restores",
             History => "who changed which field of this customer, and when",
             Restore => "bring the highlighted record back",
             Revert => "undo the highlighted change: fields back to before it (asks first)",

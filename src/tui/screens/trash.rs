@@ -125,3 +125,49 @@ impl TrashView {
         table::draw(f, inner, &cols, &rows, &self.sel, t, true);
     }
 }
+
+/// What `route` did with a key for a screen that may have a trash view open over its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routed {
+    /// No view is open: the screen handles the key itself.
+    NotOpen,
+    /// The view had it (or closed); `false` when it meant nothing there.
+    Handled(bool),
+    /// A record came back: the screen's list should load again.
+    Restored,
+}
+
+/// Opens the `kind` trash on `T` for a role with `permission`, says no to anyone else, and
+/// hands every key to an open view.
+pub fn route(
+    slot: &mut Option<TrashView>,
+    kind: RecordKind,
+    permission: crate::domain::Permission,
+    action: Action,
+    ctx: &mut Ctx,
+) -> Routed {
+    if let Some(v) = slot.as_mut() {
+        return match v.update(action, ctx) {
+            Step::Stay => Routed::Handled(true),
+            Step::Ignored => Routed::Handled(false),
+            Step::Close => {
+                *slot = None;
+                Routed::Handled(true)
+            }
+            Step::Restored(_) => Routed::Restored,
+        };
+    }
+    if action != Action::Trash {
+        return Routed::NotOpen;
+    }
+    if ctx.me.can(permission) {
+        *slot = Some(TrashView::open(kind, ctx));
+    } else {
+        ctx.note = Some(super::Note::warn(format!(
+            "The {} role cannot open the {} trash.",
+            ctx.me.role,
+            kind.as_str()
+        )));
+    }
+    Routed::Handled(true)
+}

@@ -1,4 +1,4 @@
-//! On a customer record in the full-screen interface: `X` writes the subject access export
+//! On a customer record in the full-screen interface: `A` writes the subject access export
 //! (admin, manager) to a new 0600 file and its plain text next to it; `E` erases (admin)
 //! only when the customer's name is typed exactly. Other roles are told no.
 #![allow(clippy::unwrap_used)]
@@ -36,7 +36,7 @@ fn a_manager_writes_the_subject_export_to_private_files() {
     let path = out.path().join("dana.json");
     let mut app = world.app("maya");
     open(&mut app, "Dana Cohen");
-    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Char('A'));
     let asked = render(&app, 120, 40);
     assert!(asked.contains("Subject access export"), "{asked}");
     snap(&app, "manager_subject_export");
@@ -58,7 +58,7 @@ fn a_manager_writes_the_subject_export_to_private_files() {
         assert_eq!(mode, 0o600, "{}", p.display());
     }
     // A second export to the same file is refused, and the first is left as it was.
-    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Char('A'));
     ctrl(&mut app, 'u');
     typ(&mut app, path.to_str().unwrap());
     press(&mut app, KeyCode::Enter);
@@ -71,7 +71,7 @@ fn staff_and_managers_are_told_what_they_may_not_do() {
     let world = World::new();
     let mut app = world.app("sam");
     open(&mut app, "Dana Cohen");
-    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Char('A'));
     assert!(render(&app, 120, 40).contains("The staff role cannot export a customer's data."));
     let mut app = world.app("maya");
     open(&mut app, "Dana Cohen");

@@ -744,6 +744,10 @@ pub struct ExportArgs {
     /// Only customers with this tag
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
+    /// Only the customers a search for QUERY finds (words and `tag:` `city:` `status:`
+    /// `owner:me` `company:`, as in the search box)
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
     /// Start a CSV with a UTF-8 byte order mark, for Excel
     #[arg(long)]
     pub bom: bool,

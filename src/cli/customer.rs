@@ -160,6 +160,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 status: s.as_deref().map(status).transpose()?,
                 tag,
                 mine,
+                query: None,
             };
             match ctx.call(Request::CustomerList { filter })? {
                 Response::Customers(list) => summaries(ctx, &list),

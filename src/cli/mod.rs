@@ -28,6 +28,7 @@ mod import;
 mod init;
 mod linked;
 pub mod output;
+mod progress;
 pub mod prompt;
 mod recover;
 mod recovery_key;

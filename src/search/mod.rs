@@ -11,13 +11,19 @@ use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
 mod fuzzy;
+mod narrow;
 mod query;
 
 use arena::{Arena, Field, TAG_MARK};
 use query::{Filter, Query, Term, finder, parse};
 
 /// Most records the typo fallback scores per needle.
-const FUZZY_CANDIDATES: usize = 20_000;
+const FUZZY_CANDIDATES: usize = 4_000;
+
+/// Most names the prefix walk looks at. A first word shared by many names ("jose" among a
+/// million) whose other words match few of them would otherwise walk them all; past this,
+/// the arena scan finds the rest and still ranks name prefixes first.
+const PREFIX_WALK: usize = 2_000;
 
 /// What lists and search results show of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,14 +61,14 @@ struct Entry<T> {
     item: T,
     /// Where this record's text lives in its kind's arena.
     slot: usize,
-    /// Folded name, for ranking prefix matches first.
-    name: String,
 }
 
 /// A kind's records: summaries by id, their text in one arena.
 struct Kind<T> {
     entries: BTreeMap<Id, Entry<T>>,
     arena: Arena,
+    /// Bumped by every write, so a remembered scan of an older arena is never used.
+    generation: u64,
 }
 
 impl<T> Default for Kind<T> {
@@ -70,14 +76,16 @@ impl<T> Default for Kind<T> {
         Self {
             entries: BTreeMap::new(),
             arena: Arena::default(),
+            generation: 0,
         }
     }
 }
 
 impl<T> Kind<T> {
-    fn put(&mut self, id: Id, item: T, name: String, fields: [&str; 5]) -> Option<Entry<T>> {
+    fn put(&mut self, id: Id, item: T, fields: [&str; 5]) -> Option<Entry<T>> {
+        self.generation += 1;
         let slot = self.arena.push(id, fields);
-        let old = self.entries.insert(id, Entry { item, slot, name });
+        let old = self.entries.insert(id, Entry { item, slot });
         if let Some(o) = &old {
             self.arena.kill(o.slot);
         }
@@ -87,6 +95,7 @@ impl<T> Kind<T> {
 
     fn remove(&mut self, id: Id) -> Option<Entry<T>> {
         let old = self.entries.remove(&id)?;
+        self.generation += 1;
         self.arena.kill(old.slot);
         self.compact();
         Some(old)
@@ -184,6 +193,7 @@ pub struct Index {
     by_name: std::collections::BTreeSet<(String, Id)>,
     employees: Kind<(String, String)>,
     tasks: Kind<(String, Id, Id)>,
+    narrow: narrow::Narrow,
 }
 
 impl std::fmt::Debug for Index {
@@ -235,17 +245,16 @@ impl Index {
         let old = self.customers.put(
             c.id,
             summary,
-            name.clone(),
             [&hay, &digits, &city, &company, &tag_field(&d.tags)],
         );
-        if let Some(old) = old.filter(|o| o.name != name) {
-            self.by_name.remove(&(old.name, c.id));
+        if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
+            self.by_name.remove(&(old, c.id));
         }
     }
 
     pub fn remove_customer(&mut self, id: Id) {
         if let Some(old) = self.customers.remove(id) {
-            self.by_name.remove(&(old.name, id));
+            self.by_name.remove(&(fold(&old.item.name), id));
         }
     }
 
@@ -262,12 +271,8 @@ impl Index {
             .collect::<Vec<_>>()
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
-        self.employees.put(
-            e.id,
-            (d.name.clone(), detail),
-            fold(&d.name),
-            [&hay, &digits, "", "", ""],
-        );
+        self.employees
+            .put(e.id, (d.name.clone(), detail), [&hay, &digits, "", "", ""]);
     }
 
     pub fn remove_employee(&mut self, id: Id) {
@@ -280,7 +285,6 @@ impl Index {
         self.tasks.put(
             t.id,
             (t.data.title.clone(), assignee, t.stamp.created_by),
-            hay.clone(),
             [&hay, "", "", "", ""],
         );
     }
@@ -335,7 +339,8 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
-            for (name, id) in self.by_name.range((first.clone(), 0)..) {
+            let names = self.by_name.range((first.clone(), 0)..).take(PREFIX_WALK);
+            for (name, id) in names {
                 if found.len() >= limit || !name.starts_with(&first) {
                     break;
                 }
@@ -347,6 +352,7 @@ impl Index {
         }
         // One pass over the arena of the most telling condition; matches at a word start
         // are kept apart so they can go before matches inside a word.
+        let mut prefix = Vec::new();
         let mut word_start = Vec::new();
         let mut inside = Vec::new();
         let mut visit = |slot: usize, at: usize| {
@@ -356,12 +362,46 @@ impl Index {
                     let hay = k.arena.get(Field::Hay, slot);
                     let start =
                         at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
-                    if start { &mut word_start } else { &mut inside }.push(e.item.id);
+                    // The folded name leads the record's text, so a name starting with the
+                    // first word is a match at offset 0 of a scan for it.
+                    let bucket = if !first.is_empty() && at == 0 {
+                        &mut prefix
+                    } else if start {
+                        &mut word_start
+                    } else {
+                        &mut inside
+                    };
+                    bucket.push(e.item.id);
                 }
             }
-            found.len() + word_start.len() < limit
+            found.len() + prefix.len() + word_start.len() < limit
         };
-        if let Some(t) = q.terms.first() {
+        if let Some(Term::Text { text, word }) = q.terms.first() {
+            // Every slot holding the word, whether or not the rest of the query accepts it,
+            // so the next keystroke can narrow from them.
+            let mut holding = Vec::new();
+            let mut complete = true;
+            let mut go = |slot: usize, at: usize| {
+                holding.push(slot);
+                complete = visit(slot, at);
+                complete
+            };
+            match self.narrow.candidates(k.generation, text) {
+                Some(slots) => {
+                    for slot in slots {
+                        if let Some(at) = word.find(k.arena.get(Field::Hay, slot)) {
+                            if !go(slot, at) {
+                                break;
+                            }
+                        }
+                    }
+                }
+                None => k.arena.scan(Field::Hay, word, &mut go),
+            }
+            if complete {
+                self.narrow.remember(k.generation, text, holding);
+            }
+        } else if let Some(t) = q.terms.first() {
             k.scan_term(t, &mut visit);
         } else {
             match q.filters.iter().find_map(|f| match f {
@@ -380,6 +420,7 @@ impl Index {
                 }
             }
         }
+        found.extend(prefix.into_iter().map(|id| (EXACT_OR_PREFIX, id)));
         found.extend(word_start.into_iter().map(|id| (WORD_START, id)));
         found.extend(inside.into_iter().map(|id| (INSIDE, id)));
         found.truncate(limit);
@@ -410,7 +451,9 @@ impl Index {
             let Term::Text { text, .. } = t else { continue };
             let word: Vec<char> = text.chars().collect();
             let max = fuzzy::budget(word.len());
-            if max == 0 || text.contains(' ') {
+            // Typos are forgiven in words, not in e-mail fragments, numbers or phrases:
+            // "person99999@" one edit off matches every "person…" there is.
+            if max == 0 || !text.chars().all(char::is_alphabetic) {
                 continue;
             }
             let rest: Vec<&Term> = q

@@ -238,3 +238,101 @@ fn zeros_and_an_empty_index_never_panic() {
     let index = sample();
     assert!(names(&index, "00000").is_empty());
 }
+
+/// What a fresh scan finds, with no memo from earlier keystrokes.
+fn fresh(i: &Index, q: &str, limit: usize) -> Vec<Id> {
+    i.narrow.forget();
+    let out = i
+        .search_customers(q, limit, 1, |_| true)
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    i.narrow.forget();
+    out
+}
+
+#[test]
+fn typing_key_by_key_narrows_to_what_a_fresh_scan_finds_even_between_writes() {
+    for seed in 1..20u64 {
+        let mut r = Rng(seed * 104_729);
+        let mut i = Index::default();
+        let mut next_id: Id = 0;
+        fn add(i: &mut Index, r: &mut Rng, next_id: &mut Id) {
+            let name = format!("{} {}{}", r.pick(WORDS), r.pick(WORDS), r.next(50));
+            i.put_customer(&customer(*next_id, &name, |d| {
+                d.emails = vec![format!("{}@{}.example", r.pick(WORDS), r.pick(WORDS))];
+            }));
+            *next_id += 1;
+        }
+        for _ in 0..300 {
+            add(&mut i, &mut r, &mut next_id);
+        }
+        for _ in 0..20 {
+            let word = format!("{}{}", r.pick(WORDS), r.pick(&["", " lev", "1", "@"]));
+            let limit = [3, 50, 1000][r.next(3)];
+            let mut typed = String::new();
+            for ch in word.chars() {
+                typed.push(ch);
+                let narrowed: Vec<Id> = i
+                    .search_customers(&typed, limit, 1, |_| true)
+                    .iter()
+                    .map(|c| c.id)
+                    .collect();
+                assert_eq!(narrowed, fresh(&i, &typed, limit), "seed {seed} {typed:?}");
+                // Keep the memo of this keystroke, then sometimes change the records.
+                i.search_customers(&typed, limit, 1, |_| true);
+                match r.next(6) {
+                    0 => add(&mut i, &mut r, &mut next_id),
+                    1 => i.remove_customer(r.next(next_id as usize) as Id),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_complete_scan_is_remembered_and_any_write_forgets_it() {
+    let mut i = sample();
+    i.search_customers("lev", 50, 1, |_| true);
+    let generation = i.customers.generation;
+    assert!(i.narrow.candidates(generation, "levi").is_some());
+    assert!(i.narrow.candidates(generation, "cohen").is_none());
+    i.put_customer(&customer(9, "Avi Lev", |_| {}));
+    assert!(
+        i.narrow
+            .candidates(i.customers.generation, "levi")
+            .is_none()
+    );
+    // A scan cut short by the limit is not remembered.
+    i.narrow.forget();
+    i.search_customers("lev", 1, 1, |_| true);
+    assert!(
+        i.narrow
+            .candidates(i.customers.generation, "levi")
+            .is_none()
+    );
+}
+
+#[test]
+fn names_starting_with_the_first_word_come_first_even_past_the_prefix_walk() {
+    let mut i = Index::default();
+    i.put_customer(&customer(0, "Maria Jose Nunez", |_| {}));
+    for n in 1..=3_000 {
+        i.put_customer(&customer(n, &format!("Jose Aharon {n}"), |_| {}));
+    }
+    i.put_customer(&customer(5_000, "Jose Nunez", |_| {}));
+    assert_eq!(names(&i, "jose nunez"), ["Jose Nunez", "Maria Jose Nunez"]);
+    assert_eq!(names(&i, "josé núñez"), ["Jose Nunez", "Maria Jose Nunez"]);
+}
+
+#[test]
+fn no_typo_fallback_for_numbers_and_e_mail_fragments() {
+    let mut i = Index::default();
+    i.put_customer(&customer(1, "Avi Levinson", |d| {
+        d.emails = vec!["person12345@x.org".into()]
+    }));
+    assert!(names(&i, "person12346@").is_empty());
+    assert!(names(&i, "12346").is_empty());
+    assert_eq!(names(&i, "levinsen"), ["Avi Levinson"]);
+}

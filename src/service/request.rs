@@ -21,6 +21,9 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     /// Only customers the caller owns.
     pub mine: bool,
+    /// Only the customers the search box would find for this query (its language:
+    /// words, `tag:` `city:` `status:` `owner:me` `company:`).
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -357,6 +360,26 @@ pub enum Request {
     ConsentHistory {
         id: Id,
     },
+    /// An import sent in parts, for files past the frame cap: `ImportBegin` holds the
+    /// batch (its rows are the first part) for this session, `ImportRows` adds rows, and
+    /// `ImportCommit` runs the whole as one `ImportCustomers`: one commit, all or nothing.
+    /// Until then nothing is written; the rows wait in memory only while the session lasts
+    /// and the database is unsealed. A dry-run commit keeps them for the real one.
+    ImportBegin {
+        batch: Box<ImportBatch>,
+    },
+    ImportRows {
+        token: u64,
+        rows: Vec<crate::transfer::ImportRow>,
+    },
+    ImportCommit {
+        token: u64,
+        dry_run: bool,
+    },
+    /// Forgets a staged import (the person cancelled).
+    ImportDiscard {
+        token: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -465,6 +488,11 @@ pub enum Response {
     RetentionDone {
         plan: crate::privacy::retention::Plan,
         backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+    /// A staged import: the token the next parts and the commit name, and the rows held.
+    ImportStaged {
+        token: u64,
+        rows: usize,
     },
 }
 
@@ -637,6 +665,9 @@ impl Request {
             ImportCustomers { .. } | ImportList | ImportShow { .. } | ImportRevert { .. } => {
                 P::CustomerAdmin
             }
+            ImportBegin { .. } | ImportRows { .. } | ImportCommit { .. } | ImportDiscard { .. } => {
+                P::CustomerAdmin
+            }
             Export {
                 what: ExportWhat::Employees,
                 reveal: true,
@@ -722,6 +753,11 @@ impl Request {
             ImportList => "import.list",
             ImportShow { .. } => "import.show",
             ImportRevert { .. } => "import.revert",
+            // The commit is the import: the same entry, with counts and the file's hash.
+            ImportCommit { .. } => "import.customers",
+            ImportBegin { .. } => "import.begin",
+            ImportRows { .. } => "import.rows",
+            ImportDiscard { .. } => "import.discard",
             Export { .. } => "export",
             CustomerDuplicates => "customer.duplicates",
             CustomerDuplicatesOf { .. } => "customer.duplicate_check",
@@ -768,6 +804,9 @@ impl Request {
                 | AccountPolicy
                 | AuditList { .. }
                 | ImportList
+                | ImportBegin { .. }
+                | ImportRows { .. }
+                | ImportDiscard { .. }
                 | CustomerDuplicatesOf { .. }
                 | TrashList { .. }
                 | RetentionPreview { counts_only: true }
@@ -1049,6 +1088,29 @@ impl Request {
                 date: None,
             },
             ConsentHistory { id: 1 },
+            ImportBegin {
+                batch: Box::new(ImportBatch {
+                    file_name: "contacts.csv".into(),
+                    file_sha256: String::new(),
+                    source: "generic".into(),
+                    mapping: Vec::new(),
+                    rows: Vec::new(),
+                    mode: ImportMode::Upsert,
+                    match_on: vec![MatchOn::Email, MatchOn::Phone],
+                    owner: None,
+                    tag: None,
+                    dry_run: true,
+                }),
+            },
+            ImportRows {
+                token: 1,
+                rows: Vec::new(),
+            },
+            ImportCommit {
+                token: 1,
+                dry_run: true,
+            },
+            ImportDiscard { token: 1 },
         ]
     }
 }

@@ -5,6 +5,7 @@ mod decode;
 pub mod export;
 mod fields;
 pub mod normal;
+pub mod parts;
 mod preset;
 pub mod read_csv;
 pub mod vcard;

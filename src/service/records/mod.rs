@@ -12,6 +12,7 @@ mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
 pub(crate) mod retention;
+mod staged;
 mod tasks;
 mod transfer;
 mod trash;
@@ -25,6 +26,8 @@ use super::{Error, Result, Settings};
 use crate::domain::role::Scope;
 use crate::domain::{Customer, Employee, Id, Stamp, Task, UnixTime, User, UserState};
 use crate::store::{Op, Store};
+
+pub(crate) use staged::Staged;
 
 pub(crate) struct Cx<'a> {
     pub store: &'a Store,
@@ -225,6 +228,10 @@ impl Cx<'_> {
                 filter,
                 bom,
             } => self.export(what, format, reveal, &filter, bom),
+            ImportBegin { batch } => self.import_begin(*batch),
+            ImportRows { token, rows } => self.import_rows(token, rows),
+            ImportCommit { token, dry_run } => self.import_commit(token, dry_run),
+            ImportDiscard { token } => self.import_discard(token),
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),
             )),

@@ -34,10 +34,11 @@ pub enum Context {
     Popup,
     Trash,
     History,
+    Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Main,
         Context::List,
@@ -55,6 +56,7 @@ impl Context {
         Context::Popup,
         Context::Trash,
         Context::History,
+        Context::Import,
     ];
 }
 
@@ -77,10 +79,11 @@ pub mod chain {
     pub const POPUP: &[Context] = &[Popup];
     pub const TRASH: &[Context] = &[Trash, List, Main];
     pub const HISTORY: &[Context] = &[History, List, Main];
+    pub const IMPORT: &[Context] = &[Import, List, Main];
 
-    pub const ALL: [&[Context]; 15] = [
+    pub const ALL: [&[Context]; 16] = [
         HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, SESSIONS, AUDIT, BACKUPS, SEARCH, FORM, CONFIRM,
-        CONFLICT, POPUP, TRASH, HISTORY,
+        CONFLICT, POPUP, TRASH, HISTORY, IMPORT,
     ];
 }
 

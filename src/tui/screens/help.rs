@@ -30,6 +30,7 @@ fn heading(c: Context) -> &'static str {
         Context::Popup => "Popups",
         Context::Trash => "Trash",
         Context::History => "History",
+        Context::Import => "Import",
     }
 }
 

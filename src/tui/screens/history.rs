@@ -82,7 +82,7 @@ impl HistoryView {
         if self.confirm.is_some() {
             &[Action::Yes, Action::No]
         } else if self.may_revert {
-            &[Action::Revert, Action::Back, Action::Help]
+            &[Action::RevertVersion, Action::Back, Action::Help]
         } else {
             &[Action::Back, Action::Help]
         }
@@ -114,7 +114,7 @@ impl HistoryView {
         }
         match action {
             Action::Back | Action::History => Step::Close,
-            Action::Revert if self.may_revert => {
+            Action::RevertVersion if self.may_revert => {
                 if let Some(e) = self.entries.get(self.sel.index) {
                     let to = e.version.saturating_sub(1).max(1);
                     let q = format!(
@@ -127,7 +127,7 @@ impl HistoryView {
                 }
                 Step::Stay
             }
-            Action::Revert => {
+            Action::RevertVersion => {
                 ctx.note = Some(super::Note::warn(
                     "Only whoever may edit this customer can revert it.",
                 ));

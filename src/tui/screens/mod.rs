@@ -13,6 +13,7 @@ pub mod enrol;
 pub mod help;
 pub mod history;
 pub mod home;
+pub mod import;
 pub mod lock;
 pub mod lookup;
 pub mod setup;

@@ -26,6 +26,10 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         Mode::History(v) => return v.draw(f, area, ui),
         _ => {}
     }
+    if let Mode::Import(i) = &s.mode {
+        i.draw(f, area, ui);
+        return;
+    }
     if let Mode::Edit(ed) = &s.mode {
         let title = match (&ed.id, &s.open) {
             (None, _) => "New customer".to_string(),
@@ -36,6 +40,9 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         ed.form.draw(f, inner, ui.theme, ed.conflict.is_none());
         if let Some(c) = &ed.conflict {
             c.draw(f, area, ui);
+        }
+        if let Some(d) = &ed.duplicate {
+            d.draw(f, area, ui);
         }
         return;
     }
@@ -61,7 +68,7 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             form.draw(f, inner, ui.theme, true);
         }
         Mode::Delete(c) => c.draw(f, area, ui),
-        Mode::Export(x) => {
+        Mode::Subject(x) => {
             let inner = popup(f, centered(area, 70, 6), "Subject access export", ui.theme);
             x.form.draw(f, inner, ui.theme, true);
         }
@@ -70,6 +77,7 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             let inner = popup(f, centered(area, 70, 8), &title, ui.theme);
             x.form.draw(f, inner, ui.theme, true);
         }
+        Mode::Export(x) => x.draw(f, area, ui),
         _ => {}
     }
 }

@@ -34,7 +34,7 @@ impl Customers {
             }
             Action::SubjectExport => {
                 if let Some(id) = self.target() {
-                    self.mode = Mode::Export(Box::new(ExportForm::new(id)));
+                    self.mode = Mode::Subject(Box::new(ExportForm::new(id)));
                 }
             }
             Action::Erase => {
@@ -92,7 +92,7 @@ impl Customers {
                     true
                 }
             },
-            Mode::Export(x) => {
+            Mode::Subject(x) => {
                 match x.update(action, ctx) {
                     Outcome::Ignored => return false,
                     Outcome::Stay => {}

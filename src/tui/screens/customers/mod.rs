@@ -2,6 +2,7 @@
 //! State and updates live here, drawing in `draw.rs`, the forms in `edit.rs`.
 
 mod draw;
+mod duplicate;
 mod edit;
 mod lifecycle;
 mod linked;
@@ -73,8 +74,11 @@ enum Mode {
     Delete(Confirm<Id>),
     Trash(Box<super::trash::TrashView>),
     History(Box<super::history::HistoryView>),
-    Export(Box<super::subject::ExportForm>),
+    Subject(Box<super::subject::ExportForm>),
     Erase(Box<super::subject::EraseForm>),
+    /// The import screen, over the list (admins and managers).
+    Import(Box<crate::tui::screens::import::Import>),
+    Export(Box<crate::tui::screens::import::export::ExportForm>),
 }
 
 pub struct Customers {
@@ -138,13 +142,18 @@ impl Customers {
             && (!self.mine || c.owner == Some(me))
     }
 
-    /// Loads every customer passing the filters, then the search results if searching.
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        let filter = CustomerFilter {
+    fn filter(&self) -> CustomerFilter {
+        CustomerFilter {
             status: self.status,
             tag: self.tag.clone(),
             mine: self.mine,
-        };
+            query: None,
+        }
+    }
+
+    /// Loads every customer passing the filters, then the search results if searching.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        let filter = self.filter();
         match ctx.call(Request::CustomerList { filter }) {
             Ok(Response::Customers(list)) => {
                 self.all = list;
@@ -154,6 +163,18 @@ impl Customers {
             Err(e) => ctx.fail(&e),
         }
         self.run_search(ctx);
+    }
+
+    /// Loads the list for changed filters; a record the new list no longer has closes, so
+    /// the pane never shows what the filters leave out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|c| c.id) {
+            match self.rows().iter().position(|c| c.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.hide(),
+            }
+        }
     }
 
     /// Runs the search for the current query (a keystroke): only the matches travel.
@@ -249,23 +270,27 @@ impl Customers {
         }
     }
 
+    /// The editor for the target. Whoever may see its sensitive fields gets them in the
+    /// form: loading them is a reveal, audited as `r` is.
     fn start_edit(&mut self, ctx: &mut Ctx) {
         let Some(id) = self.target() else { return };
-        let record = match self.open.take() {
-            Some(c) if c.id == id => Some(c),
-            _ => self.get(id, false, ctx),
+        let sensitive = ctx
+            .me
+            .reaches(Permission::CustomerSensitive, self.target_owner());
+        let record = match &self.open {
+            Some(c) if c.id == id && (self.revealed || !sensitive) => Some(c.clone()),
+            _ => self.get(id, sensitive, ctx),
         };
-        if let Some(c) = record {
-            let people = ctx.people.clone();
-            let can_owner =
-                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
-            self.mode = Mode::Edit(Box::new(Editor::edit(
-                &c,
-                self.revealed,
-                can_owner,
-                &people,
-            )));
-            self.open = Some(c);
+        let Some(c) = record else { return };
+        let people = ctx.people.clone();
+        let can_owner = ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+        self.mode = Mode::Edit(Box::new(Editor::edit(&c, sensitive, can_owner, &people)));
+        if self.open.as_ref().is_none_or(|o| o.id != id) {
+            let mut shown = c;
+            if !self.revealed {
+                shown.data.sensitive = None;
+            }
+            self.open = Some(shown);
         }
     }
 

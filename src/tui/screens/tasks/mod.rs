@@ -108,6 +108,18 @@ impl Tasks {
         self.load_customer_names(ctx);
     }
 
+    /// Loads the list for a changed view or scope; an open task the new list no longer has
+    /// closes, so the pane never shows what the filter leaves out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|t| t.id) {
+            match self.rows.iter().position(|t| t.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.open = None,
+            }
+        }
+    }
+
     /// Names for linked customers, from the (unaudited) customer list.
     /// Fetched again only when a task links a customer not yet named.
     fn load_customer_names(&mut self, ctx: &mut Ctx) {
@@ -226,11 +238,11 @@ impl Tasks {
                 } else {
                     TaskScope::Mine
                 };
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::Filter => {
                 self.view = self.view.next();
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::OpenCustomer if self.offers(&me, action) => {
                 match self.selected().map(|t| t.data.customer) {

@@ -211,3 +211,20 @@ fn edit_refuses_a_phone_another_customer_has_in_another_form_unless_allowed() {
         "{text}"
     );
 }
+
+#[test]
+fn a_device_or_a_folder_is_refused_plainly() {
+    let o = Office::new();
+    let r = o.batch(
+        0,
+        "import customers /dev/zero --dry-run\nimport customers . --dry-run\n",
+    );
+    let text = out(&r);
+    assert_eq!(
+        r.status.code(),
+        Some(kasefet::service::exit::INVALID),
+        "{text}"
+    );
+    assert!(text.contains("/dev/zero is not a regular file"), "{text}");
+    assert!(text.contains(". is a folder"), "{text}");
+}

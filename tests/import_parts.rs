@@ -167,13 +167,71 @@ fn four_imports_are_held_at_once_and_an_idle_one_makes_room() {
         matches!(&r, Err(Error::Refused(m)) if m.contains("4 imports are being sent")),
         "{r:?}"
     );
-    // Sixteen minutes on (the sessions lock after 15 idle minutes; the fifth is used now),
-    // the idle ones make room.
-    db.clock.advance(16 * 60);
-    let mut sixth = local(&db, "dana", &db.totp);
-    sixth
+    // A session that ends takes its staged import with it.
+    held.pop().unwrap().logout();
+    fifth
         .call(Request::ImportBegin {
             batch: Box::new(batch(5)),
         })
         .unwrap();
+    let mut sixth = local(&db, "dana", &db.totp);
+    assert!(
+        sixth
+            .call(Request::ImportBegin {
+                batch: Box::new(batch(5)),
+            })
+            .is_err(),
+        "full again"
+    );
+    // Sixteen minutes on (the sessions lock after 15 idle minutes; the seventh is used
+    // now), the idle ones make room.
+    db.clock.advance(16 * 60);
+    let mut seventh = local(&db, "dana", &db.totp);
+    seventh
+        .call(Request::ImportBegin {
+            batch: Box::new(batch(5)),
+        })
+        .unwrap();
+}
+
+/// The same file twice, with a notes column: the second time nothing changes and the
+/// timeline keeps one note, not two.
+#[test]
+fn the_same_file_with_notes_again_changes_nothing() {
+    let db = TestDb::new();
+    let mut b = local(&db, "dana", &db.totp);
+    let with_notes = || {
+        let mut x = batch(3);
+        for r in &mut x.rows {
+            r.note = Some("Met at the fair; wants the catalogue.".into());
+        }
+        x
+    };
+    let run = |b: &mut Local, x: ImportBatch| match b
+        .call(Request::ImportCustomers { batch: Box::new(x) })
+        .unwrap()
+    {
+        Response::ImportReport(r) => r,
+        o => panic!("{o:?}"),
+    };
+    let first = run(&mut b, with_notes());
+    assert_eq!(first.created, 3);
+    let again = run(&mut b, with_notes());
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 3));
+    assert_eq!(again.import_id, None, "nothing to record");
+    let Response::Customer(c) = b
+        .call(Request::CustomerGet {
+            id: 1,
+            reveal: false,
+        })
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(c.interactions.len(), 1, "{:?}", c.interactions);
+    // A new note on a known customer still goes on the timeline.
+    let mut other = with_notes();
+    other.rows[0].note = Some("Called back about the price.".into());
+    let third = run(&mut b, other);
+    assert_eq!((third.updated, third.unchanged), (1, 2));
 }

@@ -177,6 +177,18 @@ fn a_manager_imports_and_a_bad_path_is_said_plainly() {
     ctrl(&mut app, 's');
     let s = render(&app, 120, 40);
     assert!(s.contains("cannot read /nowhere/at/all.csv"), "{s}");
+    // A device is no file (it would be read forever).
+    for _ in 0.."/nowhere/at/all.csv".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "/dev/zero");
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("/dev/zero is not a regular file"), "{s}");
+    for _ in 0.."/dev/zero".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "/nowhere/at/all.csv");
     // The typed path stays, to be fixed.
     for _ in 0.."/nowhere/at/all.csv".len() {
         press(&mut app, KeyCode::Backspace);

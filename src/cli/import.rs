@@ -81,8 +81,7 @@ struct Outcome<'a> {
 
 fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
     let (mode, match_on) = options(&a)?;
-    let bytes = std::fs::read(&a.file)
-        .map_err(|e| CliError::invalid(format!("cannot read {}: {e}", a.file.display())))?;
+    let bytes = transfer::source::read(&a.file).map_err(CliError::invalid)?;
     let name = a
         .file
         .file_name()

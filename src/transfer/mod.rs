@@ -8,6 +8,7 @@ pub mod normal;
 pub mod parts;
 mod preset;
 pub mod read_csv;
+pub mod source;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};

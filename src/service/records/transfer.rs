@@ -218,6 +218,12 @@ impl Cx<'_> {
                     let Some(cur) = existing.get(&id) else {
                         continue;
                     };
+                    // A note already on the timeline (the same file again) is not news.
+                    let note = note.filter(|n| {
+                        !cur.interactions
+                            .iter()
+                            .any(|i| i.kind == InteractionKind::Note && i.text == *n)
+                    });
                     let merged = merge(&cur.data, &data);
                     let merged = match merged.validate() {
                         Ok(m) => m,

@@ -1,35 +1,9 @@
-//! Files the screens read and write: an import's source, read whole but bounded, and an
-//! export, created 0600 and never over an existing file unless asked.
+//! Files the screens write: an export, created 0600 and never over an existing file unless
+//! asked (an import's source is read by `transfer::source::read`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-
-/// Far past a 100,000-row export with notes; a bigger file is not a contact list.
-pub const MAX_IMPORT_FILE: u64 = 512 * 1024 * 1024;
-
-pub fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let meta = f
-        .metadata()
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if meta.is_dir() {
-        return Err(format!("{shown} is a folder; name a file in it"));
-    }
-    if meta.len() > MAX_IMPORT_FILE {
-        return Err(format!(
-            "{shown} is {} MiB; an import file is at most {} MiB",
-            meta.len() / (1024 * 1024),
-            MAX_IMPORT_FILE / (1024 * 1024)
-        ));
-    }
-    let mut bytes = Vec::new();
-    f.take(MAX_IMPORT_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
-    Ok(bytes)
-}
 
 /// A new file, 0600; `Err(None)` when one is there already (the screen asks first).
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Option<String>> {

@@ -392,7 +392,7 @@ impl Import {
                 .unwrap_or_else(|| path.clone().into()),
             None => path.clone().into(),
         };
-        let bytes = file::read_limited(&expanded)?;
+        let bytes = transfer::source::read(&expanded)?;
         let name = expanded
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -540,3 +540,39 @@ fn the_cli_previews_and_runs_the_rules_from_kasefet_toml() {
     );
     assert!(text.contains("0 erased"), "{text}");
 }
+
+/// A figure, not a check: `cargo test --test privacy_retention -- --ignored --nocapture`
+/// prints how long the preview and a run take over 100,000 customers (debug build).
+#[test]
+#[ignore]
+fn figure_retention_over_100k_customers() {
+    let o = Office::new(vec![Rule {
+        status: None,
+        inactive_months: 12,
+        action: Action::Anonymise,
+    }]);
+    let s = o.admin();
+    let inputs: Vec<CustomerInput> = (0..100_000)
+        .map(|i| CustomerInput {
+            name: format!("Person {i}"),
+            emails: vec![format!("p{i}@example.com")],
+            ..Default::default()
+        })
+        .collect();
+    o.ok(
+        &s,
+        Request::CustomerImport {
+            inputs,
+            dry_run: false,
+        },
+    );
+    o.clock.advance(13 * MONTH);
+    let s = o.admin();
+    let t = std::time::Instant::now();
+    let p = o.preview(&s);
+    println!("preview of {} due: {:?}", p.total(), t.elapsed());
+    let t = std::time::Instant::now();
+    o.ok(&s, Request::RetentionRun);
+    println!("run anonymising {}: {:?}", p.total(), t.elapsed());
+    assert_eq!(o.preview(&s).total(), 0);
+}

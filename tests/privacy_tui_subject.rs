@@ -64,6 +64,13 @@ fn a_manager_writes_the_subject_export_to_private_files() {
     press(&mut app, KeyCode::Enter);
     assert!(render(&app, 120, 40).contains("exists already"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), json);
+    // A folder that is not there: said plainly, nothing written.
+    ctrl(&mut app, 'u');
+    let nowhere = out.path().join("missing").join("x.json");
+    typ(&mut app, nowhere.to_str().unwrap());
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app, 120, 40).contains("cannot write"));
+    assert!(!nowhere.exists());
 }
 
 #[test]

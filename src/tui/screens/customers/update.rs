@@ -60,7 +60,7 @@ impl Customers {
                     .or_else(|| self.selected().map(|c| c.name.clone()));
                 if let (Some(id), Some(name)) = (self.target(), name) {
                     let q = format!(
-                        "Delete the customer {}? Their tasks stay, unlinked. This cannot be undone.",
+                        "Delete the customer {}? Their tasks stay, unlinked. It waits in the trash (T) until it is purged.",
                         crate::tui::text::clean(&name)
                     );
                     self.mode = Mode::Delete(Confirm::new("Delete customer", q, "delete", id));

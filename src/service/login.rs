@@ -377,7 +377,9 @@ impl Service {
 
     pub(crate) fn unseal_with(&self, inner: &mut Inner, vault: Vault) -> Result<()> {
         if inner.open.is_none() {
-            inner.open = Some(Unsealed::load(&self.store, vault)?);
+            let mut open = Unsealed::load(&self.store, vault)?;
+            self.purge_at_unseal(&mut open);
+            inner.open = Some(open);
         }
         Ok(())
     }

@@ -341,6 +341,25 @@ pub enum Request {
         id: Id,
         reason: String,
     },
+    /// What the next retention run would do (admin): per `[[retention.rule]]`, the customers
+    /// it would erase or anonymise. `counts_only` leaves names out and is not audited (Home).
+    RetentionPreview {
+        counts_only: bool,
+    },
+    /// Applies the retention rules now, as the nightly run does (admin).
+    RetentionRun,
+    /// Marketing consent given (dated `date`, default today) or withdrawn, and how the
+    /// person gave it: a change like an edit (it keeps the version it replaces).
+    CustomerConsent {
+        id: Id,
+        given: bool,
+        how: crate::privacy::consent::Method,
+        date: Option<jiff::civil::Date>,
+    },
+    /// A customer's consent history: given or withdrawn, when, by whom, how recorded.
+    ConsentHistory {
+        id: Id,
+    },
     /// An import sent in parts, for files past the frame cap: `ImportBegin` holds the
     /// batch (its rows are the first part) for this session, `ImportRows` adds rows, and
     /// `ImportCommit` runs the whole as one `ImportCustomers`: one commit, all or nothing.
@@ -461,6 +480,13 @@ pub enum Response {
     Erased {
         unlinked_tasks: usize,
         /// `None` when no backup folder is configured.
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+    RetentionPlan(crate::privacy::retention::Plan),
+    Consent(Vec<crate::privacy::subject::ConsentEvent>),
+    /// What a retention run did (ids only), and the backup rewrite its erasures caused.
+    RetentionDone {
+        plan: crate::privacy::retention::Plan,
         backups: Option<crate::privacy::rewrite::RewriteReport>,
     },
     /// A staged import: the token the next parts and the commit name, and the rows held.
@@ -654,6 +680,9 @@ impl Request {
             CustomerRevert { .. } => P::CustomerWrite,
             SubjectExport { .. } => P::CustomerAdmin,
             CustomerErase { .. } => P::CustomerErase,
+            RetentionPreview { .. } | RetentionRun => P::CustomerErase,
+            CustomerConsent { .. } => P::CustomerWrite,
+            ConsentHistory { .. } => P::CustomerRead,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -737,6 +766,10 @@ impl Request {
             CustomerRevert { .. } => "customer.revert",
             SubjectExport { .. } => "customer.subject_export",
             CustomerErase { .. } => "customer.erase",
+            RetentionPreview { .. } => "retention.preview",
+            RetentionRun => "retention.run",
+            CustomerConsent { .. } => "customer.consent",
+            ConsentHistory { .. } => "customer.consent_history",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -776,6 +809,9 @@ impl Request {
                 | ImportDiscard { .. }
                 | CustomerDuplicatesOf { .. }
                 | TrashList { .. }
+                | RetentionPreview { counts_only: true }
+                // Part of a record view, which is audited itself.
+                | ConsentHistory { .. }
         )
     }
 
@@ -1043,6 +1079,15 @@ impl Request {
                 id: 1,
                 reason: "subject request".into(),
             },
+            RetentionPreview { counts_only: false },
+            RetentionRun,
+            CustomerConsent {
+                id: 1,
+                given: true,
+                how: crate::privacy::consent::Method::Phone,
+                date: None,
+            },
+            ConsentHistory { id: 1 },
             ImportBegin {
                 batch: Box::new(ImportBatch {
                     file_name: "contacts.csv".into(),

@@ -22,6 +22,11 @@ use crate::tui::widgets::{centered, pane, popup};
 const SIDE_BY_SIDE: u16 = 100;
 
 pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
+    match &s.mode {
+        Mode::Trash(v) => return v.draw(f, area, ui),
+        Mode::History(v) => return v.draw(f, area, ui),
+        _ => {}
+    }
     if let Mode::Import(i) = &s.mode {
         i.draw(f, area, ui);
         return;
@@ -64,6 +69,15 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             form.draw(f, inner, ui.theme, true);
         }
         Mode::Delete(c) => c.draw(f, area, ui),
+        Mode::Subject(x) => {
+            let inner = popup(f, centered(area, 70, 6), "Subject access export", ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
+        Mode::Erase(x) => {
+            let title = format!("Erase {} for good", fit(&clean(x.name()), 40));
+            let inner = popup(f, centered(area, 70, 8), &title, ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
         Mode::Export(x) => x.draw(f, area, ui),
         _ => {}
     }
@@ -210,16 +224,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         kv(
             t,
             "Consent",
-            if d.marketing_consent {
-                format!(
-                    "yes{}",
-                    d.consent_date
-                        .map(|x| format!(" since {x}"))
-                        .unwrap_or_default()
-                )
-            } else {
-                "no".into()
-            },
+            super::linked::consent(d, s.consent_how.as_deref()),
         ),
     ];
     match (&d.sensitive, s.revealed) {
@@ -286,6 +291,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         ),
         t.dim(),
     )));
+    lines.extend(super::linked::lines(&s.linked, ui, width));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         format!("Timeline ({})", c.interactions.len()),

@@ -4,6 +4,8 @@
 mod draw;
 mod duplicate;
 mod edit;
+mod lifecycle;
+mod linked;
 mod refresh;
 mod update;
 
@@ -70,6 +72,10 @@ enum Mode {
     Log(Box<NoteForm>),
     Tag(Form),
     Delete(Confirm<Id>),
+    Trash(Box<super::trash::TrashView>),
+    History(Box<super::history::HistoryView>),
+    Subject(Box<super::subject::ExportForm>),
+    Erase(Box<super::subject::EraseForm>),
     /// The import screen, over the list (admins and managers).
     Import(Box<crate::tui::screens::import::Import>),
     Export(Box<crate::tui::screens::import::export::ExportForm>),
@@ -93,6 +99,10 @@ pub struct Customers {
     /// First timeline entry shown.
     scroll: usize,
     mode: Mode,
+    /// Tasks linked to the open record.
+    linked: Vec<crate::domain::Task>,
+    /// How the open record's consent was last recorded (phone, form...), when known.
+    consent_how: Option<String>,
 }
 
 impl Default for Customers {
@@ -111,6 +121,8 @@ impl Default for Customers {
             focus: Focus::List,
             scroll: 0,
             mode: Mode::Browse,
+            linked: Vec::new(),
+            consent_how: None,
         }
     }
 }
@@ -231,6 +243,8 @@ impl Customers {
             self.open = Some(c);
             self.focus = Focus::Record;
             self.scroll = 0;
+            self.linked = linked::load(id, ctx);
+            self.consent_how = linked::consent_how(id, ctx);
         }
     }
 

@@ -19,6 +19,9 @@ impl Customers {
         let Some((id, seen)) = self.open.as_ref().map(|c| (c.id, c.stamp.updated_at)) else {
             return;
         };
+        // Task lists and consent histories are not audited: they follow every refresh.
+        self.linked = super::linked::load(id, ctx);
+        self.consent_how = super::linked::consent_how(id, ctx);
         let listed = self.all.iter().find(|c| c.id == id).map(|c| c.updated_at);
         let filtered = self.status.is_some() || self.tag.is_some() || self.mine;
         // Unchanged; or missing from a filtered list, which says nothing about the record

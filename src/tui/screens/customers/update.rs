@@ -60,7 +60,7 @@ impl Customers {
                     .or_else(|| self.selected().map(|c| c.name.clone()));
                 if let (Some(id), Some(name)) = (self.target(), name) {
                     let q = format!(
-                        "Delete the customer {}? Their tasks stay, unlinked. This cannot be undone.",
+                        "Delete the customer {}? Their tasks stay, unlinked. It waits in the trash (T) until it is purged.",
                         crate::tui::text::clean(&name)
                     );
                     self.mode = Mode::Delete(Confirm::new("Delete customer", q, "delete", id));
@@ -107,6 +107,9 @@ impl Customers {
                 if let (Some(customer), Some(name)) = (self.target(), name) {
                     ctx.nav = Some(Nav::NewTaskFor { customer, name });
                 }
+            }
+            Action::Trash | Action::History | Action::SubjectExport | Action::Erase => {
+                self.open_lifecycle(action, ctx)
             }
             Action::FilterStatus => {
                 self.status = match self.status {
@@ -180,8 +183,12 @@ impl Screen for Customers {
             Mode::Search => chain::SEARCH,
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
             Mode::Edit(e) if e.duplicate.is_some() => chain::CONFIRM,
-            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) => chain::FORM,
+            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) | Mode::Subject(_) | Mode::Erase(_) => {
+                chain::FORM
+            }
             Mode::Delete(_) => chain::CONFIRM,
+            Mode::Trash(_) => chain::TRASH,
+            Mode::History(v) => v.chain(),
             Mode::Import(i) => i.chain(),
             Mode::Export(x) => x.chain(),
         }
@@ -189,7 +196,7 @@ impl Screen for Customers {
 
     fn typing(&self) -> bool {
         match &self.mode {
-            Mode::Search | Mode::Log(_) | Mode::Tag(_) => true,
+            Mode::Search | Mode::Log(_) | Mode::Tag(_) | Mode::Subject(_) | Mode::Erase(_) => true,
             Mode::Edit(e) => e.conflict.is_none() && e.duplicate.is_none(),
             Mode::Import(i) => i.typing(),
             Mode::Export(x) => x.typing(),
@@ -251,6 +258,9 @@ impl Screen for Customers {
                 }
                 true
             }
+            Mode::Trash(_) | Mode::History(_) | Mode::Subject(_) | Mode::Erase(_) => {
+                self.update_lifecycle(action, ctx)
+            }
             Mode::Import(i) => {
                 let (used, exit) = i.update(action, ctx);
                 if exit == crate::tui::screens::import::Exit::Leave {
@@ -308,6 +318,12 @@ impl Screen for Customers {
             Mode::Tag(form) => {
                 form.input(key);
             }
+            Mode::Subject(x) => {
+                x.form.input(key);
+            }
+            Mode::Erase(x) => {
+                x.form.input(key);
+            }
             Mode::Import(i) => i.input(key),
             Mode::Export(x) => {
                 x.form.input(key);
@@ -325,6 +341,8 @@ impl Screen for Customers {
             Mode::Edit(ed) => ed.form.paste(text),
             Mode::Log(n) => n.form.paste(text),
             Mode::Tag(form) => form.paste(text),
+            Mode::Subject(x) => x.form.paste(text),
+            Mode::Erase(x) => x.form.paste(text),
             Mode::Import(i) => i.paste(text),
             Mode::Export(x) => x.form.paste(text),
             _ => {}
@@ -341,7 +359,10 @@ impl Screen for Customers {
 
     fn leave(&mut self) {
         self.hide();
-        if matches!(self.mode, Mode::Search | Mode::Delete(_) | Mode::Tag(_)) {
+        if matches!(
+            self.mode,
+            Mode::Search | Mode::Delete(_) | Mode::Tag(_) | Mode::Trash(_) | Mode::History(_)
+        ) {
             self.mode = Mode::Browse;
         }
     }
@@ -375,7 +396,10 @@ impl Screen for Customers {
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
             (Mode::Edit(e), _) if e.duplicate.is_some() => &[Yes, No],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
+            (Mode::Subject(_) | Mode::Erase(_), _) => &[Save, NextField, Cancel],
             (Mode::Delete(_), _) => &[Yes, No],
+            (Mode::Trash(_), _) => crate::tui::screens::trash::TrashView::HINTS,
+            (Mode::History(v), _) => v.hints(),
             (Mode::Import(i), _) => i.hints(),
             (Mode::Export(x), _) => x.hints(),
         }
@@ -396,6 +420,11 @@ impl Screen for Customers {
             }
             Action::Delete => self.target().is_some() && me.can(Permission::CustomerAdmin),
             Action::NewTask => self.target().is_some() && me.can(Permission::TaskWrite),
+            Action::Trash | Action::Restore => me.can(Permission::CustomerAdmin),
+            Action::History => self.target().is_some(),
+            Action::SubjectExport => self.target().is_some() && me.can(Permission::CustomerAdmin),
+            Action::Erase => self.target().is_some() && me.can(Permission::CustomerErase),
+            Action::RevertVersion => matches!(&self.mode, Mode::History(v) if v.may_revert()),
             _ => true,
         }
     }

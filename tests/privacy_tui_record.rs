@@ -63,7 +63,8 @@ fn staff_log_a_call_on_a_colleagues_customer_from_the_record() {
     assert!(render(&app, 120, 40).contains("Log an interaction"));
     press(&mut app, KeyCode::Enter);
     typ(&mut app, "Covered for Maya: asked about delivery");
-    press(&mut app, KeyCode::Enter);
+    // Only Ctrl-S logs it: Enter past the last field never saves (issue 13).
+    ctrl(&mut app, 's');
     let mut b = world.backend("ada");
     let c = match b
         .call(Request::CustomerGet {

@@ -353,9 +353,14 @@ fn a_backup_that_cannot_be_rewritten_is_named_in_the_report_and_audit_and_retrie
         .find(|e| e.action == "customer.erase_backups")
         .unwrap();
     assert!(e.detail.contains(&bad_name), "{}", e.detail);
+    // The file by name, and the whole folder, which the erase commit marked and a failure
+    // keeps marked.
     assert_eq!(
         kasefet::service::erase::pending_rewrites(o.service.store()),
-        vec![bad_name.clone()]
+        vec![
+            kasefet::service::erase::WHOLE_FOLDER.to_string(),
+            bad_name.clone()
+        ]
     );
 
     // The file is repaired (put back from a copy); the next nightly run finishes the job.
@@ -582,4 +587,110 @@ fn a_rewrite_left_by_a_killed_process_is_removed_by_the_next_erasure() {
         },
     );
     assert!(!leftover.exists());
+}
+
+#[test]
+fn the_erase_commit_itself_marks_every_backup_as_still_to_rewrite() {
+    // A process killed right after the erase commits has rewritten nothing, so the commit
+    // itself must leave the work for the nightly run. With no backup folder nothing runs
+    // after the commit: what is left is what a kill would leave.
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(START);
+    let totp = TotpSecret::generate().unwrap();
+    let mut settings = cheap_settings();
+    settings.backup = None;
+    let (service, _) = Service::init(
+        &tmp.path().join("db"),
+        settings,
+        clock.clone(),
+        NewAdmin {
+            username: "dana",
+            display_name: "Dana Admin",
+            password: &Password::new(PASSWORD),
+            totp: &totp,
+            recovery_codes: None,
+        },
+    )
+    .unwrap();
+    clock.advance(30);
+    let code = totp.code_at(clock.now() as u64);
+    let s = service
+        .login("dana", &Password::new(PASSWORD), &code, &Peer::default())
+        .unwrap()
+        .session;
+    let id = match service
+        .handle(
+            &s,
+            Request::CustomerCreate {
+                input: CustomerInput {
+                    name: "Killed Erasure".into(),
+                    ..Default::default()
+                },
+            },
+        )
+        .unwrap()
+    {
+        Response::Created { id } => id,
+        other => panic!("{other:?}"),
+    };
+    assert!(kasefet::service::erase::pending_rewrites(service.store()).is_empty());
+    service
+        .handle(
+            &s,
+            Request::CustomerErase {
+                id,
+                reason: "subject request".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        kasefet::service::erase::pending_rewrites(service.store()),
+        vec![kasefet::service::erase::WHOLE_FOLDER.to_string()]
+    );
+}
+
+#[test]
+fn the_nightly_run_rewrites_the_whole_folder_an_interrupted_erasure_left() {
+    let o = Office::new();
+    let s = o.admin();
+    let (id, _, _) = o.people(&s);
+    let b = o.backup();
+    let saved = o.tmp.path().join("before-erasure.kbak");
+    std::fs::copy(&b, &saved).unwrap();
+    let s = o.admin();
+    o.ok(
+        &s,
+        Request::CustomerErase {
+            id,
+            reason: "subject request".into(),
+        },
+    );
+    assert!(kasefet::service::erase::pending_rewrites(o.service.store()).is_empty());
+    // The state a kill between the erase commit and the rewrite leaves: the file as it was,
+    // the journal entry, and the whole-folder mark the commit wrote.
+    std::fs::copy(&saved, &b).unwrap();
+    kasefet::service::erase::set_pending_rewrites(
+        o.service.store(),
+        &[kasefet::service::erase::WHOLE_FOLDER.to_string()],
+    )
+    .unwrap();
+    assert!(
+        customers_in(&b, &o.tmp.path().join("r1"), &o.recovery)
+            .iter()
+            .any(|c| c.id == id)
+    );
+    let db = Db::Service {
+        service: &o.service,
+        by: None,
+    };
+    let r = kasefet::privacy::nightly::retry_rewrites(&db, &o.cfg)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        r.rewritten,
+        vec![b.file_name().unwrap().to_string_lossy().into_owned()]
+    );
+    assert!(kasefet::service::erase::pending_rewrites(o.service.store()).is_empty());
+    let got = customers_in(&b, &o.tmp.path().join("r2"), &o.recovery);
+    assert!(got.iter().all(|c| c.id != id));
 }

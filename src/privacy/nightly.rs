@@ -60,7 +60,7 @@ pub fn retry_rewrites(
     db: &Db<'_>,
     cfg: &crate::backup::BackupConfig,
 ) -> Result<Option<super::rewrite::RewriteReport>, String> {
-    use crate::service::erase::{pending_rewrites, set_pending_rewrites};
+    use crate::service::erase::{WHOLE_FOLDER, pending_rewrites, set_pending_rewrites};
     let store = db.store();
     let _rewriting = super::rewrite::folder_lock();
     let names = pending_rewrites(store);
@@ -74,15 +74,20 @@ pub fn retry_rewrites(
         Db::Service { service, .. } => service.key_while_unsealed(),
         Db::Store { .. } => None,
     };
+    let whole = names.iter().any(|n| n == WHOLE_FOLDER);
     let report = super::rewrite::rewrite_folder(
         &cfg.dir,
         store.db_id(),
         &entries,
         key.as_ref(),
-        Some(&names),
+        (!whole).then_some(names.as_slice()),
     );
-    // A name that no longer exists (retention removed it) needs no more tries.
-    let left: Vec<String> = report.failed.iter().map(|(n, _)| n.clone()).collect();
+    // A name that no longer exists (retention removed it) needs no more tries. Without the
+    // key nothing could be resealed, so the whole-folder marker waits for one.
+    let mut left: Vec<String> = report.failed.iter().map(|(n, _)| n.clone()).collect();
+    if whole && key.is_none() {
+        left.push(WHOLE_FOLDER.into());
+    }
     let save = |s: &crate::store::Store| set_pending_rewrites(s, &left);
     match db {
         Db::Service { service, .. } => service.with_writers_paused(save),

@@ -22,6 +22,23 @@ pub fn pending_rewrites(store: &crate::store::Store) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// In the retry list: every backup in the folder. The erase commit itself writes it, so a
+/// process killed between the erase and the rewrite still leaves the nightly run the work.
+pub const WHOLE_FOLDER: &str = "*";
+
+/// The op that adds `WHOLE_FOLDER` to the retry list, for the erase commit.
+pub fn whole_folder_op(store: &crate::store::Store) -> crate::store::Result<Op> {
+    let mut names = pending_rewrites(store);
+    if !names.iter().any(|n| n == WHOLE_FOLDER) {
+        names.push(WHOLE_FOLDER.into());
+    }
+    Ok(Op::put(
+        Tree::Meta,
+        RETRY_KEY.to_vec(),
+        codec::encode(&names)?,
+    ))
+}
+
 pub fn set_pending_rewrites(
     store: &crate::store::Store,
     names: &[String],
@@ -95,6 +112,12 @@ impl Service {
             }
         }
         retry.retain(|n| !report.rewritten.contains(n) && !report.unchanged.contains(n));
+        // The whole folder was just gone through, with the journal as it stood: the marker
+        // goes unless something failed (a folder that could not be listed names no file) or
+        // an erasure committed since (its own rewrite, or the nightly, follows).
+        if report.failed.is_empty() && erasure::journal(self.store())?.len() == entries.len() {
+            retry.retain(|n| n != WHOLE_FOLDER);
+        }
         self.with_writers_paused(|s| set_pending_rewrites(s, &retry))?;
         let outcome = if report.failed.is_empty() {
             Outcome::Ok

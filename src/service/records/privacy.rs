@@ -90,8 +90,9 @@ impl Cx<'_> {
         if !live && !trashed {
             return Err(crate::service::Error::NotFound(format!("customer {id}")));
         }
-        let (ops, updates, unlinked_tasks) =
+        let (mut ops, updates, unlinked_tasks) =
             erase_ops(self.store, self.open, id, self.now, self.me(), &reason)?;
+        ops.push(crate::service::erase::whole_folder_op(self.store)?);
         Ok(Acted {
             response: Response::Erased {
                 unlinked_tasks,

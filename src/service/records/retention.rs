@@ -106,6 +106,9 @@ pub(crate) fn apply(
         }
         out.done.push((r.number, detail));
     }
+    if out.erased > 0 {
+        out.ops.push(crate::service::erase::whole_folder_op(store)?);
+    }
     Ok(out)
 }
 

@@ -77,6 +77,33 @@ impl Vault {
         Ok(Op::put(tree, key.to_vec(), self.seal(tree, key, value)?))
     }
 
+    /// `put` for many values of one tree, sealed on every core (a bulk import's values):
+    /// the same layout and random nonces as `put`, in the order given.
+    pub fn put_many<T: Serialize + Sync>(
+        &self,
+        tree: Tree,
+        items: &[(Vec<u8>, &T)],
+    ) -> Result<Vec<Op>> {
+        super::parallel::map_chunks(items, |chunk| {
+            let sealer = aead::Sealer::new(&self.dek)?;
+            let mut plain = Vec::with_capacity(chunk.len());
+            for (_, v) in chunk {
+                plain.push(zeroize::Zeroizing::new(codec::encode(v)?));
+            }
+            let aads: Vec<Vec<u8>> = chunk.iter().map(|(k, _)| aad(tree, k)).collect();
+            let sealed = sealer.seal_many(
+                aads.iter()
+                    .zip(&plain)
+                    .map(|(a, p)| (a.as_slice(), p.as_slice())),
+            )?;
+            Ok(chunk
+                .iter()
+                .zip(sealed)
+                .map(|((k, _), v)| Op::put(tree, k.clone(), v))
+                .collect())
+        })
+    }
+
     pub fn get<T: DeserializeOwned>(
         &self,
         store: &Store,

@@ -166,7 +166,10 @@ fn run_child(mode: &str, dir: &Path, csv: &Path) -> Result<Vec<f64>, Box<dyn std
 }
 
 /// The same rows in one SQLCipher transaction; the SQL text is written first and not timed.
-fn sqlcipher(n: usize, dir: &Path) -> Result<Option<(f64, u64, u64)>, Box<dyn std::error::Error>> {
+/// Seconds, rows counted back, and the database file's size.
+type SqlFigures = Option<(f64, u64, u64)>;
+
+fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Error>> {
     if Command::new("sqlcipher").arg("-version").output().is_err() {
         return Ok(None);
     }

@@ -105,6 +105,7 @@ fn an_import_killed_mid_commit_leaves_all_or_nothing_and_a_database_that_opens()
         if finished {
             assert_eq!(n, ROWS);
         }
+        eprintln!("kill at +{grown} bytes: finished {finished}, {n} customers after");
     }
     assert!(
         killed > 0,

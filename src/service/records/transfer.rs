@@ -128,11 +128,10 @@ impl Cx<'_> {
     }
 
     pub(super) fn all_customers(&self) -> Result<Vec<Customer>> {
-        self.open
+        Ok(self
+            .open
             .vault
-            .scan::<Customer>(self.store, Tree::Customers)
-            .map(|r| r.map(|(_, c)| c).map_err(Error::from))
-            .collect()
+            .open_all::<Customer>(self.store, Tree::Customers)?)
     }
 
     pub fn import_customers(&mut self, b: ImportBatch) -> Result<Acted> {

@@ -4,6 +4,7 @@
 //!   same rows in one transaction, on this machine in this run, and the ratio
 //! - export of the N customers to CSV
 //! - peak memory (VmHWM) of each, measured in a child process of its own
+//! - the data directory after the import beside SQLCipher's file for the same rows
 //!
 //! `KASEFET_BENCH_ROWS` changes N (default 100000). Needs `sqlcipher` on PATH
 //! (`apt-get install sqlcipher`); without it the SQLCipher line says it was skipped.
@@ -165,7 +166,10 @@ fn run_child(mode: &str, dir: &Path, csv: &Path) -> Result<Vec<f64>, Box<dyn std
 }
 
 /// The same rows in one SQLCipher transaction; the SQL text is written first and not timed.
-fn sqlcipher(n: usize, dir: &Path) -> Result<Option<(f64, u64)>, Box<dyn std::error::Error>> {
+/// Seconds, rows counted back, and the database file's size.
+type SqlFigures = Option<(f64, u64, u64)>;
+
+fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Error>> {
     if Command::new("sqlcipher").arg("-version").output().is_err() {
         return Ok(None);
     }
@@ -208,7 +212,21 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<Option<(f64, u64)>, Box<dyn std::er
         .filter_map(|w| w.parse().ok())
         .next_back()
         .unwrap_or(0);
-    Ok(Some((secs, count)))
+    Ok(Some((secs, count, std::fs::metadata(&db)?.len())))
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -234,6 +252,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let sql = sqlcipher(n, tmp.path())?;
     let imp = run_child("import", tmp.path(), &csv)?;
+    let size = dir_size(&tmp.path().join("db"));
     let exp = run_child("export", tmp.path(), &csv)?;
     let (secs, hwm, base, created) = (imp[0], imp[1], imp[2], imp[3]);
     println!(
@@ -243,11 +262,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         base / 1024.0
     );
     match sql {
-        Some((s, count)) => println!(
+        Some((s, count, _)) => println!(
             "sqlcipher one-transaction insert: {s:.2} s for {count} rows; ratio kasefet/sqlcipher = {:.2}",
             secs / s
         ),
         None => println!("sqlcipher: not installed, comparison skipped"),
+    }
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    match sql {
+        Some((_, _, file)) => println!(
+            "data directory after the import: {:.1} MiB; sqlcipher file {:.1} MiB; ratio {:.2}",
+            mib(size),
+            mib(file),
+            size as f64 / file as f64
+        ),
+        None => println!("data directory after the import: {:.1} MiB", mib(size)),
     }
     println!(
         "kasefet export to CSV: {:.2} s for {} customers; VmHWM {:.0} MiB (signed in, before: {:.0} MiB)",

@@ -36,6 +36,52 @@ pub fn seal(k: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// One key's AES-GCM state, for sealing many values: the key schedule is built once, and
+/// `seal_many` draws every nonce from one call to the system CSPRNG. Each nonce is still
+/// random (never a counter), so the layout and its guarantees are those of `seal`. Held only
+/// for the length of a bulk write: ring's key state is not zeroized on drop.
+pub struct Sealer(LessSafeKey);
+
+impl Sealer {
+    pub fn new(k: &SecretKey) -> Result<Self> {
+        key(k).map(Sealer)
+    }
+
+    /// `seal` for each `(aad, plaintext)` in order.
+    pub fn seal_many<'a>(
+        &self,
+        items: impl ExactSizeIterator<Item = (&'a [u8], &'a [u8])>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut nonces = vec![0u8; items.len() * NONCE_LEN];
+        random_bytes(&mut nonces)?;
+        items
+            .zip(nonces.chunks_exact(NONCE_LEN))
+            .map(|((aad, plain), n)| {
+                let mut nonce = [0u8; NONCE_LEN];
+                nonce.copy_from_slice(n);
+                self.seal_with(nonce, aad, plain)
+            })
+            .collect()
+    }
+
+    fn seal_with(&self, nonce: [u8; NONCE_LEN], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(plain.len() + OVERHEAD);
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(plain);
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut out[1 + NONCE_LEN..],
+            )
+            .map_err(|_| CryptoError::Seal)?;
+        out.extend_from_slice(tag.as_ref());
+        Ok(out)
+    }
+}
+
 pub fn open(k: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if sealed.len() < OVERHEAD || sealed[0] != FORMAT_V1 {
         return Err(CryptoError::Malformed);
@@ -72,6 +118,20 @@ mod tests {
         flipped[last] ^= 1;
         assert_eq!(open(&k, b"customers/1", &flipped), Err(CryptoError::Open));
         assert_eq!(open(&k, b"x", &c[..5]), Err(CryptoError::Malformed));
+    }
+
+    #[test]
+    fn seal_many_opens_like_seal_and_draws_distinct_nonces() {
+        let k = SecretKey::from_bytes([3; 32]);
+        let s = Sealer::new(&k).unwrap();
+        let items: Vec<(&[u8], &[u8])> = vec![(b"a/1", b"one"), (b"a/2", b""), (b"a/1", b"one")];
+        let out = s.seal_many(items.iter().copied()).unwrap();
+        assert_eq!(out.len(), 3);
+        assert_eq!(&open(&k, b"a/1", &out[0]).unwrap()[..], b"one");
+        assert_eq!(&open(&k, b"a/2", &out[1]).unwrap()[..], b"");
+        assert_eq!(open(&k, b"a/2", &out[0]), Err(CryptoError::Open));
+        assert_ne!(out[0], out[2], "same input, different nonces");
+        assert_eq!(out[0].len(), 3 + OVERHEAD);
     }
 
     #[test]

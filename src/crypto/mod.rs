@@ -11,7 +11,7 @@ pub mod recovery;
 
 pub use envelope::{Envelope, Opened};
 pub use kdf::KdfParams;
-pub use keys::{Password, SecretKey, SecretText};
+pub use keys::{MacKey, Password, SecretKey, SecretText};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CryptoError {

@@ -313,6 +313,20 @@ impl Store {
         let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
         let meta = involved.binary_search(&Tree::Meta).unwrap_or(0);
         let db_id = self.db_id();
+        // The new values' terms depend on nothing the transaction reads, so a bulk commit
+        // computes them on every core first; only the replaced values' wait for the read.
+        let terms = super::parallel::map_chunks(ops, |chunk| {
+            let t = keys.digest.termer();
+            Ok::<_, StoreError>(
+                chunk
+                    .iter()
+                    .map(|op| match &op.value {
+                        Some(v) if covered(op.tree, &op.key) => Some(t.term(op.tree, &op.key, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        })?;
         use sled::Transactional;
         use sled::transaction::ConflictableTransactionError as Tx;
         let digest = trees.as_slice().transaction(|tx| {
@@ -320,7 +334,7 @@ impl Store {
                 Some(v) => Digest::decode(&v).map_err(Tx::Abort)?,
                 None => Digest::empty(),
             };
-            for op in ops {
+            for (op, term) in ops.iter().zip(&terms) {
                 let i = involved.binary_search(&op.tree).unwrap_or(0);
                 let cov = covered(op.tree, &op.key);
                 let old = match &op.value {
@@ -331,8 +345,8 @@ impl Store {
                     if let Some(old) = old {
                         d.remove(&keys.digest, op.tree, &op.key, &old);
                     }
-                    if let Some(v) = &op.value {
-                        d.add(&keys.digest, op.tree, &op.key, v);
+                    if let Some(t) = term {
+                        d.add_term(op.tree, t);
                     }
                 }
             }

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod integrity;
 pub mod migrate;
 pub mod open;
+pub(crate) mod parallel;
 pub mod tree;
 pub mod vault;
 

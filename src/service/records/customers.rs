@@ -233,13 +233,9 @@ impl Cx<'_> {
                 data,
                 interactions: Vec::new(),
             };
-            ops.push(
-                self.open
-                    .vault
-                    .put(Tree::Customers, &store::id_key(id), &c)?,
-            );
             updates.push(Update::Customer(Box::new(c)));
         }
+        ops.extend(self.seal_customers(&updates)?);
         ops.push(store::Op::put(
             Tree::Meta,
             format!("next_id/{}", Tree::Customers.name()).into_bytes(),

@@ -22,6 +22,26 @@ pub(super) fn record_key(id: Id) -> Vec<u8> {
     k
 }
 
+/// A row's normalised emails and phones, computed once and looked up in the file's and the
+/// database's matchers both.
+struct Keys {
+    email: Vec<String>,
+    phone: Vec<String>,
+}
+
+impl Keys {
+    fn of(d: &CustomerInput) -> Keys {
+        Keys {
+            email: d.emails.iter().map(|e| normal::email_key(e)).collect(),
+            phone: d
+                .phones
+                .iter()
+                .filter_map(|p| normal::phone_key(p))
+                .collect(),
+        }
+    }
+}
+
 /// Lookups from normalised email, phone and external id to a customer.
 #[derive(Default)]
 struct Matcher {
@@ -30,29 +50,18 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn add(&mut self, id: Id, d: &CustomerInput) {
-        for e in &d.emails {
-            self.email.entry(normal::email_key(e)).or_insert(id);
+    fn add(&mut self, id: Id, k: &Keys) {
+        for e in &k.email {
+            self.email.entry(e.clone()).or_insert(id);
         }
-        for p in &d.phones {
-            if let Some(k) = normal::phone_key(p) {
-                self.phone.entry(k).or_insert(id);
-            }
+        for p in &k.phone {
+            self.phone.entry(p.clone()).or_insert(id);
         }
     }
 
-    fn find(&self, d: &CustomerInput, on: &[MatchOn]) -> Option<Id> {
-        let by_email = || {
-            d.emails
-                .iter()
-                .find_map(|e| self.email.get(&normal::email_key(e)).copied())
-        };
-        let by_phone = || {
-            d.phones
-                .iter()
-                .filter_map(|p| normal::phone_key(p))
-                .find_map(|k| self.phone.get(&k).copied())
-        };
+    fn find(&self, k: &Keys, on: &[MatchOn]) -> Option<Id> {
+        let by_email = || k.email.iter().find_map(|e| self.email.get(e).copied());
+        let by_phone = || k.phone.iter().find_map(|p| self.phone.get(p).copied());
         (on.contains(&MatchOn::Email).then(by_email).flatten())
             .or_else(|| on.contains(&MatchOn::Phone).then(by_phone).flatten())
     }
@@ -119,11 +128,10 @@ impl Cx<'_> {
     }
 
     pub(super) fn all_customers(&self) -> Result<Vec<Customer>> {
-        self.open
+        Ok(self
+            .open
             .vault
-            .scan::<Customer>(self.store, Tree::Customers)
-            .map(|r| r.map(|(_, c)| c).map_err(Error::from))
-            .collect()
+            .open_all::<Customer>(self.store, Tree::Customers)?)
     }
 
     pub fn import_customers(&mut self, b: ImportBatch) -> Result<Acted> {
@@ -146,7 +154,7 @@ impl Cx<'_> {
             .collect();
         let mut db = Matcher::default();
         for c in existing.values() {
-            db.add(c.id, &c.data);
+            db.add(c.id, &Keys::of(&c.data));
         }
         // Keys seen earlier in this file → line, to tell duplicates inside the file.
         let mut in_file = Matcher::default();
@@ -159,8 +167,9 @@ impl Cx<'_> {
         let mut created = Vec::new();
         let mut changed: Vec<(Id, u64, Box<CustomerInput>)> = Vec::new();
         let mut touched: HashMap<Id, u64> = HashMap::new();
-        for row in b.rows {
-            let mut input = row.input;
+        let mut rows = b.rows;
+        for row in &mut rows {
+            let input = &mut row.input;
             if input.owner.is_none() {
                 input.owner = Some(owner);
             }
@@ -169,7 +178,13 @@ impl Cx<'_> {
                     input.tags.push(t.clone());
                 }
             }
-            let data = match input.validate() {
+        }
+        // Each row's validation depends on that row alone: all of them on every core first.
+        let checked = crate::store::parallel::map_chunks(&rows, |c| {
+            Ok::<_, Error>(c.iter().map(|r| r.input.validate()).collect())
+        })?;
+        for (row, checked) in rows.into_iter().zip(checked) {
+            let data = match checked {
                 Ok(d) => d,
                 Err(e) => {
                     report.rejected.push((row.line, e.to_string()));
@@ -194,12 +209,13 @@ impl Cx<'_> {
                     continue;
                 }
             }
-            if let Some(id) = in_file.find(&data, &all_keys) {
+            let keys = Keys::of(&data);
+            if let Some(id) = in_file.find(&keys, &all_keys) {
                 // `in_file` maps to the line as an id.
                 report.duplicates_in_file.push((row.line, id));
                 continue;
             }
-            in_file.add(row.line, &data);
+            in_file.add(row.line, &keys);
             if let Some(k) = &ext {
                 ext_in_file.insert(k.clone(), row.line);
             }
@@ -207,7 +223,7 @@ impl Cx<'_> {
                 Some(k) => self.ext_lookup(k)?.filter(|id| existing.contains_key(id)),
                 None => None,
             };
-            let matched = by_ext.or_else(|| db.find(&data, &b.match_on));
+            let matched = by_ext.or_else(|| db.find(&keys, &b.match_on));
             match matched {
                 Some(id) => {
                     report.matches_in_database += 1;
@@ -248,11 +264,6 @@ impl Cx<'_> {
                     touched.insert(id, c.stamp.version);
                     changed.push((id, c.stamp.version, Box::new(cur.data.clone())));
                     if !b.dry_run {
-                        ops.push(
-                            self.open
-                                .vault
-                                .put(Tree::Customers, &store::id_key(id), &c)?,
-                        );
                         if let Some(k) = &ext {
                             ops.push(Op::put(Tree::Meta, k.clone(), codec::encode(&id)?));
                         }
@@ -266,7 +277,7 @@ impl Cx<'_> {
                     next += 1;
                     report.created += 1;
                     created.push(id);
-                    db.add(id, &data);
+                    db.add(id, &keys);
                     if b.dry_run {
                         continue;
                     }
@@ -282,11 +293,6 @@ impl Cx<'_> {
                     if let Some(n) = note {
                         c.interactions.push(self.import_note(n));
                     }
-                    ops.push(
-                        self.open
-                            .vault
-                            .put(Tree::Customers, &store::id_key(id), &c)?,
-                    );
                     if let Some(k) = &ext {
                         ops.push(Op::put(Tree::Meta, k.clone(), codec::encode(&id)?));
                     }
@@ -311,6 +317,7 @@ impl Cx<'_> {
             };
             return Ok(a);
         }
+        ops.extend(self.seal_customers(&updates)?);
         let import_id = match self.store.get_raw(Tree::Meta, NEXT_IMPORT)? {
             Some(v) => codec::decode::<u64>(&v)?,
             None => 1,
@@ -354,6 +361,19 @@ impl Cx<'_> {
             detail,
             updates,
         })
+    }
+
+    /// The bulk write path: every customer the import writes (its cache updates hold them)
+    /// sealed in one pass on every core, rather than one by one as the rows are read.
+    pub(super) fn seal_customers(&self, updates: &[Update]) -> Result<Vec<Op>> {
+        let items: Vec<(Vec<u8>, &Customer)> = updates
+            .iter()
+            .filter_map(|u| match u {
+                Update::Customer(c) => Some((store::id_key(c.id).to_vec(), &**c)),
+                _ => None,
+            })
+            .collect();
+        Ok(self.open.vault.put_many(Tree::Customers, &items)?)
     }
 
     fn import_note(&self, text: String) -> Interaction {

@@ -115,6 +115,15 @@ impl Arena {
         }
     }
 
+    /// How often `needle` occurs in `field`, counting to `cap` at most: which of several
+    /// conditions is rarest, so the scan walks the fewest records.
+    pub(super) fn count(&self, field: Field, needle: &Finder<'_>, cap: usize) -> usize {
+        needle
+            .find_iter(&self.columns[field as usize].text)
+            .take(cap)
+            .count()
+    }
+
     /// True when enough slots are dead that a rebuild pays for itself.
     pub(super) fn wants_compaction(&self) -> bool {
         self.dead > 4096 && self.dead * 2 > self.ids.len()

@@ -11,16 +11,23 @@ pub(super) fn budget(len: usize) -> usize {
     }
 }
 
+/// Longest word the scorer compares; longer ones are not typos of a name.
+const MAX_WORD: usize = 48;
+
 /// Optimal-string-alignment distance (substitution, insertion, deletion, swap of two
-/// neighbours), or `None` once it exceeds `max`.
-pub(super) fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
+/// neighbours), or `None` once it exceeds `max`. Rows live on the stack: this runs for
+/// thousands of candidate words per keystroke.
+pub(super) fn distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max || a.len() >= MAX_WORD || b.len() >= MAX_WORD {
         return None;
     }
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let mut prev2 = [0usize; MAX_WORD + 1];
+    let mut prev = [0usize; MAX_WORD + 1];
+    let mut cur = [0usize; MAX_WORD + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(w) {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -36,17 +43,30 @@ pub(super) fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        prev2 = prev;
+        prev = cur;
     }
     Some(prev[b.len()]).filter(|d| *d <= max)
 }
 
 /// The smallest distance from `word` to any space-separated word of `hay`, within `max`.
+/// Folded text is mostly ASCII, compared byte by byte; other text char by char.
 pub(super) fn best(word: &[char], hay: &str, max: usize) -> Option<usize> {
+    let ascii: Option<Vec<u8>> = word
+        .iter()
+        .map(|c| u8::try_from(*c).ok().filter(u8::is_ascii))
+        .collect();
+    let mut chars = Vec::new();
     hay.split([' ', '@', '.', '\u{1}'])
-        .filter(|w| !w.is_empty() && w.chars().count().abs_diff(word.len()) <= max)
-        .filter_map(|w| distance(word, &w.chars().collect::<Vec<_>>(), max))
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| match &ascii {
+            Some(a) if w.is_ascii() => distance(a, w.as_bytes(), max),
+            _ => {
+                chars.clear();
+                chars.extend(w.chars());
+                distance(word, &chars, max)
+            }
+        })
         .min()
 }
 

@@ -25,6 +25,10 @@ const FUZZY_CANDIDATES: usize = 4_000;
 /// the arena scan finds the rest and still ranks name prefixes first.
 const PREFIX_WALK: usize = 2_000;
 
+/// Records the scan looks at once it has a page of matches inside words but still too few at
+/// a word start: past this, a single letter ("z" inside every "nunez") stops scanning.
+const INSIDE_BUDGET: usize = 5_000;
+
 /// What lists and search results show of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerSummary {
@@ -355,7 +359,9 @@ impl Index {
         let mut prefix = Vec::new();
         let mut word_start = Vec::new();
         let mut inside = Vec::new();
+        let mut visited = 0usize;
         let mut visit = |slot: usize, at: usize| {
+            visited += 1;
             if seen.insert(slot) {
                 let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
                 if let Some(e) = e.filter(|e| ok(e, &q.terms)) {
@@ -375,18 +381,29 @@ impl Index {
                 }
             }
             found.len() + prefix.len() + word_start.len() < limit
+                && (inside.len() < limit || visited < INSIDE_BUDGET)
         };
-        if let Some(Term::Text { text, word }) = q.terms.first() {
-            // Every slot holding the word, whether or not the rest of the query accepts it,
-            // so the next keystroke can narrow from them.
+        let words: Option<Vec<&str>> = q
+            .terms
+            .iter()
+            .map(|t| match t {
+                Term::Text { text, .. } => Some(text.as_str()),
+                Term::Digits { .. } => None,
+            })
+            .collect();
+        if let (Some(Term::Text { word, .. }), Some(words)) = (q.terms.first(), &words) {
+            // Every slot holding all the words, whether or not the filters and the role
+            // accept it, so the next keystroke can narrow from them.
             let mut holding = Vec::new();
             let mut complete = true;
             let mut go = |slot: usize, at: usize| {
-                holding.push(slot);
+                if k.terms_match(slot, &q.terms) {
+                    holding.push(slot);
+                }
                 complete = visit(slot, at);
                 complete
             };
-            match self.narrow.candidates(k.generation, text) {
+            match self.narrow.candidates(k.generation, words) {
                 Some(slots) => {
                     for slot in slots {
                         if let Some(at) = word.find(k.arena.get(Field::Hay, slot)) {
@@ -399,17 +416,23 @@ impl Index {
                 None => k.arena.scan(Field::Hay, word, &mut go),
             }
             if complete {
-                self.narrow.remember(k.generation, text, holding);
+                let words = words.iter().map(|w| w.to_string()).collect();
+                self.narrow.remember(k.generation, words, holding);
             }
         } else if let Some(t) = q.terms.first() {
             k.scan_term(t, &mut visit);
         } else {
-            match q.filters.iter().find_map(|f| match f {
-                Filter::Tag(n) => Some((Field::Tags, n)),
-                Filter::City(n) => Some((Field::City, n)),
-                Filter::Company(n) => Some((Field::Company, n)),
-                _ => None,
-            }) {
+            let rarest = q
+                .filters
+                .iter()
+                .filter_map(|f| match f {
+                    Filter::Tag(n) => Some((Field::Tags, n)),
+                    Filter::City(n) => Some((Field::City, n)),
+                    Filter::Company(n) => Some((Field::Company, n)),
+                    _ => None,
+                })
+                .min_by_key(|(field, n)| k.arena.count(*field, n, k.entries.len() / 4 + 1));
+            match rarest {
                 Some((field, needle)) => k.arena.scan(field, needle, |s, _| visit(s, 0)),
                 None => {
                     for e in k.entries.values() {

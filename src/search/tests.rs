@@ -268,7 +268,11 @@ fn typing_key_by_key_narrows_to_what_a_fresh_scan_finds_even_between_writes() {
             add(&mut i, &mut r, &mut next_id);
         }
         for _ in 0..20 {
-            let word = format!("{}{}", r.pick(WORDS), r.pick(&["", " lev", "1", "@"]));
+            let word = format!(
+                "{}{}",
+                r.pick(WORDS),
+                r.pick(&["", " lev", "1", "@", " co", " a tag:vip", " 0"])
+            );
             let limit = [3, 50, 1000][r.next(3)];
             let mut typed = String::new();
             for ch in word.chars() {
@@ -296,22 +300,20 @@ fn a_complete_scan_is_remembered_and_any_write_forgets_it() {
     let mut i = sample();
     i.search_customers("lev", 50, 1, |_| true);
     let generation = i.customers.generation;
-    assert!(i.narrow.candidates(generation, "levi").is_some());
-    assert!(i.narrow.candidates(generation, "cohen").is_none());
+    assert!(i.narrow.candidates(generation, &["levi"]).is_some());
+    assert!(i.narrow.candidates(generation, &["levi", "o"]).is_some());
+    assert!(i.narrow.candidates(generation, &["cohen"]).is_none());
     i.put_customer(&customer(9, "Avi Lev", |_| {}));
-    assert!(
-        i.narrow
-            .candidates(i.customers.generation, "levi")
-            .is_none()
-    );
+    let generation = i.customers.generation;
+    assert!(i.narrow.candidates(generation, &["levi"]).is_none());
+    // Two words narrow only a query holding both.
+    i.search_customers("levi o", 50, 1, |_| true);
+    assert!(i.narrow.candidates(generation, &["levi", "op"]).is_some());
+    assert!(i.narrow.candidates(generation, &["levi"]).is_none());
     // A scan cut short by the limit is not remembered.
     i.narrow.forget();
     i.search_customers("lev", 1, 1, |_| true);
-    assert!(
-        i.narrow
-            .candidates(i.customers.generation, "levi")
-            .is_none()
-    );
+    assert!(i.narrow.candidates(generation, &["levi"]).is_none());
 }
 
 #[test]

@@ -293,10 +293,10 @@ fn cursor_paging_returns_each_record_once_while_others_come_and_go() {
                             }
                             _ => {
                                 let id = 1 + r.below(next);
-                                if db.contains_key(&id) {
+                                if let Some(slot) = db.get_mut(&id) {
                                     let c = random_customer(&mut r, id, 1_800);
                                     index.put_customer(&c);
-                                    db.insert(id, c);
+                                    *slot = c;
                                     stable.remove(&id);
                                     edited.insert(id);
                                 }

@@ -14,6 +14,7 @@ pub mod help;
 pub mod home;
 pub mod lock;
 pub mod lookup;
+pub mod paged;
 pub mod setup;
 pub mod signin;
 pub mod tasks;

@@ -3,8 +3,9 @@
 //! Each sort order is built the first time someone asks for it (from the name index, or
 //! by one sort of the times) and then kept up to date by every write, so a page costs a
 //! lookup in the order and a copy of its rows. A filtered list (status, tag, mine, a query)
-//! is the order walked once against the set of matching ids, and kept until the next
-//! write, so paging through it costs no more walks.
+//! is the order walked once against the set of matching ids, and then kept up to date by
+//! writes like the orders, so paging through it, or past a colleague's change, costs no
+//! more walks.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
@@ -29,12 +30,36 @@ pub(super) struct Orders {
     writes: usize,
 }
 
-/// The last filtered list asked for, in ascending order.
+/// What a filtered list keeps: a customer summary passing it.
+pub type Keep = Box<dyn Fn(&CustomerSummary) -> bool + Send + Sync>;
+
+/// The last filtered list asked for, in ascending order, kept up to date by writes like
+/// the orders (so a page after a colleague's change does not walk the order again).
 struct View {
     key: String,
     sort: SortKey,
-    generation: u64,
     ids: Vec<Id>,
+    keep: Keep,
+    query: Query,
+    me: Id,
+}
+
+impl View {
+    fn matches(&self, k: &super::Kind<CustomerSummary>, e: &Entry<CustomerSummary>) -> bool {
+        matches(k, e, &self.query, &self.keep, self.me)
+    }
+}
+
+fn matches(
+    k: &super::Kind<CustomerSummary>,
+    e: &Entry<CustomerSummary>,
+    q: &Query,
+    keep: &impl Fn(&CustomerSummary) -> bool,
+    me: Id,
+) -> bool {
+    keep(&e.item)
+        && k.terms_match(e.slot, &q.terms)
+        && q.filters.iter().all(|f| filter_matches(k, e, f, me))
 }
 
 pub(super) type Locked = Mutex<Orders>;
@@ -201,32 +226,48 @@ impl Index {
                 Order::from_sorted(v.into_iter().map(|(_, id)| id))
             }
             SortKey::Status => {
-                // The name order split by status keeps names in order within each.
-                let mut buckets: Vec<Vec<Id>> = vec![Vec::new(); CustomerStatus::ALL.len()];
-                for (_, id) in &self.by_name {
-                    if let Some(e) = entries.get(id) {
-                        let r = usize::try_from(status_rank(e.item.status)).unwrap_or(0);
-                        buckets[r].push(*id);
-                    }
+                // The name order split by status keeps names in order within each. Ranks
+                // are read in id order first: looking each up in name order would jump
+                // about the whole index.
+                let max = entries.keys().next_back().copied().unwrap_or(0);
+                let mut sets: Vec<IdSet> = CustomerStatus::ALL
+                    .iter()
+                    .map(|_| IdSet::new(max))
+                    .collect();
+                for (id, e) in entries {
+                    let r = usize::try_from(status_rank(e.item.status)).unwrap_or(0);
+                    sets[r].insert(*id);
                 }
-                Order::from_sorted(buckets.into_iter().flatten())
+                Order::from_sorted(sets.iter().flat_map(|set| {
+                    self.by_name
+                        .iter()
+                        .map(|(_, id)| *id)
+                        .filter(|id| set.contains(*id))
+                }))
             }
         }
     }
 
     /// Takes `id` out of every built order; called before its entry changes.
     pub(super) fn unlist(&mut self, id: Id) {
-        self.generation += 1;
         let orders = self.orders.get_mut().unwrap_or_else(|p| p.into_inner());
-        orders.view = None;
         orders.writes += 1;
         if orders.writes > DROP_AFTER_WRITES {
             orders.by = Default::default();
+            orders.view = None;
             return;
         }
         let Some(e) = self.customers.entries.get(&id) else {
             return;
         };
+        if let Some(v) = orders.view.as_mut() {
+            let c = cursor(v.sort, e);
+            let f = before(v.sort, &self.customers.entries, &c, false);
+            let p = v.ids.partition_point(|i| f(*i));
+            if v.ids.get(p) == Some(&id) {
+                v.ids.remove(p);
+            }
+        }
         for (n, order) in orders.by.iter_mut().enumerate() {
             if let Some(o) = order {
                 let k = SLOT_KEYS[n];
@@ -242,6 +283,16 @@ impl Index {
         let Some(e) = self.customers.entries.get(&id) else {
             return;
         };
+        if let Some(v) = orders
+            .view
+            .as_mut()
+            .filter(|v| v.matches(&self.customers, e))
+        {
+            let c = cursor(v.sort, e);
+            let f = before(v.sort, &self.customers.entries, &c, false);
+            let p = v.ids.partition_point(|i| f(*i));
+            v.ids.insert(p, id);
+        }
         for (n, order) in orders.by.iter_mut().enumerate() {
             if let Some(o) = order {
                 let k = SLOT_KEYS[n];
@@ -258,7 +309,7 @@ impl Index {
     pub fn customer_page(
         &self,
         query: &str,
-        keep: impl Fn(&CustomerSummary) -> bool,
+        keep: impl Fn(&CustomerSummary) -> bool + Send + Sync + 'static,
         view: &str,
         w: &Window,
         me: Id,
@@ -273,9 +324,10 @@ impl Index {
         let q = parse(query);
         let filtered = !q.is_empty() || !view.is_empty();
         let view_key = format!("{view}\u{0}{query}\u{0}{me}");
-        let fresh = orders.view.as_ref().is_some_and(|v| {
-            v.key == view_key && slot(v.sort) == s && v.generation == self.generation
-        });
+        let fresh = orders
+            .view
+            .as_ref()
+            .is_some_and(|v| v.key == view_key && slot(v.sort) == s);
         if filtered && !fresh {
             let Orders {
                 by, view: cached, ..
@@ -287,8 +339,10 @@ impl Index {
             *cached = Some(View {
                 key: view_key,
                 sort: k,
-                generation: self.generation,
                 ids,
+                keep: Box::new(keep),
+                query: q,
+                me,
             });
         }
         let list = match (&orders.by[s], &orders.view) {
@@ -334,11 +388,7 @@ impl Index {
         let k = &self.customers;
         let max = k.entries.keys().next_back().copied().unwrap_or(0);
         let mut set = IdSet::new(max);
-        let ok = |e: &Entry<CustomerSummary>| {
-            keep(&e.item)
-                && k.terms_match(e.slot, &q.terms)
-                && q.filters.iter().all(|f| filter_matches(k, e, f, me))
-        };
+        let ok = |e: &Entry<CustomerSummary>| matches(k, e, q, keep, me);
         match q.terms.first() {
             // One pass over the arena finds the candidates; the rest is checked on them.
             Some(t) => k.scan_term(t, |slot, _| {

@@ -198,8 +198,6 @@ pub struct Index {
     narrow: narrow::Narrow,
     /// Customer sort orders, built when first asked for (see `listing.rs`).
     orders: listing::Locked,
-    /// Moves with every customer write, so a kept filtered list knows it is stale.
-    generation: u64,
 }
 
 impl std::fmt::Debug for Index {

@@ -125,7 +125,7 @@ fn ask(index: &Index, case: &Case, w: &Window) -> Page<CustomerSummary> {
     let mine = case.view == "mine";
     index.customer_page(
         case.query,
-        |c| !mine || c.owner == Some(ME),
+        move |c| !mine || c.owner == Some(ME),
         case.view,
         w,
         ME,

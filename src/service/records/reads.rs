@@ -84,5 +84,6 @@ fn page(
     } else {
         format!("{f:?}")
     };
-    index.customer_page(query, |c| keeps(f, c, user.id), &view, w, user.id)
+    let (f, me) = (f.clone(), user.id);
+    index.customer_page(query, move |c| keeps(&f, c, me), &view, w, me)
 }

@@ -402,3 +402,64 @@ fn windows_out_of_bounds_are_refused_naming_the_field() {
     };
     assert_eq!((p.rows.len(), p.total), (0, 0));
 }
+
+#[test]
+fn the_largest_page_stays_far_under_the_socket_caps() {
+    let db = TestDb::new();
+    let admin = db.admin();
+    // Long but ordinary rows: a full name, a company, an e-mail, a phone, three tags.
+    let inputs: Vec<CustomerInput> = (0..5_000)
+        .map(|i| CustomerInput {
+            name: format!("Customer With A Rather Long Family Name {i:05}"),
+            company: Some(format!("Levi, Cohen & Mizrahi Optics and Sons Ltd {i}")),
+            emails: vec![format!("someone.long.address{i}@example-company.co.il")],
+            phones: vec![format!("+972-50-{:03}-{:04}", i % 1000, i)],
+            tags: vec!["wholesale".into(), "north".into(), "vip".into()],
+            ..Default::default()
+        })
+        .collect();
+    db.service
+        .handle(
+            &admin,
+            Request::CustomerImport {
+                inputs,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    let Response::CustomerPage(p) = db
+        .service
+        .handle(
+            &admin,
+            Request::CustomerPage {
+                filter: CustomerFilter::default(),
+                query: String::new(),
+                window: Window {
+                    limit: kasefet::service::bounds::MAX_PAGE_LIMIT,
+                    ..Window::default()
+                },
+            },
+        )
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(p.rows.len(), 5_000);
+    let mut wire = Vec::new();
+    kasefet::server::frame::write(
+        &mut wire,
+        &Ok::<_, kasefet::service::WireError>(Response::CustomerPage(p)),
+        kasefet::server::frame::MAX_REPLY,
+    )
+    .unwrap();
+    println!(
+        "a page of 5,000 customers: {} bytes on the wire",
+        wire.len()
+    );
+    // Within the 4 MiB request frame even, a sixteenth of the 64 MiB reply cap.
+    assert!(
+        wire.len() < kasefet::server::frame::MAX_FRAME,
+        "{}",
+        wire.len()
+    );
+}

@@ -178,6 +178,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             v,
         );
     }
+    // Typing key by key, as the search box sends it: each keystroke extends the last query.
+    let mut keys = Vec::new();
+    for word in ["person99999@", "levi optics", "zzz-no-match", "núñez 42"] {
+        let mut typed = String::new();
+        for ch in word.chars() {
+            typed.push(ch);
+            let t = Instant::now();
+            service.handle(
+                &s,
+                Request::CustomerSearch {
+                    query: typed.clone(),
+                    limit: 50,
+                },
+            )?;
+            keys.push(t.elapsed());
+        }
+    }
+    stats(&format!("search per keystroke over {n} customers"), keys);
+    println!("peak memory (VmHWM) after import and search: {}", vm_hwm());
     pages::run(&service, &s, n, stats)?;
     service.logout(&s);
     service.store().flush()?;
@@ -195,5 +214,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed()
     );
     service.logout(&s);
+    println!("peak memory (VmHWM) at the end: {}", vm_hwm());
     Ok(())
+}
+
+fn vm_hwm() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }

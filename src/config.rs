@@ -240,6 +240,11 @@ impl Config {
                 self.retention.trash_days
             ));
         }
+        for (i, r) in self.retention.rules.iter().enumerate() {
+            if let Err(m) = r.check() {
+                return bad(format!("retention.rule {}: {m}", i + 1));
+            }
+        }
         Ok(())
     }
 
@@ -354,6 +359,7 @@ impl Config {
             kdf_concurrency: self.server.limits().map_or(1, |l| l.argon2_concurrency),
             kdf_wait_secs: self.server.limits().map_or(20, |l| l.signin_timeout_secs),
             trash_days: self.retention.trash_days,
+            retention_rules: self.retention.rules.clone(),
         }
         .with_policy_text(
             self.policy_text
@@ -611,12 +617,16 @@ pub struct Retention {
     /// Days a deleted customer, task or employee can be restored; then the nightly run
     /// purges it (1..=3650).
     pub trash_days: u32,
+    /// `[[retention.rule]]`: what the nightly run erases or anonymises (none by default).
+    #[serde(rename = "rule")]
+    pub rules: Vec<crate::privacy::retention::Rule>,
 }
 
 impl Default for Retention {
     fn default() -> Self {
         Retention {
             trash_days: crate::privacy::trash::DEFAULT_DAYS,
+            rules: Vec::new(),
         }
     }
 }

@@ -180,3 +180,51 @@ fn add_refuses_a_duplicate_unless_allowed() {
     assert!(text.contains("created customer 2"), "{text}");
     assert!(text.contains("same email"), "{text}");
 }
+
+#[test]
+fn edit_refuses_a_phone_another_customer_has_in_another_form_unless_allowed() {
+    let o = Office::new();
+    let r = o.batch(
+        0,
+        "customer add --name 'Noa Levi' --phone 054-1234567\n\
+         customer add --name 'Avi Ben' --phone 052-1112223\n\
+         customer edit 2 --phone '+972 54 123 4567'\n\
+         customer edit 2 --name 'Avi B'\n\
+         customer edit 2 --phone '+972 54 123 4567' --allow-duplicate\n\
+         customer show 2\n",
+    );
+    let text = out(&r);
+    assert_eq!(
+        r.status.code(),
+        Some(kasefet::service::exit::CONFLICT),
+        "{text}"
+    );
+    assert!(
+        text.contains("possible duplicate of customer 1 (Noa Levi, same phone)"),
+        "{text}"
+    );
+    // Its own number is no duplicate of itself; the allowed edit went through.
+    assert!(text.contains("line 3: possible duplicate"), "{text}");
+    assert!(text.contains("5 succeeded, 1 failed"), "{text}");
+    assert!(
+        text.contains("Avi B") && text.contains("+972 54 123 4567"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_device_or_a_folder_is_refused_plainly() {
+    let o = Office::new();
+    let r = o.batch(
+        0,
+        "import customers /dev/zero --dry-run\nimport customers . --dry-run\n",
+    );
+    let text = out(&r);
+    assert_eq!(
+        r.status.code(),
+        Some(kasefet::service::exit::INVALID),
+        "{text}"
+    );
+    assert!(text.contains("/dev/zero is not a regular file"), "{text}");
+    assert!(text.contains(". is a folder"), "{text}");
+}

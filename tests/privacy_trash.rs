@@ -334,7 +334,7 @@ fn the_nightly_purge_removes_expired_trash_only_and_says_how_much() {
 }
 
 #[test]
-fn a_sealed_purge_waits_for_the_key_and_loses_nothing() {
+fn a_purge_due_while_sealed_happens_at_the_next_sign_in() {
     let db = TestDb::new();
     let s = db.admin();
     let (id, _) = customer_with_task(&db, &s);
@@ -353,10 +353,49 @@ fn a_sealed_purge_waits_for_the_key_and_loses_nothing() {
     let e = kasefet::privacy::nightly::purge_trash(&nightly).unwrap_err();
     assert!(e.contains("sealed"), "{e}");
     assert_eq!(db.service.store().len(kasefet::store::Tree::Trash), 1);
-    let _s = db.admin();
-    let p = kasefet::privacy::nightly::purge_trash(&nightly).unwrap();
-    assert_eq!(p.customers, 1);
+    // The first sign-in after that purges it, in the commit that records it.
+    let s = db.admin();
     assert_eq!(db.service.store().len(kasefet::store::Tree::Trash), 0);
+    assert_eq!(
+        db.service.store().tree(kasefet::store::Tree::History).len(),
+        0,
+        "its earlier versions go with it"
+    );
+    let r = db.service.handle(
+        &s,
+        Request::TrashRestore {
+            kind: RecordKind::Customer,
+            id,
+        },
+    );
+    assert!(matches!(r, Err(Error::NotFound(_))), "{r:?}");
+    let events = match db
+        .service
+        .handle(
+            &s,
+            Request::AuditList {
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .unwrap()
+    {
+        Response::Audit(e) => e,
+        other => panic!("{other:?}"),
+    };
+    let purge = events
+        .iter()
+        .find(|e| e.action == "trash.purge" && e.outcome == kasefet::domain::Outcome::Ok)
+        .expect("the purge at sign-in is audited");
+    assert!(purge.detail.contains("1 customers"), "{}", purge.detail);
+    // The chain and the digest still verify: nothing was written around them.
+    match db.service.handle(&s, Request::AuditVerify).unwrap() {
+        Response::AuditReport(r) => assert!(r.ok(), "{r:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A nightly run now finds nothing left to do.
+    let p = kasefet::privacy::nightly::purge_trash(&nightly).unwrap();
+    assert_eq!(p.total(), 0);
 }
 
 #[test]

@@ -53,7 +53,15 @@ fn nightly_loop(service: &Service, cfg: &BackupConfig, stop: &AtomicBool, poll: 
     } else {
         Trigger::Scheduled
     };
+    // Retention rules skipped while sealed run as soon as someone signs in.
+    let mut retention_waiting = false;
     while !stop.load(Ordering::SeqCst) {
+        if retention_waiting && service.is_unsealed() {
+            retention_waiting = matches!(
+                crate::privacy::nightly::apply_retention(service),
+                Ok(crate::privacy::nightly::RetentionOutcome::Waiting)
+            );
+        }
         let now = clock.now();
         if now >= due {
             let db = Db::Service { service, by: None };
@@ -67,6 +75,10 @@ fn nightly_loop(service: &Service, cfg: &BackupConfig, stop: &AtomicBool, poll: 
             // is recorded by the purge itself; the next night tries again.
             let _ = crate::privacy::nightly::purge_trash(&db);
             let _ = crate::privacy::nightly::retry_rewrites(&db, cfg);
+            retention_waiting = matches!(
+                crate::privacy::nightly::apply_retention(service),
+                Ok(crate::privacy::nightly::RetentionOutcome::Waiting)
+            );
             trigger = Trigger::Scheduled;
             continue;
         }

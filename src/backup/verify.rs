@@ -320,6 +320,9 @@ impl<'v> Checker<'v> {
             Tree::Employees => self.record::<Employee>(tree, k, v, |e| e.id).is_some(),
             Tree::Tasks => self.record::<Task>(tree, k, v, |t| t.id).is_some(),
             Tree::Trash => self.opens::<crate::privacy::trash::TrashEntry>(tree, k, v),
+            Tree::History if crate::privacy::consent::is_consent_key(k) => {
+                self.opens::<crate::privacy::consent::ConsentRecord>(tree, k, v)
+            }
             Tree::History => self.opens::<crate::privacy::history::Kept>(tree, k, v),
             Tree::Erasures => codec::decode::<crate::privacy::erasure::ErasureEntry>(v).is_ok(),
             Tree::Audit => {

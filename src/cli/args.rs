@@ -121,6 +121,9 @@ pub enum Command {
     /// Data subject requests (GDPR): export everything about a customer
     #[command(subcommand)]
     Gdpr(GdprCmd),
+    /// Retention rules (admin): preview what the next run erases or anonymises, or run now
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Take a database the integrity checks refuse (behind its anchor, anchor missing) into
     /// service as it is: admin sign-in, audited. Restoring the newest backup is usually better
     Repair(RepairArgs),
@@ -171,6 +174,16 @@ pub enum GdprCmd {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum RetentionCmd {
+    /// What the next run of the [[retention.rule]]s in kasefet.toml would do, per rule:
+    /// the customers it would erase or anonymise, with their last activity (audited)
+    Preview,
+    /// Apply the rules now, as the nightly run does after its backup: erasures reach the
+    /// backup folder; every rule is audited with its count
+    Run,
 }
 
 /// The commands a `batch` line may hold (no global options, no nested batch or init).
@@ -355,6 +368,27 @@ pub enum CustomerCmd {
         /// The version to go back to
         #[arg(long, value_name = "VERSION")]
         to: u64,
+    },
+    /// Record marketing consent given or withdrawn, and how the person gave it (kept in
+    /// the consent history, shown by `show` and in the subject export)
+    Consent {
+        id: u64,
+        /// Consent given (dated --date, default today)
+        #[arg(
+            long,
+            conflicts_with = "withdrawn",
+            required_unless_present = "withdrawn"
+        )]
+        given: bool,
+        /// Consent withdrawn
+        #[arg(long)]
+        withdrawn: bool,
+        /// How: form, phone, email, paper, in-person or other
+        #[arg(long, value_name = "HOW")]
+        how: String,
+        /// The date consent was given, when not today
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
     },
 }
 
@@ -725,6 +759,10 @@ pub struct ExportArgs {
     /// Only customers with this tag
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
+    /// Only the customers a search for QUERY finds (words and `tag:` `city:` `status:`
+    /// `owner:me` `company:`, as in the search box)
+    #[arg(long, value_name = "QUERY")]
+    pub filter: Option<String>,
     /// Start a CSV with a UTF-8 byte order mark, for Excel
     #[arg(long)]
     pub bom: bool,

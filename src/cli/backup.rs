@@ -77,6 +77,18 @@ pub fn run(config: &Config, paths: &Paths, g: &Global, cmd: BackupCmd) -> Result
             if let Err(e) = crate::privacy::nightly::retry_rewrites(&db, &cfg) {
                 eprintln!("kasefet backup run: rewriting backups after an erasure failed: {e}");
             }
+            if !config.retention.rules.is_empty() {
+                // Retention reads records, which needs the key this sealed run does not have.
+                let why =
+                    "sealed: run `kasefet retention run`, or let `kasefet serve` own the schedule";
+                eprintln!("kasefet backup run: retention rules not applied: {why}");
+                let _ = crate::privacy::nightly::record(
+                    &db,
+                    "retention.run",
+                    crate::domain::Outcome::Failed,
+                    why,
+                );
+            }
             done(
                 g.json,
                 Response::BackupDone {

@@ -166,6 +166,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 status: s.as_deref().map(status).transpose()?,
                 tag,
                 mine,
+                query: None,
             };
             let key = SortKey::parse(&sort)
                 .filter(|k| *k != SortKey::Due)
@@ -200,7 +201,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 return json(&c);
             }
             let names = ctx.usernames()?;
-            Ok(show(&c, &names))
+            let tasks = super::linked::tasks(ctx, id)?;
+            let consent = super::consent::history(ctx, id)?;
+            Ok(show(&c, &names)
+                + &super::consent::render(&consent, &names)
+                + &super::linked::render(&tasks))
         }
         CustomerCmd::Edit {
             id,
@@ -254,6 +259,13 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             })
         }
         CustomerCmd::History { id } => super::history::show(ctx, id),
+        CustomerCmd::Consent {
+            id,
+            given,
+            how,
+            date,
+            ..
+        } => super::consent::record(ctx, id, given, &how, &date),
         CustomerCmd::Revert { id, to } => {
             ctx.call(Request::CustomerRevert { id, to })?;
             Ok(if ctx.json {

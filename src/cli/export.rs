@@ -50,6 +50,7 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
             status,
             tag: a.tag.clone(),
             mine: false,
+            query: a.filter.clone(),
         },
         bom: a.bom,
     })? {

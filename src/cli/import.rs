@@ -81,8 +81,7 @@ struct Outcome<'a> {
 
 fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
     let (mode, match_on) = options(&a)?;
-    let bytes = std::fs::read(&a.file)
-        .map_err(|e| CliError::invalid(format!("cannot read {}: {e}", a.file.display())))?;
+    let bytes = transfer::source::read(&a.file).map_err(CliError::invalid)?;
     let name = a
         .file
         .file_name()
@@ -148,12 +147,7 @@ fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
         tag: a.tag.clone(),
         dry_run: a.dry_run,
     };
-    let report = match ctx.call(Request::ImportCustomers {
-        batch: Box::new(batch),
-    })? {
-        Response::ImportReport(r) => r,
-        _ => return Err(unexpected()),
-    };
+    let report = send(ctx, batch)?;
     if let Some((f, path)) = rejects_file {
         let text = rejects_csv(&parsed, &lines, &report);
         super::prompt::fill_private(f, &path, &String::from_utf8_lossy(&text))?;
@@ -176,6 +170,29 @@ fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
         return json(&out);
     }
     Ok(summary(&out))
+}
+
+/// One request when the rows fit in a frame; otherwise in parts (`client::upload`), with a
+/// line of progress on a terminal. Either way the service writes them in one commit.
+fn send(ctx: &mut Ctx<'_>, batch: ImportBatch) -> Result<Box<ImportReport>, CliError> {
+    if transfer::parts::encoded_len(&batch.rows) <= transfer::parts::PART_BYTES {
+        return match ctx.call(Request::ImportCustomers {
+            batch: Box::new(batch),
+        })? {
+            Response::ImportReport(r) => Ok(r),
+            _ => Err(unexpected()),
+        };
+    }
+    let dry_run = batch.dry_run;
+    let mut line = super::progress::Line::new("sending rows");
+    let up = crate::client::upload::Upload::new(batch, transfer::parts::PART_BYTES);
+    let report = up.run(ctx.backend, dry_run, |sent, total| line.show(sent, total));
+    line.finish(if dry_run {
+        "checking them in one pass..."
+    } else {
+        "validating, matching and writing them in one commit..."
+    });
+    Ok(Box::new(report?))
 }
 
 fn rejects_csv(parsed: &Parsed, lines: &[u64], report: &ImportReport) -> Vec<u8> {

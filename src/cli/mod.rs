@@ -14,6 +14,7 @@ pub mod args;
 mod audit;
 mod backup;
 mod batch;
+mod consent;
 mod customer;
 mod doctor;
 mod doctor_system;
@@ -25,11 +26,14 @@ mod gdpr;
 mod history;
 mod import;
 mod init;
+mod linked;
 pub mod output;
+mod progress;
 pub mod prompt;
 mod recover;
 mod recovery_key;
 mod repair;
+mod retention;
 mod shell_words;
 mod task;
 mod trash;
@@ -362,6 +366,7 @@ pub fn execute(ctx: &mut Ctx<'_>, command: Command) -> Result<String, CliError> 
         Command::Import(c) => import::run(ctx, c),
         Command::Export(a) => export::run(ctx, a),
         Command::Gdpr(c) => gdpr::run(ctx, c),
+        Command::Retention(c) => retention::run(ctx, c),
         Command::Init(_) => Err(CliError::invalid(
             "init cannot run inside a signed-in command",
         )),

@@ -2,6 +2,7 @@
 //! The TUI and the CLI use only this trait, never `Service` or the store directly.
 
 pub mod remote;
+pub mod upload;
 
 use std::sync::Arc;
 

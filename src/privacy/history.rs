@@ -44,6 +44,10 @@ pub fn versions(store: &Store, vault: &Vault, kind: RecordKind, id: Id) -> Resul
         .scan_prefix(record_prefix(kind, id))
     {
         let (k, v) = r?;
+        // Consent records share the prefix (see `consent`).
+        if super::consent::is_consent_key(&k) {
+            continue;
+        }
         out.push(vault.open::<Kept>(Tree::History, &k, &v)?);
     }
     Ok(out)

@@ -3,9 +3,11 @@
 //! may do what with them.
 
 pub mod changes;
+pub mod consent;
 pub mod erasure;
 pub mod history;
 pub mod nightly;
+pub mod retention;
 pub mod rewrite;
 pub mod subject;
 pub mod trash;

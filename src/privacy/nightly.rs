@@ -97,3 +97,42 @@ pub fn retry_rewrites(
     record(db, "customer.erase_backups", outcome, &report.summary())?;
     Ok(Some(report))
 }
+
+/// What the nightly run's retention step came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetentionOutcome {
+    /// No `[[retention.rule]]` is set.
+    NoRules,
+    /// Sealed: the rules need the key; the runner tries again once someone signs in.
+    Waiting,
+    /// Applied (ids only); audited per rule by the run itself.
+    Ran(super::retention::Plan),
+}
+
+/// Applies the retention rules after the backup. A failure is recorded and returned; a
+/// sealed database is recorded once as waiting.
+pub fn apply_retention(service: &crate::service::Service) -> Result<RetentionOutcome, String> {
+    if service.settings().retention_rules.is_empty() {
+        return Ok(RetentionOutcome::NoRules);
+    }
+    let db = Db::Service { service, by: None };
+    if !service.is_unsealed() {
+        record(
+            &db,
+            "retention.run",
+            Outcome::Failed,
+            "sealed: the rules are applied once someone signs in",
+        )?;
+        return Ok(RetentionOutcome::Waiting);
+    }
+    match service.run_retention() {
+        Ok(Some((plan, _))) => Ok(RetentionOutcome::Ran(plan)),
+        Ok(None) => Ok(RetentionOutcome::NoRules),
+        Err(crate::service::Error::Refused(_)) => Ok(RetentionOutcome::Waiting),
+        Err(e) => {
+            let msg = e.to_string();
+            let _ = record(&db, "retention.run", Outcome::Failed, &msg);
+            Err(msg)
+        }
+    }
+}

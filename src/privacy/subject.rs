@@ -22,8 +22,12 @@ pub struct ConsentEvent {
     pub given: bool,
     /// The consent date the record held afterwards.
     pub date: Option<Date>,
-    /// `created` (with the record) or `edit` (a later change of the record).
+    /// `created` (with the record), `edit` (a later change of the record) or `consent`
+    /// (recorded as consent given or withdrawn, with `how`).
     pub recorded: String,
+    /// How the person gave or withdrew it (`form`, `phone`, `email`, `paper`, `in_person`,
+    /// `other`), when it was recorded as such; `None` for a plain edit.
+    pub how: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +50,11 @@ pub struct SubjectExport {
 
 /// The consent history, derived from the kept versions: the state at creation, then every
 /// change of consent or its date.
-pub fn consent_history(kept: &[Kept], current: &Customer) -> Vec<ConsentEvent> {
+pub fn consent_history(
+    kept: &[Kept],
+    current: &Customer,
+    records: &[super::consent::ConsentRecord],
+) -> Vec<ConsentEvent> {
     let mut states: Vec<(&Customer, Option<&Kept>)> = kept
         .iter()
         .filter_map(|k| match &k.record {
@@ -64,19 +72,27 @@ pub fn consent_history(kept: &[Kept], current: &Customer) -> Vec<ConsentEvent> {
             given: true,
             date: first.data.consent_date,
             recorded: "created".into(),
+            how: None,
         });
     }
     for pair in states.windows(2) {
         let (before, Some(k)) = pair[0] else { continue };
         let after = pair[1].0;
         let (a, b) = (&before.data, &after.data);
-        if a.marketing_consent != b.marketing_consent || a.consent_date != b.consent_date {
+        // The change that replaced `before` made the version after it.
+        let made = before.stamp.version + 1;
+        let record = records.iter().find(|r| r.version == made);
+        if record.is_some()
+            || a.marketing_consent != b.marketing_consent
+            || a.consent_date != b.consent_date
+        {
             out.push(ConsentEvent {
                 at: k.replaced_at,
                 by: k.replaced_by,
                 given: b.marketing_consent,
                 date: b.consent_date,
-                recorded: "edit".into(),
+                recorded: if record.is_some() { "consent" } else { "edit" }.into(),
+                how: record.map(|r| r.how.as_str().to_string()),
             });
         }
     }
@@ -197,11 +213,15 @@ pub fn render_text(x: &SubjectExport) -> String {
     s.push_str(&format!("\nCONSENT HISTORY ({})\n", x.consent.len()));
     for e in &x.consent {
         s.push_str(&format!(
-            "  {}  {}  by {} ({}){}\n",
+            "  {}  {}  by {} ({}{}){}\n",
             t(e.at),
             if e.given { "given" } else { "withdrawn" },
             who(e.by),
             e.recorded,
+            e.how
+                .as_deref()
+                .map(|h| format!(", by {h}"))
+                .unwrap_or_default(),
             e.date.map(|d| format!(", dated {d}")).unwrap_or_default()
         ));
     }

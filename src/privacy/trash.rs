@@ -124,9 +124,9 @@ impl Purged {
     }
 }
 
-/// Removes every expired entry and the earlier versions of its record, in one commit.
-/// Needs no key: it reads only keys.
-pub fn purge_expired(store: &Store, now: UnixTime) -> Result<Purged> {
+/// The removals of every expired entry and the earlier versions of its record, and what
+/// they are by kind. Reads keys only.
+pub fn purge_ops(store: &Store, now: UnixTime) -> Result<(Vec<Op>, Purged)> {
     let mut ops = Vec::new();
     let mut purged = Purged::default();
     for (kind, id, k) in expired(store, now)? {
@@ -138,6 +138,13 @@ pub fn purge_expired(store: &Store, now: UnixTime) -> Result<Purged> {
             RecordKind::Employee => purged.employees += 1,
         }
     }
+    Ok((ops, purged))
+}
+
+/// Removes every expired entry and the earlier versions of its record, in one commit.
+/// The trash is covered by the store digest, so this needs an unsealed store.
+pub fn purge_expired(store: &Store, now: UnixTime) -> Result<Purged> {
+    let (ops, purged) = purge_ops(store, now)?;
     store.commit(&ops)?;
     Ok(purged)
 }

@@ -45,7 +45,7 @@ pub(super) fn distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
 /// The smallest distance from `word` to any space-separated word of `hay`, within `max`.
 pub(super) fn best(word: &[char], hay: &str, max: usize) -> Option<usize> {
     hay.split([' ', '@', '.', '\u{1}'])
-        .filter(|w| !w.is_empty())
+        .filter(|w| !w.is_empty() && w.chars().count().abs_diff(word.len()) <= max)
         .filter_map(|w| distance(word, &w.chars().collect::<Vec<_>>(), max))
         .min()
 }

@@ -7,6 +7,7 @@
 //! writes like the orders, so paging through it, or past a colleague's change, costs no
 //! more walks.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 
@@ -16,6 +17,7 @@ use super::query::{Query, parse};
 use super::{CustomerSummary, Entry, Index, filter_matches};
 use crate::domain::Id;
 use crate::domain::customer::CustomerStatus;
+use crate::domain::text::fold;
 
 /// Writes after which unread orders are dropped rather than kept up to date: a bulk import
 /// would otherwise pay for orders nobody looks at (they are rebuilt at the next page).
@@ -88,12 +90,14 @@ fn status_rank(s: CustomerStatus) -> i64 {
 }
 
 /// A customer's sort value in order `k` (customers have no due date: `Due` is by name).
-fn parts(k: SortKey, e: &Entry<CustomerSummary>) -> (i64, &str) {
+/// The folded name is folded again here rather than kept twice: only the few comparisons
+/// of a lookup in an order need it.
+fn parts(k: SortKey, e: &Entry<CustomerSummary>) -> (i64, Cow<'_, str>) {
     match k {
-        SortKey::Name | SortKey::Due => (0, &e.name),
-        SortKey::Updated => (e.item.updated_at, ""),
-        SortKey::Created => (e.item.created_at, ""),
-        SortKey::Status => (status_rank(e.item.status), &e.name),
+        SortKey::Name | SortKey::Due => (0, Cow::Owned(fold(&e.item.name))),
+        SortKey::Updated => (e.item.updated_at, Cow::Borrowed("")),
+        SortKey::Created => (e.item.created_at, Cow::Borrowed("")),
+        SortKey::Status => (status_rank(e.item.status), Cow::Owned(fold(&e.item.name))),
     }
 }
 
@@ -101,7 +105,7 @@ fn cursor(k: SortKey, e: &Entry<CustomerSummary>) -> Cursor {
     let (major, minor) = parts(k, e);
     Cursor {
         major,
-        minor: minor.to_string(),
+        minor: minor.into_owned(),
         id: e.item.id,
     }
 }
@@ -118,7 +122,7 @@ fn before<'a>(
     move |id| {
         entries.get(&id).is_some_and(|e| {
             let (major, minor) = parts(k, e);
-            let ord = c.cmp_parts(major, minor, id);
+            let ord = c.cmp_parts(major, &minor, id);
             ord.is_gt() || (inclusive && ord.is_eq())
         })
     }

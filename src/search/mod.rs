@@ -23,7 +23,12 @@ use query::{Filter, Query, Term, finder, parse};
 pub use page::{Cursor, Page, Sort, SortKey, Start, Window};
 
 /// Most records the typo fallback scores per needle.
-const FUZZY_CANDIDATES: usize = 20_000;
+const FUZZY_CANDIDATES: usize = 4_000;
+
+/// Most names the prefix walk looks at. A first word shared by many names ("jose" among a
+/// million) whose other words match few of them would otherwise walk them all; past this,
+/// the arena scan finds the rest and still ranks name prefixes first.
+const PREFIX_WALK: usize = 2_000;
 
 /// What lists and search results show of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,8 +66,6 @@ struct Entry<T> {
     item: T,
     /// Where this record's text lives in its kind's arena.
     slot: usize,
-    /// Folded name, for ranking prefix matches first.
-    name: String,
 }
 
 /// A kind's records: summaries by id, their text in one arena.
@@ -84,10 +87,10 @@ impl<T> Default for Kind<T> {
 }
 
 impl<T> Kind<T> {
-    fn put(&mut self, id: Id, item: T, name: String, fields: [&str; 5]) -> Option<Entry<T>> {
+    fn put(&mut self, id: Id, item: T, fields: [&str; 5]) -> Option<Entry<T>> {
         self.generation += 1;
         let slot = self.arena.push(id, fields);
-        let old = self.entries.insert(id, Entry { item, slot, name });
+        let old = self.entries.insert(id, Entry { item, slot });
         if let Some(o) = &old {
             self.arena.kill(o.slot);
         }
@@ -250,11 +253,10 @@ impl Index {
         let old = self.customers.put(
             c.id,
             summary,
-            name.clone(),
             [&hay, &digits, &city, &company, &tag_field(&d.tags)],
         );
-        if let Some(old) = old.filter(|o| o.name != name) {
-            self.by_name.remove(&(old.name, c.id));
+        if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
+            self.by_name.remove(&(old, c.id));
         }
         self.list(c.id);
     }
@@ -262,7 +264,7 @@ impl Index {
     pub fn remove_customer(&mut self, id: Id) {
         self.unlist(id);
         if let Some(old) = self.customers.remove(id) {
-            self.by_name.remove(&(old.name, id));
+            self.by_name.remove(&(fold(&old.item.name), id));
         }
     }
 
@@ -279,12 +281,8 @@ impl Index {
             .collect::<Vec<_>>()
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
-        self.employees.put(
-            e.id,
-            (d.name.clone(), detail),
-            fold(&d.name),
-            [&hay, &digits, "", "", ""],
-        );
+        self.employees
+            .put(e.id, (d.name.clone(), detail), [&hay, &digits, "", "", ""]);
     }
 
     pub fn remove_employee(&mut self, id: Id) {
@@ -297,7 +295,6 @@ impl Index {
         self.tasks.put(
             t.id,
             (t.data.title.clone(), assignee, t.stamp.created_by),
-            hay.clone(),
             [&hay, "", "", "", ""],
         );
     }
@@ -352,7 +349,8 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
-            for (name, id) in self.by_name.range((first.clone(), 0)..) {
+            let names = self.by_name.range((first.clone(), 0)..).take(PREFIX_WALK);
+            for (name, id) in names {
                 if found.len() >= limit || !name.starts_with(&first) {
                     break;
                 }
@@ -364,6 +362,7 @@ impl Index {
         }
         // One pass over the arena of the most telling condition; matches at a word start
         // are kept apart so they can go before matches inside a word.
+        let mut prefix = Vec::new();
         let mut word_start = Vec::new();
         let mut inside = Vec::new();
         let mut visit = |slot: usize, at: usize| {
@@ -373,10 +372,19 @@ impl Index {
                     let hay = k.arena.get(Field::Hay, slot);
                     let start =
                         at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
-                    if start { &mut word_start } else { &mut inside }.push(e.item.id);
+                    // The folded name leads the record's text, so a name starting with the
+                    // first word is a match at offset 0 of a scan for it.
+                    let bucket = if !first.is_empty() && at == 0 {
+                        &mut prefix
+                    } else if start {
+                        &mut word_start
+                    } else {
+                        &mut inside
+                    };
+                    bucket.push(e.item.id);
                 }
             }
-            found.len() + word_start.len() < limit
+            found.len() + prefix.len() + word_start.len() < limit
         };
         if let Some(Term::Text { text, word }) = q.terms.first() {
             // Every slot holding the word, whether or not the rest of the query accepts it,
@@ -422,6 +430,7 @@ impl Index {
                 }
             }
         }
+        found.extend(prefix.into_iter().map(|id| (EXACT_OR_PREFIX, id)));
         found.extend(word_start.into_iter().map(|id| (WORD_START, id)));
         found.extend(inside.into_iter().map(|id| (INSIDE, id)));
         found.truncate(limit);
@@ -452,7 +461,9 @@ impl Index {
             let Term::Text { text, .. } = t else { continue };
             let word: Vec<char> = text.chars().collect();
             let max = fuzzy::budget(word.len());
-            if max == 0 || text.contains(' ') {
+            // Typos are forgiven in words, not in e-mail fragments, numbers or phrases:
+            // "person99999@" one edit off matches every "person…" there is.
+            if max == 0 || !text.chars().all(char::is_alphabetic) {
                 continue;
             }
             let rest: Vec<&Term> = q

@@ -313,3 +313,26 @@ fn a_complete_scan_is_remembered_and_any_write_forgets_it() {
             .is_none()
     );
 }
+
+#[test]
+fn names_starting_with_the_first_word_come_first_even_past_the_prefix_walk() {
+    let mut i = Index::default();
+    i.put_customer(&customer(0, "Maria Jose Nunez", |_| {}));
+    for n in 1..=3_000 {
+        i.put_customer(&customer(n, &format!("Jose Aharon {n}"), |_| {}));
+    }
+    i.put_customer(&customer(5_000, "Jose Nunez", |_| {}));
+    assert_eq!(names(&i, "jose nunez"), ["Jose Nunez", "Maria Jose Nunez"]);
+    assert_eq!(names(&i, "josé núñez"), ["Jose Nunez", "Maria Jose Nunez"]);
+}
+
+#[test]
+fn no_typo_fallback_for_numbers_and_e_mail_fragments() {
+    let mut i = Index::default();
+    i.put_customer(&customer(1, "Avi Levinson", |d| {
+        d.emails = vec!["person12345@x.org".into()]
+    }));
+    assert!(names(&i, "person12346@").is_empty());
+    assert!(names(&i, "12346").is_empty());
+    assert_eq!(names(&i, "levinsen"), ["Avi Levinson"]);
+}

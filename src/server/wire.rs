@@ -8,7 +8,8 @@ use crate::crypto::SecretText;
 use crate::service::{Login, Request, Response, WireError};
 
 /// Bumped when messages change shape; a mismatch is refused with a clear message.
-pub const PROTOCOL: u32 = 2;
+/// 3: staged imports, pages of lists, retention and the lifecycle requests.
+pub const PROTOCOL: u32 = 3;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ClientMsg {

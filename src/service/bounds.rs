@@ -22,6 +22,13 @@ pub const MAX_AUDIT_OFFSET: usize = u32::MAX as usize;
 pub const MAX_DUE_WITHIN_DAYS: u32 = 3_650;
 /// Rows in one import (the 4 MiB frame holds about 10,000).
 pub const MAX_IMPORT_ROWS: usize = 100_000;
+/// Bytes (as sent) of the rows one staged import may hold, and staged imports held at once
+/// across all sessions: parts sent one by one must not add up to more memory than a
+/// 100,000-row file of full records needs.
+pub const MAX_STAGED_BYTES: usize = 256 * 1024 * 1024;
+pub const MAX_STAGED_IMPORTS: usize = 4;
+/// A staged import nobody sent a part to for this long may make room for another.
+pub const STAGED_IDLE_SECS: i64 = 15 * 60;
 /// Characters of a search query, a tag filter, a username, a file name, a session id, a
 /// code, a policy version, a note: each far beyond real use, and far below the frame cap.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -38,9 +45,15 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
             errors.text("query", query, MAX_QUERY_CHARS);
             errors.number("limit", *limit as u64, 0, MAX_SEARCH_LIMIT as u64);
         }
-        CustomerList { filter } => {
+        CustomerList { filter } | Export { filter, .. } => {
             if let Some(tag) = &filter.tag {
                 errors.text("filter.tag", tag, MAX_NAME_CHARS);
+            }
+            if let Some(q) = &filter.query {
+                errors.text("filter.query", q, MAX_QUERY_CHARS);
+                if let Err(e) = super::records::reads::check_filter_query(q) {
+                    errors.0.extend(e.0);
+                }
             }
         }
         CustomerPage {
@@ -97,7 +110,7 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
         }
         EndSession { id } => errors.text("id", id, MAX_CODE_CHARS),
         BackupVerify { file, .. } => errors.text("file", file, MAX_NAME_CHARS),
-        ImportCustomers { batch } => {
+        ImportCustomers { batch } | ImportBegin { batch } => {
             errors.number(
                 "batch.rows",
                 batch.rows.len() as u64,
@@ -110,10 +123,9 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
                 errors.text("batch.tag", tag, MAX_NAME_CHARS);
             }
         }
-        Export { filter, .. } => {
-            if let Some(tag) = &filter.tag {
-                errors.text("filter.tag", tag, MAX_NAME_CHARS);
-            }
+        // The running total (rows and bytes held) is checked where the parts are kept.
+        ImportRows { rows, .. } => {
+            errors.number("rows", rows.len() as u64, 0, MAX_IMPORT_ROWS as u64);
         }
         // The reason goes into the erasure journal and so into every later backup.
         CustomerErase { reason, .. } => errors.text("reason", reason, MAX_QUERY_CHARS),

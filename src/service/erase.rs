@@ -54,8 +54,6 @@ impl Service {
                 backups: None,
             });
         };
-        let _rewriting = rewrite::folder_lock();
-        let entries = erasure::journal(self.store())?;
         // The key reseals each rewritten file's store digest; erasure is admin-only and was
         // authorized above.
         let vault = self.vault_for(
@@ -63,13 +61,33 @@ impl Service {
             crate::domain::Permission::CustomerErase,
             "customer.erase_backups",
         )?;
-        let report = rewrite::rewrite_folder(
-            &cfg.dir,
-            self.store().db_id(),
-            &entries,
-            Some(vault.dek()),
-            None,
-        );
+        let report = self.rewrite_after_erasure(
+            &cfg,
+            Some(session),
+            vault.dek(),
+            &format!("customer:{id}"),
+        )?;
+        Ok(Response::Erased {
+            unlinked_tasks,
+            backups: Some(report),
+        })
+    }
+}
+
+impl Service {
+    /// Rewrites every backup in the folder with the erasure journal as it stands, remembers
+    /// the files that failed for the nightly retry, and records what happened.
+    pub(crate) fn rewrite_after_erasure(
+        &self,
+        cfg: &crate::backup::BackupConfig,
+        by: Option<&Session>,
+        dek: &crate::crypto::SecretKey,
+        target: &str,
+    ) -> Result<rewrite::RewriteReport> {
+        let _rewriting = rewrite::folder_lock();
+        let entries = erasure::journal(self.store())?;
+        let report =
+            rewrite::rewrite_folder(&cfg.dir, self.store().db_id(), &entries, Some(dek), None);
         let mut retry = pending_rewrites(self.store());
         for (name, _) in &report.failed {
             if !retry.contains(name) {
@@ -84,20 +102,15 @@ impl Service {
             Outcome::Failed
         };
         self.record_system_event(
-            Some(session),
+            by,
             "customer.erase_backups",
-            &format!("customer:{id}"),
+            target,
             outcome,
             &report.summary(),
         )?;
-        Ok(Response::Erased {
-            unlinked_tasks,
-            backups: Some(report),
-        })
+        Ok(report)
     }
-}
 
-impl Service {
     /// The database key while someone is signed in, for the owner's own nightly job (a
     /// backup rewrite must reseal each file's store digest); `None` while sealed.
     pub(crate) fn key_while_unsealed(&self) -> Option<crate::crypto::SecretKey> {

@@ -17,6 +17,9 @@ impl Service {
         if matches!(req, Request::CustomerErase { .. }) {
             return self.handle_erase(session, req);
         }
+        if matches!(req, Request::RetentionRun) {
+            return self.handle_retention(session, req);
+        }
         self.handle_now(session, req)
     }
 
@@ -117,6 +120,7 @@ impl Service {
             today: self.clock.today(),
             sessions,
             session_id: Some(session.id),
+            peer: peer.clone(),
         };
         let acted: Result<Acted> = cx.act(req);
         match acted {

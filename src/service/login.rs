@@ -361,6 +361,10 @@ impl Service {
     }
 
     pub(crate) fn seal_if_idle(&self, inner: &mut Inner) {
+        // Called wherever a session ends: an import it was sending goes with it.
+        if let Some(open) = inner.open.as_mut() {
+            open.staged.retain(|id, _| inner.sessions.contains_key(id));
+        }
         if self.settings.seal_when_idle && inner.sessions.is_empty() {
             // Dropping the vault zeroizes the DEK and its subkeys.
             inner.open = None;
@@ -373,7 +377,9 @@ impl Service {
 
     pub(crate) fn unseal_with(&self, inner: &mut Inner, vault: Vault) -> Result<()> {
         if inner.open.is_none() {
-            inner.open = Some(Unsealed::load(&self.store, vault)?);
+            let mut open = Unsealed::load(&self.store, vault)?;
+            self.purge_at_unseal(&mut open);
+            inner.open = Some(open);
         }
         Ok(())
     }

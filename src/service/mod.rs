@@ -15,10 +15,12 @@ mod records;
 mod recover;
 mod repair;
 pub mod request;
+mod retention;
 pub mod session;
 pub mod settings;
 mod system_event;
 mod unlock;
+mod unseal_purge;
 mod unsealed;
 
 use std::collections::HashMap;

@@ -21,6 +21,9 @@ pub struct CustomerFilter {
     pub tag: Option<String>,
     /// Only customers the caller owns.
     pub mine: bool,
+    /// Only the customers the search box would find for this query (its language:
+    /// words, `tag:` `city:` `status:` `owner:me` `company:`).
+    pub query: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -357,6 +360,45 @@ pub enum Request {
         id: Id,
         reason: String,
     },
+    /// What the next retention run would do (admin): per `[[retention.rule]]`, the customers
+    /// it would erase or anonymise. `counts_only` leaves names out and is not audited (Home).
+    RetentionPreview {
+        counts_only: bool,
+    },
+    /// Applies the retention rules now, as the nightly run does (admin).
+    RetentionRun,
+    /// Marketing consent given (dated `date`, default today) or withdrawn, and how the
+    /// person gave it: a change like an edit (it keeps the version it replaces).
+    CustomerConsent {
+        id: Id,
+        given: bool,
+        how: crate::privacy::consent::Method,
+        date: Option<jiff::civil::Date>,
+    },
+    /// A customer's consent history: given or withdrawn, when, by whom, how recorded.
+    ConsentHistory {
+        id: Id,
+    },
+    /// An import sent in parts, for files past the frame cap: `ImportBegin` holds the
+    /// batch (its rows are the first part) for this session, `ImportRows` adds rows, and
+    /// `ImportCommit` runs the whole as one `ImportCustomers`: one commit, all or nothing.
+    /// Until then nothing is written; the rows wait in memory only while the session lasts
+    /// and the database is unsealed. A dry-run commit keeps them for the real one.
+    ImportBegin {
+        batch: Box<ImportBatch>,
+    },
+    ImportRows {
+        token: u64,
+        rows: Vec<crate::transfer::ImportRow>,
+    },
+    ImportCommit {
+        token: u64,
+        dry_run: bool,
+    },
+    /// Forgets a staged import (the person cancelled).
+    ImportDiscard {
+        token: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -461,6 +503,18 @@ pub enum Response {
         unlinked_tasks: usize,
         /// `None` when no backup folder is configured.
         backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+    RetentionPlan(crate::privacy::retention::Plan),
+    Consent(Vec<crate::privacy::subject::ConsentEvent>),
+    /// What a retention run did (ids only), and the backup rewrite its erasures caused.
+    RetentionDone {
+        plan: crate::privacy::retention::Plan,
+        backups: Option<crate::privacy::rewrite::RewriteReport>,
+    },
+    /// A staged import: the token the next parts and the commit name, and the rows held.
+    ImportStaged {
+        token: u64,
+        rows: usize,
     },
 }
 
@@ -635,6 +689,9 @@ impl Request {
             ImportCustomers { .. } | ImportList | ImportShow { .. } | ImportRevert { .. } => {
                 P::CustomerAdmin
             }
+            ImportBegin { .. } | ImportRows { .. } | ImportCommit { .. } | ImportDiscard { .. } => {
+                P::CustomerAdmin
+            }
             Export {
                 what: ExportWhat::Employees,
                 reveal: true,
@@ -647,6 +704,9 @@ impl Request {
             CustomerRevert { .. } => P::CustomerWrite,
             SubjectExport { .. } => P::CustomerAdmin,
             CustomerErase { .. } => P::CustomerErase,
+            RetentionPreview { .. } | RetentionRun => P::CustomerErase,
+            CustomerConsent { .. } => P::CustomerWrite,
+            ConsentHistory { .. } => P::CustomerRead,
             TrashList { kind } | TrashRestore { kind, .. } => match kind {
                 RecordKind::Customer => P::CustomerAdmin,
                 RecordKind::Task => P::TaskWrite,
@@ -720,6 +780,11 @@ impl Request {
             ImportList => "import.list",
             ImportShow { .. } => "import.show",
             ImportRevert { .. } => "import.revert",
+            // The commit is the import: the same entry, with counts and the file's hash.
+            ImportCommit { .. } => "import.customers",
+            ImportBegin { .. } => "import.begin",
+            ImportRows { .. } => "import.rows",
+            ImportDiscard { .. } => "import.discard",
             Export { .. } => "export",
             CustomerDuplicates => "customer.duplicates",
             CustomerDuplicatesOf { .. } => "customer.duplicate_check",
@@ -728,6 +793,10 @@ impl Request {
             CustomerRevert { .. } => "customer.revert",
             SubjectExport { .. } => "customer.subject_export",
             CustomerErase { .. } => "customer.erase",
+            RetentionPreview { .. } => "retention.preview",
+            RetentionRun => "retention.run",
+            CustomerConsent { .. } => "customer.consent",
+            ConsentHistory { .. } => "customer.consent_history",
             TrashList { kind } => match kind {
                 RecordKind::Customer => "customer.trash",
                 RecordKind::Task => "task.trash",
@@ -765,8 +834,14 @@ impl Request {
                 | AccountPolicy
                 | AuditList { .. }
                 | ImportList
+                | ImportBegin { .. }
+                | ImportRows { .. }
+                | ImportDiscard { .. }
                 | CustomerDuplicatesOf { .. }
                 | TrashList { .. }
+                | RetentionPreview { counts_only: true }
+                // Part of a record view, which is audited itself.
+                | ConsentHistory { .. }
         )
     }
 
@@ -1046,6 +1121,38 @@ impl Request {
                 id: 1,
                 reason: "subject request".into(),
             },
+            RetentionPreview { counts_only: false },
+            RetentionRun,
+            CustomerConsent {
+                id: 1,
+                given: true,
+                how: crate::privacy::consent::Method::Phone,
+                date: None,
+            },
+            ConsentHistory { id: 1 },
+            ImportBegin {
+                batch: Box::new(ImportBatch {
+                    file_name: "contacts.csv".into(),
+                    file_sha256: String::new(),
+                    source: "generic".into(),
+                    mapping: Vec::new(),
+                    rows: Vec::new(),
+                    mode: ImportMode::Upsert,
+                    match_on: vec![MatchOn::Email, MatchOn::Phone],
+                    owner: None,
+                    tag: None,
+                    dry_run: true,
+                }),
+            },
+            ImportRows {
+                token: 1,
+                rows: Vec::new(),
+            },
+            ImportCommit {
+                token: 1,
+                dry_run: true,
+            },
+            ImportDiscard { token: 1 },
         ]
     }
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub kdf_wait_secs: u64,
     /// Days a deleted record stays in the trash before the nightly run purges it.
     pub trash_days: u32,
+    /// `[[retention.rule]]`s, applied by the nightly run after its backup.
+    pub retention_rules: Vec<crate::privacy::retention::Rule>,
 }
 
 impl Settings {
@@ -60,6 +62,7 @@ impl Default for Settings {
             kdf_concurrency: crate::auth::kdf_gate::KdfGate::default_limit(),
             kdf_wait_secs: 20,
             trash_days: crate::privacy::trash::DEFAULT_DAYS,
+            retention_rules: Vec::new(),
         }
         .with_policy_text(security_policy::DEFAULT_TEXT)
     }

@@ -25,6 +25,9 @@ pub(crate) struct Unsealed {
     pub quarantined: Vec<String>,
     /// What the unseal integrity check found that does not stop service.
     pub integrity_notes: Vec<String>,
+    /// Imports being sent in parts, by session (see `Request::ImportBegin`): plaintext rows,
+    /// so they live no longer than the key does.
+    pub staged: std::collections::HashMap<[u8; 16], super::records::Staged>,
     /// While held, commits keep the store digest and anchor current.
     _armed: store::integrity::Armed,
 }
@@ -32,7 +35,20 @@ pub(crate) struct Unsealed {
 impl Unsealed {
     /// Decrypts what the caches hold and folds in the sign-in failures seen while sealed.
     pub fn load(store: &Store, vault: Vault) -> Result<Unsealed> {
-        let (armed, mut integrity_notes) = store.arm(vault.dek())?;
+        // The digest check and the decrypting read the same trees independently: run them
+        // on both cores at once. Nothing loaded is used unless the check then passes.
+        let (armed, caches) = std::thread::scope(|s| {
+            let check = s.spawn(|| store.arm(vault.dek()));
+            let caches = Caches::load(store, &vault);
+            let armed = check.join().unwrap_or_else(|_| {
+                Err(store::StoreError::Damaged(
+                    "the integrity check stopped unexpectedly; the database was not opened".into(),
+                ))
+            });
+            (armed, caches)
+        });
+        let (armed, mut integrity_notes) = armed?;
+        let caches = caches?;
         let head = Head::load(store)?;
         if let Err(e) = continues_from_anchor(store, &vault, &head) {
             if !store.repairing() {
@@ -46,31 +62,15 @@ impl Unsealed {
             vault,
             head,
             revision: u64::from_be_bytes(start) >> 1,
-            users: BTreeMap::new(),
-            employees: BTreeMap::new(),
-            tasks: BTreeMap::new(),
-            index: Arc::new(RwLock::new(Index::default())),
-            quarantined: Vec::new(),
+            users: caches.users,
+            employees: caches.employees,
+            tasks: caches.tasks,
+            index: Arc::new(RwLock::new(caches.index)),
+            quarantined: caches.bad,
             integrity_notes,
+            staged: Default::default(),
             _armed: armed,
         };
-        let mut bad = Vec::new();
-        for (_, user) in loaded::<User>(&u.vault, store, Tree::Users, &mut bad)? {
-            u.users.insert(user.id, user);
-        }
-        for (_, e) in loaded::<Employee>(&u.vault, store, Tree::Employees, &mut bad)? {
-            u.index_mut().put_employee(&e);
-            u.employees.insert(e.id, e);
-        }
-        for (_, t) in loaded::<Task>(&u.vault, store, Tree::Tasks, &mut bad)? {
-            u.index_mut().put_task(&t);
-            u.tasks.insert(t.id, t);
-        }
-        for (_, c) in loaded::<crate::domain::Customer>(&u.vault, store, Tree::Customers, &mut bad)?
-        {
-            u.index_mut().put_customer(&c);
-        }
-        u.quarantined = bad;
         u.fold_pending(store)?;
         u.record_integrity(store)?;
         Ok(u)
@@ -194,24 +194,61 @@ impl Unsealed {
     }
 }
 
-/// Every record of `tree` that opens; the ones that do not are named in `bad` and skipped.
-/// Storage errors (not a record's content) still stop the load.
-fn loaded<T: serde::de::DeserializeOwned>(
+/// The decrypted caches and the index, before the unseal check has passed.
+struct Caches {
+    users: BTreeMap<Id, User>,
+    employees: BTreeMap<Id, Employee>,
+    tasks: BTreeMap<Id, Task>,
+    index: Index,
+    bad: Vec<String>,
+}
+
+impl Caches {
+    fn load(store: &Store, vault: &Vault) -> Result<Caches> {
+        let mut c = Caches {
+            users: BTreeMap::new(),
+            employees: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            index: Index::default(),
+            bad: Vec::new(),
+        };
+        each_loaded::<User>(vault, store, Tree::Users, &mut c.bad, |u| {
+            c.users.insert(u.id, u);
+        })?;
+        each_loaded::<Employee>(vault, store, Tree::Employees, &mut c.bad, |e| {
+            c.index.put_employee(&e);
+            c.employees.insert(e.id, e);
+        })?;
+        each_loaded::<Task>(vault, store, Tree::Tasks, &mut c.bad, |t| {
+            c.index.put_task(&t);
+            c.tasks.insert(t.id, t);
+        })?;
+        // One customer at a time: a million decrypted records never sit in memory at once.
+        each_loaded::<crate::domain::Customer>(vault, store, Tree::Customers, &mut c.bad, |r| {
+            c.index.put_customer(&r)
+        })?;
+        Ok(c)
+    }
+}
+
+/// Calls `f` with every record of `tree` that opens; the ones that do not are named in
+/// `bad` and skipped. Storage errors (not a record's content) still stop the load.
+fn each_loaded<T: serde::de::DeserializeOwned>(
     vault: &Vault,
     store: &Store,
     tree: Tree,
     bad: &mut Vec<String>,
-) -> Result<Vec<(Vec<u8>, T)>> {
-    let mut out = Vec::new();
+    mut f: impl FnMut(T),
+) -> Result<()> {
     for r in store.scan_raw(tree) {
         let (k, v) = r?;
         match vault.open::<T>(tree, &k, &v) {
-            Ok(t) => out.push((k.to_vec(), t)),
+            Ok(t) => f(t),
             Err(store::StoreError::Corrupt { tree, key }) => bad.push(format!("{tree}/{key}")),
             Err(e) => return Err(e),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The log must continue from the entry the anchor vouches for: a store ahead of its anchor

@@ -5,8 +5,10 @@ mod decode;
 pub mod export;
 mod fields;
 pub mod normal;
+pub mod parts;
 mod preset;
 pub mod read_csv;
+pub mod source;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};

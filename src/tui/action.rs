@@ -104,6 +104,25 @@ pub enum Action {
     Overwrite,
     /// Close a popup.
     Close,
+    // A record's life: the trash and earlier versions.
+    Trash,
+    History,
+    Restore,
+    RevertVersion,
+    SubjectExport,
+    Erase,
+
+    // Moving customers in and out (admins and managers).
+    /// Customers: the import screen (past imports, a new one).
+    ImportFile,
+    /// Customers: the customers the filters show, to a file.
+    ExportList,
+    /// Import: check the file against the database, writing nothing.
+    DryRun,
+    /// Import: write what the dry run showed (asks first).
+    RunImport,
+    /// Import list: undo the highlighted import (asks first).
+    Revert,
 }
 
 impl Action {
@@ -170,6 +189,17 @@ impl Action {
             Reload => "reload theirs (drop my edits)",
             Overwrite => "overwrite with mine",
             Close => "close",
+            Trash => "the trash: deleted records of this list, u restores",
+            History => "who changed which field of this customer, and when",
+            Restore => "bring the highlighted record back",
+            RevertVersion => "undo the highlighted change: fields back to before it (asks first)",
+            SubjectExport => "subject access export to a file (GDPR; audited)",
+            Erase => "erase for good, backups too (GDPR; type the name to confirm)",
+            ImportFile => "import customers from a file",
+            ExportList => "export the customers shown to a file",
+            DryRun => "dry run: check the file, write nothing",
+            RunImport => "import the file (asks first)",
+            Revert => "revert the highlighted import (asks first)",
         }
     }
 
@@ -221,6 +251,17 @@ impl Action {
             Reload => "reload",
             Overwrite => "overwrite",
             Close => "close",
+            Trash => "trash",
+            History => "history",
+            Restore => "restore",
+            RevertVersion => "revert",
+            SubjectExport => "export",
+            Erase => "erase",
+            ImportFile => "import",
+            ExportList => "export",
+            DryRun => "dry run",
+            RunImport => "import",
+            Revert => "revert",
             other => other.describe(),
         }
     }

@@ -214,7 +214,7 @@ impl World {
         b
     }
 
-    fn seed(&mut self) {
+    pub fn seed(&mut self) {
         let mut b = self.backend("ada");
         let people: HashMap<String, Id> = match b.call(Request::People).unwrap() {
             Response::People(p) => p.into_iter().map(|p| (p.username, p.id)).collect(),

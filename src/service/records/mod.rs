@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod consent;
 mod customers;
 mod duplicates;
 mod employees;
@@ -11,6 +12,8 @@ mod pages;
 mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
+pub(crate) mod retention;
+mod staged;
 mod tasks;
 mod transfer;
 mod trash;
@@ -25,6 +28,8 @@ use crate::domain::role::Scope;
 use crate::domain::{Customer, Employee, Id, Stamp, Task, UnixTime, User, UserState};
 use crate::store::{Op, Store};
 
+pub(crate) use staged::Staged;
+
 pub(crate) struct Cx<'a> {
     pub store: &'a Store,
     pub open: &'a mut Unsealed,
@@ -38,6 +43,8 @@ pub(crate) struct Cx<'a> {
     /// Live sessions, filled only for the requests that list or end them.
     pub sessions: Vec<([u8; 16], crate::service::session::SessionState)>,
     pub session_id: Option<[u8; 16]>,
+    /// Who is at the other end, for audit entries a request writes beyond its own.
+    pub peer: crate::service::Peer,
 }
 
 pub(crate) struct Acted {
@@ -99,6 +106,16 @@ impl Update {
                 open.employees.remove(&id);
             }
         }
+    }
+}
+
+/// The stamp of a change by `by` at `now` (`by` is 0 for the nightly run).
+pub(crate) fn bumped(s: &Stamp, now: UnixTime, by: Id) -> Stamp {
+    Stamp {
+        version: s.version + 1,
+        updated_at: now,
+        updated_by: by,
+        ..s.clone()
     }
 }
 
@@ -193,6 +210,15 @@ impl Cx<'_> {
             CustomerRevert { id, to } => self.customer_revert(id, to),
             SubjectExport { id } => self.subject_export(id),
             CustomerErase { id, reason } => self.customer_erase(id, &reason),
+            RetentionPreview { counts_only } => self.retention_preview(counts_only),
+            RetentionRun => self.retention_run(),
+            CustomerConsent {
+                id,
+                given,
+                how,
+                date,
+            } => self.customer_consent(id, given, how, date),
+            ConsentHistory { id } => self.consent_history(id),
             // `handle` answers these before taking the lock; never reached.
             ImportCustomers { batch } => self.import_customers(*batch),
             ImportList => self.import_list(),
@@ -208,6 +234,10 @@ impl Cx<'_> {
                 filter,
                 bom,
             } => self.export(what, format, reveal, &filter, bom),
+            ImportBegin { batch } => self.import_begin(*batch),
+            ImportRows { token, rows } => self.import_rows(token, rows),
+            ImportCommit { token, dry_run } => self.import_commit(token, dry_run),
+            ImportDiscard { token } => self.import_discard(token),
             BackupRun | BackupList | BackupVerify { .. } => Err(Error::Refused(
                 "backup requests are not handled here".into(),
             )),
@@ -229,12 +259,7 @@ impl Cx<'_> {
     }
 
     pub fn bump(&self, s: &Stamp) -> Stamp {
-        Stamp {
-            version: s.version + 1,
-            updated_at: self.now,
-            updated_by: self.me(),
-            ..s.clone()
-        }
+        bumped(s, self.now, self.me())
     }
 
     /// Refuses an update made from an older version, saying who changed it and when.

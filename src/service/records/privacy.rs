@@ -54,7 +54,11 @@ impl Cx<'_> {
             format: FORMAT.into(),
             exported_at: self.now,
             exported_by: self.me(),
-            consent: consent_history(&kept, &customer),
+            consent: consent_history(
+                &kept,
+                &customer,
+                &crate::privacy::consent::list(self.store, &self.open.vault, id)?,
+            ),
             history: customer_history(&kept, &customer, true),
             customer,
             tasks,
@@ -86,38 +90,8 @@ impl Cx<'_> {
         if !live && !trashed {
             return Err(crate::service::Error::NotFound(format!("customer {id}")));
         }
-        let mut ops = crate::privacy::erasure::removal_ops(self.store, id)?;
-        let mut updates = vec![super::Update::CustomerGone(id)];
-        let linked: Vec<_> = self
-            .open
-            .tasks
-            .values()
-            .filter(|t| t.data.customer == Some(id))
-            .cloned()
-            .collect();
-        let unlinked_tasks = linked.len();
-        for mut t in linked {
-            t.data.customer = None;
-            t.stamp = self.bump(&t.stamp);
-            ops.push(self.open.vault.put(
-                crate::store::Tree::Tasks,
-                &crate::store::id_key(t.id),
-                &t,
-            )?);
-            updates.push(super::Update::Task(Box::new(t)));
-        }
-        // Tasks waiting in the trash lose the link too, so a restore cannot bring it back.
-        for mut e in crate::privacy::trash::list(self.store, &self.open.vault, RecordKind::Task)? {
-            if let crate::privacy::Record::Task(t) = &mut e.record {
-                if t.data.customer == Some(id) {
-                    t.data.customer = None;
-                    ops.push(crate::privacy::trash::put(&self.open.vault, &e)?);
-                }
-            }
-        }
-        let entry =
-            crate::privacy::erasure::entry(&self.open.vault, id, self.now, self.me(), &reason)?;
-        ops.push(crate::privacy::erasure::journal_op(&entry)?);
+        let (ops, updates, unlinked_tasks) =
+            erase_ops(self.store, self.open, id, self.now, self.me(), &reason)?;
         Ok(Acted {
             response: Response::Erased {
                 unlinked_tasks,
@@ -130,4 +104,48 @@ impl Cx<'_> {
             updates,
         })
     }
+}
+
+/// The live erasure of one customer, by `by` at `now`: the record and everything kept under
+/// its id removed, linked tasks (live and in the trash) unlinked, the journal entry written.
+/// Returns the ops, the cache updates and how many live tasks lost the link. Shared with
+/// retention rules whose action is `erase`.
+pub(crate) fn erase_ops(
+    store: &crate::store::Store,
+    open: &crate::service::unsealed::Unsealed,
+    id: Id,
+    now: crate::domain::UnixTime,
+    by: Id,
+    reason: &str,
+) -> Result<(Vec<crate::store::Op>, Vec<super::Update>, usize)> {
+    let mut ops = crate::privacy::erasure::removal_ops(store, id)?;
+    let mut updates = vec![super::Update::CustomerGone(id)];
+    let linked: Vec<_> = open
+        .tasks
+        .values()
+        .filter(|t| t.data.customer == Some(id))
+        .cloned()
+        .collect();
+    let unlinked_tasks = linked.len();
+    for mut t in linked {
+        t.data.customer = None;
+        t.stamp = super::bumped(&t.stamp, now, by);
+        ops.push(
+            open.vault
+                .put(crate::store::Tree::Tasks, &crate::store::id_key(t.id), &t)?,
+        );
+        updates.push(super::Update::Task(Box::new(t)));
+    }
+    // Tasks waiting in the trash lose the link too, so a restore cannot bring it back.
+    for mut e in crate::privacy::trash::list(store, &open.vault, RecordKind::Task)? {
+        if let crate::privacy::Record::Task(t) = &mut e.record {
+            if t.data.customer == Some(id) {
+                t.data.customer = None;
+                ops.push(crate::privacy::trash::put(&open.vault, &e)?);
+            }
+        }
+    }
+    let entry = crate::privacy::erasure::entry(&open.vault, id, now, by, reason)?;
+    ops.push(crate::privacy::erasure::journal_op(&entry)?);
+    Ok((ops, updates, unlinked_tasks))
 }

@@ -54,20 +54,91 @@ pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Respon
     }
 }
 
+/// The words of a filter query, quoted phrases kept whole (`company:"levi optics"`).
+pub(crate) fn words(q: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in q.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                cur.push(ch);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The conditions a filter may hold. Free words are the search box's: they also find near
+/// misses (one typo off), which a filter deciding what leaves in a file must not.
+pub(crate) fn check_filter_query(q: &str) -> Result<(), crate::domain::Invalid> {
+    const KEYS: [&str; 5] = ["tag:", "city:", "status:", "owner:", "company:"];
+    for w in words(q) {
+        let lower = w.to_lowercase();
+        if !KEYS
+            .iter()
+            .any(|k| lower.starts_with(k) && lower.len() > k.len())
+        {
+            return Err(crate::domain::Invalid(vec![
+                crate::domain::FieldError::new(
+                    "filter.query",
+                    format!(
+                        "{w:?} is not a condition; a filter takes tag:, city:, status:, owner:me and company: (quote a value with spaces)"
+                    ),
+                ),
+            ]));
+        }
+    }
+    Ok(())
+}
+
+/// Customers passing every condition of `f`, from the index.
+pub(crate) fn filtered(
+    index: &Index,
+    f: &CustomerFilter,
+    me: crate::domain::Id,
+) -> Vec<CustomerSummary> {
+    let found = f
+        .query
+        .as_deref()
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| index.search_customers(q, index.customer_count().max(1), me, |_| true));
+    let all: Box<dyn Iterator<Item = &CustomerSummary>> = match &found {
+        Some(hits) => Box::new(hits.iter()),
+        None => Box::new(index.customers()),
+    };
+    all.filter(|c| f.status.is_none_or(|s| c.status == s))
+        .filter(|c| {
+            f.tag
+                .as_ref()
+                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        })
+        .filter(|c| !f.mine || c.owner == Some(me))
+        .cloned()
+        .collect()
+}
+
+fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> {
+    filtered(index, f, user.id)
+}
+
+/// The filter's own conditions, for the page (its query goes with the page's query).
 fn keeps(f: &CustomerFilter, c: &CustomerSummary, me: Id) -> bool {
     f.status.is_none_or(|s| c.status == s)
         && f.tag
             .as_ref()
             .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
         && (!f.mine || c.owner == Some(me))
-}
-
-fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> {
-    index
-        .customers()
-        .filter(|c| keeps(f, c, user.id))
-        .cloned()
-        .collect()
 }
 
 fn page(
@@ -84,6 +155,10 @@ fn page(
     } else {
         format!("{f:?}")
     };
+    let query = match f.query.as_deref() {
+        Some(q) if !q.trim().is_empty() => format!("{q} {query}"),
+        _ => query.to_string(),
+    };
     let (f, me) = (f.clone(), user.id);
-    index.customer_page(query, move |c| keeps(&f, c, me), &view, w, me)
+    index.customer_page(&query, move |c| keeps(&f, c, me), &view, w, me)
 }

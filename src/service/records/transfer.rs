@@ -218,6 +218,12 @@ impl Cx<'_> {
                     let Some(cur) = existing.get(&id) else {
                         continue;
                     };
+                    // A note already on the timeline (the same file again) is not news.
+                    let note = note.filter(|n| {
+                        !cur.interactions
+                            .iter()
+                            .any(|i| i.kind == InteractionKind::Note && i.text == *n)
+                    });
                     let merged = merge(&cur.data, &data);
                     let merged = match merged.validate() {
                         Ok(m) => m,
@@ -476,18 +482,19 @@ impl Cx<'_> {
         let o = export::CsvOptions { bom };
         let (bytes, count) = match what {
             ExportWhat::Customers => {
-                let me = self.me();
-                let mut cs: Vec<Customer> =
-                    self.all_customers()?
+                // The index decides who passes, as the lists do; the records come whole.
+                let ids: std::collections::HashSet<crate::domain::Id> = {
+                    let index = self.open.index();
+                    super::reads::filtered(&index, filter, self.me())
                         .into_iter()
-                        .filter(|c| filter.status.is_none_or(|s| c.data.status == s))
-                        .filter(|c| {
-                            filter.tag.as_ref().is_none_or(|t| {
-                                c.data.tags.iter().any(|x| x.eq_ignore_ascii_case(t))
-                            })
-                        })
-                        .filter(|c| !filter.mine || c.data.owner == Some(me))
-                        .collect();
+                        .map(|c| c.id)
+                        .collect()
+                };
+                let mut cs: Vec<Customer> = self
+                    .all_customers()?
+                    .into_iter()
+                    .filter(|c| ids.contains(&c.id))
+                    .collect();
                 if !reveal {
                     cs.iter_mut().for_each(|c| c.data.sensitive = None);
                 }
@@ -539,11 +546,20 @@ impl Cx<'_> {
             what_name.into(),
         );
         a.detail = format!(
-            "{count} {what_name} as {format:?}{}; filter status={:?} tag={:?} mine={}; sha256 {fingerprint}",
+            "{count} {what_name} as {format:?}{}; filter status={:?} tag={:?} mine={} query={}; sha256 {fingerprint}",
             if reveal { " with sensitive fields" } else { "" },
             filter.status.map(|s| s.as_str()),
             filter.tag,
-            filter.mine
+            filter.mine,
+            // Conditions only (see `reads::check_filter_query`), but they may name a city or
+            // a company: counted, not copied.
+            filter
+                .query
+                .as_ref()
+                .map_or("none".to_string(), |q| format!(
+                    "{} conditions",
+                    super::reads::words(q).len()
+                ))
         );
         Ok(a)
     }

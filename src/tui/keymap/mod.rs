@@ -32,10 +32,13 @@ pub enum Context {
     Confirm,
     Conflict,
     Popup,
+    Trash,
+    History,
+    Import,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 18] = [
         Context::Global,
         Context::Main,
         Context::List,
@@ -51,6 +54,9 @@ impl Context {
         Context::Confirm,
         Context::Conflict,
         Context::Popup,
+        Context::Trash,
+        Context::History,
+        Context::Import,
     ];
 }
 
@@ -71,10 +77,13 @@ pub mod chain {
     pub const CONFIRM: &[Context] = &[Confirm];
     pub const CONFLICT: &[Context] = &[Conflict];
     pub const POPUP: &[Context] = &[Popup];
+    pub const TRASH: &[Context] = &[Trash, List, Main];
+    pub const HISTORY: &[Context] = &[History, List, Main];
+    pub const IMPORT: &[Context] = &[Import, List, Main];
 
-    pub const ALL: [&[Context]; 13] = [
+    pub const ALL: [&[Context]; 16] = [
         HOME, CUSTOMERS, TASKS, EMPLOYEES, USERS, SESSIONS, AUDIT, BACKUPS, SEARCH, FORM, CONFIRM,
-        CONFLICT, POPUP,
+        CONFLICT, POPUP, TRASH, HISTORY, IMPORT,
     ];
 }
 

@@ -28,6 +28,9 @@ fn heading(c: Context) -> &'static str {
         Context::Confirm => "Questions",
         Context::Conflict => "Conflicts",
         Context::Popup => "Popups",
+        Context::Trash => "Trash",
+        Context::History => "History",
+        Context::Import => "Import",
     }
 }
 

@@ -81,7 +81,7 @@ impl Main {
             ));
         }
         spans.extend(tabs);
-        f.render_widget(Line::from(spans), area);
+        f.render_widget(crate::tui::bidi::line(Line::from(spans)), area);
     }
 
     fn who(&self) -> String {
@@ -137,10 +137,10 @@ impl Main {
                     };
                     let pad = " ".repeat(who_w + 1);
                     f.render_widget(
-                        Line::from(Span::styled(
+                        crate::tui::bidi::line(Line::from(Span::styled(
                             fit(&format!("{pad}{rest}"), usize::from(area.width)),
                             style,
-                        )),
+                        ))),
                         second,
                     );
                 }
@@ -155,7 +155,7 @@ impl Main {
                 spans.extend(ui.hints(self.chain(), &keep).spans);
             }
         }
-        f.render_widget(Line::from(spans), area);
+        f.render_widget(crate::tui::bidi::line(Line::from(spans)), area);
     }
 }
 

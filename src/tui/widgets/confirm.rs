@@ -73,6 +73,9 @@ impl<T: Clone> Confirm<T> {
                 Span::raw(" no"),
             ]),
         ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        f.render_widget(
+            Paragraph::new(crate::tui::bidi::lines(lines)).wrap(Wrap { trim: true }),
+            inner,
+        );
     }
 }

@@ -194,9 +194,17 @@ impl Input {
             used += w(c);
             text.push(*c);
         }
+        // Under `[display] bidi = "reorder"`, what is visible goes out in visual order and
+        // the cursor sits by the character it is before.
+        let visible: Vec<char> = text.chars().collect();
+        let reordered = crate::tui::bidi::input(&visible, self.cursor - start);
+        let before = match &reordered {
+            Some((_, x)) => *x,
+            None => shown[start..self.cursor].iter().map(w).sum(),
+        };
+        let text = reordered.map_or(text, |(t, _)| t);
         f.render_widget(Line::from(Span::styled(text, style)), area);
         if focused {
-            let before: usize = shown[start..self.cursor].iter().map(w).sum();
             let x = area
                 .x
                 .saturating_add(u16::try_from(before).unwrap_or(u16::MAX))

@@ -34,7 +34,10 @@ pub fn popup(f: &mut Frame, area: Rect, title: &str, theme: &Theme) -> Rect {
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focus())
-        .title(Span::styled(format!(" {title} "), theme.title()));
+        .title(Span::styled(
+            format!(" {} ", super::bidi::visual(title)),
+            theme.title(),
+        ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     inner
@@ -51,7 +54,7 @@ pub fn pane(f: &mut Frame, area: Rect, title: &str, theme: &Theme, focused: bool
             theme.border()
         })
         .title(Span::styled(
-            format!(" {title} "),
+            format!(" {} ", super::bidi::visual(title)),
             if focused {
                 theme.title()
             } else {

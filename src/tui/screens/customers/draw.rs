@@ -9,6 +9,7 @@ use super::{Customers, Focus, Mode};
 use crate::domain::{Customer, Permission};
 use crate::search::CustomerSummary;
 use crate::tui::action::Action;
+use crate::tui::bidi;
 use crate::tui::keymap::chain;
 use crate::tui::screens::paged::rows_label;
 use crate::tui::screens::{date_of, when};
@@ -22,6 +23,15 @@ use crate::tui::widgets::{centered, pane, popup};
 const SIDE_BY_SIDE: u16 = 100;
 
 pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
+    match &s.mode {
+        Mode::Trash(v) => return v.draw(f, area, ui),
+        Mode::History(v) => return v.draw(f, area, ui),
+        _ => {}
+    }
+    if let Mode::Import(i) = &s.mode {
+        i.draw(f, area, ui);
+        return;
+    }
     if let Mode::Edit(ed) = &s.mode {
         let title = match (&ed.id, &s.open) {
             (None, _) => "New customer".to_string(),
@@ -32,6 +42,9 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         ed.form.draw(f, inner, ui.theme, ed.conflict.is_none());
         if let Some(c) = &ed.conflict {
             c.draw(f, area, ui);
+        }
+        if let Some(d) = &ed.duplicate {
+            d.draw(f, area, ui);
         }
         return;
     }
@@ -58,6 +71,16 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             form.draw(f, inner, ui.theme, true);
         }
         Mode::Delete(c) => c.draw(f, area, ui),
+        Mode::Subject(x) => {
+            let inner = popup(f, centered(area, 70, 6), "Subject access export", ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
+        Mode::Erase(x) => {
+            let title = format!("Erase {} for good", fit(&clean(x.name()), 40));
+            let inner = popup(f, centered(area, 70, 8), &title, ui.theme);
+            x.form.draw(f, inner, ui.theme, true);
+        }
+        Mode::Export(x) => x.draw(f, area, ui),
         _ => {}
     }
 }
@@ -175,7 +198,7 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     match (&s.open, s.selected()) {
         (Some(c), _) => {
             let inner = pane(f, area, "Customer", t, focused);
-            let lines = record_lines(s, c, ui, usize::from(inner.width));
+            let lines = bidi::lines(record_lines(s, c, ui, usize::from(inner.width)));
             let skip = u16::try_from(s.scroll.min(lines.len().saturating_sub(1))).unwrap_or(0);
             f.render_widget(
                 Paragraph::new(lines)
@@ -186,7 +209,7 @@ fn draw_record(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         }
         (None, Some(c)) => {
             let inner = pane(f, area, "Preview", t, false);
-            f.render_widget(Paragraph::new(preview_lines(c, ui)), inner);
+            f.render_widget(Paragraph::new(bidi::lines(preview_lines(c, ui))), inner);
         }
         (None, None) => {
             let inner = pane(f, area, "Customer", t, false);
@@ -234,16 +257,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         kv(
             t,
             "Consent",
-            if d.marketing_consent {
-                format!(
-                    "yes{}",
-                    d.consent_date
-                        .map(|x| format!(" since {x}"))
-                        .unwrap_or_default()
-                )
-            } else {
-                "no".into()
-            },
+            super::linked::consent(d, s.consent_how.as_deref()),
         ),
     ];
     match (&d.sensitive, s.revealed) {
@@ -310,6 +324,7 @@ fn record_lines(s: &Customers, c: &Customer, ui: &Ui, width: usize) -> Vec<Line<
         ),
         t.dim(),
     )));
+    lines.extend(super::linked::lines(&s.linked, ui, width));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         format!("Timeline ({})", c.interactions.len()),

@@ -2,7 +2,9 @@
 
 use crate::domain::customer::{Address, CustomerKind, CustomerStatus};
 use crate::domain::text::date;
-use crate::domain::{Customer, CustomerInput, CustomerSensitive, FieldError, Id, InteractionKind};
+use crate::domain::{
+    Customer, CustomerInput, CustomerSensitive, FieldError, Id, InteractionKind, Permission,
+};
 use crate::service::{Error, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::screens::versioned::VersionedForm;
@@ -18,12 +20,16 @@ pub struct Editor {
     /// `None` for a new customer.
     pub id: Option<Id>,
     pub version: u64,
-    /// The sensitive fields are in the form (only after a reveal).
+    /// The sensitive fields are in the form: for roles that may see them (on an existing
+    /// record, loaded with an audited reveal); never sent otherwise.
     pub sensitive: bool,
     pub conflict: Option<Conflict>,
     can_owner: bool,
     /// The owner as loaded; kept when this person may not change owners.
     orig_owner: Option<Id>,
+    /// Another customer has this email or phone: asked before saving (`duplicate.rs`).
+    pub duplicate: Option<crate::tui::widgets::confirm::Confirm<u64>>,
+    pub duplicate_ok: bool,
 }
 
 fn fields(c: &CustomerInput, owner: &str, can_owner: bool, sensitive: bool) -> Vec<Field> {
@@ -91,21 +97,26 @@ fn parse_date(form: &Form, key: &str, errors: &mut Vec<FieldError>) -> Option<ji
 }
 
 impl Editor {
+    /// A new customer is its creator's own, so whoever may see their own customers'
+    /// sensitive fields fills them in here.
     pub fn create(me: &Me, can_owner: bool, _people: &People) -> Editor {
+        let sensitive = me.can(Permission::CustomerSensitive);
         let form = Form::new(fields(
             &CustomerInput::default(),
             &me.username,
             can_owner,
-            false,
+            sensitive,
         ));
         Editor {
             form,
             id: None,
             version: 0,
-            sensitive: false,
+            sensitive,
             conflict: None,
             can_owner,
             orig_owner: None,
+            duplicate: None,
+            duplicate_ok: false,
         }
     }
 
@@ -126,6 +137,8 @@ impl Editor {
             conflict: None,
             can_owner,
             orig_owner,
+            duplicate: None,
+            duplicate_ok: false,
         }
     }
 
@@ -190,6 +203,12 @@ impl Editor {
                 return Outcome::Stay;
             }
         };
+        if !self.duplicate_ok {
+            if let Some(q) = super::duplicate::question(ctx, &input, self.id) {
+                self.ask_duplicate(q, version);
+                return Outcome::Stay;
+            }
+        }
         let req = match self.id {
             None => Request::CustomerCreate { input },
             Some(id) => Request::CustomerUpdate { id, version, input },
@@ -268,8 +287,9 @@ impl Note {
 
     pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
         match action {
-            Action::NextField if !self.form.on_last() => self.form.next(),
-            Action::NextField | Action::Save => {
+            // Past the last field stays: only Ctrl-S logs, as in every form.
+            Action::NextField => self.form.next(),
+            Action::Save => {
                 let kind = InteractionKind::parse(&self.form.value("kind"))
                     .unwrap_or(InteractionKind::Note);
                 let req = Request::CustomerAddInteraction {

@@ -2,7 +2,10 @@
 //! State and updates live here, drawing in `draw.rs`, the forms in `edit.rs`.
 
 mod draw;
+mod duplicate;
 mod edit;
+mod lifecycle;
+mod linked;
 mod refresh;
 mod update;
 
@@ -86,6 +89,13 @@ enum Mode {
     Log(Box<NoteForm>),
     Tag(Form),
     Delete(Confirm<Id>),
+    Trash(Box<super::trash::TrashView>),
+    History(Box<super::history::HistoryView>),
+    Subject(Box<super::subject::ExportForm>),
+    Erase(Box<super::subject::EraseForm>),
+    /// The import screen, over the list (admins and managers).
+    Import(Box<crate::tui::screens::import::Import>),
+    Export(Box<crate::tui::screens::import::export::ExportForm>),
 }
 
 pub struct Customers {
@@ -107,6 +117,10 @@ pub struct Customers {
     /// First timeline entry shown.
     scroll: usize,
     mode: Mode,
+    /// Tasks linked to the open record.
+    linked: Vec<crate::domain::Task>,
+    /// How the open record's consent was last recorded (phone, form...), when known.
+    consent_how: Option<String>,
 }
 
 impl Default for Customers {
@@ -125,6 +139,8 @@ impl Default for Customers {
             focus: Focus::List,
             scroll: 0,
             mode: Mode::Browse,
+            linked: Vec::new(),
+            consent_how: None,
         }
     }
 }
@@ -160,6 +176,7 @@ impl Customers {
             status: self.status,
             tag: self.tag.clone(),
             mine: self.mine,
+            query: None,
         }
     }
 
@@ -228,6 +245,18 @@ impl Customers {
         self.sel.index = 0;
         self.fetch(Start::Offset(0), ctx);
         self.run_search(ctx);
+    }
+
+    /// Loads the list for changed filters; a record the new list no longer has closes, so
+    /// the pane never shows what the filters leave out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|c| c.id) {
+            match self.rows().iter().position(|c| c.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.hide(),
+            }
+        }
     }
 
     /// Runs the search for the current query (a keystroke): only the matches travel.
@@ -299,6 +328,8 @@ impl Customers {
             self.open = Some(c);
             self.focus = Focus::Record;
             self.scroll = 0;
+            self.linked = linked::load(id, ctx);
+            self.consent_how = linked::consent_how(id, ctx);
         }
     }
 
@@ -324,23 +355,27 @@ impl Customers {
         }
     }
 
+    /// The editor for the target. Whoever may see its sensitive fields gets them in the
+    /// form: loading them is a reveal, audited as `r` is.
     fn start_edit(&mut self, ctx: &mut Ctx) {
         let Some(id) = self.target() else { return };
-        let record = match self.open.take() {
-            Some(c) if c.id == id => Some(c),
-            _ => self.get(id, false, ctx),
+        let sensitive = ctx
+            .me
+            .reaches(Permission::CustomerSensitive, self.target_owner());
+        let record = match &self.open {
+            Some(c) if c.id == id && (self.revealed || !sensitive) => Some(c.clone()),
+            _ => self.get(id, sensitive, ctx),
         };
-        if let Some(c) = record {
-            let people = ctx.people.clone();
-            let can_owner =
-                ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
-            self.mode = Mode::Edit(Box::new(Editor::edit(
-                &c,
-                self.revealed,
-                can_owner,
-                &people,
-            )));
-            self.open = Some(c);
+        let Some(c) = record else { return };
+        let people = ctx.people.clone();
+        let can_owner = ctx.me.scope(Permission::CustomerWrite) == crate::domain::role::Scope::All;
+        self.mode = Mode::Edit(Box::new(Editor::edit(&c, sensitive, can_owner, &people)));
+        if self.open.as_ref().is_none_or(|o| o.id != id) {
+            let mut shown = c;
+            if !self.revealed {
+                shown.data.sensitive = None;
+            }
+            self.open = Some(shown);
         }
     }
 

@@ -28,6 +28,9 @@ impl Customers {
         let Some((id, seen)) = self.open.as_ref().map(|c| (c.id, c.stamp.updated_at)) else {
             return;
         };
+        // Task lists and consent histories are not audited: they follow every refresh.
+        self.linked = super::linked::load(id, ctx);
+        self.consent_how = super::linked::consent_how(id, ctx);
         let listed = self
             .rows()
             .iter()

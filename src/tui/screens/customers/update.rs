@@ -61,11 +61,34 @@ impl Customers {
                     .or_else(|| self.selected().map(|c| c.name.clone()));
                 if let (Some(id), Some(name)) = (self.target(), name) {
                     let q = format!(
-                        "Delete the customer {}? Their tasks stay, unlinked. This cannot be undone.",
+                        "Delete the customer {}? Their tasks stay, unlinked. It waits in the trash (T) until it is purged.",
                         crate::tui::text::clean(&name)
                     );
                     self.mode = Mode::Delete(Confirm::new("Delete customer", q, "delete", id));
                 }
+            }
+            Action::ImportFile if me.can(Permission::CustomerAdmin) => {
+                self.hide();
+                self.mode = Mode::Import(Box::new(crate::tui::screens::import::Import::open(ctx)));
+            }
+            Action::ExportList if me.can(Permission::CustomerAdmin) => {
+                self.mode = Mode::Export(Box::new(
+                    crate::tui::screens::import::export::ExportForm::new(
+                        self.filter(),
+                        !self.search.is_empty(),
+                    ),
+                ));
+            }
+            Action::ImportFile | Action::ExportList => {
+                let what = if action == Action::ImportFile {
+                    "import"
+                } else {
+                    "export"
+                };
+                ctx.note = Some(crate::tui::screens::Note::warn(format!(
+                    "The {} role cannot {what} customers.",
+                    me.role
+                )));
             }
             // Not this person's to do: say why rather than nothing at all.
             Action::Edit | Action::Reveal | Action::Interaction | Action::Delete
@@ -86,6 +109,9 @@ impl Customers {
                     ctx.nav = Some(Nav::NewTaskFor { customer, name });
                 }
             }
+            Action::Trash | Action::History | Action::SubjectExport | Action::Erase => {
+                self.open_lifecycle(action, ctx)
+            }
             Action::FilterStatus => {
                 self.status = match self.status {
                     None => Some(CustomerStatus::Lead),
@@ -94,7 +120,7 @@ impl Customers {
                         .position(|x| *x == s)
                         .and_then(|i| CustomerStatus::ALL.get(i + 1).copied()),
                 };
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::FilterTag => {
                 let current = self.tag.clone().unwrap_or_default();
@@ -104,7 +130,7 @@ impl Customers {
             }
             Action::FilterMine => {
                 self.mine = !self.mine;
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::Sort => {
                 self.sort = self.sort.next();
@@ -159,16 +185,35 @@ impl Screen for Customers {
             Mode::Browse => chain::CUSTOMERS,
             Mode::Search => chain::SEARCH,
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
-            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) => chain::FORM,
+            Mode::Edit(e) if e.duplicate.is_some() => chain::CONFIRM,
+            Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_) | Mode::Subject(_) | Mode::Erase(_) => {
+                chain::FORM
+            }
             Mode::Delete(_) => chain::CONFIRM,
+            Mode::Trash(_) => chain::TRASH,
+            Mode::History(v) => v.chain(),
+            Mode::Import(i) => i.chain(),
+            Mode::Export(x) => x.chain(),
         }
     }
 
     fn typing(&self) -> bool {
         match &self.mode {
-            Mode::Search | Mode::Log(_) | Mode::Tag(_) => true,
-            Mode::Edit(e) => e.conflict.is_none(),
+            Mode::Search | Mode::Log(_) | Mode::Tag(_) | Mode::Subject(_) | Mode::Erase(_) => true,
+            Mode::Edit(e) => e.conflict.is_none() && e.duplicate.is_none(),
+            Mode::Import(i) => i.typing(),
+            Mode::Export(x) => x.typing(),
             _ => false,
+        }
+    }
+
+    fn busy(&self) -> bool {
+        matches!(&self.mode, Mode::Import(i) if i.busy())
+    }
+
+    fn work(&mut self, ctx: &mut Ctx) {
+        if let Mode::Import(i) = &mut self.mode {
+            i.work(ctx);
         }
     }
 
@@ -176,7 +221,11 @@ impl Screen for Customers {
         match &mut self.mode {
             Mode::Browse => self.update_browse(action, ctx),
             Mode::Search => self.update_search(action, ctx),
-            Mode::Edit(ed) => match ed.update(action, ctx) {
+            Mode::Edit(ed) => match if ed.duplicate.is_some() {
+                ed.answer_duplicate(action, ctx)
+            } else {
+                ed.update(action, ctx)
+            } {
                 Outcome::Stay => true,
                 Outcome::Ignored => false,
                 Outcome::Cancel => {
@@ -205,13 +254,33 @@ impl Screen for Customers {
                     Action::NextField | Action::Save => {
                         self.tag = form.opt("tag").map(|t| t.to_lowercase());
                         self.mode = Mode::Browse;
-                        self.reload(ctx);
+                        self.refilter(ctx);
                     }
                     Action::Cancel => self.mode = Mode::Browse,
                     _ => return false,
                 }
                 true
             }
+            Mode::Trash(_) | Mode::History(_) | Mode::Subject(_) | Mode::Erase(_) => {
+                self.update_lifecycle(action, ctx)
+            }
+            Mode::Import(i) => {
+                let (used, exit) = i.update(action, ctx);
+                if exit == crate::tui::screens::import::Exit::Leave {
+                    i.close(ctx);
+                    self.mode = Mode::Browse;
+                    self.reload(ctx);
+                }
+                used
+            }
+            Mode::Export(x) => match x.update(action, ctx) {
+                crate::tui::screens::import::export::Outcome::Stay => true,
+                crate::tui::screens::import::export::Outcome::Ignored => false,
+                crate::tui::screens::import::export::Outcome::Close => {
+                    self.mode = Mode::Browse;
+                    true
+                }
+            },
             Mode::Delete(c) => {
                 match c.answer(action) {
                     Answer::Yes(id) => {
@@ -252,6 +321,16 @@ impl Screen for Customers {
             Mode::Tag(form) => {
                 form.input(key);
             }
+            Mode::Subject(x) => {
+                x.form.input(key);
+            }
+            Mode::Erase(x) => {
+                x.form.input(key);
+            }
+            Mode::Import(i) => i.input(key),
+            Mode::Export(x) => {
+                x.form.input(key);
+            }
             _ => {}
         }
     }
@@ -265,6 +344,10 @@ impl Screen for Customers {
             Mode::Edit(ed) => ed.form.paste(text),
             Mode::Log(n) => n.form.paste(text),
             Mode::Tag(form) => form.paste(text),
+            Mode::Subject(x) => x.form.paste(text),
+            Mode::Erase(x) => x.form.paste(text),
+            Mode::Import(i) => i.paste(text),
+            Mode::Export(x) => x.form.paste(text),
             _ => {}
         }
     }
@@ -282,7 +365,10 @@ impl Screen for Customers {
 
     fn leave(&mut self) {
         self.hide();
-        if matches!(self.mode, Mode::Search | Mode::Delete(_) | Mode::Tag(_)) {
+        if matches!(
+            self.mode,
+            Mode::Search | Mode::Delete(_) | Mode::Tag(_) | Mode::Trash(_) | Mode::History(_)
+        ) {
             self.mode = Mode::Browse;
         }
     }
@@ -291,6 +377,7 @@ impl Screen for Customers {
         match &self.mode {
             Mode::Edit(e) => e.form.changed(),
             Mode::Log(n) => n.form.changed(),
+            Mode::Import(i) => i.unsaved(),
             _ => false,
         }
     }
@@ -313,14 +400,24 @@ impl Screen for Customers {
             }
             (Mode::Search, _) => &[Open, Back],
             (Mode::Edit(e), _) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
+            (Mode::Edit(e), _) if e.duplicate.is_some() => &[Yes, No],
             (Mode::Edit(_) | Mode::Log(_) | Mode::Tag(_), _) => &[Save, NextField, Toggle, Cancel],
+            (Mode::Subject(_) | Mode::Erase(_), _) => &[Save, NextField, Cancel],
             (Mode::Delete(_), _) => &[Yes, No],
+            (Mode::Trash(_), _) => crate::tui::screens::trash::TrashView::HINTS,
+            (Mode::History(v), _) => v.hints(),
+            (Mode::Import(i), _) => i.hints(),
+            (Mode::Export(x), _) => x.hints(),
         }
     }
 
     fn offers(&self, me: &Me, action: Action) -> bool {
         let owner = self.target_owner();
+        if let Mode::Import(i) = &self.mode {
+            return i.offers(action);
+        }
         match action {
+            Action::ImportFile | Action::ExportList => me.can(Permission::CustomerAdmin),
             Action::New => me.can(Permission::CustomerWrite),
             Action::Edit => self.target().is_some() && me.reaches(Permission::CustomerWrite, owner),
             Action::Interaction => self.target().is_some() && me.can(Permission::CustomerLog),
@@ -329,6 +426,11 @@ impl Screen for Customers {
             }
             Action::Delete => self.target().is_some() && me.can(Permission::CustomerAdmin),
             Action::NewTask => self.target().is_some() && me.can(Permission::TaskWrite),
+            Action::Trash | Action::Restore => me.can(Permission::CustomerAdmin),
+            Action::History => self.target().is_some(),
+            Action::SubjectExport => self.target().is_some() && me.can(Permission::CustomerAdmin),
+            Action::Erase => self.target().is_some() && me.can(Permission::CustomerErase),
+            Action::RevertVersion => matches!(&self.mode, Mode::History(v) if v.may_revert()),
             _ => true,
         }
     }

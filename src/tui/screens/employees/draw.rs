@@ -51,7 +51,8 @@ impl Employees {
         }
         if let (Some(a), Some(e)) = (detail, &self.open) {
             let inner = pane(f, a, "Employee", t, true);
-            f.render_widget(Paragraph::new(self.detail_lines(e, ui)), inner);
+            let lines = crate::tui::bidi::lines(self.detail_lines(e, ui));
+            f.render_widget(Paragraph::new(lines), inner);
         }
     }
 

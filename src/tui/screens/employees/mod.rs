@@ -32,6 +32,8 @@ pub struct Employees {
     open: Option<Employee>,
     revealed: bool,
     edit: Option<Editor>,
+    /// The employee trash, when open over the list (`T`, HR and admin).
+    trash: Option<crate::tui::screens::trash::TrashView>,
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -126,6 +128,9 @@ impl Employees {
 
 impl Screen for Employees {
     fn chain(&self) -> &'static [Context] {
+        if self.trash.is_some() {
+            return chain::TRASH;
+        }
         match &self.edit {
             Some(e) if e.conflict.is_some() => chain::CONFLICT,
             Some(_) => chain::FORM,
@@ -140,6 +145,18 @@ impl Screen for Employees {
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         if self.edit.is_some() {
             return self.update_edit(action, ctx);
+        }
+        {
+            use crate::tui::screens::trash::{Routed, route};
+            let kind = crate::privacy::RecordKind::Employee;
+            match route(&mut self.trash, kind, Permission::EmployeeHr, action, ctx) {
+                Routed::NotOpen => {}
+                Routed::Handled(b) => return b,
+                Routed::Restored => {
+                    self.reload(ctx);
+                    return true;
+                }
+            }
         }
         let hr = ctx.me.can(Permission::EmployeeHr);
         match action {
@@ -227,6 +244,7 @@ impl Screen for Employees {
     fn leave(&mut self) {
         self.open = None;
         self.revealed = false;
+        self.trash = None;
     }
 
     fn unsaved(&self) -> bool {
@@ -235,6 +253,9 @@ impl Screen for Employees {
 
     fn hints(&self) -> &'static [Action] {
         use Action::*;
+        if self.trash.is_some() {
+            return crate::tui::screens::trash::TrashView::HINTS;
+        }
         match &self.edit {
             Some(e) if e.conflict.is_some() => &[Reload, Overwrite, Cancel],
             Some(_) => &[Save, NextField, Cancel],
@@ -245,12 +266,17 @@ impl Screen for Employees {
 
     fn offers(&self, me: &Me, action: Action) -> bool {
         match action {
-            Action::New | Action::Edit | Action::Reveal => me.can(Permission::EmployeeHr),
+            Action::New | Action::Edit | Action::Reveal | Action::Trash | Action::Restore => {
+                me.can(Permission::EmployeeHr)
+            }
             _ => true,
         }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if let Some(v) = &self.trash {
+            return v.draw(f, area, ui);
+        }
         self.draw_screen(f, area, ui);
     }
 }

@@ -29,6 +29,8 @@ pub(super) struct Security {
     policy_not_accepted: Vec<String>,
     /// Records quarantined at unseal because they no longer open.
     quarantined: Vec<String>,
+    /// Customers the next retention run would remove, when rules are set.
+    retention_due: Option<usize>,
 }
 
 #[derive(Default)]
@@ -159,10 +161,23 @@ impl Home {
                     Ok(Response::Integrity { quarantined, .. }) => quarantined,
                     _ => Vec::new(),
                 },
+                retention_due: retention_due(ctx),
             }),
             Ok(_) => Err(unexpected().to_string()),
             Err(e) => Err(e.to_string()),
         });
+    }
+}
+
+/// How many customers the next retention run would erase or anonymise (counts only, not
+/// audited); `None` with no rules or for a role that may not see them.
+fn retention_due(ctx: &mut Ctx) -> Option<usize> {
+    if !ctx.me.can(Permission::CustomerErase) {
+        return None;
+    }
+    match ctx.call(Request::RetentionPreview { counts_only: true }) {
+        Ok(Response::RetentionPlan(p)) if !p.rules.is_empty() => Some(p.total()),
+        _ => None,
     }
 }
 
@@ -316,7 +331,7 @@ impl Home {
         if lines.is_empty() {
             f.render_widget(Span::styled("No customers yet.", ui.theme.dim()), inner);
         } else {
-            f.render_widget(Paragraph::new(lines), inner);
+            f.render_widget(Paragraph::new(crate::tui::bidi::lines(lines)), inner);
         }
     }
 

@@ -67,6 +67,13 @@ pub(super) fn draw(s: &Result<Security, String>, f: &mut Frame, area: Rect, ui: 
     if let Some((text, bad)) = backup_short(ui) {
         lines.push(row("Backup", text, bad));
     }
+    if let Some(n) = s.retention_due {
+        let text = match n {
+            0 => "nothing due".to_string(),
+            n => fit(&format!("{n} due at the next run"), room),
+        };
+        lines.push(row("Retention", text, n > 0));
+    }
     if !s.quarantined.is_empty() {
         // First: a damaged record matters more than the rest of the pane.
         lines.insert(

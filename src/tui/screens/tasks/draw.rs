@@ -158,5 +158,8 @@ fn draw_task(s: &Tasks, task: &Task, f: &mut Frame, area: Rect, ui: &Ui) {
         ]));
         lines.extend(text.map(Line::from));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    f.render_widget(
+        Paragraph::new(crate::tui::bidi::lines(lines)).wrap(Wrap { trim: false }),
+        inner,
+    );
 }

@@ -70,6 +70,8 @@ pub struct Tasks {
     mode: Option<Mode>,
     /// Today at the last load, for marking overdue tasks.
     today: jiff::civil::Date,
+    /// The task trash, when open over the list (`T`).
+    trash: Option<crate::tui::screens::trash::TrashView>,
 }
 
 impl Tasks {
@@ -104,6 +106,18 @@ impl Tasks {
             Err(e) => ctx.fail(&e),
         }
         self.load_customer_names(ctx);
+    }
+
+    /// Loads the list for a changed view or scope; an open task the new list no longer has
+    /// closes, so the pane never shows what the filter leaves out.
+    fn refilter(&mut self, ctx: &mut Ctx) {
+        self.reload(ctx);
+        if let Some(id) = self.open.as_ref().map(|t| t.id) {
+            match self.rows.iter().position(|t| t.id == id) {
+                Some(i) => self.sel.index = i,
+                None => self.open = None,
+            }
+        }
     }
 
     /// Names for linked customers, from the (unaudited) customer list.
@@ -224,11 +238,11 @@ impl Tasks {
                 } else {
                     TaskScope::Mine
                 };
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::Filter => {
                 self.view = self.view.next();
-                self.reload(ctx);
+                self.refilter(ctx);
             }
             Action::OpenCustomer if self.offers(&me, action) => {
                 match self.selected().map(|t| t.data.customer) {
@@ -247,6 +261,9 @@ impl Tasks {
 
 impl Screen for Tasks {
     fn chain(&self) -> &'static [Context] {
+        if self.trash.is_some() {
+            return chain::TRASH;
+        }
         match self.mode() {
             Mode::Browse => chain::TASKS,
             Mode::Edit(e) if e.conflict.is_some() => chain::CONFLICT,
@@ -259,6 +276,18 @@ impl Screen for Tasks {
     }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        use crate::tui::screens::trash::{Routed, route};
+        if !matches!(self.mode(), Mode::Edit(_)) {
+            let kind = crate::privacy::RecordKind::Task;
+            match route(&mut self.trash, kind, Permission::TaskWrite, action, ctx) {
+                Routed::NotOpen => {}
+                Routed::Handled(b) => return b,
+                Routed::Restored => {
+                    self.reload(ctx);
+                    return true;
+                }
+            }
+        }
         let Some(Mode::Edit(ed)) = self.mode.as_mut() else {
             return self.update_browse(action, ctx);
         };
@@ -318,6 +347,7 @@ impl Screen for Tasks {
 
     fn leave(&mut self) {
         self.open = None;
+        self.trash = None;
     }
 
     fn unsaved(&self) -> bool {
@@ -326,6 +356,9 @@ impl Screen for Tasks {
 
     fn hints(&self) -> &'static [Action] {
         use Action::*;
+        if self.trash.is_some() {
+            return crate::tui::screens::trash::TrashView::HINTS;
+        }
         match self.mode() {
             Mode::Browse if self.open.is_some() => &[Back, Done, Edit, Assign, OpenCustomer, Help],
             Mode::Browse => &[Open, New, Done, Scope, Filter, Lookup, Help],
@@ -345,11 +378,15 @@ impl Screen for Tasks {
             // Offered (and in `?` help) wherever customers can be read; a task without one
             // says so when `c` is pressed.
             Action::OpenCustomer => me.can(Permission::CustomerRead),
+            Action::Trash | Action::Restore => me.can(Permission::TaskWrite),
             _ => true,
         }
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
+        if let Some(v) = &self.trash {
+            return v.draw(f, area, ui);
+        }
         draw::draw(self, f, area, ui);
     }
 }

@@ -1,4 +1,7 @@
 //! The audit log (admin, auditor): newest first, filterable, and verifiable from here.
+//! Targets read as names where the viewer may read the record, and Enter opens it.
+
+mod names;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -32,6 +35,9 @@ pub struct Audit {
     complete: bool,
     /// The last verification, as one line.
     verified: Option<(bool, String)>,
+    names: names::Names,
+    /// Account names, for "user:3" targets (copied from the people list at each load).
+    people: super::People,
 }
 
 impl Audit {
@@ -60,11 +66,13 @@ impl Audit {
             .iter()
             .enumerate()
             .filter(|(_, e)| {
+                // The id and the name both find an entry.
                 let hay = fold(&format!(
-                    "{} {} {} {} {}",
+                    "{} {} {} {} {} {}",
                     e.action,
                     e.username.as_deref().unwrap_or(""),
                     e.target,
+                    target(e, &self.names, &self.people),
                     e.outcome.as_str(),
                     e.detail
                 ));
@@ -171,7 +179,10 @@ impl Screen for Audit {
 
     fn enter(&mut self, ctx: &mut Ctx) {
         self.events.clear();
+        self.people = ctx.people.clone();
         self.fetch(ctx);
+        self.names.load(&self.events, ctx);
+        self.apply_filter();
     }
 
     /// New entries arrive at the top: read as many as are loaded again, and keep the same
@@ -191,6 +202,10 @@ impl Screen for Audit {
             Ok(_) => ctx.fail(&super::unexpected()),
             Err(e) => ctx.fail(&e),
         }
+        self.people = ctx.people.clone();
+        if self.names.stale(&self.events) {
+            self.names.load(&self.events, ctx);
+        }
         self.apply_filter();
         if let Some(i) = keep.and_then(|seq| {
             self.shown
@@ -206,7 +221,7 @@ impl Screen for Audit {
         if self.typing {
             &[Open, Back]
         } else {
-            &[Search, Verify, Lookup, Help]
+            &[Open, Search, Verify, Lookup, Help]
         }
     }
 
@@ -257,7 +272,7 @@ impl Screen for Audit {
             col("When", Width::Cells(16)),
             col("Who", Width::Cells(8)),
             col("Action", Width::Cells(16)),
-            col("Target", Width::Cells(11)),
+            col("Target", Width::Share(1)),
             col("Result", Width::Cells(6)),
             col("Detail", Width::Share(1)),
         ];
@@ -271,7 +286,7 @@ impl Screen for Audit {
                     when(e.at),
                     e.username.clone().unwrap_or_else(|| "-".into()),
                     e.action.clone(),
-                    target(e, ui),
+                    target(e, &self.names, ui.people),
                     e.outcome.as_str().into(),
                     clean(e.detail.trim_start_matches("; ")),
                 ]);
@@ -285,11 +300,14 @@ impl Screen for Audit {
     }
 }
 
-/// An account target by its username (everyone may see those); other records by id, which
-/// Enter opens where the role may read them.
-fn target(e: &AuditEvent, ui: &Ui) -> String {
+/// A target by its name where this person may read the record (accounts: everyone may see
+/// usernames), else by its id.
+fn target(e: &AuditEvent, names: &names::Names, people: &super::People) -> String {
+    if let Some(name) = names.get(&e.target) {
+        return name.to_string();
+    }
     match e.target.split_once(':') {
-        Some(("user", id)) => match id.parse().ok().and_then(|id| ui.people.0.get(&id)) {
+        Some(("user", id)) => match id.parse().ok().and_then(|id| people.0.get(&id)) {
             Some(p) => format!("user {}", p.username),
             None => e.target.clone(),
         },

@@ -1,0 +1,317 @@
+//! The import screen and export from Customers, driven by keys: an admin imports a CSV
+//! (path, mapping changed on the screen, dry run, progress, a `y`), sees it in the list and
+//! reverts it; a manager imports too; staff and auditors are told no, hr never sees
+//! customers; an export writes the filtered customers 0600 and asks before replacing.
+#![allow(clippy::unwrap_used)]
+
+mod tui_common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use kasefet::client::Backend;
+use kasefet::domain::Role;
+use kasefet::service::{CustomerFilter, Request, Response};
+use ratatui::crossterm::event::KeyCode;
+use tui_common::*;
+
+fn snap(name: &str, app: &kasefet::tui::App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = render(app, w, h);
+        filtered().bind(|| insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen));
+    }
+}
+
+fn customers(w: &World) -> usize {
+    let mut b = w.backend("ada");
+    let n = match b
+        .call(Request::CustomerList {
+            filter: CustomerFilter::default(),
+        })
+        .unwrap()
+    {
+        Response::Customers(c) => c.len(),
+        other => panic!("{other:?}"),
+    };
+    b.logout();
+    n
+}
+
+const CSV: &str = "Name,E-mail,Telefon,City\n\
+Noa Levi,noa@example.org,054-1234567,Haifa\n\
+Avi Ben,avi@example.org,052-1112223,Eilat\n\
+Bad Row,not-an-email,,\n\
+Dana Again,DANA@cohen.test,,Tel Aviv\n";
+
+/// The Import screen's list, opened from Customers with `I`.
+fn open_import(app: &mut kasefet::tui::App) {
+    press(app, KeyCode::Char('2'));
+    assert_eq!(app.screen(), "customers");
+    typ(app, "I");
+}
+
+#[test]
+fn an_admin_imports_with_a_dry_run_a_changed_mapping_and_a_yes_then_reverts() {
+    let w = World::new();
+    let file = w.dir.path().join("contacts.csv");
+    std::fs::write(&file, CSV).unwrap();
+    let before = customers(&w);
+    let mut app = w.app("ada");
+    open_import(&mut app);
+    let s = render(&app, 80, 24);
+    assert!(s.contains("No import yet"), "{s}");
+    snap("admin_import_empty", &app);
+
+    // The path, then mode and tag as they are.
+    typ(&mut app, "n");
+    typ(&mut app, &file.display().to_string());
+    snap("admin_import_path", &app);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "imported");
+    press(&mut app, KeyCode::Enter);
+    let s = render(&app, 120, 40);
+    assert!(s.contains("contacts.csv"), "{s}");
+    assert!(s.contains("Telefon") && s.contains("not imported"), "{s}");
+
+    // Telefon is not a column name Kasefet knows: cycle it to `phone` on the screen.
+    let telefon = 2;
+    for _ in 0..telefon {
+        press(&mut app, KeyCode::Down);
+    }
+    let steps = kasefet::transfer::Field::ALL
+        .iter()
+        .position(|f| f.as_str() == "phone")
+        .unwrap()
+        + 1;
+    for _ in 0..steps {
+        typ(&mut app, "e");
+    }
+    let s = render(&app, 120, 40);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("Telefon") && l.contains("phone")),
+        "{s}"
+    );
+    snap("admin_import_review", &app);
+
+    // The dry run: a progress bar while the rows go, then the counts; nothing written.
+    typ(&mut app, "c");
+    assert!(app.busy(), "the dry run waits for the bar to be drawn");
+    let s = render(&app, 80, 24);
+    assert!(s.contains("Sending rows: 0 of 4"), "{s}");
+    app.tick();
+    let s = render(&app, 80, 24);
+    assert!(s.contains("checking them in one pass"), "{s}");
+    assert!(s.contains("100%"), "{s}");
+    while app.busy() {
+        app.tick();
+    }
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Dry run (nothing written)"), "{s}");
+    assert!(s.contains("would create 2"), "{s}");
+    assert!(s.contains("would update 1"), "{s}");
+    assert!(s.contains("line 4:"), "the refused row, by line: {s}");
+    assert_eq!(customers(&w), before, "a dry run writes nothing");
+    snap("admin_import_dry_run", &app);
+
+    // Enter is not a yes; `n` is a no; `y` imports.
+    typ(&mut app, "i");
+    snap("admin_import_confirm", &app);
+    press(&mut app, KeyCode::Enter);
+    assert!(render(&app, 80, 24).contains("Import customers"));
+    assert_eq!(customers(&w), before);
+    typ(&mut app, "n");
+    assert_eq!(customers(&w), before);
+    typ(&mut app, "i");
+    typ(&mut app, "y");
+    assert!(app.busy());
+    while app.busy() {
+        app.tick();
+    }
+    assert_eq!(customers(&w), before + 2);
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Import 1 done"), "{s}");
+    assert!(s.contains("created 2, updated 1"), "{s}");
+    snap("admin_import_done", &app);
+
+    // The list shows it; revert asks, Enter does nothing, `y` reverts.
+    press(&mut app, KeyCode::Esc);
+    let s = render(&app, 120, 40);
+    assert!(s.contains("contacts.csv") && s.contains("ada"), "{s}");
+    snap("admin_import_list", &app);
+    typ(&mut app, "u");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(customers(&w), before + 2, "Enter is not a yes");
+    typ(&mut app, "y");
+    assert_eq!(customers(&w), before);
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Import 1 reverted"), "{s}");
+    assert!(s.contains("reverted"), "{s}");
+
+    // `?` lists the import keys.
+    typ(&mut app, "?");
+    let s = render(&app, 120, 40);
+    assert!(s.contains("revert the highlighted import"), "{s}");
+    assert!(s.contains("Import"), "{s}");
+    press(&mut app, KeyCode::Esc);
+
+    // Esc goes back to the customers.
+    press(&mut app, KeyCode::Esc);
+    assert!(render(&app, 120, 40).contains("Dana Cohen"));
+}
+
+#[test]
+fn a_manager_imports_and_a_bad_path_is_said_plainly() {
+    let w = World::new();
+    let file = w.dir.path().join("people.vcf");
+    std::fs::write(
+        &file,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rina Shapiro\r\nEMAIL;TYPE=work:rina@example.org\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    let before = customers(&w);
+    let mut app = w.app("maya");
+    open_import(&mut app);
+    typ(&mut app, "n");
+    typ(&mut app, "/nowhere/at/all.csv");
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("cannot read /nowhere/at/all.csv"), "{s}");
+    // A device is no file (it would be read forever).
+    for _ in 0.."/nowhere/at/all.csv".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "/dev/zero");
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("/dev/zero is not a regular file"), "{s}");
+    for _ in 0.."/dev/zero".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, "/nowhere/at/all.csv");
+    // The typed path stays, to be fixed.
+    for _ in 0.."/nowhere/at/all.csv".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typ(&mut app, &file.display().to_string());
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("vCard"), "{s}");
+    snap("manager_import_vcard", &app);
+    typ(&mut app, "c");
+    while app.busy() {
+        app.tick();
+    }
+    typ(&mut app, "i");
+    typ(&mut app, "y");
+    while app.busy() {
+        app.tick();
+    }
+    assert_eq!(customers(&w), before + 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(render(&app, 120, 40).contains("maya"));
+}
+
+#[test]
+fn staff_and_auditors_are_told_no_and_hr_has_no_customers() {
+    let w = World::new();
+    for role in [Role::Staff, Role::Auditor] {
+        let mut app = w.app(username(role));
+        open_import(&mut app);
+        let s = render(&app, 120, 40);
+        assert!(
+            s.contains(&format!("The {role} role cannot import customers.")),
+            "{s}"
+        );
+        assert!(!s.contains("Imports"), "{s}");
+        typ(&mut app, "X");
+        let s = render(&app, 120, 40);
+        assert!(
+            s.contains(&format!("The {role} role cannot export customers.")),
+            "{s}"
+        );
+        snap(&format!("{role}_import_refused"), &app);
+        typ(&mut app, "?");
+        let help = render(&app, 120, 40);
+        assert!(!help.contains("import customers from a file"), "{help}");
+        assert!(!help.contains("export the customers shown"), "{help}");
+    }
+    let app = w.app(username(Role::Hr));
+    assert!(!app.tabs().contains(&kasefet::tui::screens::Tab::Customers));
+    // The service refuses them whatever a screen shows.
+    let mut b = w.backend("sam");
+    assert!(matches!(
+        b.call(Request::ImportList),
+        Err(kasefet::service::Error::Denied(_))
+    ));
+}
+
+#[test]
+fn export_writes_the_filtered_customers_0600_and_asks_before_replacing() {
+    let w = World::new();
+    let out = w.dir.path().join("north.csv");
+    let mut app = w.app("ada");
+    press(&mut app, KeyCode::Char('2'));
+    // Filter by the tag `north` (two of the four), then export.
+    typ(&mut app, "#");
+    typ(&mut app, "north");
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "X");
+    let s = render(&app, 120, 40);
+    assert!(
+        s.contains("Export customers") && s.contains("tag north"),
+        "{s}"
+    );
+    typ(&mut app, &out.display().to_string());
+    snap("admin_export_form", &app);
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("Exported 2 customers to"), "{s}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.contains("Noam Peretz") && csv.contains("דנה לוי"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Dana Cohen"), "only the filter: {csv}");
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Again to the same file, as JSON: asked first; `n` keeps the old file, `y` replaces.
+    typ(&mut app, "X");
+    typ(&mut app, &out.display().to_string());
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, " ");
+    press(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
+    let s = render(&app, 120, 40);
+    assert!(s.contains("already exists"), "{s}");
+    snap("admin_export_replace", &app);
+    press(&mut app, KeyCode::Enter);
+    typ(&mut app, "n");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
+    ctrl(&mut app, 's');
+    typ(&mut app, "y");
+    let json = std::fs::read_to_string(&out).unwrap();
+    assert!(json.trim_start().starts_with('['), "{json}");
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Audited with the count, never the contents.
+    let mut b = w.backend("ada");
+    let Response::Audit(events) = b
+        .call(Request::AuditList {
+            offset: 0,
+            limit: 10_000,
+        })
+        .unwrap()
+    else {
+        panic!()
+    };
+    let exports: Vec<_> = events.iter().filter(|e| e.action == "export").collect();
+    assert_eq!(exports.len(), 2, "{exports:#?}");
+    assert!(exports[0].detail.starts_with("2 customers"), "{exports:#?}");
+    assert!(!exports.iter().any(|e| e.detail.contains("Noam")));
+}

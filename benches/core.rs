@@ -9,10 +9,12 @@
 //! - sign-in (argon2 + unseal) with 100,000 customers
 //! - customer search over 100,000 customers
 //! - size of the data directory holding them
+//! - customer pages: the first in each order (the sort), later ones, filtered ones
 //!
 //! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000).
 
 mod fixtures;
+mod pages;
 
 use fixtures::customer;
 use std::time::{Duration, Instant};
@@ -195,6 +197,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     stats(&format!("search per keystroke over {n} customers"), keys);
     println!("peak memory (VmHWM) after import and search: {}", vm_hwm());
+    pages::run(&service, &s, n, stats)?;
     service.logout(&s);
     service.store().flush()?;
     drop(service);

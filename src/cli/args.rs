@@ -300,6 +300,21 @@ pub enum CustomerCmd {
         /// Only customers you own
         #[arg(long)]
         mine: bool,
+        /// Only customers matching this search (the search language, matched exactly)
+        #[arg(long)]
+        query: Option<String>,
+        /// Order: name, updated, created (the default) or status
+        #[arg(long, default_value = "created")]
+        sort: String,
+        /// Largest (newest) first
+        #[arg(long)]
+        desc: bool,
+        /// Skip this many rows first
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// At most this many rows (all when not given; fetched a page at a time)
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Show one customer with its timeline
     Show {

@@ -7,7 +7,8 @@ use super::output::{fields, json, opt, table};
 use super::{CliError, Ctx, date_arg, unexpected};
 use crate::domain::customer::{CustomerKind, CustomerStatus};
 use crate::domain::{Customer, CustomerInput, CustomerSensitive, InteractionKind};
-use crate::search::CustomerSummary;
+use crate::search::{CustomerSummary, Sort, SortKey, Start, Window};
+use crate::service::bounds::MAX_PAGE_LIMIT;
 use crate::service::clock::format_local;
 use crate::service::{CustomerFilter, Request, Response};
 
@@ -155,6 +156,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
             status: s,
             tag,
             mine,
+            query,
+            sort,
+            desc,
+            offset,
+            limit,
         } => {
             let filter = CustomerFilter {
                 status: s.as_deref().map(status).transpose()?,
@@ -162,10 +168,23 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                 mine,
                 query: None,
             };
-            match ctx.call(Request::CustomerList { filter })? {
-                Response::Customers(list) => summaries(ctx, &list),
-                _ => Err(unexpected()),
-            }
+            let key = SortKey::parse(&sort)
+                .filter(|k| *k != SortKey::Due)
+                .ok_or_else(|| {
+                    CliError::invalid(format!(
+                        "invalid input: sort: {sort:?} is not name, updated, created or status"
+                    ))
+                })?;
+            let sort = Sort { key, desc };
+            let list = pages(
+                ctx,
+                &filter,
+                &query.unwrap_or_default(),
+                sort,
+                offset,
+                limit,
+            )?;
+            summaries(ctx, &list)
         }
         CustomerCmd::Search { query, limit } => {
             match ctx.call(Request::CustomerSearch {
@@ -258,6 +277,45 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
         CustomerCmd::Trash => super::trash::list(ctx, crate::privacy::RecordKind::Customer),
         CustomerCmd::Restore { id } => {
             super::trash::restore(ctx, crate::privacy::RecordKind::Customer, id)
+        }
+    }
+}
+
+/// The list a page at a time (the next one after the last row seen, so a customer added
+/// or deleted meanwhile does not shift or repeat rows), up to `limit` rows after `offset`.
+fn pages(
+    ctx: &mut Ctx<'_>,
+    filter: &CustomerFilter,
+    query: &str,
+    sort: Sort,
+    offset: usize,
+    limit: Option<usize>,
+) -> Result<Vec<CustomerSummary>, CliError> {
+    let mut out = Vec::new();
+    let mut start = Start::Offset(offset);
+    loop {
+        let want = limit.map_or(MAX_PAGE_LIMIT, |l| l.saturating_sub(out.len()));
+        if want == 0 {
+            return Ok(out);
+        }
+        let window = Window {
+            start,
+            limit: want.min(MAX_PAGE_LIMIT),
+            sort,
+        };
+        let page = match ctx.call(Request::CustomerPage {
+            filter: filter.clone(),
+            query: query.to_string(),
+            window,
+        })? {
+            Response::CustomerPage(p) => p,
+            _ => return Err(unexpected()),
+        };
+        let more = page.more();
+        out.extend(page.rows);
+        match page.last {
+            Some(last) if more => start = Start::After(last),
+            _ => return Ok(out),
         }
     }
 }

@@ -93,6 +93,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: TaskCmd) -> Result<String, CliError> {
                 overdue,
                 due_within_days: week.then_some(7),
                 customer,
+                open: false,
             };
             match ctx.call(Request::TaskList { filter })? {
                 Response::Tasks(list) if ctx.json => json(&list),

@@ -11,11 +11,16 @@ use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
 mod fuzzy;
+mod listing;
 mod narrow;
+mod order;
+pub mod page;
 mod query;
 
 use arena::{Arena, Field, TAG_MARK};
 use query::{Filter, Query, Term, finder, parse};
+
+pub use page::{Cursor, Page, Sort, SortKey, Start, Window};
 
 /// Most records the typo fallback scores per needle.
 const FUZZY_CANDIDATES: usize = 4_000;
@@ -198,6 +203,8 @@ pub struct Index {
     employees: Kind<(String, String)>,
     tasks: Kind<(String, Id, Id)>,
     narrow: narrow::Narrow,
+    /// Customer sort orders, built when first asked for (see `listing.rs`).
+    orders: listing::Locked,
 }
 
 impl std::fmt::Debug for Index {
@@ -245,6 +252,7 @@ impl Index {
         let name = fold(&d.name);
         let city = d.address.city.as_deref().map(fold).unwrap_or_default();
         let company = d.company.as_deref().map(fold).unwrap_or_default();
+        self.unlist(c.id);
         self.by_name.insert((name.clone(), c.id));
         let old = self.customers.put(
             c.id,
@@ -254,9 +262,11 @@ impl Index {
         if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
             self.by_name.remove(&(old, c.id));
         }
+        self.list(c.id);
     }
 
     pub fn remove_customer(&mut self, id: Id) {
+        self.unlist(id);
         if let Some(old) = self.customers.remove(id) {
             self.by_name.remove(&(fold(&old.item.name), id));
         }
@@ -581,3 +591,6 @@ impl Index {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod page_tests;

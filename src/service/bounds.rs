@@ -8,9 +8,13 @@
 
 use super::request::{Request, TaskFilter};
 use crate::domain::{FieldError, Invalid};
+use crate::search::{SortKey, Start, Window};
 
 /// Search results asked for at once (the TUI asks for 500).
 pub const MAX_SEARCH_LIMIT: usize = 10_000;
+/// Rows in one window of a list: a screen asks for what fits plus a margin (about 100), a
+/// script pages through with this many; 5,000 customer rows are about 1 MiB on the wire.
+pub const MAX_PAGE_LIMIT: usize = 5_000;
 /// Audit entries listed at once (a reviewer's export asks for many).
 pub const MAX_AUDIT_LIMIT: usize = 1_000_000;
 pub const MAX_AUDIT_OFFSET: usize = u32::MAX as usize;
@@ -52,6 +56,26 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
                 }
             }
         }
+        CustomerPage {
+            filter,
+            query,
+            window,
+        } => {
+            if let Some(tag) = &filter.tag {
+                errors.text("filter.tag", tag, MAX_NAME_CHARS);
+            }
+            errors.text("query", query, MAX_QUERY_CHARS);
+            errors.window(window, &[SortKey::Due], "customers have no due date");
+        }
+        TaskPage { filter, window } => {
+            task_filter(&mut errors, filter);
+            errors.window(window, &[], "");
+        }
+        EmployeePage { window } => errors.window(
+            window,
+            &[SortKey::Status, SortKey::Due],
+            "employees sort by name, updated or created",
+        ),
         CustomerAddInteraction { text, .. } | TaskComment { text, .. } => {
             errors.text("text", text, MAX_NOTE_CHARS);
         }
@@ -141,6 +165,20 @@ impl Bounds {
             self.0.push(FieldError::new(
                 field,
                 format!("longer than {max_chars} characters"),
+            ));
+        }
+    }
+
+    /// A window's size, its cursor's text, and a sort key the kind has.
+    fn window(&mut self, w: &Window, refused: &[SortKey], why: &str) {
+        self.number("window.limit", w.limit as u64, 1, MAX_PAGE_LIMIT as u64);
+        if let Start::After(c) | Start::Before(c) = &w.start {
+            self.text("window.start", &c.minor, MAX_QUERY_CHARS);
+        }
+        if refused.contains(&w.sort.key) {
+            self.0.push(FieldError::new(
+                "window.sort",
+                format!("cannot sort by {}: {why}", w.sort.key.as_str()),
             ));
         }
     }

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::privacy::RecordKind;
 use crate::privacy::trash::TrashItem;
-use crate::search::{CustomerSummary, Hit};
+use crate::search::{CustomerSummary, Hit, Page, Window};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CustomerFilter {
@@ -45,6 +45,9 @@ pub struct TaskFilter {
     /// Open tasks due within this many days from today (inclusive).
     pub due_within_days: Option<u32>,
     pub customer: Option<Id>,
+    /// Only tasks not done or cancelled.
+    #[serde(default)]
+    pub open: bool,
 }
 
 /// A live session as admins see it.
@@ -94,6 +97,13 @@ pub enum Request {
         query: String,
         limit: usize,
     },
+    /// One window of the customer list, sorted in the service, with the total: customers
+    /// passing `filter` and `query` (the search language, matched exactly).
+    CustomerPage {
+        filter: CustomerFilter,
+        query: String,
+        window: Window,
+    },
     CustomerGet {
         id: Id,
         reveal: bool,
@@ -124,6 +134,11 @@ pub enum Request {
     TaskList {
         filter: TaskFilter,
     },
+    /// One window of the task list (`TaskList`'s filter and role rules), with the total.
+    TaskPage {
+        filter: TaskFilter,
+        window: Window,
+    },
     TaskGet {
         id: Id,
     },
@@ -148,6 +163,10 @@ pub enum Request {
     },
 
     EmployeeList,
+    /// One window of the directory (by name, updated or created), with the total.
+    EmployeePage {
+        window: Window,
+    },
     EmployeeGet {
         id: Id,
         reveal: bool,
@@ -400,6 +419,9 @@ pub enum Response {
     Revision(u64),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),
+    CustomerPage(Page<CustomerSummary>),
+    TaskPage(Page<Task>),
+    EmployeePage(Page<Employee>),
     Customer(Box<Customer>),
     Tasks(Vec<Task>),
     Task(Box<Task>),
@@ -621,19 +643,21 @@ impl Request {
         use Request::*;
         match self {
             Whoami | People | Revision | QuickSearch { .. } => P::Own,
-            CustomerList { .. } | CustomerSearch { .. } => P::CustomerRead,
+            CustomerList { .. } | CustomerSearch { .. } | CustomerPage { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
             CustomerCreate { .. } | CustomerUpdate { .. } => P::CustomerWrite,
             CustomerAddInteraction { .. } => P::CustomerLog,
             CustomerDelete { .. } | CustomerImport { .. } => P::CustomerAdmin,
-            TaskList { .. } | TaskGet { .. } => P::TaskRead,
+            TaskList { .. } | TaskPage { .. } | TaskGet { .. } => P::TaskRead,
             TaskCreate { .. }
             | TaskUpdate { .. }
             | TaskSetStatus { .. }
             | TaskComment { .. }
             | TaskDelete { .. } => P::TaskWrite,
-            EmployeeList | EmployeeGet { reveal: false, .. } => P::EmployeeDirectory,
+            EmployeeList | EmployeePage { .. } | EmployeeGet { reveal: false, .. } => {
+                P::EmployeeDirectory
+            }
             EmployeeGet { reveal: true, .. }
             | EmployeeCreate { .. }
             | EmployeeUpdate { .. }
@@ -701,6 +725,7 @@ impl Request {
             QuickSearch { .. } => "search.quick",
             CustomerList { .. } => "customer.list",
             CustomerSearch { .. } => "customer.search",
+            CustomerPage { .. } => "customer.page",
             CustomerGet { reveal: false, .. } => "customer.view",
             CustomerGet { reveal: true, .. } => "customer.reveal",
             CustomerCreate { .. } => "customer.create",
@@ -709,6 +734,7 @@ impl Request {
             CustomerDelete { .. } => "customer.delete",
             CustomerImport { .. } => "customer.import",
             TaskList { .. } => "task.list",
+            TaskPage { .. } => "task.page",
             TaskGet { .. } => "task.view",
             TaskCreate { .. } => "task.create",
             TaskUpdate { .. } => "task.edit",
@@ -716,6 +742,7 @@ impl Request {
             TaskComment { .. } => "task.comment",
             TaskDelete { .. } => "task.delete",
             EmployeeList => "employee.list",
+            EmployeePage { .. } => "employee.page",
             EmployeeGet { reveal: false, .. } => "employee.view",
             EmployeeGet { reveal: true, .. } => "employee.reveal",
             EmployeeCreate { .. } => "employee.create",
@@ -795,8 +822,11 @@ impl Request {
                 | QuickSearch { .. }
                 | CustomerList { .. }
                 | CustomerSearch { .. }
+                | CustomerPage { .. }
                 | TaskList { .. }
+                | TaskPage { .. }
                 | EmployeeList
+                | EmployeePage { .. }
                 | UserList
                 | SecuritySummary
                 | IntegrityStatus
@@ -849,6 +879,11 @@ impl Request {
                 query: "a".into(),
                 limit: 5,
             },
+            CustomerPage {
+                filter: CustomerFilter::default(),
+                query: String::new(),
+                window: Window::default(),
+            },
             CustomerGet {
                 id: 1,
                 reveal: false,
@@ -887,6 +922,10 @@ impl Request {
             TaskList {
                 filter: TaskFilter::default(),
             },
+            TaskPage {
+                filter: TaskFilter::default(),
+                window: Window::default(),
+            },
             TaskGet { id: 1 },
             TaskCreate {
                 input: TaskInput {
@@ -912,6 +951,9 @@ impl Request {
             },
             TaskDelete { id: 1 },
             EmployeeList,
+            EmployeePage {
+                window: Window::default(),
+            },
             EmployeeGet {
                 id: 1,
                 reveal: false,

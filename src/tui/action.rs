@@ -162,7 +162,7 @@ impl Action {
             FilterStatus => "filter by status",
             FilterTag => "filter by tag",
             FilterMine => "only mine",
-            Sort => "change the sort order",
+            Sort => "sort by name, recently changed, newest or status",
             Scope => "mine / everyone's",
             Filter => "open / overdue / due this week / all",
             Done => "mark done",

@@ -8,6 +8,7 @@ mod customers;
 mod duplicates;
 mod employees;
 mod history;
+mod pages;
 mod privacy;
 pub(crate) mod reads;
 mod recovery_key;
@@ -135,7 +136,10 @@ impl Cx<'_> {
             )),
             // `handle` answers these outside its lock; this is the same answer, for callers
             // that already hold it.
-            QuickSearch { .. } | CustomerList { .. } | CustomerSearch { .. } => {
+            QuickSearch { .. }
+            | CustomerList { .. }
+            | CustomerSearch { .. }
+            | CustomerPage { .. } => {
                 let index = self.open.index();
                 let response = reads::answer(&req, &index, self.user)
                     .ok_or_else(|| Error::Refused("not an index read".into()))?;
@@ -148,6 +152,7 @@ impl Cx<'_> {
             CustomerDelete { id } => self.customer_delete(id),
             CustomerImport { inputs, dry_run } => self.customer_import(inputs, dry_run),
             TaskList { filter } => self.task_list(&filter),
+            TaskPage { filter, window } => self.task_page(&filter, &window),
             TaskGet { id } => self.task_get(id),
             TaskCreate { input } => self.task_create(input),
             TaskUpdate { id, version, input } => self.task_update(id, version, input),
@@ -155,6 +160,7 @@ impl Cx<'_> {
             TaskComment { id, text } => self.task_comment(id, &text),
             TaskDelete { id } => self.task_delete(id),
             EmployeeList => self.employee_list(),
+            EmployeePage { window } => self.employee_page(&window),
             EmployeeGet { id, reveal } => self.employee_get(id, reveal),
             EmployeeCreate { input } => self.employee_create(input),
             EmployeeUpdate { id, version, input } => self.employee_update(id, version, input),

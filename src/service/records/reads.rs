@@ -3,16 +3,19 @@
 //! the index's read lock), so many people can search at once while writers wait only for
 //! the index, briefly.
 
-use crate::domain::User;
 use crate::domain::role::{Permission, Scope, scope};
-use crate::search::{CustomerSummary, Index};
+use crate::domain::{Id, User};
+use crate::search::{CustomerSummary, Index, Page, Window};
 use crate::service::request::{CustomerFilter, Request, Response};
 
 /// True for the requests `answer` serves.
 pub(crate) fn index_only(req: &Request) -> bool {
     matches!(
         req,
-        Request::CustomerList { .. } | Request::CustomerSearch { .. } | Request::QuickSearch { .. }
+        Request::CustomerList { .. }
+            | Request::CustomerSearch { .. }
+            | Request::CustomerPage { .. }
+            | Request::QuickSearch { .. }
     )
 }
 
@@ -20,6 +23,13 @@ pub(crate) fn index_only(req: &Request) -> bool {
 pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Response> {
     match req {
         Request::CustomerList { filter } => Some(Response::Customers(list(index, filter, user))),
+        Request::CustomerPage {
+            filter,
+            query,
+            window,
+        } => Some(Response::CustomerPage(page(
+            index, filter, query, window, user,
+        ))),
         Request::CustomerSearch { query, limit } => Some(Response::Customers(
             index.search_customers(query, (*limit).clamp(1, 1000), user.id, |_| true),
         )),
@@ -120,4 +130,35 @@ pub(crate) fn filtered(
 
 fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> {
     filtered(index, f, user.id)
+}
+
+/// The filter's own conditions, for the page (its query goes with the page's query).
+fn keeps(f: &CustomerFilter, c: &CustomerSummary, me: Id) -> bool {
+    f.status.is_none_or(|s| c.status == s)
+        && f.tag
+            .as_ref()
+            .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+        && (!f.mine || c.owner == Some(me))
+}
+
+fn page(
+    index: &Index,
+    f: &CustomerFilter,
+    query: &str,
+    w: &Window,
+    user: &User,
+) -> Page<CustomerSummary> {
+    // The filter's own text names it, so the index can keep the filtered list for the
+    // next page; the unfiltered list needs no name.
+    let view = if *f == CustomerFilter::default() {
+        String::new()
+    } else {
+        format!("{f:?}")
+    };
+    let query = match f.query.as_deref() {
+        Some(q) if !q.trim().is_empty() => format!("{q} {query}"),
+        _ => query.to_string(),
+    };
+    let (f, me) = (f.clone(), user.id);
+    index.customer_page(&query, move |c| keeps(&f, c, me), &view, w, me)
 }

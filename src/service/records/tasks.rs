@@ -46,27 +46,8 @@ impl Cx<'_> {
     }
 
     pub fn task_list(&mut self, f: &TaskFilter) -> Result<Acted> {
-        let only_mine = f.scope == TaskScope::Mine || self.reach == Scope::Own;
         let today = self.today;
-        let horizon = f
-            .due_within_days
-            .map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
-        let mut list: Vec<Task> = self
-            .open
-            .tasks
-            .values()
-            .filter(|t| !only_mine || self.mine(t))
-            .filter(|t| f.status.is_none_or(|s| t.data.status == s))
-            .filter(|t| !f.overdue || t.is_overdue(today))
-            .filter(|t| {
-                horizon.is_none_or(|h| {
-                    // Overdue is its own view: "due this week" starts today.
-                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
-                })
-            })
-            .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))
-            .cloned()
-            .collect();
+        let mut list = self.tasks_matching(f);
         // Overdue first, then by due date (undated last), then newest.
         list.sort_by_key(|t| {
             (
@@ -77,6 +58,31 @@ impl Cx<'_> {
             )
         });
         Ok(Acted::read(Response::Tasks(list), String::new()))
+    }
+
+    /// The tasks passing `f` that this person may read.
+    pub(super) fn tasks_matching(&self, f: &TaskFilter) -> Vec<Task> {
+        let only_mine = f.scope == TaskScope::Mine || self.reach == Scope::Own;
+        let today = self.today;
+        let horizon = f
+            .due_within_days
+            .map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
+        self.open
+            .tasks
+            .values()
+            .filter(|t| !only_mine || self.mine(t))
+            .filter(|t| f.status.is_none_or(|s| t.data.status == s))
+            .filter(|t| !f.open || !t.data.status.is_closed())
+            .filter(|t| !f.overdue || t.is_overdue(today))
+            .filter(|t| {
+                horizon.is_none_or(|h| {
+                    // Overdue is its own view: "due this week" starts today.
+                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
+                })
+            })
+            .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))
+            .cloned()
+            .collect()
     }
 
     pub fn task_get(&mut self, id: Id) -> Result<Acted> {

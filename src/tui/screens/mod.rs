@@ -16,6 +16,7 @@ pub mod home;
 pub mod import;
 pub mod lock;
 pub mod lookup;
+pub mod paged;
 pub mod setup;
 pub mod signin;
 pub mod subject;

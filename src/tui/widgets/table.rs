@@ -75,6 +75,16 @@ impl Selection {
         true
     }
 
+    /// Rows that fitted at the last draw (0 before the first).
+    pub fn height(&self) -> usize {
+        self.page.get()
+    }
+
+    /// The first row shown at the last draw.
+    pub fn first_shown(&self) -> usize {
+        self.offset.get()
+    }
+
     pub fn clamp(&mut self, len: usize) {
         self.index = self.index.min(len.saturating_sub(1));
     }

@@ -11,6 +11,7 @@ use crate::search::CustomerSummary;
 use crate::tui::action::Action;
 use crate::tui::bidi;
 use crate::tui::keymap::chain;
+use crate::tui::screens::paged::rows_label;
 use crate::tui::screens::{date_of, when};
 use crate::tui::text::{clean, clean_lines, fit};
 use crate::tui::theme::Theme;
@@ -48,7 +49,6 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         return;
     }
     let [bar, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    draw_bar(s, f, bar, ui);
     if body.width >= SIDE_BY_SIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
@@ -59,6 +59,8 @@ pub fn draw(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     } else {
         draw_list(s, f, body, ui);
     }
+    // After the list, which settles the rows shown that the bar counts.
+    draw_bar(s, f, bar, ui);
     match &s.mode {
         Mode::Log(n) => {
             let inner = popup(f, centered(area, 70, 8), "Log an interaction", ui.theme);
@@ -102,13 +104,16 @@ fn draw_bar(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     s.search.draw(f, field, t.text(), searching);
     let status = s.status.map_or("any", |x| x.as_str());
     let tag = s.tag.as_deref().map(clean).unwrap_or_else(|| "any".into());
-    let filters = format!(
-        "status {status} · tag {} · {} · by {} · {}",
+    let mut filters = format!(
+        "status {status} · tag {} · {} · by {}",
         fit(&tag, 10),
         if s.mine { "mine" } else { "everyone's" },
         s.sort.label(),
-        count(s.rows().len())
     );
+    // The list counts its rows on its own border; search results are counted here.
+    if let Some(found) = &s.found {
+        filters.push_str(&format!(" · {}", count(found.len())));
+    }
     f.render_widget(
         Line::from(Span::styled(
             fit(&filters, usize::from(right.width)),
@@ -136,9 +141,11 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
         col("Phone", Width::Cells(16)),
         col("Status", Width::Cells(8)),
     ];
-    let rows = s.rows();
     let row = |i: usize| {
-        let c = &rows[i];
+        // A row beyond the window held shows for the moment it takes to load.
+        let Some(c) = s.row(i) else {
+            return Row::new(vec!["…".into()]);
+        };
         Row::new(vec![
             c.name.clone(),
             c.company.clone().unwrap_or_default(),
@@ -146,7 +153,33 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
             c.status.as_str().into(),
         ])
     };
-    table::draw_with(f, inner, &cols, rows.len(), row, &s.sel, ui.theme, true);
+    table::draw_with(f, inner, &cols, s.row_count(), row, &s.sel, ui.theme, true);
+    if s.found.is_none() {
+        let shown = s
+            .sel
+            .height()
+            .min(s.row_count().saturating_sub(s.sel.first_shown()));
+        let label = rows_label(s.sel.first_shown(), shown, s.row_count());
+        draw_on_border(f, area, &label, ui.theme);
+    }
+}
+
+/// `text` on the bottom border of `area`, at its right.
+fn draw_on_border(f: &mut Frame, area: Rect, text: &str, t: &Theme) {
+    if area.height < 2 || area.width < 6 {
+        return;
+    }
+    let line = Rect {
+        x: area.x + 2,
+        y: area.y + area.height - 1,
+        width: area.width - 4,
+        height: 1,
+    };
+    let text = fit(&format!(" {text} "), usize::from(line.width));
+    f.render_widget(
+        Line::from(Span::styled(text, t.dim())).right_aligned(),
+        line,
+    );
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {

@@ -19,9 +19,11 @@ use crate::domain::customer::CustomerStatus;
 use crate::domain::text::fold;
 use crate::domain::{Customer, Id, Permission};
 use crate::search::CustomerSummary;
+use crate::search::Start;
 use crate::service::{CustomerFilter, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
+use crate::tui::screens::paged::Paged;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form, Outcome};
@@ -38,6 +40,7 @@ pub enum Sort {
     Name,
     Updated,
     Created,
+    Status,
 }
 
 impl Sort {
@@ -45,7 +48,8 @@ impl Sort {
         match self {
             Sort::Name => Sort::Updated,
             Sort::Updated => Sort::Created,
-            Sort::Created => Sort::Name,
+            Sort::Created => Sort::Status,
+            Sort::Status => Sort::Name,
         }
     }
 
@@ -54,7 +58,20 @@ impl Sort {
             Sort::Name => "name",
             Sort::Updated => "recently changed",
             Sort::Created => "newest",
+            Sort::Status => "status",
         }
+    }
+
+    /// The order the service sorts the list in.
+    fn service(self) -> crate::search::Sort {
+        use crate::search::SortKey;
+        let (key, desc) = match self {
+            Sort::Name => (SortKey::Name, false),
+            Sort::Updated => (SortKey::Updated, true),
+            Sort::Created => (SortKey::Created, true),
+            Sort::Status => (SortKey::Status, false),
+        };
+        crate::search::Sort { key, desc }
     }
 }
 
@@ -87,8 +104,9 @@ pub struct Customers {
     tag: Option<String>,
     mine: bool,
     sort: Sort,
-    /// Every customer passing the filters, sorted (loaded on entering and after changes).
-    all: Vec<CustomerSummary>,
+    /// The window of the customers passing the filters, sorted by the service, that is on
+    /// screen (loaded on entering, when the selection leaves it, and after changes).
+    list: Paged<CustomerSummary>,
     /// Search results while there is a query.
     found: Option<Vec<CustomerSummary>>,
     sel: Selection,
@@ -113,7 +131,7 @@ impl Default for Customers {
             tag: None,
             mine: false,
             sort: Sort::default(),
-            all: Vec::new(),
+            list: Paged::default(),
             found: None,
             sel: Selection::default(),
             open: None,
@@ -128,18 +146,29 @@ impl Default for Customers {
 }
 
 impl Customers {
-    /// The rows shown: the search results, or everyone.
-    pub fn rows(&self) -> &[CustomerSummary] {
-        self.found.as_deref().unwrap_or(&self.all)
+    /// How many rows the list has: search results, or everyone passing the filters.
+    pub fn row_count(&self) -> usize {
+        self.found.as_ref().map_or(self.list.total(), Vec::len)
     }
 
-    fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
-        self.status.is_none_or(|s| c.status == s)
-            && self
-                .tag
-                .as_ref()
-                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
-            && (!self.mine || c.owner == Some(me))
+    /// The row at place `i`, when loaded.
+    pub fn row(&self, i: usize) -> Option<&CustomerSummary> {
+        match &self.found {
+            Some(f) => f.get(i),
+            None => self.list.get(i),
+        }
+    }
+
+    /// The held rows (the search results, or the window of the list).
+    pub fn rows(&self) -> &[CustomerSummary] {
+        self.found.as_deref().unwrap_or(self.list.rows())
+    }
+
+    fn position(&self, id: Id) -> Option<usize> {
+        match &self.found {
+            Some(f) => f.iter().position(|c| c.id == id),
+            None => self.list.position(|c| c.id == id),
+        }
     }
 
     fn filter(&self) -> CustomerFilter {
@@ -151,17 +180,70 @@ impl Customers {
         }
     }
 
-    /// Loads every customer passing the filters, then the search results if searching.
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        let filter = self.filter();
-        match ctx.call(Request::CustomerList { filter }) {
-            Ok(Response::Customers(list)) => {
-                self.all = list;
-                self.all = sorted(std::mem::take(&mut self.all), self.sort, "");
+    /// Asks for one window of the list; false when the service did not answer with one.
+    fn fetch(&mut self, start: Start, ctx: &mut Ctx) -> bool {
+        let window = crate::search::Window {
+            start,
+            limit: Paged::<CustomerSummary>::limit(self.sel.height()),
+            sort: self.sort.service(),
+        };
+        match ctx.call(Request::CustomerPage {
+            filter: self.filter(),
+            query: String::new(),
+            window,
+        }) {
+            Ok(Response::CustomerPage(page)) => {
+                self.list.set(page);
+                true
             }
-            Ok(_) => ctx.fail(&unexpected()),
-            Err(e) => ctx.fail(&e),
+            Ok(_) => {
+                ctx.fail(&unexpected());
+                false
+            }
+            Err(e) => {
+                ctx.fail(&e);
+                false
+            }
         }
+    }
+
+    /// Loads the window around the selection when the selection has left the one held.
+    fn fill(&mut self, ctx: &mut Ctx) {
+        if self.found.is_none() {
+            if let Some(start) = self.list.missing(self.sel.index, self.sel.height()) {
+                self.fetch(start, ctx);
+                self.sel.clamp(self.list.total());
+            }
+        }
+    }
+
+    /// Loads the window again with `id` in it (the selection, or a record just saved) and
+    /// moves the selection to it when it is still listed.
+    fn reload_around(&mut self, id: Option<Id>, ctx: &mut Ctx) {
+        let start = self.list.around(id, self.sel.index);
+        // While searching the selection is in the results, not in the list.
+        if self.fetch(start, ctx) && self.found.is_none() {
+            match id.and_then(|id| self.list.position(|c| c.id == id)) {
+                Some(i) => self.sel.index = i,
+                None => self.sel.clamp(self.list.total()),
+            }
+        }
+    }
+
+    fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
+        self.status.is_none_or(|s| c.status == s)
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            && (!self.mine || c.owner == Some(me))
+    }
+
+    /// Loads the first window of the list (filters or order changed), then the search
+    /// results if searching.
+    pub fn reload(&mut self, ctx: &mut Ctx) {
+        self.sel.index = 0;
+        self.fetch(Start::Offset(0), ctx);
         self.run_search(ctx);
     }
 
@@ -196,11 +278,11 @@ impl Customers {
                 Err(e) => ctx.fail(&e),
             }
         }
-        self.sel.clamp(self.rows().len());
+        self.sel.clamp(self.row_count());
     }
 
     fn selected(&self) -> Option<&CustomerSummary> {
-        self.rows().get(self.sel.index)
+        self.row(self.sel.index)
     }
 
     /// The id the record actions apply to: the open record, else the highlighted row.
@@ -236,8 +318,11 @@ impl Customers {
     pub fn open_id(&mut self, id: Id, ctx: &mut Ctx) {
         self.hide();
         self.mode = Mode::Browse;
-        if let Some(i) = self.rows().iter().position(|c| c.id == id) {
-            self.sel.index = i;
+        match self.position(id) {
+            Some(i) => self.sel.index = i,
+            // Opened from elsewhere (the quick lookup, a task): bring its window.
+            None if self.found.is_none() => self.reload_around(Some(id), ctx),
+            None => {}
         }
         if let Some(c) = self.get(id, false, ctx) {
             self.open = Some(c);
@@ -296,7 +381,8 @@ impl Customers {
 
     fn after_save(&mut self, id: Id, ctx: &mut Ctx) {
         self.mode = Mode::Browse;
-        self.reload(ctx);
+        self.reload_around(Some(id), ctx);
+        self.run_search(ctx);
         let reveal = self.revealed;
         self.open_id(id, ctx);
         if reveal {
@@ -321,6 +407,10 @@ fn sorted(mut rows: Vec<CustomerSummary>, sort: Sort, query: &str) -> Vec<Custom
         }
         Sort::Updated => rows.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id)),
         Sort::Created => rows.sort_by_key(|c| (std::cmp::Reverse(c.created_at), c.id)),
+        Sort::Status => rows.sort_by_cached_key(|c| {
+            let rank = CustomerStatus::ALL.iter().position(|s| *s == c.status);
+            (rank, fold(&c.name), c.id)
+        }),
     }
     rows
 }

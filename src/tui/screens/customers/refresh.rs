@@ -1,4 +1,5 @@
-//! Showing other people's changes: the list is loaded again (not audited), and the open
+//! Showing other people's changes: the window of the list is loaded again around the
+//! selection (not audited), and the open
 //! record is fetched again only when the list says it changed, since every fetch of a
 //! record is an audited view.
 
@@ -11,10 +12,18 @@ impl Customers {
         if !matches!(self.mode, Mode::Browse) {
             return;
         }
-        let keep = self.selected().map(|c| c.id);
-        self.reload(ctx);
-        if let Some(i) = keep.and_then(|id| self.rows().iter().position(|c| c.id == id)) {
-            self.sel.index = i;
+        // Only the window travels again, held around the open record or the selection.
+        let keep = self
+            .open
+            .as_ref()
+            .map(|c| c.id)
+            .or_else(|| self.selected().map(|c| c.id));
+        self.reload_around(keep, ctx);
+        if self.found.is_some() {
+            self.run_search(ctx);
+            if let Some(i) = keep.and_then(|id| self.position(id)) {
+                self.sel.index = i;
+            }
         }
         let Some((id, seen)) = self.open.as_ref().map(|c| (c.id, c.stamp.updated_at)) else {
             return;
@@ -22,8 +31,13 @@ impl Customers {
         // Task lists and consent histories are not audited: they follow every refresh.
         self.linked = super::linked::load(id, ctx);
         self.consent_how = super::linked::consent_how(id, ctx);
-        let listed = self.all.iter().find(|c| c.id == id).map(|c| c.updated_at);
-        let filtered = self.status.is_some() || self.tag.is_some() || self.mine;
+        let listed = self
+            .rows()
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.updated_at);
+        let filtered =
+            self.status.is_some() || self.tag.is_some() || self.mine || self.found.is_some();
         // Unchanged; or missing from a filtered list, which says nothing about the record
         // (fetching it to find out would be an audited view every few seconds).
         if listed == Some(seen) || (listed.is_none() && filtered) {

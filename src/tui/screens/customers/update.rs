@@ -22,7 +22,8 @@ impl Customers {
                         _ => self.scroll + if action == Action::Down { 1 } else { 10 },
                     };
                 } else {
-                    self.sel.apply(action, self.rows().len());
+                    self.sel.apply(action, self.row_count());
+                    self.fill(ctx);
                 }
             }
             Action::Open => {
@@ -134,7 +135,8 @@ impl Customers {
             Action::Sort => {
                 self.sort = self.sort.next();
                 let q = self.search.value();
-                self.all = sorted(std::mem::take(&mut self.all), self.sort, "");
+                let keep = self.selected().map(|c| c.id);
+                self.reload_around(keep, ctx);
                 self.found = self.found.take().map(|f| sorted(f, self.sort, &q));
             }
             _ => return false,
@@ -161,7 +163,8 @@ impl Customers {
     fn update_search(&mut self, action: Action, ctx: &mut Ctx) -> bool {
         match action {
             Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
-                self.sel.apply(action, self.rows().len());
+                self.sel.apply(action, self.row_count());
+                self.fill(ctx);
             }
             Action::Open => {
                 self.mode = Mode::Browse;
@@ -350,7 +353,10 @@ impl Screen for Customers {
     }
 
     fn enter(&mut self, ctx: &mut Ctx) {
-        self.reload(ctx);
+        // Coming back (or Ctrl-R) keeps the selection on its record.
+        let keep = self.selected().map(|c| c.id);
+        self.reload_around(keep, ctx);
+        self.run_search(ctx);
     }
 
     fn refresh(&mut self, ctx: &mut Ctx) {

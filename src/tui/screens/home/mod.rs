@@ -81,49 +81,67 @@ impl Home {
     }
 
     fn load_customers(&mut self, ctx: &mut Ctx) {
-        let Ok(Response::Customers(mut list)) = ctx.call(Request::CustomerList {
+        use crate::search::{Cursor, Sort, SortKey, Start, Window};
+        let mut page = |window: Window| match ctx.call(Request::CustomerPage {
             filter: Default::default(),
-        }) else {
+            query: String::new(),
+            window,
+        }) {
+            Ok(Response::CustomerPage(p)) => Some(p),
+            _ => None,
+        };
+        // The twenty most recently changed, sorted by the service.
+        let recent = Sort {
+            key: SortKey::Updated,
+            desc: true,
+        };
+        let Some(first) = page(Window::first(20, recent)) else {
             return;
         };
-        // Month boundaries as instants, so 100,000 customers cost integer comparisons.
+        self.recent = first.rows;
+        // Month boundaries as instants; customers created before one are counted by where
+        // a window starting there begins in the created order, so no list travels.
         let tz = jiff::tz::TimeZone::system();
         let start_of = |d: jiff::civil::Date| {
             tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
                 .map(|t| t.as_second())
                 .ok()
         };
-        let first = self.today.first_of_month();
+        let first_of_month = self.today.first_of_month();
         let months: Vec<(jiff::civil::Date, i64, i64)> = (0..6)
             .rev()
             .filter_map(|back| {
-                let m = first.checked_sub(jiff::Span::new().months(back)).ok()?;
+                let m = first_of_month
+                    .checked_sub(jiff::Span::new().months(back))
+                    .ok()?;
                 let next = m.checked_add(jiff::Span::new().months(1)).ok()?;
                 Some((m, start_of(m)?, start_of(next)?))
             })
             .collect();
-        let mut counts = vec![0u64; months.len()];
-        for c in &list {
-            if let Some(i) = months
-                .iter()
-                .position(|(_, a, b)| (*a..*b).contains(&c.created_at))
-            {
-                counts[i] += 1;
-            }
-        }
+        let mut before = |at: i64| {
+            let created = Sort {
+                key: SortKey::Created,
+                desc: false,
+            };
+            let start = Start::After(Cursor {
+                major: at - 1,
+                minor: String::new(),
+                id: u64::MAX,
+            });
+            page(Window {
+                start,
+                limit: 1,
+                sort: created,
+            })
+            .map_or(0, |p| p.offset as u64)
+        };
         self.per_month = months
             .iter()
-            .zip(counts)
-            .map(|((m, ..), n)| (m.strftime("%b").to_string(), n))
+            .map(|(m, a, b)| {
+                let n = before(*b).saturating_sub(before(*a));
+                (m.strftime("%b").to_string(), n)
+            })
             .collect();
-        // The twenty most recently changed, without sorting everyone.
-        if list.len() > 20 {
-            list.select_nth_unstable_by_key(19, |c| (std::cmp::Reverse(c.updated_at), c.id));
-            list.truncate(20);
-        }
-        list.sort_by_key(|c| (std::cmp::Reverse(c.updated_at), c.id));
-        list.truncate(20);
-        self.recent = list;
     }
 
     /// Who is locked, disabled or behind on the policy, and recent failed sign-ins.

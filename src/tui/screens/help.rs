@@ -117,9 +117,14 @@ pub fn draw(
     let h = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2));
+    // As wide as the longest line, so no description is cut where the terminal has room.
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0) + 2;
+    let w = u16::try_from(widest)
+        .unwrap_or(u16::MAX)
+        .clamp(64, area.width.saturating_sub(2).max(64));
     let inner = popup(
         f,
-        centered(area, 64, h),
+        centered(area, w, h),
         &format!("Keys · {title}"),
         ui.theme,
     );

@@ -183,3 +183,53 @@ fn the_selection_stays_on_its_record_when_others_add_customers_above_it() {
         "the selection moved with its record: {again}"
     );
 }
+
+#[test]
+fn tasks_and_the_audit_log_name_customers_without_loading_the_list() {
+    let world = world_with_many();
+    let mut admin = world.backend("ada");
+    let Response::Customers(hits) = admin
+        .call(Request::CustomerSearch {
+            query: "customer 01234".into(),
+            limit: 1,
+        })
+        .unwrap()
+    else {
+        panic!()
+    };
+    let linked = hits[0].id;
+    admin
+        .call(Request::TaskCreate {
+            input: kasefet::domain::TaskInput {
+                title: "Call about the renewal".into(),
+                customer: Some(linked),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    // A view puts the customer in the audit log by id.
+    admin
+        .call(Request::CustomerGet {
+            id: linked,
+            reveal: false,
+        })
+        .unwrap();
+    admin.logout();
+    let log: Log = Rc::default();
+    let backend = Recording {
+        inner: Local::new(world.service.clone()),
+        log: log.clone(),
+    };
+    let mut app = world.app_with(Box::new(backend));
+    world.sign_in(&mut app, "ada");
+    let tasks = step(&mut app, KeyCode::Char('3'));
+    assert!(tasks.contains("Customer 01234"), "{tasks}");
+    let audit = step(&mut app, KeyCode::Char('6'));
+    assert!(audit.contains("Customer 01234"), "{audit}");
+    let log = log.borrow();
+    assert!(
+        log.iter().all(|(a, _)| *a != "customer.list"),
+        "a screen asked for the whole list: {log:?}"
+    );
+    assert!(log.iter().any(|(a, _)| *a == "customer.names"), "{log:?}");
+}

@@ -15,6 +15,8 @@ pub const MAX_SEARCH_LIMIT: usize = 10_000;
 /// Rows in one window of a list: a screen asks for what fits plus a margin (about 100), a
 /// script pages through with this many; 5,000 customer rows are about 1 MiB on the wire.
 pub const MAX_PAGE_LIMIT: usize = 5_000;
+/// Most customers one `CustomerNames` asks about; screens ask in chunks of this.
+pub const MAX_NAMES: usize = 5_000;
 /// Audit entries listed at once (a reviewer's export asks for many).
 pub const MAX_AUDIT_LIMIT: usize = 1_000_000;
 pub const MAX_AUDIT_OFFSET: usize = u32::MAX as usize;
@@ -67,6 +69,7 @@ pub fn check(req: &Request) -> Result<(), Invalid> {
             errors.text("query", query, MAX_QUERY_CHARS);
             errors.window(window, &[SortKey::Due], "customers have no due date");
         }
+        CustomerNames { ids } => errors.number("ids", ids.len() as u64, 0, MAX_NAMES as u64),
         TaskPage { filter, window } => {
             task_filter(&mut errors, filter);
             errors.window(window, &[], "");

@@ -97,6 +97,11 @@ pub enum Request {
         query: String,
         limit: usize,
     },
+    /// The names of these customers (the ones that exist), for screens that show a linked
+    /// customer or an audit target without loading the whole list.
+    CustomerNames {
+        ids: Vec<Id>,
+    },
     /// One window of the customer list, sorted in the service, with the total: customers
     /// passing `filter` and `query` (the search language, matched exactly).
     CustomerPage {
@@ -419,6 +424,8 @@ pub enum Response {
     Revision(u64),
     Hits(Vec<Hit>),
     Customers(Vec<CustomerSummary>),
+    /// Id and name of each customer asked for that exists.
+    Names(Vec<(Id, String)>),
     CustomerPage(Page<CustomerSummary>),
     TaskPage(Page<Task>),
     EmployeePage(Page<Employee>),
@@ -643,7 +650,10 @@ impl Request {
         use Request::*;
         match self {
             Whoami | People | Revision | QuickSearch { .. } => P::Own,
-            CustomerList { .. } | CustomerSearch { .. } | CustomerPage { .. } => P::CustomerRead,
+            CustomerList { .. }
+            | CustomerSearch { .. }
+            | CustomerNames { .. }
+            | CustomerPage { .. } => P::CustomerRead,
             CustomerGet { reveal: false, .. } => P::CustomerRead,
             CustomerGet { reveal: true, .. } => P::CustomerSensitive,
             CustomerCreate { .. } | CustomerUpdate { .. } => P::CustomerWrite,
@@ -726,6 +736,7 @@ impl Request {
             CustomerList { .. } => "customer.list",
             CustomerSearch { .. } => "customer.search",
             CustomerPage { .. } => "customer.page",
+            CustomerNames { .. } => "customer.names",
             CustomerGet { reveal: false, .. } => "customer.view",
             CustomerGet { reveal: true, .. } => "customer.reveal",
             CustomerCreate { .. } => "customer.create",
@@ -822,6 +833,7 @@ impl Request {
                 | QuickSearch { .. }
                 | CustomerList { .. }
                 | CustomerSearch { .. }
+                | CustomerNames { .. }
                 | CustomerPage { .. }
                 | TaskList { .. }
                 | TaskPage { .. }
@@ -884,6 +896,7 @@ impl Request {
                 query: String::new(),
                 window: Window::default(),
             },
+            CustomerNames { ids: vec![1, 2] },
             CustomerGet {
                 id: 1,
                 reveal: false,

@@ -139,6 +139,7 @@ impl Cx<'_> {
             QuickSearch { .. }
             | CustomerList { .. }
             | CustomerSearch { .. }
+            | CustomerNames { .. }
             | CustomerPage { .. } => {
                 let index = self.open.index();
                 let response = reads::answer(&req, &index, self.user)

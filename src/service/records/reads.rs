@@ -15,6 +15,7 @@ pub(crate) fn index_only(req: &Request) -> bool {
         Request::CustomerList { .. }
             | Request::CustomerSearch { .. }
             | Request::CustomerPage { .. }
+            | Request::CustomerNames { .. }
             | Request::QuickSearch { .. }
     )
 }
@@ -30,6 +31,11 @@ pub(crate) fn answer(req: &Request, index: &Index, user: &User) -> Option<Respon
         } => Some(Response::CustomerPage(page(
             index, filter, query, window, user,
         ))),
+        Request::CustomerNames { ids } => Some(Response::Names(
+            ids.iter()
+                .filter_map(|id| index.customer(*id).map(|c| (*id, c.name.clone())))
+                .collect(),
+        )),
         Request::CustomerSearch { query, limit } => Some(Response::Customers(
             index.search_customers(query, (*limit).clamp(1, 1000), user.id, |_| true),
         )),

@@ -53,6 +53,8 @@ impl Audit {
             Ok(_) => ctx.fail(&super::unexpected()),
             Err(e) => ctx.fail(&e),
         }
+        // Customers are named by id, so older entries read further down need their names.
+        self.names.load(&self.events, ctx);
         self.apply_filter();
     }
 
@@ -181,8 +183,6 @@ impl Screen for Audit {
         self.events.clear();
         self.people = ctx.people.clone();
         self.fetch(ctx);
-        self.names.load(&self.events, ctx);
-        self.apply_filter();
     }
 
     /// New entries arrive at the top: read as many as are loaded again, and keep the same

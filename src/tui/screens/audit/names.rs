@@ -30,14 +30,24 @@ impl Names {
     pub fn load(&mut self, events: &[AuditEvent], ctx: &mut Ctx) {
         let mut by_target = HashMap::new();
         if ctx.me.can(Permission::CustomerRead) {
-            let req = Request::CustomerList {
-                filter: Default::default(),
-            };
-            if let Ok(Response::Customers(list)) = ctx.call(req) {
-                by_target.extend(
-                    list.into_iter()
-                        .map(|c| (format!("customer:{}", c.id), c.name)),
-                );
+            // Only the customers these entries name, by id: never the whole list.
+            let mut ids: Vec<crate::domain::Id> = events
+                .iter()
+                .filter_map(|e| e.target.strip_prefix("customer:")?.parse().ok())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(crate::service::bounds::MAX_NAMES) {
+                let req = Request::CustomerNames {
+                    ids: chunk.to_vec(),
+                };
+                if let Ok(Response::Names(names)) = ctx.call(req) {
+                    by_target.extend(
+                        names
+                            .into_iter()
+                            .map(|(id, name)| (format!("customer:{id}"), name)),
+                    );
+                }
             }
         }
         if ctx.me.can(Permission::TaskRead) {

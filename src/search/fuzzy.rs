@@ -51,15 +51,24 @@ pub(super) fn distance<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usi
 
 /// The smallest distance from `word` to any space-separated word of `hay`, within `max`.
 /// Folded text is mostly ASCII, compared byte by byte; other text char by char.
+#[cfg(test)]
 pub(super) fn best(word: &[char], hay: &str, max: usize) -> Option<usize> {
-    let ascii: Option<Vec<u8>> = word
-        .iter()
+    best_of(word, ascii(word).as_deref(), hay, max)
+}
+
+/// `word` as bytes when it is all ASCII, computed once per query word.
+pub(super) fn ascii(word: &[char]) -> Option<Vec<u8>> {
+    word.iter()
         .map(|c| u8::try_from(*c).ok().filter(u8::is_ascii))
-        .collect();
+        .collect()
+}
+
+/// `best` with the word's ASCII form given.
+pub(super) fn best_of(word: &[char], ascii: Option<&[u8]>, hay: &str, max: usize) -> Option<usize> {
     let mut chars = Vec::new();
     hay.split([' ', '@', '.', '\u{1}'])
         .filter(|w| !w.is_empty())
-        .filter_map(|w| match &ascii {
+        .filter_map(|w| match ascii {
             Some(a) if w.is_ascii() => distance(a, w.as_bytes(), max),
             _ => {
                 chars.clear();

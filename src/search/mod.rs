@@ -496,21 +496,25 @@ impl Index {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, t)| t)
                 .collect();
+            let ascii = fuzzy::ascii(&word);
             for needle in fuzzy::needles(&word) {
                 let mut tried = 0usize;
                 k.arena.scan(Field::Hay, &finder(&needle), |slot, _| {
                     tried += 1;
                     let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
-                    if let Some(e) = e.filter(|e| !exclude.contains(&e.item.id)) {
+                    // The other words and filters first: a memmem each, far cheaper than
+                    // scoring, and in "levi op" they rule out nearly every candidate.
+                    let e = e.filter(|e| {
+                        !exclude.contains(&e.item.id)
+                            && rest.iter().all(|t| k.term_matches(slot, t))
+                            && q.filters.iter().all(|f| filter_matches(k, e, f, me))
+                            && allow(&e.item)
+                    });
+                    if let Some(e) = e {
                         let hay = String::from_utf8_lossy(k.arena.get(Field::Hay, slot));
-                        if let Some(d) = fuzzy::best(&word, &hay, max) {
-                            if rest.iter().all(|t| k.term_matches(slot, t))
-                                && q.filters.iter().all(|f| filter_matches(k, e, f, me))
-                                && allow(&e.item)
-                            {
-                                exclude.insert(e.item.id);
-                                out.push((d, e.item.id));
-                            }
+                        if let Some(d) = fuzzy::best_of(&word, ascii.as_deref(), &hay, max) {
+                            exclude.insert(e.item.id);
+                            out.push((d, e.item.id));
                         }
                     }
                     // Candidates are bounded so a common fragment cannot turn this into a

@@ -57,11 +57,13 @@ sql_durable_ms=$(python3 -c "print(f'{($t1 - $t0) * 1000 / 200:.3f}')")
 
 declare -A sql_like fzf_filter
 for q in "${QUERIES[@]}"; do
-    # The scan alone: .timer reports each statement's own time after the key is derived.
-    out=$(printf "%s\n.timer on\nSELECT count(*) FROM customers WHERE name LIKE '%%%s%%' OR company LIKE '%%%s%%' OR email LIKE '%%%s%%' OR phone LIKE '%%%s%%' OR tags LIKE '%%%s%%';\n" \
-        "$KEY" "$q" "$q" "$q" "$q" "$q" | sqlcipher "$db")
+    # The scan alone: the first statement pays the key derivation, the second (the one
+    # kept) only the scan, with its pages already read once.
+    like="SELECT count(*) FROM customers WHERE name LIKE '%$q%' OR company LIKE '%$q%' OR email LIKE '%$q%' OR phone LIKE '%$q%' OR tags LIKE '%$q%';"
+    out=$(printf "%s\n.timer on\n%s\n%s\n" "$KEY" "$like" "$like" | sqlcipher "$db")
     sql_like[$q]=$(echo "$out" | awk '/Run Time/ { t = $4 } END { print t }')
-    t0=$(now); fzf --filter "$q" <"$tmp/lines.txt" | head -50 >/dev/null; t1=$(now)
+    # fzf exits 1 when nothing matches.
+    t0=$(now); { fzf --filter "$q" <"$tmp/lines.txt" || true; } | head -50 >/dev/null; t1=$(now)
     fzf_filter[$q]=$(secs "$t0" "$t1")
 done
 

@@ -407,9 +407,12 @@ impl Index {
             let mut holding = Vec::new();
             let mut complete = true;
             let mut go = |slot: usize, at: usize| {
-                if k.terms_match(slot, &q.terms) {
-                    holding.push(slot);
+                // A record missing another word is rejected here, before the bookkeeping of
+                // `visit`: in "levi op" that is nearly every record holding "levi".
+                if !k.terms_match(slot, &q.terms) {
+                    return true;
                 }
+                holding.push(slot);
                 complete = visit(slot, at);
                 complete
             };

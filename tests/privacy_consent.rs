@@ -205,33 +205,8 @@ fn a_full_verify_opens_consent_records_and_erasure_removes_them() {
 fn the_cli_records_consent_and_show_prints_how() {
     let dir = tempfile::tempdir().unwrap();
     let secret = common::init_with_binary(dir.path(), "");
-    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
     let script = "customer add --name Cliconsent\ncustomer consent 1 --given --how in-person\ncustomer consent 1 --given --how fax\ncustomer show 1\n";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
-        .current_dir(dir.path())
-        .args([
-            "--config",
-            "kasefet.toml",
-            "--data-dir",
-            "db",
-            "--user",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp",
-            &code,
-            "batch",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(script.as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = common::batch_as_dana(dir.path(), &secret, script);
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

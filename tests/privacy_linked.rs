@@ -4,32 +4,7 @@
 mod common;
 
 fn batch(dir: &std::path::Path, secret: &kasefet::auth::totp::TotpSecret, script: &str) -> String {
-    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
-        .current_dir(dir)
-        .args([
-            "--config",
-            "kasefet.toml",
-            "--data-dir",
-            "db",
-            "--user",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp",
-            &code,
-            "batch",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(script.as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = common::batch_as_dana(dir, secret, script);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),

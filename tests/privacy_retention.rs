@@ -500,33 +500,8 @@ fn the_cli_previews_and_runs_the_rules_from_kasefet_toml() {
         dir.path(),
         "\n[[retention.rule]]\nstatus = \"lead\"\ninactive_months = 24\naction = \"erase\"\n",
     );
-    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
     let script = "customer add --name Clileadcanary\nretention preview\nretention run\n";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
-        .current_dir(dir.path())
-        .args([
-            "--config",
-            "kasefet.toml",
-            "--data-dir",
-            "db",
-            "--user",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp",
-            &code,
-            "batch",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(script.as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = common::batch_as_dana(dir.path(), &secret, script);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

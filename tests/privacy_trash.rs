@@ -402,33 +402,8 @@ fn a_purge_due_while_sealed_happens_at_the_next_sign_in() {
 fn the_cli_deletes_to_the_trash_lists_it_and_restores() {
     let dir = tempfile::tempdir().unwrap();
     let secret = common::init_with_binary(dir.path(), "");
-    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
     let script = "customer add --name Clicanary\ncustomer delete 1\ncustomer trash\ncustomer restore 1\ncustomer show 1\ncustomer trash\n";
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
-        .current_dir(dir.path())
-        .args([
-            "--config",
-            "kasefet.toml",
-            "--data-dir",
-            "db",
-            "--user",
-            "dana",
-            "--password-file",
-            "pw",
-            "--totp",
-            &code,
-            "batch",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(script.as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let out = common::batch_as_dana(dir.path(), &secret, script);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

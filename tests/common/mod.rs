@@ -159,3 +159,34 @@ pub fn init_with_binary(dir: &Path, extra: &str) -> TotpSecret {
     );
     TotpSecret::from_base32(&std::fs::read_to_string(dir.join("t")).unwrap()).unwrap()
 }
+
+/// `kasefet batch` with `script` on stdin, signed in as dana in a directory made by
+/// `init_with_binary` (its TOTP code for now).
+pub fn batch_as_dana(dir: &Path, secret: &TotpSecret, script: &str) -> std::process::Output {
+    let code = secret.code_at(jiff::Timestamp::now().as_second() as u64);
+    std::process::Command::new(env!("CARGO_BIN_EXE_kasefet"))
+        .current_dir(dir)
+        .args([
+            "--config",
+            "kasefet.toml",
+            "--data-dir",
+            "db",
+            "--user",
+            "dana",
+            "--password-file",
+            "pw",
+            "--totp",
+            &code,
+            "batch",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(script.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap()
+}

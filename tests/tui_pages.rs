@@ -5,53 +5,12 @@
 
 mod tui_common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use kasefet::client::{Backend, Local, Mode};
-use kasefet::crypto::Password;
+use kasefet::client::{Backend, Local};
 use kasefet::domain::CustomerInput;
-use kasefet::service::{Login, Request, Response, Result, Session};
+use kasefet::service::{Request, Response};
 use ratatui::crossterm::event::KeyCode;
+use tui_common::recording::{Log, Recording};
 use tui_common::*;
-
-/// What the screen asked for: (request action, customer rows in the answer).
-type Log = Rc<RefCell<Vec<(&'static str, usize)>>>;
-
-/// The real backend, with every request and the size of its answer written down.
-struct Recording {
-    inner: Local,
-    log: Log,
-}
-
-impl Backend for Recording {
-    fn login(&mut self, username: &str, password: &Password, code: &str) -> Result<Login> {
-        self.inner.login(username, password, code)
-    }
-    fn call(&mut self, req: Request) -> Result<Response> {
-        let action = req.action();
-        let r = self.inner.call(req);
-        let rows = match &r {
-            Ok(Response::Customers(l)) => l.len(),
-            Ok(Response::CustomerPage(p)) => p.rows.len(),
-            _ => 0,
-        };
-        self.log.borrow_mut().push((action, rows));
-        r
-    }
-    fn logout(&mut self) {
-        self.inner.logout()
-    }
-    fn unlock(&mut self, password: &Password) -> Result<()> {
-        self.inner.unlock(password)
-    }
-    fn mode(&self) -> Mode {
-        self.inner.mode()
-    }
-    fn session(&self) -> Option<&Session> {
-        self.inner.session()
-    }
-}
 
 const N: usize = 2_000;
 
@@ -94,7 +53,7 @@ fn step(app: &mut kasefet::tui::App, code: KeyCode) -> String {
 #[test]
 fn jumps_load_only_the_window_and_count_the_rows() {
     let world = world_with_many();
-    let log: Log = Rc::default();
+    let log = Log::default();
     let backend = Recording {
         inner: Local::new(world.service.clone()),
         log: log.clone(),
@@ -215,7 +174,7 @@ fn tasks_and_the_audit_log_name_customers_without_loading_the_list() {
         })
         .unwrap();
     admin.logout();
-    let log: Log = Rc::default();
+    let log = Log::default();
     let backend = Recording {
         inner: Local::new(world.service.clone()),
         log: log.clone(),

@@ -3,6 +3,8 @@
 //! data; apps signed in by typing, and screens rendered to text.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod recording;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

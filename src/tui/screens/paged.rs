@@ -2,8 +2,15 @@
 //! place of the first of them, and the total the service counted. Screens ask for a new
 //! window only when the selection moves out of the one they hold.
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
 use crate::domain::Id;
 use crate::search::{Page, Start};
+use crate::tui::text::fit;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::table::Selection;
 
 /// Rows kept beyond the screen each way, so a few steps or a page do not ask again.
 pub const MARGIN: usize = 50;
@@ -98,6 +105,30 @@ pub fn rows_label(first: usize, shown: usize, total: usize) -> String {
         grouped(last),
         grouped(total)
     )
+}
+
+/// "rows a–b of N" for the rows of `total` shown at the last draw, on the bottom border
+/// of the pane `area`, at its right.
+pub fn draw_rows_label(f: &mut Frame, area: Rect, sel: &Selection, total: usize, t: &Theme) {
+    if area.height < 2 || area.width < 6 {
+        return;
+    }
+    let first = sel.first_shown();
+    let shown = sel.height().min(total.saturating_sub(first));
+    let line = Rect {
+        x: area.x + 2,
+        y: area.y + area.height - 1,
+        width: area.width - 4,
+        height: 1,
+    };
+    let text = fit(
+        &format!(" {} ", rows_label(first, shown, total)),
+        usize::from(line.width),
+    );
+    f.render_widget(
+        Line::from(Span::styled(text, t.dim())).right_aligned(),
+        line,
+    );
 }
 
 fn grouped(n: usize) -> String {

@@ -11,7 +11,7 @@ use crate::search::CustomerSummary;
 use crate::tui::action::Action;
 use crate::tui::bidi;
 use crate::tui::keymap::chain;
-use crate::tui::screens::paged::rows_label;
+use crate::tui::screens::paged::draw_rows_label;
 use crate::tui::screens::{date_of, when};
 use crate::tui::text::{clean, clean_lines, fit};
 use crate::tui::theme::Theme;
@@ -155,31 +155,8 @@ fn draw_list(s: &Customers, f: &mut Frame, area: Rect, ui: &Ui) {
     };
     table::draw_with(f, inner, &cols, s.row_count(), row, &s.sel, ui.theme, true);
     if s.found.is_none() {
-        let shown = s
-            .sel
-            .height()
-            .min(s.row_count().saturating_sub(s.sel.first_shown()));
-        let label = rows_label(s.sel.first_shown(), shown, s.row_count());
-        draw_on_border(f, area, &label, ui.theme);
+        draw_rows_label(f, area, &s.sel, s.row_count(), ui.theme);
     }
-}
-
-/// `text` on the bottom border of `area`, at its right.
-fn draw_on_border(f: &mut Frame, area: Rect, text: &str, t: &Theme) {
-    if area.height < 2 || area.width < 6 {
-        return;
-    }
-    let line = Rect {
-        x: area.x + 2,
-        y: area.y + area.height - 1,
-        width: area.width - 4,
-        height: 1,
-    };
-    let text = fit(&format!(" {text} "), usize::from(line.width));
-    f.render_widget(
-        Line::from(Span::styled(text, t.dim())).right_aligned(),
-        line,
-    );
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {

@@ -35,19 +35,21 @@ impl Employees {
                 col("Department", Width::Share(2)),
                 col("Phone", Width::Cells(15)),
             ];
-            let rows: Vec<Row> = self
-                .rows
-                .iter()
-                .map(|e| {
-                    Row::new(vec![
-                        e.data.name.clone(),
-                        opt(&e.data.title),
-                        opt(&e.data.department),
-                        opt(&e.data.phone),
-                    ])
-                })
-                .collect();
-            table::draw(f, inner, &cols, &rows, &self.sel, t, true);
+            let row = |i: usize| {
+                // A row beyond the window held shows for the moment it takes to load.
+                let Some(e) = self.list.get(i) else {
+                    return Row::new(vec!["…".into()]);
+                };
+                Row::new(vec![
+                    e.data.name.clone(),
+                    opt(&e.data.title),
+                    opt(&e.data.department),
+                    opt(&e.data.phone),
+                ])
+            };
+            let total = self.list.total();
+            table::draw_with(f, inner, &cols, total, row, &self.sel, t, true);
+            crate::tui::screens::paged::draw_rows_label(f, a, &self.sel, total, t);
         }
         if let (Some(a), Some(e)) = (detail, &self.open) {
             let inner = pane(f, a, "Employee", t, true);

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 mod draw;
 mod edit;
+mod list;
 
 use self::edit::Editor;
 use crate::domain::customer::Address;
@@ -16,6 +17,7 @@ use crate::domain::{Employee, EmployeeHr, EmployeeInput, FieldError, Id, Permiss
 use crate::service::{Error, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
+use crate::tui::screens::paged::Paged;
 use crate::tui::screens::{Ctx, Me, Note, Screen, unexpected};
 use crate::tui::text::clean;
 use crate::tui::ui::Ui;
@@ -26,7 +28,9 @@ use crate::tui::widgets::table::{self, Row, Selection, Width, col};
 
 #[derive(Default)]
 pub struct Employees {
-    rows: Vec<Employee>,
+    /// The window of the directory, by name, that is on screen (loaded on entering, when
+    /// the selection leaves it, and after changes).
+    list: Paged<Employee>,
     sel: Selection,
     /// Opened with Enter; with the HR part after a reveal.
     open: Option<Employee>,
@@ -41,22 +45,12 @@ fn opt(v: &Option<String>) -> String {
 }
 
 impl Employees {
-    fn reload(&mut self, ctx: &mut Ctx) {
-        match ctx.call(Request::EmployeeList) {
-            Ok(Response::Employees(mut list)) => {
-                list.sort_by_cached_key(|e| crate::domain::text::fold(&e.data.name));
-                self.rows = list;
-                self.sel.clamp(self.rows.len());
-            }
-            Ok(_) => ctx.fail(&unexpected()),
-            Err(e) => ctx.fail(&e),
-        }
-    }
-
     pub fn open_id(&mut self, id: Id, reveal: bool, ctx: &mut Ctx) {
         self.edit = None;
-        if let Some(i) = self.rows.iter().position(|e| e.id == id) {
-            self.sel.index = i;
+        match self.list.position(|e| e.id == id) {
+            Some(i) => self.sel.index = i,
+            // Opened from elsewhere (the quick lookup): bring its window.
+            None => self.reload_around(Some(id), ctx),
         }
         match ctx.call(Request::EmployeeGet { id, reveal }) {
             Ok(Response::Employee(e)) => {
@@ -72,7 +66,7 @@ impl Employees {
         self.open
             .as_ref()
             .map(|e| e.id)
-            .or_else(|| self.rows.get(self.sel.index).map(|e| e.id))
+            .or_else(|| self.highlighted().map(|e| e.id))
     }
 
     fn update_edit(&mut self, action: Action, ctx: &mut Ctx) -> bool {
@@ -121,7 +115,7 @@ impl Employees {
         let hr = self.edit.as_ref().is_some_and(|e| e.hr);
         self.edit = None;
         ctx.ok("Saved");
-        self.reload(ctx);
+        self.reload_around(Some(id), ctx);
         self.open_id(id, hr, ctx);
     }
 }
@@ -168,10 +162,11 @@ impl Screen for Employees {
             | Action::Last => {
                 self.open = None;
                 self.revealed = false;
-                self.sel.apply(action, self.rows.len());
+                self.sel.apply(action, self.list.total());
+                self.fill(ctx);
             }
             Action::Open => {
-                if let Some(id) = self.rows.get(self.sel.index).map(|e| e.id) {
+                if let Some(id) = self.highlighted().map(|e| e.id) {
                     self.open_id(id, false, ctx);
                 }
             }
@@ -216,14 +211,12 @@ impl Screen for Employees {
         if self.edit.is_some() {
             return;
         }
-        let keep = self.rows.get(self.sel.index).map(|e| e.id);
-        self.reload(ctx);
-        if let Some(i) = keep.and_then(|id| self.rows.iter().position(|e| e.id == id)) {
-            self.sel.index = i;
-        }
+        // Only the window travels again, held around the open record or the selection.
+        let keep = self.selected_id();
+        self.reload_around(keep, ctx);
         let Some(open) = &self.open else { return };
         let name = clean(&open.data.name);
-        match self.rows.iter().find(|e| e.id == open.id) {
+        match self.list.rows().iter().find(|e| e.id == open.id) {
             Some(e) if e.stamp.version == open.stamp.version => {}
             Some(e) => {
                 if self.revealed {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Mode, Tasks};
 use crate::domain::Task;
 use crate::service::TaskScope;
+use crate::tui::screens::paged::draw_rows_label;
 use crate::tui::screens::{date_of, when};
 use crate::tui::text::{clean, clean_lines, fit};
 use crate::tui::theme::Theme;
@@ -35,7 +36,7 @@ pub fn draw(s: &Tasks, f: &mut Frame, area: Rect, ui: &Ui) {
     } else {
         "everyone's"
     };
-    let n = s.rows.len();
+    let n = s.list.total();
     let bar_text = format!(
         "{scope} · {} · {n} task{}",
         s.view.label(),
@@ -72,11 +73,12 @@ fn draw_list(
         col("Assignee", Width::Cells(10)),
         col("Customer", Width::Share(2)),
     ];
-    let rows: Vec<Row> = s
-        .rows
-        .iter()
-        .map(|task| {
-            let overdue = task.is_overdue(today);
+    let row = |i: usize| {
+        // A row beyond the window held shows for the moment it takes to load.
+        let Some(task) = s.list.get(i) else {
+            return Row::new(vec![String::new(), "…".into()]);
+        };
+        let overdue = task.is_overdue(today);
             let due_today = !task.data.status.is_closed() && task.data.due == Some(today);
             let mark = if overdue {
                 "!"
@@ -100,9 +102,9 @@ fn draw_list(
             } else {
                 row
             }
-        })
-        .collect();
-    table::draw(f, inner, &cols, &rows, &s.sel, ui.theme, true);
+    };
+    table::draw_with(f, inner, &cols, s.list.total(), row, &s.sel, ui.theme, true);
+    draw_rows_label(f, area, &s.sel, s.list.total(), ui.theme);
 }
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {

@@ -2,6 +2,7 @@
 
 mod draw;
 mod edit;
+mod list;
 
 use crate::tui::screens::versioned::VersionedForm;
 use std::collections::HashMap;
@@ -14,9 +15,10 @@ use self::edit::Editor;
 use super::{Ctx, Me, Nav, Screen, unexpected};
 use crate::domain::role::Scope;
 use crate::domain::{Id, Permission, Task, TaskStatus};
-use crate::service::{Request, Response, TaskFilter, TaskScope};
+use crate::service::{Request, Response, TaskScope};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
+use crate::tui::screens::paged::Paged;
 use crate::tui::ui::Ui;
 use crate::tui::widgets::form::Outcome;
 use crate::tui::widgets::table::Selection;
@@ -61,7 +63,9 @@ enum Mode {
 pub struct Tasks {
     scope: TaskScope,
     view: View,
-    rows: Vec<Task>,
+    /// The window of the tasks passing the view and scope, in the service's order, that
+    /// is on screen (loaded on entering, when the selection leaves it, and after changes).
+    list: Paged<Task>,
     sel: Selection,
     /// The task opened with Enter (a view, audited).
     open: Option<Task>,
@@ -79,71 +83,19 @@ impl Tasks {
         self.mode.as_ref().unwrap_or(&Mode::Browse)
     }
 
-    pub fn reload(&mut self, ctx: &mut Ctx) {
-        let mut filter = TaskFilter {
-            scope: self.scope,
-            ..TaskFilter::default()
-        };
-        match self.view {
-            View::Open => {}
-            View::Overdue => filter.overdue = true,
-            View::Week => filter.due_within_days = Some(7),
-            View::All => {}
-        }
-        self.today = ctx.today();
-        match ctx.call(Request::TaskList { filter }) {
-            Ok(Response::Tasks(list)) => {
-                self.rows = match self.view {
-                    View::Open => list
-                        .into_iter()
-                        .filter(|t| !t.data.status.is_closed())
-                        .collect(),
-                    _ => list,
-                };
-                self.sel.clamp(self.rows.len());
-            }
-            Ok(_) => ctx.fail(&unexpected()),
-            Err(e) => ctx.fail(&e),
-        }
-        self.load_customer_names(ctx);
-    }
-
     /// Loads the list for a changed view or scope; an open task the new list no longer has
     /// closes, so the pane never shows what the filter leaves out.
     fn refilter(&mut self, ctx: &mut Ctx) {
-        self.reload(ctx);
-        if let Some(id) = self.open.as_ref().map(|t| t.id) {
-            match self.rows.iter().position(|t| t.id == id) {
-                Some(i) => self.sel.index = i,
-                None => self.open = None,
-            }
-        }
-    }
-
-    /// Names for linked customers not yet named, asked for by id (unaudited, like the
-    /// list): a million customers are never loaded to name a few.
-    fn load_customer_names(&mut self, ctx: &mut Ctx) {
-        let mut missing: Vec<Id> = self
-            .rows
-            .iter()
-            .filter_map(|t| t.data.customer)
-            .filter(|c| !self.customers.contains_key(c))
-            .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        if !ctx.me.can(Permission::CustomerRead) || missing.is_empty() {
-            return;
-        }
-        for ids in missing.chunks(crate::service::bounds::MAX_NAMES) {
-            let req = Request::CustomerNames { ids: ids.to_vec() };
-            if let Ok(Response::Names(names)) = ctx.call(req) {
-                self.customers.extend(names);
-            }
+        let open = self.open.as_ref().map(|t| t.id);
+        let keep = open.or_else(|| self.highlighted().map(|t| t.id));
+        self.reload_around(keep, ctx);
+        if open.is_some_and(|id| self.list.position(|t| t.id == id).is_none()) {
+            self.open = None;
         }
     }
 
     fn selected(&self) -> Option<&Task> {
-        self.open.as_ref().or_else(|| self.rows.get(self.sel.index))
+        self.open.as_ref().or_else(|| self.highlighted())
     }
 
     fn customer_name(&self, id: Option<Id>) -> String {
@@ -167,8 +119,10 @@ impl Tasks {
     /// Opens a task by id (from the quick lookup).
     pub fn open_id(&mut self, id: Id, ctx: &mut Ctx) {
         self.mode = None;
-        if let Some(i) = self.rows.iter().position(|t| t.id == id) {
-            self.sel.index = i;
+        match self.list.position(|t| t.id == id) {
+            Some(i) => self.sel.index = i,
+            // Opened from elsewhere (the quick lookup): bring its window.
+            None => self.reload_around(Some(id), ctx),
         }
         match ctx.call(Request::TaskGet { id }) {
             Ok(Response::Task(t)) => self.open = Some(*t),
@@ -198,7 +152,8 @@ impl Tasks {
             Ok(_) => {
                 ctx.ok("Marked done");
                 self.open = None;
-                self.reload(ctx);
+                // Gone from the open view: the next task takes its place.
+                self.reload_around(Some(id), ctx);
             }
             Err(e) => ctx.fail(&e),
         }
@@ -214,10 +169,11 @@ impl Tasks {
             | Action::First
             | Action::Last => {
                 self.open = None;
-                self.sel.apply(action, self.rows.len());
+                self.sel.apply(action, self.list.total());
+                self.fill(ctx);
             }
             Action::Open => {
-                if let Some(id) = self.rows.get(self.sel.index).map(|t| t.id) {
+                if let Some(id) = self.highlighted().map(|t| t.id) {
                     self.open_id(id, ctx);
                 }
             }
@@ -300,10 +256,7 @@ impl Screen for Tasks {
             Outcome::Cancel => self.mode = None,
             Outcome::Saved(id) => {
                 self.mode = None;
-                self.reload(ctx);
-                if let Some(i) = self.rows.iter().position(|t| t.id == id) {
-                    self.sel.index = i;
-                }
+                self.reload_around(Some(id), ctx);
                 self.open = None;
             }
         }
@@ -334,13 +287,15 @@ impl Screen for Tasks {
         if !matches!(self.mode(), Mode::Browse) {
             return;
         }
-        let keep = self.rows.get(self.sel.index).map(|t| t.id);
-        self.reload(ctx);
-        if let Some(i) = keep.and_then(|id| self.rows.iter().position(|t| t.id == id)) {
-            self.sel.index = i;
-        }
+        // Only the window travels again, held around the open task or the selection.
+        let keep = self
+            .open
+            .as_ref()
+            .map(|t| t.id)
+            .or_else(|| self.highlighted().map(|t| t.id));
+        self.reload_around(keep, ctx);
         if let Some(open) = self.open.as_mut() {
-            if let Some(t) = self.rows.iter().find(|t| t.id == open.id) {
+            if let Some(t) = self.list.rows().iter().find(|t| t.id == open.id) {
                 if t.stamp.version != open.stamp.version {
                     *open = t.clone();
                 }

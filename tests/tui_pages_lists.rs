@@ -213,6 +213,7 @@ fn the_task_selection_stays_on_its_task_across_refreshes_and_changes() {
     // An edit keeps it selected.
     press(&mut app, KeyCode::Char('e'));
     // Short enough to show whole beside the open task.
+    press(&mut app, KeyCode::End);
     typ(&mut app, "!");
     ctrl(&mut app, 's');
     let edited = format!("{title}!");

@@ -84,11 +84,12 @@ impl Tasks {
     }
 
     /// Loads the list for a changed view or scope; an open task the new list no longer has
-    /// closes, so the pane never shows what the filter leaves out.
+    /// closes, so the pane never shows what the filter leaves out. The new list starts at
+    /// the top, as on Customers, unless the open task is in it.
     fn refilter(&mut self, ctx: &mut Ctx) {
         let open = self.open.as_ref().map(|t| t.id);
-        let keep = open.or_else(|| self.highlighted().map(|t| t.id));
-        self.reload_around(keep, ctx);
+        self.sel.index = 0;
+        self.reload_around(open, ctx);
         if open.is_some_and(|id| self.list.position(|t| t.id == id).is_none()) {
             self.open = None;
         }

@@ -199,7 +199,11 @@ fn the_task_selection_stays_on_its_task_across_refreshes_and_changes() {
     world.clock.advance(5);
     app.tick();
     let quiet = render(&app, 120, 40);
-    assert_eq!(quiet.matches(title.as_str()).count(), 2, "still open: {quiet}");
+    assert_eq!(
+        quiet.matches(title.as_str()).count(),
+        2,
+        "still open: {quiet}"
+    );
     assert_eq!(bottom_label(&quiet).2, TASKS_EACH + 30, "{quiet}");
     press(&mut app, KeyCode::Esc);
     let again = step(&mut app, KeyCode::Enter);
@@ -305,7 +309,11 @@ fn the_employee_selection_stays_on_its_record_when_others_add_people_before_it()
     world.clock.advance(5);
     app.tick();
     let quiet = render(&app, 120, 40);
-    assert_eq!(quiet.matches(name.as_str()).count(), 2, "still open: {quiet}");
+    assert_eq!(
+        quiet.matches(name.as_str()).count(),
+        2,
+        "still open: {quiet}"
+    );
     shows_window(&quiet, &expected);
     press(&mut app, KeyCode::Esc);
     let again = step(&mut app, KeyCode::Enter);

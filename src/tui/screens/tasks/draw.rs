@@ -79,29 +79,29 @@ fn draw_list(
             return Row::new(vec![String::new(), "…".into()]);
         };
         let overdue = task.is_overdue(today);
-            let due_today = !task.data.status.is_closed() && task.data.due == Some(today);
-            let mark = if overdue {
-                "!"
-            } else if due_today {
-                "•"
-            } else {
-                ""
-            };
-            let row = Row::new(vec![
-                mark.into(),
-                task.data.due.map(|d| d.to_string()).unwrap_or_default(),
-                task.data.title.clone(),
-                task.data.status.as_str().replace('_', " "),
-                ui.people.name(task.data.assignee),
-                s.customer_name(task.data.customer),
-            ]);
-            if overdue {
-                row.styled(ui.theme.error())
-            } else if due_today {
-                row.styled(ui.theme.warn())
-            } else {
-                row
-            }
+        let due_today = !task.data.status.is_closed() && task.data.due == Some(today);
+        let mark = if overdue {
+            "!"
+        } else if due_today {
+            "•"
+        } else {
+            ""
+        };
+        let row = Row::new(vec![
+            mark.into(),
+            task.data.due.map(|d| d.to_string()).unwrap_or_default(),
+            task.data.title.clone(),
+            task.data.status.as_str().replace('_', " "),
+            ui.people.name(task.data.assignee),
+            s.customer_name(task.data.customer),
+        ]);
+        if overdue {
+            row.styled(ui.theme.error())
+        } else if due_today {
+            row.styled(ui.theme.warn())
+        } else {
+            row
+        }
     };
     table::draw_with(f, inner, &cols, s.list.total(), row, &s.sel, ui.theme, true);
     draw_rows_label(f, area, &s.sel, s.list.total(), ui.theme);

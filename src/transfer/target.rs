@@ -67,6 +67,10 @@ mod tests {
         replace(&p, b"three").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"three");
         assert_eq!(mode(&p), 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
     }
 }

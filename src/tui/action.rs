@@ -271,7 +271,7 @@ impl Action {
             DryRun => "dry run",
             RunImport => "import",
             Revert => "revert",
-            MapBack => "field back",
+            MapBack => "prev",
             IgnoreColumn => "ignore",
             WriteRejects => "save refused",
             other => other.describe(),

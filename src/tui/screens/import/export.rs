@@ -84,9 +84,10 @@ impl ExportForm {
                 .with_hint("CSV only: the BOM makes Excel read accents and Hebrew right"),
         ];
         if reveal {
-            fields.push(Field::check("sensitive", "Sensitive", false).with_hint(
-                "national id, birth date, private notes, card digits (audited)",
-            ));
+            fields.push(
+                Field::check("sensitive", "Sensitive", false)
+                    .with_hint("national id, birth date, private notes, card digits (audited)"),
+            );
         }
         fields.push(which);
         let form = Form::new(fields);

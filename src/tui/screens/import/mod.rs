@@ -252,8 +252,11 @@ impl Import {
         match action {
             Action::New => matches!(self.stage, Stage::List),
             Action::Revert => matches!(self.stage, Stage::List) && self.selected().is_some(),
-            Action::Edit | Action::MapBack | Action::IgnoreColumn | Action::DryRun => {
+            Action::DryRun => matches!(self.stage, Stage::Review),
+            // A vCard maps by property names: there is no column to change.
+            Action::Edit | Action::MapBack | Action::IgnoreColumn => {
                 matches!(self.stage, Stage::Review)
+                    && self.file.as_ref().is_some_and(|f| !f.columns().is_empty())
             }
             Action::WriteRejects => {
                 matches!(self.stage, Stage::Review | Stage::Done)

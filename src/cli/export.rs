@@ -65,9 +65,8 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
                 .map_err(|e| CliError::failure(e.to_string()))?;
             Ok(String::new())
         }
-        Some(Target::New(mut f, p)) => {
-            f.write_all(&bytes)
-                .and_then(|_| f.sync_all())
+        Some(Target::New(f, p)) => {
+            crate::transfer::target::fill(f, &bytes)
                 .map_err(|e| CliError::failure(format!("cannot write {}: {e}", p.display())))?;
             Ok(format!("{count} exported to {}\n", p.display()))
         }
@@ -83,21 +82,8 @@ enum Target {
     Replace(std::path::PathBuf),
 }
 
-/// `--force`: a new 0600 file beside the old one, renamed over it, so the old file is
-/// either whole or replaced, and never left readable by others.
+/// `--force`: the old file is either whole or replaced, and never left readable by others.
 fn replace(p: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = p.with_file_name(format!(".{name}.kasefet-tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = super::prompt::create_private(&tmp)?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, p))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::failure(format!("cannot write {}: {e}", p.display()))
-        })
+    crate::transfer::target::replace(p, bytes)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", p.display())))
 }

@@ -1,7 +1,5 @@
 //! `kasefet import customers FILE ...`, `import list|show|revert`.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::args::{ImportArgs, ImportCmd};
@@ -11,7 +9,7 @@ use crate::service::clock::format_local;
 use crate::service::{
     ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn, Request, Response,
 };
-use crate::transfer::{self, Format, Parsed, Preset, ReadOptions};
+use crate::transfer::{self, Format, Preset, ReadOptions};
 
 pub fn run(ctx: &mut Ctx<'_>, c: ImportCmd) -> Result<String, CliError> {
     match c {
@@ -149,7 +147,7 @@ fn customers(ctx: &mut Ctx<'_>, a: ImportArgs) -> Result<String, CliError> {
     };
     let report = send(ctx, batch)?;
     if let Some((f, path)) = rejects_file {
-        let text = rejects_csv(&parsed, &lines, &report);
+        let text = parsed.rejects_csv(&lines, &report.rejected);
         super::prompt::fill_private(f, &path, &String::from_utf8_lossy(&text))?;
     }
     let out = Outcome {
@@ -193,21 +191,6 @@ fn send(ctx: &mut Ctx<'_>, batch: ImportBatch) -> Result<Box<ImportReport>, CliE
         "validating, matching and writing them in one commit..."
     });
     Ok(Box::new(report?))
-}
-
-fn rejects_csv(parsed: &Parsed, lines: &[u64], report: &ImportReport) -> Vec<u8> {
-    let by_line: HashMap<u64, &Vec<String>> =
-        lines.iter().copied().zip(parsed.raw.iter()).collect();
-    let mut all = parsed.rejects.clone();
-    for (line, reason) in &report.rejected {
-        all.push(transfer::Reject {
-            line: *line,
-            reason: reason.clone(),
-            cells: by_line.get(line).map(|c| (*c).clone()).unwrap_or_default(),
-        });
-    }
-    all.sort_by_key(|r| r.line);
-    transfer::read_csv::rejects_csv(&parsed.header, &all)
 }
 
 fn summary(o: &Outcome<'_>) -> String {

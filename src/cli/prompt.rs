@@ -141,25 +141,18 @@ pub fn write_private(path: &Path, contents: &str) -> Result<(), CliError> {
 /// before an operation whose result must land in it, so that result cannot be lost to a
 /// file that turns out not to be writable.
 pub fn create_private(path: &Path) -> Result<std::fs::File, CliError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => CliError::invalid(format!(
-                "{} already exists; refusing to overwrite it",
-                path.display()
-            )),
-            _ => CliError::failure(format!("cannot write {}: {e}", path.display())),
-        })
+    crate::transfer::target::create_new(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::invalid(format!(
+            "{} already exists; refusing to overwrite it",
+            path.display()
+        )),
+        _ => CliError::failure(format!("cannot write {}: {e}", path.display())),
+    })
 }
 
 /// Writes and syncs what a file from [`create_private`] is for.
-pub fn fill_private(mut f: std::fs::File, path: &Path, contents: &str) -> Result<(), CliError> {
-    f.write_all(contents.as_bytes())
-        .and_then(|_| f.sync_all())
+pub fn fill_private(f: std::fs::File, path: &Path, contents: &str) -> Result<(), CliError> {
+    crate::transfer::target::fill(f, contents.as_bytes())
         .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
 }
 

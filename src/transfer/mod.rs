@@ -9,6 +9,7 @@ pub mod parts;
 mod preset;
 pub mod read_csv;
 pub mod source;
+pub mod target;
 pub mod vcard;
 
 use serde::{Deserialize, Serialize};
@@ -149,6 +150,26 @@ fn read_json(bytes: &[u8]) -> Result<Parsed> {
         rows,
         ..Parsed::default()
     })
+}
+
+impl Parsed {
+    /// Every refused row as the `--rejects` CSV: those the file could not give (`rejects`)
+    /// and those the service refused (`refused`, by line), in line order. `lines` are the
+    /// lines of the rows sent, parallel to `raw` (the rows themselves may be gone by then).
+    pub fn rejects_csv(&self, lines: &[u64], refused: &[(u64, String)]) -> Vec<u8> {
+        let by_line: std::collections::HashMap<u64, &Vec<String>> =
+            lines.iter().copied().zip(self.raw.iter()).collect();
+        let mut all = self.rejects.clone();
+        for (line, reason) in refused {
+            all.push(Reject {
+                line: *line,
+                reason: reason.clone(),
+                cells: by_line.get(line).map(|c| (*c).clone()).unwrap_or_default(),
+            });
+        }
+        all.sort_by_key(|r| r.line);
+        read_csv::rejects_csv(&self.header, &all)
+    }
 }
 
 /// SHA-256 of a file, hex: names an import or an export in the audit log without its contents.

@@ -123,6 +123,12 @@ pub enum Action {
     RunImport,
     /// Import list: undo the highlighted import (asks first).
     Revert,
+    /// Import: the highlighted column to the previous field (`Edit` steps forward).
+    MapBack,
+    /// Import: the highlighted column is not imported.
+    IgnoreColumn,
+    /// Import: the refused rows to a CSV file with their reasons (asks the path).
+    WriteRejects,
 }
 
 impl Action {
@@ -200,6 +206,9 @@ impl Action {
             DryRun => "dry run: check the file, write nothing",
             RunImport => "import the file (asks first)",
             Revert => "revert the highlighted import (asks first)",
+            MapBack => "the highlighted column: previous field",
+            IgnoreColumn => "the highlighted column: not imported (ignore)",
+            WriteRejects => "write the refused rows to a CSV file, with the reason",
         }
     }
 
@@ -262,6 +271,9 @@ impl Action {
             DryRun => "dry run",
             RunImport => "import",
             Revert => "revert",
+            MapBack => "prev",
+            IgnoreColumn => "ignore",
+            WriteRejects => "save refused",
             other => other.describe(),
         }
     }

@@ -50,6 +50,14 @@ const SEARCH_LANGUAGE: &[(&str, &str)] = &[
     ("levy", "one typo still finds \"Levi\""),
 ];
 
+/// An action's line where its word alone would say too little.
+fn describe_in(ctx: Context, a: Action) -> &'static str {
+    match (ctx, a) {
+        (Context::Import, Action::Edit) => "the highlighted column: next field",
+        _ => a.describe(),
+    }
+}
+
 /// The help lines for `chain`; `offered` leaves out what this person cannot do.
 pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Vec<Line<'static>> {
     let t = ui.theme;
@@ -77,7 +85,7 @@ pub fn lines(ui: &Ui, chain: &[Context], offered: &dyn Fn(Action) -> bool) -> Ve
         for (keys, a) in entries {
             out.push(Line::from(vec![
                 Span::styled(pad(&keys, 16), t.key()),
-                Span::raw(a.describe()),
+                Span::raw(describe_in(ctx, a)),
             ]));
         }
     }

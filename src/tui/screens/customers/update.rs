@@ -76,6 +76,7 @@ impl Customers {
                     crate::tui::screens::import::export::ExportForm::new(
                         self.filter(),
                         !self.search.is_empty(),
+                        crate::tui::screens::import::export::offers_reveal(&me),
                     ),
                 ));
             }

@@ -150,9 +150,30 @@ fn draw_review(s: &Import, f: &mut Frame, area: Rect, ui: &Ui) {
     let t = ui.theme;
     let Some(l) = &s.file else { return };
     let title = format!("Import {}", fit(&clean(&l.name), 50));
-    let inner = pane(f, area, &title, t, s.ask.is_none());
+    let inner = pane(f, area, &title, t, s.ask.is_none() && s.save.is_none());
     let head = header(l, ui);
-    let report_h = if l.report.is_some() { 9 } else { 2 };
+    let change = if l.parsed.header.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{} and {} step the highlighted column's field forward and back, {} leaves it out. ",
+            ui.key(chain::IMPORT, Action::Edit),
+            ui.key(chain::IMPORT, Action::MapBack),
+            ui.key(chain::IMPORT, Action::IgnoreColumn)
+        )
+    };
+    let lines = match &l.report {
+        Some(_) => summary(l, ui),
+        None => vec![Line::from(Span::styled(
+            format!(
+                "{change}{} runs a dry run: it checks every row and writes nothing.",
+                ui.key(chain::IMPORT, Action::DryRun)
+            ),
+            t.dim(),
+        ))],
+    };
+    // One more for the counts' line, which wraps on a narrow screen.
+    let report_h = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX);
     let [top, map, bottom] = Layout::vertical([
         Constraint::Length(head.len() as u16),
         Constraint::Fill(1),
@@ -180,26 +201,9 @@ fn draw_review(s: &Import, f: &mut Frame, area: Rect, ui: &Ui) {
                 None => Row::new(vec![c, "— not imported".into()]).styled(t.dim()),
             })
             .collect();
-        table::draw(f, map, &cols, &rows, &s.sel, t, s.ask.is_none());
+        let active = s.ask.is_none() && s.save.is_none();
+        table::draw(f, map, &cols, &rows, &s.sel, t, active);
     }
-    let change = if l.parsed.header.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "{} changes the highlighted column's field. ",
-            ui.key(chain::IMPORT, Action::Edit)
-        )
-    };
-    let lines = match &l.report {
-        Some(_) => summary(l, ui),
-        None => vec![Line::from(Span::styled(
-            format!(
-                "{change}{} runs a dry run: it checks every row and writes nothing.",
-                ui.key(chain::IMPORT, Action::DryRun)
-            ),
-            t.dim(),
-        ))],
-    };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), bottom);
 }
 
@@ -252,14 +256,27 @@ fn summary(l: &Loaded, ui: &Ui) -> Vec<Line<'static>> {
             t.warn(),
         )));
     }
+    let write = ui.key(chain::IMPORT, Action::WriteRejects);
     if why.len() > 4 {
         lines.push(Line::from(Span::styled(
-            format!(
-                "  … and {} more (the CLI's --rejects FILE writes them all)",
-                why.len() - 4
-            ),
+            format!("  … and {} more ({write} writes them all)", why.len() - 4),
             t.dim(),
         )));
+    }
+    match &l.written {
+        Some((path, n)) => lines.push(Line::from(Span::styled(
+            format!(
+                "{n} refused row{} written to {}",
+                if *n == 1 { "" } else { "s" },
+                clean(path)
+            ),
+            t.ok(),
+        ))),
+        None if refused > 0 => lines.push(Line::from(Span::styled(
+            format!("{write} writes the refused rows to a CSV file, with the reason."),
+            t.dim(),
+        ))),
+        None => {}
     }
     if r.dry_run {
         lines.push(Line::from(Span::styled(

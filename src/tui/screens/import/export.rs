@@ -1,6 +1,8 @@
 //! Export from the Customers screen: the customers the current filters show, to a file
-//! whose path and format are asked; an existing file is replaced only after a `y`. The
-//! service makes the file's contents, so the audit entry names its count and fingerprint.
+//! whose path and format are asked, CSV with a BOM for Excel if wished, and the sensitive
+//! fields when the role may reveal them; an existing file is replaced only after a `y`.
+//! The service makes the file's contents and decides on the sensitive fields, so the audit
+//! entry names its count, fingerprint and whether they went along.
 
 use std::path::PathBuf;
 
@@ -8,10 +10,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::file;
+use crate::domain::Permission;
+use crate::domain::role::Scope;
 use crate::service::{CustomerFilter, ExportFormat, ExportWhat, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
-use crate::tui::screens::{Ctx, unexpected};
+use crate::tui::screens::{Ctx, Me, unexpected};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form};
@@ -51,22 +55,42 @@ fn describe(f: &CustomerFilter) -> String {
     }
 }
 
+/// The encodings offered for CSV; the second is `export --bom`.
+const ENCODINGS: [&str; 2] = ["UTF-8", "UTF-8 with BOM (Excel)"];
+
+/// Whether the form offers the sensitive fields: to whom the table lets see them on every
+/// customer, as an export holds every customer of the filter. Only an offer: the service
+/// decides again on the request.
+pub fn offers_reveal(me: &Me) -> bool {
+    me.can(Permission::CustomerAdmin) && me.scope(Permission::CustomerSensitive) == Scope::All
+}
+
 impl ExportForm {
     /// `searching`: the search box holds a query, which the export does not apply (a search
     /// also finds near misses; `export --filter` takes its conditions exactly).
-    pub fn new(filter: CustomerFilter, searching: bool) -> ExportForm {
+    /// `reveal`: offer the sensitive fields ([`offers_reveal`]).
+    pub fn new(filter: CustomerFilter, searching: bool, reveal: bool) -> ExportForm {
         let which = Field::fixed("which", "Customers", &describe(&filter));
         let which = if searching {
             which.with_hint("the search box is not applied: filter with status, tag, mine")
         } else {
             which
         };
-        let form = Form::new(vec![
+        let mut fields = vec![
             Field::text("file", "File", "customers.csv")
                 .with_hint("created 0600; a relative path is from where Kasefet started"),
             Field::choice("format", "Format", vec!["csv", "json", "vcard"], "csv"),
-            which,
-        ]);
+            Field::choice("encoding", "Encoding", ENCODINGS.to_vec(), ENCODINGS[0])
+                .with_hint("CSV only: the BOM makes Excel read accents and Hebrew right"),
+        ];
+        if reveal {
+            fields.push(
+                Field::check("sensitive", "Sensitive", false)
+                    .with_hint("national id, birth date, private notes, card digits (audited)"),
+            );
+        }
+        fields.push(which);
+        let form = Form::new(fields);
         ExportForm {
             form,
             filter,
@@ -117,22 +141,13 @@ impl ExportForm {
             Action::Toggle if self.form.toggle() => {}
             Action::Cancel => return Outcome::Close,
             Action::NextField | Action::Save => {
-                let typed = self.form.value("file").trim().to_string();
-                if typed.is_empty() {
-                    self.form.message = Some("Type the path of the file to write".into());
-                    return Outcome::Stay;
-                }
-                let path = match typed.strip_prefix("~/") {
-                    Some(rest) => std::env::var_os("HOME")
-                        .map(|h| PathBuf::from(h).join(rest))
-                        .unwrap_or_else(|| PathBuf::from(&typed)),
-                    None => PathBuf::from(&typed),
+                let path = match file::resolve(&self.form.value("file")) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        self.form.message = Some(why);
+                        return Outcome::Stay;
+                    }
                 };
-                if path.is_dir() {
-                    self.form.message =
-                        Some(format!("{} is a folder; name a file in it", path.display()));
-                    return Outcome::Stay;
-                }
                 if path.exists() {
                     let q = format!(
                         "{} already exists. Replace it with the export?",
@@ -157,9 +172,9 @@ impl ExportForm {
         let (bytes, count) = match ctx.call(Request::Export {
             what: ExportWhat::Customers,
             format,
-            reveal: false,
+            reveal: self.form.checked("sensitive"),
             filter: self.filter.clone(),
-            bom: false,
+            bom: format == ExportFormat::Csv && self.form.value("encoding") == ENCODINGS[1],
         }) {
             Ok(Response::Exported { bytes, count, .. }) => (bytes, count),
             Ok(_) => {
@@ -172,20 +187,17 @@ impl ExportForm {
                 return Outcome::Stay;
             }
         };
-        let written = if replace {
-            file::replace(&path, &bytes)
-        } else {
-            file::write_new(&path, &bytes).map_err(|e| {
-                e.unwrap_or_else(|| format!("{} appeared meanwhile; not replaced", path.display()))
-            })
-        };
-        match written {
+        match file::write(&path, &bytes, replace) {
             Ok(()) => {
-                let shown = std::fs::canonicalize(&path).unwrap_or(path);
                 ctx.ok(format!(
-                    "Exported {count} customer{} to {}",
+                    "Exported {count} customer{}{} to {}",
                     if count == 1 { "" } else { "s" },
-                    shown.display()
+                    if self.form.checked("sensitive") {
+                        " with their sensitive fields"
+                    } else {
+                        ""
+                    },
+                    file::shown(&path)
                 ));
                 Outcome::Close
             }
@@ -198,7 +210,12 @@ impl ExportForm {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let inner = popup(f, centered(area, 70, 10), "Export customers", ui.theme);
+        let inner = popup(
+            f,
+            centered(area, 76, self.form.height() + 2),
+            "Export customers",
+            ui.theme,
+        );
         self.form.draw(f, inner, ui.theme, self.ask.is_none());
         if let Some(ask) = &self.ask {
             ask.draw(f, area, ui);

@@ -1,47 +1,47 @@
-//! Files the screens write: an export, created 0600 and never over an existing file unless
-//! asked (an import's source is read by `transfer::source::read`).
+//! Files the screens write (an export, the refused rows of an import): the path as typed,
+//! then `transfer::target`, which the CLI uses too (an import's source is read by
+//! `transfer::source::read`).
 
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// A new file, 0600; `Err(None)` when one is there already (the screen asks first).
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Option<String>> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => None,
-            _ => Some(format!("cannot write {}: {e}", path.display())),
-        })?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Some(format!("cannot write {}: {e}", path.display())))
+/// The typed path with `~/` expanded; a folder or an empty path is refused, in words.
+pub fn resolve(typed: &str) -> Result<PathBuf, String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err("Type the path of the file to write".into());
+    }
+    let path = match typed.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(rest))
+            .unwrap_or_else(|| PathBuf::from(typed)),
+        None => PathBuf::from(typed),
+    };
+    if path.is_dir() {
+        return Err(format!("{} is a folder; name a file in it", path.display()));
+    }
+    Ok(path)
 }
 
-/// Over an existing file, after a yes: a new 0600 file beside it renamed over it, so the
-/// old one is whole or replaced, never half written or left readable by others.
-pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = path.with_file_name(format!(".{name}.kasefet-tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let fail = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
+/// A new 0600 file, or over an existing one when `replace` (after a yes). A file that
+/// appeared between the question and the write is left alone.
+pub fn write(path: &Path, bytes: &[u8], replace: bool) -> Result<(), String> {
+    let done = if replace {
+        crate::transfer::target::replace(path, bytes)
+    } else {
+        crate::transfer::target::write_new(path, bytes)
     };
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(fail)?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(fail)
+    done.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{} appeared meanwhile; not replaced", path.display())
+        }
+        _ => format!("cannot write {}: {e}", path.display()),
+    })
+}
+
+/// Where a file went, as the status line says it: the full path when there is one.
+pub fn shown(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }

@@ -1,12 +1,14 @@
 //! Import (admins and managers, from Customers): the past imports with revert, and a new
 //! one step by step: the file's path, the detected source and the mapping (a column's
 //! field can be changed), a dry run with its counts and first refused rows, then the
-//! import itself after a `y`, with a progress bar while the rows are sent.
+//! import itself after a `y`, with a progress bar while the rows are sent; the refused
+//! rows can be written to a file for fixing (`rejects.rs`).
 //! State and keys here, drawing in `draw.rs`; the export form in `export.rs`.
 
 mod draw;
 pub mod export;
 mod file;
+mod rejects;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -43,6 +45,8 @@ struct Loaded {
     report: Option<ImportReport>,
     /// The rows as the service holds them, after a dry run: the import sends nothing again.
     upload: Option<Upload>,
+    /// Where the refused rows of this report were written, and how many.
+    written: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +80,8 @@ pub struct Import {
     ask: Option<Confirm<Ask>>,
     /// The path form as last filled, to come back to.
     last_form: Option<Form>,
+    /// Asking where to write the refused rows.
+    save: Option<rejects::RejectsForm>,
 }
 
 /// What the screen asks of the one that holds it.
@@ -104,6 +110,21 @@ impl Loaded {
             })
             .collect()
     }
+
+    /// Rows refused by the last report, those the file could not give included.
+    fn refused(&self) -> usize {
+        self.report
+            .as_ref()
+            .map_or(0, |r| r.rejected.len() + self.parsed.rejects.len())
+    }
+}
+
+/// Which way a column's field changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Remap {
+    Next,
+    Prev,
+    Ignore,
 }
 
 fn mode_of(s: &str) -> ImportMode {
@@ -150,6 +171,7 @@ impl Import {
             sel: Selection::default(),
             ask: None,
             last_form: None,
+            save: None,
         };
         s.reload(ctx);
         s
@@ -173,6 +195,9 @@ impl Import {
         if self.ask.is_some() {
             return chain::CONFIRM;
         }
+        if let Some(save) = &self.save {
+            return save.chain();
+        }
         match self.stage {
             Stage::Path(_) => chain::FORM,
             _ => chain::IMPORT,
@@ -180,6 +205,9 @@ impl Import {
     }
 
     pub fn typing(&self) -> bool {
+        if let Some(save) = &self.save {
+            return self.ask.is_none() && save.typing();
+        }
         self.ask.is_none() && matches!(self.stage, Stage::Path(_))
     }
 
@@ -196,13 +224,26 @@ impl Import {
         if self.ask.is_some() {
             return &[Yes, No];
         }
+        if let Some(save) = &self.save {
+            return save.hints();
+        }
+        // The screen leaves out what it does not offer (`WriteRejects` with none refused).
         match &self.stage {
             Stage::List => &[New, Revert, Back, Help],
             Stage::Path(_) => &[NextField, Save, Toggle, Cancel],
-            Stage::Review if self.report().is_some() => &[RunImport, Edit, DryRun, Back, Help],
-            Stage::Review => &[DryRun, Edit, Back, Help],
+            Stage::Review if self.report().is_some() => &[
+                RunImport,
+                WriteRejects,
+                Edit,
+                MapBack,
+                IgnoreColumn,
+                DryRun,
+                Back,
+                Help,
+            ],
+            Stage::Review => &[DryRun, Edit, MapBack, IgnoreColumn, Back, Help],
             Stage::Sending { .. } => &[],
-            Stage::Done => &[Back, Help],
+            Stage::Done => &[WriteRejects, Back, Help],
         }
     }
 
@@ -211,7 +252,16 @@ impl Import {
         match action {
             Action::New => matches!(self.stage, Stage::List),
             Action::Revert => matches!(self.stage, Stage::List) && self.selected().is_some(),
-            Action::Edit | Action::DryRun => matches!(self.stage, Stage::Review),
+            Action::DryRun => matches!(self.stage, Stage::Review),
+            // A vCard maps by property names: there is no column to change.
+            Action::Edit | Action::MapBack | Action::IgnoreColumn => {
+                matches!(self.stage, Stage::Review)
+                    && self.file.as_ref().is_some_and(|f| !f.columns().is_empty())
+            }
+            Action::WriteRejects => {
+                matches!(self.stage, Stage::Review | Stage::Done)
+                    && self.file.as_ref().is_some_and(|f| f.refused() > 0)
+            }
             Action::RunImport => matches!(self.stage, Stage::Review) && self.report().is_some(),
             _ => true,
         }
@@ -226,13 +276,17 @@ impl Import {
     }
 
     pub fn input(&mut self, key: &ratatui::crossterm::event::KeyEvent) {
-        if let Stage::Path(form) = &mut self.stage {
+        if let Some(save) = &mut self.save {
+            save.form.input(key);
+        } else if let Stage::Path(form) = &mut self.stage {
             form.input(key);
         }
     }
 
     pub fn paste(&mut self, text: &str) {
-        if let Stage::Path(form) = &mut self.stage {
+        if let Some(save) = &mut self.save {
+            save.form.paste(text);
+        } else if let Stage::Path(form) = &mut self.stage {
             form.paste(text);
         }
     }
@@ -248,6 +302,9 @@ impl Import {
                 Answer::Pending => {}
             }
             return (true, Exit::Stay);
+        }
+        if self.save.is_some() {
+            return (self.saving(action, ctx), Exit::Stay);
         }
         let stage = std::mem::replace(&mut self.stage, Stage::List);
         let (used, stage, exit) = self.step(stage, action, ctx);
@@ -326,8 +383,20 @@ impl Import {
                 (true, Stage::Path(form), Exit::Stay)
             }
             (Stage::Review, Action::Edit) => {
-                self.remap(ctx);
+                self.remap(Remap::Next, ctx);
                 (true, Stage::Review, Exit::Stay)
+            }
+            (Stage::Review, Action::MapBack) => {
+                self.remap(Remap::Prev, ctx);
+                (true, Stage::Review, Exit::Stay)
+            }
+            (Stage::Review, Action::IgnoreColumn) => {
+                self.remap(Remap::Ignore, ctx);
+                (true, Stage::Review, Exit::Stay)
+            }
+            (s @ (Stage::Review | Stage::Done), Action::WriteRejects) => {
+                self.ask_rejects(ctx);
+                (true, s, Exit::Stay)
             }
             (Stage::Review, Action::DryRun) => self.start(true, ctx),
             (Stage::Review, Action::RunImport) => {
@@ -411,12 +480,14 @@ impl Import {
             tag: form.opt("tag"),
             report: None,
             upload: None,
+            written: None,
         });
         Ok(())
     }
 
-    /// The highlighted column maps to the next field; the file is read again with it.
-    fn remap(&mut self, ctx: &mut Ctx) {
+    /// The highlighted column maps to the next or the previous field, or to none; the file
+    /// is read again with it.
+    fn remap(&mut self, how: Remap, ctx: &mut Ctx) {
         let i = self.sel.index;
         let Some(f) = self.file.as_mut() else { return };
         let Some((column, field)) = f.columns().get(i).cloned() else {
@@ -425,13 +496,19 @@ impl Import {
             ));
             return;
         };
-        let at = field
-            .and_then(|fld| Column::ALL.iter().position(|c| c.as_str() == fld))
-            .map_or(0, |p| p + 1);
-        let next = Column::ALL[at % Column::ALL.len()].as_str();
+        let n = Column::ALL.len();
+        let at = field.and_then(|fld| Column::ALL.iter().position(|c| c.as_str() == fld));
+        // From "not imported", forward starts at the first field and back at the last.
+        let to = match (how, at) {
+            (Remap::Ignore, _) => Column::Ignore,
+            (Remap::Next, None) => Column::ALL[0],
+            (Remap::Next, Some(p)) => Column::ALL[(p + 1) % n],
+            (Remap::Prev, None) => Column::ALL[n - 1],
+            (Remap::Prev, Some(p)) => Column::ALL[(p + n - 1) % n],
+        };
         f.map
             .retain(|m| m.rsplit_once('=').is_none_or(|(c, _)| c != column));
-        f.map.push(format!("{column}={next}"));
+        f.map.push(format!("{column}={}", to.as_str()));
         let opts = ReadOptions {
             preset: None,
             map: f.map.clone(),
@@ -440,11 +517,54 @@ impl Import {
             Ok(p) => {
                 f.parsed = p;
                 f.report = None;
+                f.written = None;
                 if let Some(mut u) = f.upload.take() {
                     u.discard(ctx.backend);
                 }
             }
             Err(e) => ctx.note = Some(Note::error(e.to_string())),
+        }
+    }
+
+    /// Asks where to write the refused rows of the last report, in the CLI's format.
+    fn ask_rejects(&mut self, ctx: &mut Ctx) {
+        let Some(f) = self.file.as_ref() else { return };
+        let (Some(r), n) = (f.report.as_ref(), f.refused()) else {
+            ctx.note = Some(Note::warn("Run the dry run first (it writes nothing)"));
+            return;
+        };
+        if n == 0 {
+            ctx.note = Some(Note::info("No row was refused: there is nothing to write"));
+            return;
+        }
+        let lines: Vec<u64> = f.parsed.rows.iter().map(|row| row.line).collect();
+        let csv = f.parsed.rejects_csv(&lines, &r.rejected);
+        self.save = Some(rejects::RejectsForm::new(&f.name, csv, n));
+    }
+
+    /// A key while the refused rows' path is asked; true if it was used.
+    fn saving(&mut self, action: Action, ctx: &mut Ctx) -> bool {
+        let Some(save) = self.save.as_mut() else {
+            return false;
+        };
+        match save.update(action, ctx) {
+            rejects::Outcome::Stay => true,
+            rejects::Outcome::Ignored => false,
+            rejects::Outcome::Cancelled => {
+                self.save = None;
+                true
+            }
+            rejects::Outcome::Written(path, n) => {
+                self.save = None;
+                ctx.ok(format!(
+                    "Wrote {n} refused row{} to {path}",
+                    if n == 1 { "" } else { "s" }
+                ));
+                if let Some(f) = self.file.as_mut() {
+                    f.written = Some((path, n));
+                }
+                true
+            }
         }
     }
 
@@ -509,6 +629,7 @@ impl Import {
             Ok(r) => {
                 let id = r.import_id;
                 f.report = Some(r);
+                f.written = None;
                 if dry_run {
                     ctx.note = Some(Note::info("Dry run: nothing was written"));
                     self.stage = Stage::Review;
@@ -540,6 +661,9 @@ impl Import {
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
         draw::draw(self, f, area, ui);
+        if let Some(save) = &self.save {
+            save.draw(f, area, ui);
+        }
         if let Some(ask) = &self.ask {
             ask.draw(f, area, ui);
         }

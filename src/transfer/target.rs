@@ -1,0 +1,76 @@
+//! Files an export or a list of refused rows is written to, for the CLI and the TUI alike:
+//! created 0600, and an existing file only ever replaced whole, after the person said so.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// A new, empty file only its owner can read; `AlreadyExists` when one is there.
+pub fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Writes and syncs what a file from [`create_new`] is for.
+pub fn fill(mut f: std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
+    f.write_all(bytes).and_then(|_| f.sync_all())
+}
+
+/// [`create_new`] and [`fill`] in one; `AlreadyExists` leaves the existing file untouched.
+pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    fill(create_new(path)?, bytes)
+}
+
+/// Over an existing file, once asked: a new 0600 file beside it renamed over it, so the old
+/// one is whole or replaced, never half written or left readable by others.
+pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = path.with_file_name(format!(".{name}.kasefet-tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    create_new(&tmp)
+        .and_then(|f| fill(f, bytes))
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn new_files_are_0600_and_an_existing_one_is_only_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.csv");
+        write_new(&p, b"one").unwrap();
+        assert_eq!(mode(&p), 0o600);
+        let again = write_new(&p, b"two").unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+
+        // A file others could read is replaced by one they cannot.
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        replace(&p, b"three").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"three");
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
+}

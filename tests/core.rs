@@ -160,14 +160,18 @@ fn a_flipped_bit_or_a_moved_value_names_the_record() {
     // Tamper with the raw tree while no service holds the database.
     {
         let store = Store::open(&path, 8 << 20).unwrap();
-        let t = store.tree(Tree::Customers);
-        let va = t.get(a.to_be_bytes()).unwrap().unwrap();
+        let c = Tree::Customers;
+        let va = store.get_raw(c, &a.to_be_bytes()).unwrap().unwrap();
         let mut flipped = va.to_vec();
         let n = flipped.len() - 3;
         flipped[n] ^= 0x01;
-        t.insert(a.to_be_bytes(), flipped).unwrap();
-        let vb = t.get(b.to_be_bytes()).unwrap().unwrap();
-        t.insert(999u64.to_be_bytes(), vb).unwrap();
+        store
+            .write_uncovered(c, &a.to_be_bytes(), Some(&flipped))
+            .unwrap();
+        let vb = store.get_raw(c, &b.to_be_bytes()).unwrap().unwrap();
+        store
+            .write_uncovered(c, &999u64.to_be_bytes(), Some(&vb))
+            .unwrap();
         store.flush().unwrap();
     }
     let service =

@@ -364,12 +364,13 @@ fn a_damaged_record_is_quarantined_and_named_not_fatal() {
     ok(&admin.run(d, &["customer", "add", "--name", "Damaged"]));
     {
         let store = kasefet::store::Store::open(&d.join("db"), 8 << 20).unwrap();
-        let t = store.tree(Tree::Customers);
         let key = kasefet::store::id_key(1);
-        let mut v = t.get(key).unwrap().unwrap().to_vec();
+        let mut v = store.get_raw(Tree::Customers, &key).unwrap().unwrap().to_vec();
         let n = v.len() - 5;
         v[n] ^= 0x20;
-        t.insert(key, v).unwrap();
+        store
+            .write_uncovered(Tree::Customers, &key, Some(&v))
+            .unwrap();
         store.flush().unwrap();
     }
     let doctor = admin.run(d, &["doctor"]);

@@ -334,22 +334,17 @@ impl Store {
                 Some(v) => Digest::decode(&v).map_err(Tx::Abort)?,
                 None => Digest::empty(),
             };
-            for (op, term) in ops.iter().zip(&terms) {
-                let i = involved.binary_search(&op.tree).unwrap_or(0);
-                let cov = covered(op.tree, &op.key);
-                let old = match &op.value {
-                    Some(v) => tx[i].insert(op.key.as_slice(), v.as_slice())?,
-                    None => tx[i].remove(op.key.as_slice())?,
-                };
-                if cov {
+            super::apply::apply(tx, &involved, ops, |n, old| {
+                let op = &ops[n];
+                if covered(op.tree, &op.key) {
                     if let Some(old) = old {
-                        d.remove(&keys.digest, op.tree, &op.key, &old);
+                        d.remove(&keys.digest, op.tree, &op.key, old);
                     }
-                    if let Some(t) = term {
+                    if let Some(t) = &terms[n] {
                         d.add_term(op.tree, t);
                     }
                 }
-            }
+            })?;
             d.generation += 1;
             d.seal(&keys.digest, &db_id);
             tx[meta].insert(DIGEST_KEY, d.encode().map_err(Tx::Abort)?)?;

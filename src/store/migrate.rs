@@ -8,6 +8,8 @@
 //! under `LEGACY_PREFIX ‖ hash` in meta (covered by the store digest from the first unseal,
 //! which starts the digest of a schema 1 database) and removed by the re-seal.
 //!
+//! 2 → 3: customer records move into packs (`store::pack`), done by `open::pack_loose`.
+//!
 //! Record values keep their AAD (it names value layout 1, `vault::VALUE_LAYOUT`), so nothing
 //! else moves.
 
@@ -52,6 +54,9 @@ fn step(db: &sled::Db, from: u32) -> Result<()> {
             meta.apply_batch(batch)?;
             Ok(())
         }
+        // Loose customer records are packed by every open (`open::pack_loose`), which is
+        // also what a restore relies on; the version only keeps older programs out.
+        2 => Ok(()),
         _ => Err(StoreError::Decode(format!(
             "no migration from schema {from}"
         ))),

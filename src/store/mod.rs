@@ -5,11 +5,13 @@
 //! hashes; no plaintext of a record ever reaches the files.
 
 pub mod anchor;
+mod apply;
 pub mod codec;
 pub mod digest;
 pub mod integrity;
 pub mod migrate;
 pub mod open;
+pub mod pack;
 pub(crate) mod parallel;
 pub mod tree;
 pub mod vault;
@@ -20,7 +22,8 @@ pub use vault::Vault;
 
 /// Bumped whenever stored layouts change; `migrate` knows how to move forward.
 /// 2: account envelopes bound to their account.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: customers packed several to a sled value (`pack`); an older program would see none.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

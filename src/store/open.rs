@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{Op, Result, SCHEMA_VERSION, StoreError, Tree, codec, migrate};
+use super::{Op, Result, SCHEMA_VERSION, StoreError, Tree, codec, migrate, pack};
+
+/// A record as sled holds it: key and sealed value.
+pub type RawRecord = (sled::IVec, sled::IVec);
 
 /// Meta keys a backup checks against its manifest without a key.
 pub(crate) const SCHEMA_KEY: &[u8] = b"schema";
@@ -116,6 +119,39 @@ fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
         })
 }
 
+/// Moves records found loose in a packed tree's own sled tree (left by a restore, which
+/// writes records as a backup lists them, or by schema 2) into their packs. Each step moves
+/// a batch in one transaction, so a crash leaves every record in exactly one place, and the
+/// next open goes on from there.
+fn pack_loose(db: &sled::Db, t: Tree, packed: &sled::Tree) -> Result<()> {
+    let name = t.name().as_bytes();
+    if !db.tree_names().iter().any(|n| n.as_ref() == name) {
+        return Ok(());
+    }
+    let loose = db.open_tree(name)?;
+    loop {
+        let batch: Vec<RawRecord> = loose.iter().take(4096).collect::<sled::Result<_>>()?;
+        if batch.is_empty() {
+            break;
+        }
+        let ops: Vec<Op> = batch
+            .iter()
+            .map(|(k, v)| Op::put(t, k.to_vec(), v.to_vec()))
+            .collect();
+        use sled::Transactional;
+        [&loose, packed].transaction(|tx| {
+            for (k, _) in &batch {
+                tx[0].remove(k)?;
+            }
+            super::apply::apply(&tx[1..], &[t], &ops, |_, _| {})
+        })?;
+    }
+    drop(loose);
+    db.drop_tree(name)?;
+    db.flush()?;
+    Ok(())
+}
+
 /// A new, empty sled directory (0700) for `backup::restore` to fill with a snapshot's raw
 /// records. It is not a `Store` until `Store::open` has checked it like any other database.
 pub(crate) fn create_raw(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
@@ -179,7 +215,10 @@ impl Store {
     fn from_db(dir: &Path, db: sled::Db) -> Result<Store> {
         let mut trees = BTreeMap::new();
         for t in Tree::ALL {
-            trees.insert(t, db.open_tree(t.name())?);
+            trees.insert(t, db.open_tree(t.sled_name())?);
+        }
+        for t in Tree::ALL.into_iter().filter(|t| t.packed()) {
+            pack_loose(&db, t, &trees[&t])?;
         }
         let meta = &trees[&Tree::Meta];
         let found: u32 = match meta.get(SCHEMA_KEY)? {
@@ -239,15 +278,67 @@ impl Store {
     }
 
     pub fn get_raw(&self, t: Tree, key: &[u8]) -> Result<Option<sled::IVec>> {
-        Ok(self.tree(t).get(key)?)
+        if !t.packed() {
+            return Ok(self.tree(t).get(key)?);
+        }
+        Ok(match self.tree(t).get(pack::pack_key(key))? {
+            Some(raw) => pack::Entries::find(&raw, key)?.map(sled::IVec::from),
+            None => None,
+        })
     }
 
-    pub fn scan_raw(&self, t: Tree) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec)>> + '_ {
-        self.tree(t).iter().map(|r| r.map_err(StoreError::from))
+    /// Every record of a tree in key order; a packed tree's are read a pack at a time.
+    /// A pack whose layout is damaged is an error, except when repairing: then its
+    /// unreadable records are simply not there, which the digest check names as a loss.
+    pub fn scan_raw(&self, t: Tree) -> Box<dyn Iterator<Item = Result<RawRecord>> + Send + '_> {
+        let raw = self.tree(t).iter().map(|r| r.map_err(StoreError::from));
+        if !t.packed() {
+            return Box::new(raw);
+        }
+        let skip_damage = self.accept_loss;
+        Box::new(raw.flat_map(move |r| {
+            let mut unpacked: Vec<Result<RawRecord>> = match r {
+                Ok((_, p)) => match pack::Entries::new(&p) {
+                    Ok(entries) => entries
+                        .map(|e| e.map(|(k, v)| (sled::IVec::from(k), sled::IVec::from(v))))
+                        .collect(),
+                    Err(e) => vec![Err(e)],
+                },
+                Err(e) => vec![Err(e)],
+            };
+            if skip_damage {
+                unpacked.retain(|e| !matches!(e, Err(StoreError::Damaged(_))));
+            }
+            unpacked
+        }))
     }
 
+    /// Writes (or with `None` removes) one record's raw value outside any commit, so the
+    /// digest does not follow: what damage or an intruder does. For damage tests and
+    /// `benches/crash_damage`, never for the product's own writes.
+    pub fn write_uncovered(&self, t: Tree, key: &[u8], value: Option<&[u8]>) -> Result<()> {
+        let op = Op {
+            tree: t,
+            key: key.to_vec(),
+            value: value.map(<[u8]>::to_vec),
+        };
+        let tree = self.tree(t);
+        use sled::Transactional;
+        std::slice::from_ref(&tree)
+            .transaction(|tx| super::apply::apply(tx, &[t], std::slice::from_ref(&op), |_, _| {}))?;
+        Ok(())
+    }
+
+    /// Records in a tree. A pack that cannot be read counts as none: `scan_raw` reports it.
     pub fn len(&self, t: Tree) -> usize {
-        self.tree(t).len()
+        if !t.packed() {
+            return self.tree(t).len();
+        }
+        self.tree(t)
+            .iter()
+            .values()
+            .map(|v| v.ok().and_then(|p| pack::Entries::count(&p).ok()).unwrap_or(0))
+            .sum()
     }
 
     /// Applies all `ops` atomically across their trees, then flushes to disk: when this
@@ -265,20 +356,9 @@ impl Store {
         involved.dedup();
         let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
         use sled::Transactional;
-        trees.as_slice().transaction(|tx| {
-            for op in ops {
-                let i = involved.binary_search(&op.tree).unwrap_or(0);
-                match &op.value {
-                    Some(v) => {
-                        tx[i].insert(op.key.as_slice(), v.as_slice())?;
-                    }
-                    None => {
-                        tx[i].remove(op.key.as_slice())?;
-                    }
-                }
-            }
-            Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
-        })?;
+        trees
+            .as_slice()
+            .transaction(|tx| super::apply::apply(tx, &involved, ops, |_, _| {}))?;
         self.db.flush()?;
         Ok(())
     }

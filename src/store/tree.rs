@@ -67,6 +67,21 @@ impl Tree {
         }
     }
 
+    /// Trees that grow to a million records keep them several to a sled value
+    /// (`store::pack`); the rest keep one record per sled key.
+    pub fn packed(self) -> bool {
+        matches!(self, Tree::Customers)
+    }
+
+    /// The sled tree holding this tree's values. A packed tree's own name is where a
+    /// restore or an older schema left loose records, which opening packs (`Store::open`).
+    pub fn sled_name(self) -> &'static str {
+        match self {
+            Tree::Customers => "customers.packed",
+            other => other.name(),
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Tree> {
         Tree::ALL.into_iter().find(|t| t.name() == name)
     }

@@ -59,6 +59,11 @@ fn joins_word(c: char) -> bool {
 /// characters, except a word joiner between two characters of a word. `keep` decides about
 /// line breaks and tabs first.
 fn clean_chars(s: &str, keep: impl Fn(char) -> Option<Option<char>>) -> String {
+    // Printable ASCII holds nothing to drop, and `keep` decides only about controls: most
+    // of an import's cells take this way.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_owned();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -104,6 +109,10 @@ pub fn sanitize_multiline(s: &str) -> String {
 
 /// Folds text for case- and accent-insensitive search ("José" and "jose" match).
 pub fn fold(s: &str) -> String {
+    // ASCII decomposes to itself and has no marks.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfkd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -218,6 +227,10 @@ fn digit_runs(s: &str) -> Vec<Vec<Vec<u8>>> {
 /// expiry or CVV ("4111 1111 1111 1111 12/27") is still caught, while a bare run of more than 19
 /// ungrouped digits is not treated as a card.
 pub fn contains_card_number(s: &str) -> bool {
+    // Every candidate is made of the text's own digits: too few of them, no card.
+    if s.chars().filter(|&c| digit_value(c).is_some()).count() < CARD_MIN_DIGITS {
+        return false;
+    }
     digit_runs(s).iter().any(|groups| {
         (0..groups.len()).any(|start| {
             let mut candidate: Vec<u8> = Vec::new();

@@ -181,10 +181,19 @@ impl Cx<'_> {
         }
         // Each row's validation depends on that row alone: all of them on every core first.
         let checked = crate::store::parallel::map_chunks(&rows, |c| {
-            Ok::<_, Error>(c.iter().map(|r| r.input.validate()).collect())
+            Ok::<_, Error>(
+                c.iter()
+                    .map(|r| {
+                        r.input.validate().map(|d| {
+                            let k = Keys::of(&d);
+                            (d, k)
+                        })
+                    })
+                    .collect(),
+            )
         })?;
         for (row, checked) in rows.into_iter().zip(checked) {
-            let data = match checked {
+            let (data, keys) = match checked {
                 Ok(d) => d,
                 Err(e) => {
                     report.rejected.push((row.line, e.to_string()));
@@ -209,7 +218,6 @@ impl Cx<'_> {
                     continue;
                 }
             }
-            let keys = Keys::of(&data);
             if let Some(id) = in_file.find(&keys, &all_keys) {
                 // `in_file` maps to the line as an id.
                 report.duplicates_in_file.push((row.line, id));

@@ -42,11 +42,13 @@ Avi Ben,avi@example.org,052-1112223,Eilat\n\
 Bad Row,not-an-email,,\n\
 Dana Again,DANA@cohen.test,,Tel Aviv\n";
 
-/// The Import screen's list, opened from Customers with `I`.
-fn open_import(app: &mut kasefet::tui::App) {
-    press(app, KeyCode::Char('2'));
+/// `user`'s app on the Import screen's list, opened from Customers with `I`.
+fn import_screen(w: &World, user: &str) -> kasefet::tui::App {
+    let mut app = w.app(user);
+    press(&mut app, KeyCode::Char('2'));
     assert_eq!(app.screen(), "customers");
-    typ(app, "I");
+    typ(&mut app, "I");
+    app
 }
 
 #[test]
@@ -55,8 +57,7 @@ fn an_admin_imports_with_a_dry_run_a_changed_mapping_and_a_yes_then_reverts() {
     let file = w.dir.path().join("contacts.csv");
     std::fs::write(&file, CSV).unwrap();
     let before = customers(&w);
-    let mut app = w.app("ada");
-    open_import(&mut app);
+    let mut app = import_screen(&w, "ada");
     let s = render(&app, 80, 24);
     assert!(s.contains("No import yet"), "{s}");
     snap("admin_import_empty", &app);
@@ -170,8 +171,7 @@ fn a_manager_imports_and_a_bad_path_is_said_plainly() {
     )
     .unwrap();
     let before = customers(&w);
-    let mut app = w.app("maya");
-    open_import(&mut app);
+    let mut app = import_screen(&w, "maya");
     typ(&mut app, "n");
     typ(&mut app, "/nowhere/at/all.csv");
     ctrl(&mut app, 's');
@@ -216,8 +216,7 @@ fn a_manager_imports_and_a_bad_path_is_said_plainly() {
 fn staff_and_auditors_are_told_no_and_hr_has_no_customers() {
     let w = World::new();
     for role in [Role::Staff, Role::Auditor] {
-        let mut app = w.app(username(role));
-        open_import(&mut app);
+        let mut app = import_screen(&w, username(role));
         let s = render(&app, 120, 40);
         assert!(
             s.contains(&format!("The {role} role cannot import customers.")),
@@ -469,8 +468,7 @@ fn mapping_steps_back_and_ignores_and_the_refused_rows_go_to_a_file() {
     for user in ["ada", "maya"] {
         let file = w.dir.path().join(format!("{user}-in.csv"));
         std::fs::write(&file, WITH_REJECTS).unwrap();
-        let mut app = w.app(user);
-        open_import(&mut app);
+        let mut app = import_screen(&w, user);
         typ(&mut app, "n");
         typ(&mut app, &file.display().to_string());
         ctrl(&mut app, 's');

@@ -73,7 +73,7 @@ impl Service {
 
         let action = req.action();
         let audited = req.audited();
-        let reach = scope(user.role, req.permission());
+        let reach = req.reach(|p| scope(user.role, p));
         let event = |target: String, outcome: Outcome, detail: String| AuditEvent {
             seq: 0,
             at: now,

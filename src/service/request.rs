@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::Report;
 use crate::crypto::SecretText;
 use crate::domain::customer::CustomerStatus;
+use crate::domain::role::Scope;
 use crate::domain::task::TaskStatus;
 use crate::domain::{
     AuditEvent, Customer, CustomerInput, Employee, EmployeeInput, Id, InteractionKind, Permission,
@@ -725,6 +726,30 @@ impl Request {
         }
     }
 
+    /// A second permission a request needs besides [`Request::permission`], and on every
+    /// record: the sensitive fields in an export of customers reveal each customer it holds,
+    /// so the export needs what `CustomerGet { reveal: true }` needs, for all of them.
+    pub fn also_needs(&self) -> Option<Permission> {
+        match self {
+            Request::Export {
+                what: ExportWhat::Customers,
+                reveal: true,
+                ..
+            } => Some(Permission::CustomerSensitive),
+            _ => None,
+        }
+    }
+
+    /// How far a role reaches for this request, `scope` being the role's column of the
+    /// table: that of [`Request::permission`], or none when [`Request::also_needs`] names a
+    /// permission the role does not hold on every record.
+    pub fn reach(&self, scope: impl Fn(Permission) -> Scope) -> Scope {
+        match self.also_needs() {
+            Some(p) if scope(p) != Scope::All => Scope::None,
+            _ => scope(self.permission()),
+        }
+    }
+
     /// The audit action name (`customer.create`).
     pub fn action(&self) -> &'static str {
         use Request::*;
@@ -1099,6 +1124,13 @@ impl Request {
                 except: None,
             },
             CustomerMerge { keep: 1, other: 2 },
+            Export {
+                what: ExportWhat::Customers,
+                format: ExportFormat::Csv,
+                reveal: true,
+                filter: CustomerFilter::default(),
+                bom: false,
+            },
             Export {
                 what: ExportWhat::Employees,
                 format: ExportFormat::Csv,

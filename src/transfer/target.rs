@@ -5,13 +5,38 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-/// A new, empty file only its owner can read; `AlreadyExists` when one is there.
+/// A new, empty file only its owner can read; `AlreadyExists` when one is there. Its
+/// name is made durable at once, so a crash after [`fill`] cannot lose the file.
 pub fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
+    let f = open_new(path)?;
+    sync_parent(path).inspect_err(|_| {
+        let _ = std::fs::remove_file(path);
+    })?;
+    Ok(f)
+}
+
+fn open_new(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
+}
+
+/// Makes the names in `path`'s folder durable: a file created or renamed there is only
+/// sure to be found after a crash once its folder is synced too.
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fd = rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    rustix::fs::fsync(&fd)?;
+    Ok(())
 }
 
 /// Writes and syncs what a file from [`create_new`] is for.
@@ -25,7 +50,8 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Over an existing file, once asked: a new 0600 file beside it renamed over it, so the old
-/// one is whole or replaced, never half written or left readable by others.
+/// one is whole or replaced, never half written or left readable by others. A temp file
+/// left by a replace killed midway is removed first.
 pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path
         .file_name()
@@ -33,12 +59,14 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_else(|| "export".into());
     let tmp = path.with_file_name(format!(".{name}.kasefet-tmp"));
     let _ = std::fs::remove_file(&tmp);
-    create_new(&tmp)
+    // The temp file's own name need not be durable: only the rename is synced.
+    open_new(&tmp)
         .and_then(|f| fill(f, bytes))
         .and_then(|_| std::fs::rename(&tmp, path))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-        })
+        })?;
+    sync_parent(path)
 }
 
 #[cfg(test)]
@@ -72,5 +100,27 @@ mod tests {
             1,
             "no temp left"
         );
+    }
+
+    #[test]
+    fn a_temp_file_left_by_a_killed_replace_is_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.csv");
+        write_new(&p, b"old").unwrap();
+        let stale = dir.path().join(".out.csv.kasefet-tmp");
+        std::fs::write(&stale, b"half of an earlier repl").unwrap();
+        std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
+        replace(&p, b"new").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        assert_eq!(mode(&p), 0o600);
+        assert!(!stale.exists(), "the stale temp file is gone");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_bare_file_name_is_synced_in_the_current_folder() {
+        // `sync_parent` of a name with no folder part opens ".", not "".
+        sync_parent(Path::new("out.csv")).unwrap();
+        sync_parent(&std::env::temp_dir().join("x")).unwrap();
     }
 }

@@ -6,8 +6,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use crate::domain::Id;
-use crate::search::{Page, Start};
+use crate::domain::{Employee, Id, Task};
+use crate::search::{CustomerSummary, Page, Start};
+use crate::service::{Request, Response};
+use crate::tui::screens::{Ctx, unexpected};
 use crate::tui::text::fit;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::table::Selection;
@@ -86,6 +88,124 @@ impl<T> Paged<T> {
             },
             None => Start::Offset(index.saturating_sub(MARGIN)),
         }
+    }
+}
+
+impl<T: Keyed> Paged<T> {
+    /// The place of the held row with `id`.
+    pub fn place(&self, id: Id) -> Option<usize> {
+        self.position(|r| r.id() == id)
+    }
+
+    /// After a window asked to hold `id` came: the selection moves to it while it is
+    /// listed; otherwise the selection keeps its place (the next row takes it).
+    pub fn follow(&self, id: Option<Id>, sel: &mut Selection) {
+        match id.and_then(|id| self.place(id)) {
+            Some(i) => sel.index = i,
+            None => sel.clamp(self.total),
+        }
+    }
+
+    /// Holds the page the service answers `req` with, which `page` picks out of the
+    /// answer; a failure, or an answer without a page, is shown instead. True when held.
+    pub fn load(
+        &mut self,
+        req: Request,
+        page: fn(Response) -> Option<Page<T>>,
+        ctx: &mut Ctx,
+    ) -> bool {
+        match ctx.call(req).map(page) {
+            Ok(Some(p)) => {
+                self.set(p);
+                true
+            }
+            Ok(None) => {
+                ctx.fail(&unexpected());
+                false
+            }
+            Err(e) => {
+                ctx.fail(&e);
+                false
+            }
+        }
+    }
+}
+
+/// A row the selection follows by its id when the window around it is loaded again.
+pub trait Keyed {
+    fn id(&self) -> Id;
+}
+
+impl Keyed for Task {
+    fn id(&self) -> Id {
+        self.id
+    }
+}
+
+impl Keyed for Employee {
+    fn id(&self) -> Id {
+        self.id
+    }
+}
+
+impl Keyed for CustomerSummary {
+    fn id(&self) -> Id {
+        self.id
+    }
+}
+
+/// A screen showing a [`Paged`] list under a [`Selection`]. Each says how to ask the
+/// service for a window; filling, reloading and the highlighted row are the same for all.
+pub trait Listing {
+    type Row: Keyed;
+
+    fn window(&self) -> (&Paged<Self::Row>, &Selection);
+    fn window_mut(&mut self) -> (&mut Paged<Self::Row>, &mut Selection);
+
+    /// Asks for one window and holds it; false when the service did not answer with one.
+    fn fetch(&mut self, start: Start, ctx: &mut Ctx) -> bool;
+
+    /// True while the selection is in rows other than the list's (Customers' search
+    /// results): the list is still loaded again, but the selection is left alone.
+    fn elsewhere(&self) -> bool {
+        false
+    }
+
+    /// Loads the window around the selection when the selection has left the one held.
+    fn fill(&mut self, ctx: &mut Ctx) {
+        if self.elsewhere() {
+            return;
+        }
+        let (list, sel) = self.window();
+        if let Some(start) = list.missing(sel.index, sel.height()) {
+            self.fetch(start, ctx);
+            let (list, sel) = self.window_mut();
+            sel.clamp(list.total());
+        }
+    }
+
+    /// Loads the window again with `id` in it (the selection, or a record just saved) and
+    /// moves the selection to it while it is listed; otherwise the selection keeps its
+    /// place (the next row takes it).
+    fn reload_around(&mut self, id: Option<Id>, ctx: &mut Ctx) {
+        let (list, sel) = self.window();
+        let start = list.around(id, sel.index);
+        if self.fetch(start, ctx) && !self.elsewhere() {
+            let (list, sel) = self.window_mut();
+            list.follow(id, sel);
+        }
+    }
+
+    /// Loads the list again around the highlighted row.
+    fn reload(&mut self, ctx: &mut Ctx) {
+        let keep = self.highlighted().map(Keyed::id);
+        self.reload_around(keep, ctx);
+    }
+
+    /// The row under the selection, when its window is held.
+    fn highlighted(&self) -> Option<&Self::Row> {
+        let (list, sel) = self.window();
+        list.get(sel.index)
     }
 }
 

@@ -72,7 +72,7 @@ impl Customers {
                     true
                 }
                 trash::Step::Restored(_) => {
-                    self.reload(ctx);
+                    self.reload_from_top(ctx);
                     true
                 }
             },
@@ -86,7 +86,7 @@ impl Customers {
                 history::Step::Reverted(id) => {
                     // The record behind the view shows the reverted fields when it closes.
                     let view = std::mem::replace(&mut self.mode, Mode::Browse);
-                    self.reload(ctx);
+                    self.reload_from_top(ctx);
                     self.open_id(id, ctx);
                     self.mode = view;
                     true
@@ -108,7 +108,7 @@ impl Customers {
                     Outcome::Saved(_) => {
                         self.mode = Mode::Browse;
                         self.hide();
-                        self.reload(ctx);
+                        self.reload_from_top(ctx);
                     }
                 }
                 true

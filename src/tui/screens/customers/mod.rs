@@ -6,6 +6,7 @@ mod duplicate;
 mod edit;
 mod lifecycle;
 mod linked;
+mod list;
 mod refresh;
 mod update;
 
@@ -23,7 +24,7 @@ use crate::search::Start;
 use crate::service::{CustomerFilter, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
-use crate::tui::screens::paged::Paged;
+use crate::tui::screens::paged::{Listing, Paged};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form, Outcome};
@@ -180,56 +181,6 @@ impl Customers {
         }
     }
 
-    /// Asks for one window of the list; false when the service did not answer with one.
-    fn fetch(&mut self, start: Start, ctx: &mut Ctx) -> bool {
-        let window = crate::search::Window {
-            start,
-            limit: Paged::<CustomerSummary>::limit(self.sel.height()),
-            sort: self.sort.service(),
-        };
-        match ctx.call(Request::CustomerPage {
-            filter: self.filter(),
-            query: String::new(),
-            window,
-        }) {
-            Ok(Response::CustomerPage(page)) => {
-                self.list.set(page);
-                true
-            }
-            Ok(_) => {
-                ctx.fail(&unexpected());
-                false
-            }
-            Err(e) => {
-                ctx.fail(&e);
-                false
-            }
-        }
-    }
-
-    /// Loads the window around the selection when the selection has left the one held.
-    fn fill(&mut self, ctx: &mut Ctx) {
-        if self.found.is_none() {
-            if let Some(start) = self.list.missing(self.sel.index, self.sel.height()) {
-                self.fetch(start, ctx);
-                self.sel.clamp(self.list.total());
-            }
-        }
-    }
-
-    /// Loads the window again with `id` in it (the selection, or a record just saved) and
-    /// moves the selection to it when it is still listed.
-    fn reload_around(&mut self, id: Option<Id>, ctx: &mut Ctx) {
-        let start = self.list.around(id, self.sel.index);
-        // While searching the selection is in the results, not in the list.
-        if self.fetch(start, ctx) && self.found.is_none() {
-            match id.and_then(|id| self.list.position(|c| c.id == id)) {
-                Some(i) => self.sel.index = i,
-                None => self.sel.clamp(self.list.total()),
-            }
-        }
-    }
-
     fn keep(&self, c: &CustomerSummary, me: Id) -> bool {
         self.status.is_none_or(|s| c.status == s)
             && self
@@ -241,7 +192,7 @@ impl Customers {
 
     /// Loads the first window of the list (filters or order changed), then the search
     /// results if searching.
-    pub fn reload(&mut self, ctx: &mut Ctx) {
+    pub fn reload_from_top(&mut self, ctx: &mut Ctx) {
         self.sel.index = 0;
         self.fetch(Start::Offset(0), ctx);
         self.run_search(ctx);
@@ -250,7 +201,7 @@ impl Customers {
     /// Loads the list for changed filters; a record the new list no longer has closes, so
     /// the pane never shows what the filters leave out.
     fn refilter(&mut self, ctx: &mut Ctx) {
-        self.reload(ctx);
+        self.reload_from_top(ctx);
         if let Some(id) = self.open.as_ref().map(|c| c.id) {
             match self.rows().iter().position(|c| c.id == id) {
                 Some(i) => self.sel.index = i,

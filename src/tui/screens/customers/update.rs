@@ -270,7 +270,7 @@ impl Screen for Customers {
                 if exit == crate::tui::screens::import::Exit::Leave {
                     i.close(ctx);
                     self.mode = Mode::Browse;
-                    self.reload(ctx);
+                    self.reload_from_top(ctx);
                 }
                 used
             }
@@ -290,7 +290,7 @@ impl Screen for Customers {
                             Ok(_) => {
                                 self.hide();
                                 ctx.ok("Customer deleted");
-                                self.reload(ctx);
+                                self.reload_from_top(ctx);
                             }
                             Err(e) => ctx.fail(&e),
                         }

@@ -17,7 +17,7 @@ use crate::domain::{Employee, EmployeeHr, EmployeeInput, FieldError, Id, Permiss
 use crate::service::{Error, Request, Response};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
-use crate::tui::screens::paged::Paged;
+use crate::tui::screens::paged::{Listing, Paged};
 use crate::tui::screens::{Ctx, Me, Note, Screen, unexpected};
 use crate::tui::text::clean;
 use crate::tui::ui::Ui;

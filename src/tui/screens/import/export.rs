@@ -10,22 +10,21 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::file;
+use super::save_as::{SaveAs, Step};
 use crate::domain::Permission;
 use crate::domain::role::Scope;
 use crate::service::{CustomerFilter, ExportFormat, ExportWhat, Request, Response};
 use crate::tui::action::Action;
-use crate::tui::keymap::{Context, chain};
+use crate::tui::keymap::Context;
 use crate::tui::screens::{Ctx, Me, unexpected};
 use crate::tui::ui::Ui;
-use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form};
-use crate::tui::widgets::{centered, popup};
 
 #[derive(Debug, Clone)]
 pub struct ExportForm {
     pub form: Form,
     filter: CustomerFilter,
-    ask: Option<Confirm<PathBuf>>,
+    file: SaveAs,
 }
 
 /// What the form did with a key.
@@ -94,73 +93,49 @@ impl ExportForm {
         ExportForm {
             form,
             filter,
-            ask: None,
+            file: SaveAs::new("the export"),
         }
     }
 
     pub fn chain(&self) -> &'static [Context] {
-        if self.ask.is_some() {
-            chain::CONFIRM
-        } else {
-            chain::FORM
-        }
+        self.file.chain()
     }
 
     pub fn typing(&self) -> bool {
-        self.ask.is_none()
+        !self.file.asking()
     }
 
     pub fn hints(&self) -> &'static [Action] {
-        if self.ask.is_some() {
-            &[Action::Yes, Action::No]
-        } else {
-            &[
-                Action::Save,
-                Action::NextField,
-                Action::Toggle,
-                Action::Cancel,
-            ]
-        }
+        self.file.hints(&[
+            Action::Save,
+            Action::NextField,
+            Action::Toggle,
+            Action::Cancel,
+        ])
     }
 
     pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
-        if let Some(ask) = &self.ask {
-            match ask.answer(action) {
-                Answer::Yes(path) => {
-                    self.ask = None;
-                    return self.export(path, true, ctx);
+        let step = match self.file.answer(action) {
+            Some(step) => step,
+            None => match action {
+                Action::NextField if !self.form.on_last() => {
+                    self.form.next();
+                    Step::Stay
                 }
-                Answer::No => self.ask = None,
-                Answer::Pending => {}
-            }
-            return Outcome::Stay;
-        }
-        match action {
-            Action::NextField if !self.form.on_last() => self.form.next(),
-            Action::PrevField => self.form.prev(),
-            Action::Toggle if self.form.toggle() => {}
-            Action::Cancel => return Outcome::Close,
-            Action::NextField | Action::Save => {
-                let path = match file::resolve(&self.form.value("file")) {
-                    Ok(p) => p,
-                    Err(why) => {
-                        self.form.message = Some(why);
-                        return Outcome::Stay;
-                    }
-                };
-                if path.exists() {
-                    let q = format!(
-                        "{} already exists. Replace it with the export?",
-                        path.display()
-                    );
-                    self.ask = Some(Confirm::new("Replace the file?", q, "replace", path));
-                    return Outcome::Stay;
+                Action::PrevField => {
+                    self.form.prev();
+                    Step::Stay
                 }
-                return self.export(path, false, ctx);
-            }
-            _ => return Outcome::Ignored,
+                Action::Toggle if self.form.toggle() => Step::Stay,
+                Action::Cancel => return Outcome::Close,
+                Action::NextField | Action::Save => self.file.submit(&mut self.form),
+                _ => return Outcome::Ignored,
+            },
+        };
+        match step {
+            Step::Write { path, replace } => self.export(path, replace, ctx),
+            Step::Stay => Outcome::Stay,
         }
-        Outcome::Stay
     }
 
     fn export(&mut self, path: PathBuf, replace: bool, ctx: &mut Ctx) -> Outcome {
@@ -187,38 +162,25 @@ impl ExportForm {
                 return Outcome::Stay;
             }
         };
-        match file::write(&path, &bytes, replace) {
-            Ok(()) => {
-                ctx.ok(format!(
-                    "Exported {count} customer{}{} to {}",
-                    if count == 1 { "" } else { "s" },
-                    if self.form.checked("sensitive") {
-                        " with their sensitive fields"
-                    } else {
-                        ""
-                    },
-                    file::shown(&path)
-                ));
-                Outcome::Close
-            }
-            Err(why) => {
-                self.form.message = Some(why.clone());
-                ctx.note = Some(crate::tui::screens::Note::error(why));
-                Outcome::Stay
-            }
+        if !SaveAs::write(&mut self.form, &path, &bytes, replace, ctx) {
+            return Outcome::Stay;
         }
+        ctx.ok(format!(
+            "Exported {count} customer{}{} to {}",
+            if count == 1 { "" } else { "s" },
+            if self.form.checked("sensitive") {
+                " with their sensitive fields"
+            } else {
+                ""
+            },
+            file::shown(&path)
+        ));
+        Outcome::Close
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let inner = popup(
-            f,
-            centered(area, 76, self.form.height() + 2),
-            "Export customers",
-            ui.theme,
-        );
-        self.form.draw(f, inner, ui.theme, self.ask.is_none());
-        if let Some(ask) = &self.ask {
-            ask.draw(f, area, ui);
-        }
+        let height = self.form.height() + 2;
+        self.file
+            .draw(&self.form, f, area, ui, "Export customers", height);
     }
 }

@@ -9,6 +9,7 @@ mod draw;
 pub mod export;
 mod file;
 mod rejects;
+mod save_as;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -2,19 +2,16 @@
 //! writes them: the file's own columns and a reason, to be fixed and imported again.
 //! The path is asked; an existing file is replaced only after a `y`.
 
-use std::path::PathBuf;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::file;
+use super::save_as::{SaveAs, Step};
 use crate::tui::action::Action;
-use crate::tui::keymap::{Context, chain};
+use crate::tui::keymap::Context;
 use crate::tui::screens::Ctx;
 use crate::tui::ui::Ui;
-use crate::tui::widgets::confirm::{Answer, Confirm};
 use crate::tui::widgets::form::{Field, Form};
-use crate::tui::widgets::{centered, popup};
 
 #[derive(Debug, Clone)]
 pub struct RejectsForm {
@@ -22,7 +19,7 @@ pub struct RejectsForm {
     /// The CSV, made when the form opened: what the screen shows is what is written.
     csv: Vec<u8>,
     count: usize,
-    ask: Option<Confirm<PathBuf>>,
+    file: SaveAs,
 }
 
 /// What the form did with a key.
@@ -57,88 +54,44 @@ impl RejectsForm {
             form,
             csv,
             count,
-            ask: None,
+            file: SaveAs::new("the refused rows"),
         }
     }
 
     pub fn chain(&self) -> &'static [Context] {
-        if self.ask.is_some() {
-            chain::CONFIRM
-        } else {
-            chain::FORM
-        }
+        self.file.chain()
     }
 
     pub fn typing(&self) -> bool {
-        self.ask.is_none()
+        !self.file.asking()
     }
 
     pub fn hints(&self) -> &'static [Action] {
-        if self.ask.is_some() {
-            &[Action::Yes, Action::No]
-        } else {
-            &[Action::Save, Action::Cancel]
-        }
+        self.file.hints(&[Action::Save, Action::Cancel])
     }
 
     pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
-        if let Some(ask) = &self.ask {
-            match ask.answer(action) {
-                Answer::Yes(path) => {
-                    self.ask = None;
-                    return self.write(path, true, ctx);
-                }
-                Answer::No => self.ask = None,
-                Answer::Pending => {}
-            }
+        let step = match self.file.answer(action) {
+            Some(step) => step,
+            None => match action {
+                Action::Cancel => return Outcome::Cancelled,
+                Action::NextField | Action::Save => self.file.submit(&mut self.form),
+                Action::PrevField | Action::Toggle => Step::Stay,
+                _ => return Outcome::Ignored,
+            },
+        };
+        let Step::Write { path, replace } = step else {
+            return Outcome::Stay;
+        };
+        if !SaveAs::write(&mut self.form, &path, &self.csv, replace, ctx) {
             return Outcome::Stay;
         }
-        match action {
-            Action::Cancel => Outcome::Cancelled,
-            Action::NextField | Action::Save => {
-                let path = match file::resolve(&self.form.value("file")) {
-                    Ok(p) => p,
-                    Err(why) => {
-                        self.form.message = Some(why);
-                        return Outcome::Stay;
-                    }
-                };
-                if path.exists() {
-                    let q = format!(
-                        "{} already exists. Replace it with the refused rows?",
-                        path.display()
-                    );
-                    self.ask = Some(Confirm::new("Replace the file?", q, "replace", path));
-                    return Outcome::Stay;
-                }
-                self.write(path, false, ctx)
-            }
-            Action::PrevField | Action::Toggle => Outcome::Stay,
-            _ => Outcome::Ignored,
-        }
-    }
-
-    fn write(&mut self, path: PathBuf, replace: bool, ctx: &mut Ctx) -> Outcome {
-        match file::write(&path, &self.csv, replace) {
-            Ok(()) => Outcome::Written(file::shown(&path), self.count),
-            Err(why) => {
-                self.form.message = Some(why.clone());
-                ctx.note = Some(crate::tui::screens::Note::error(why));
-                Outcome::Stay
-            }
-        }
+        Outcome::Written(file::shown(&path), self.count)
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui) {
-        let inner = popup(
-            f,
-            centered(area, 76, self.form.height() + 3),
-            "Write the refused rows",
-            ui.theme,
-        );
-        self.form.draw(f, inner, ui.theme, self.ask.is_none());
-        if let Some(ask) = &self.ask {
-            ask.draw(f, area, ui);
-        }
+        let height = self.form.height() + 3;
+        self.file
+            .draw(&self.form, f, area, ui, "Write the refused rows", height);
     }
 }

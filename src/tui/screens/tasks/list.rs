@@ -6,8 +6,9 @@ use super::{Tasks, View};
 use crate::domain::{Id, Permission, Task};
 use crate::search::{Sort, SortKey, Start, Window};
 use crate::service::{Request, Response, TaskFilter};
-use crate::tui::screens::paged::Paged;
-use crate::tui::screens::{Ctx, unexpected};
+use crate::tui::screens::Ctx;
+use crate::tui::screens::paged::{Listing, Paged};
+use crate::tui::widgets::table::Selection;
 
 impl Tasks {
     fn filter(&self) -> TaskFilter {
@@ -22,68 +23,6 @@ impl Tasks {
             View::All => {}
         }
         filter
-    }
-
-    /// Asks for one window of the list; false when the service did not answer with one.
-    fn fetch(&mut self, start: Start, ctx: &mut Ctx) -> bool {
-        self.today = ctx.today();
-        let window = Window {
-            start,
-            limit: Paged::<Task>::limit(self.sel.height()),
-            sort: Sort {
-                key: SortKey::Due,
-                desc: false,
-            },
-        };
-        match ctx.call(Request::TaskPage {
-            filter: self.filter(),
-            window,
-        }) {
-            Ok(Response::TaskPage(page)) => {
-                self.list.set(page);
-                self.load_customer_names(ctx);
-                true
-            }
-            Ok(_) => {
-                ctx.fail(&unexpected());
-                false
-            }
-            Err(e) => {
-                ctx.fail(&e);
-                false
-            }
-        }
-    }
-
-    /// Loads the window around the selection when the selection has left the one held.
-    pub(super) fn fill(&mut self, ctx: &mut Ctx) {
-        if let Some(start) = self.list.missing(self.sel.index, self.sel.height()) {
-            self.fetch(start, ctx);
-            self.sel.clamp(self.list.total());
-        }
-    }
-
-    /// Loads the window again with `id` in it and moves the selection to it while it is
-    /// listed; otherwise the selection keeps its place (the next task takes it).
-    pub(super) fn reload_around(&mut self, id: Option<Id>, ctx: &mut Ctx) {
-        let start = self.list.around(id, self.sel.index);
-        if self.fetch(start, ctx) {
-            match id.and_then(|id| self.list.position(|t| t.id == id)) {
-                Some(i) => self.sel.index = i,
-                None => self.sel.clamp(self.list.total()),
-            }
-        }
-    }
-
-    /// Loads the list again around the highlighted task.
-    pub(super) fn reload(&mut self, ctx: &mut Ctx) {
-        let keep = self.highlighted().map(|t| t.id);
-        self.reload_around(keep, ctx);
-    }
-
-    /// The task under the selection, when its window is held.
-    pub(super) fn highlighted(&self) -> Option<&Task> {
-        self.list.get(self.sel.index)
     }
 
     /// Names for linked customers not yet named, asked for by id (unaudited, like the
@@ -107,5 +46,45 @@ impl Tasks {
                 self.customers.extend(names);
             }
         }
+    }
+}
+
+impl Listing for Tasks {
+    type Row = Task;
+
+    fn window(&self) -> (&Paged<Task>, &Selection) {
+        (&self.list, &self.sel)
+    }
+
+    fn window_mut(&mut self) -> (&mut Paged<Task>, &mut Selection) {
+        (&mut self.list, &mut self.sel)
+    }
+
+    fn fetch(&mut self, start: Start, ctx: &mut Ctx) -> bool {
+        self.today = ctx.today();
+        let window = Window {
+            start,
+            limit: Paged::<Task>::limit(self.sel.height()),
+            sort: Sort {
+                key: SortKey::Due,
+                desc: false,
+            },
+        };
+        let req = Request::TaskPage {
+            filter: self.filter(),
+            window,
+        };
+        let held = self.list.load(
+            req,
+            |r| match r {
+                Response::TaskPage(page) => Some(page),
+                _ => None,
+            },
+            ctx,
+        );
+        if held {
+            self.load_customer_names(ctx);
+        }
+        held
     }
 }

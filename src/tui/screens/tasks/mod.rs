@@ -18,7 +18,7 @@ use crate::domain::{Id, Permission, Task, TaskStatus};
 use crate::service::{Request, Response, TaskScope};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, chain};
-use crate::tui::screens::paged::Paged;
+use crate::tui::screens::paged::{Listing, Paged};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::form::Outcome;
 use crate::tui::widgets::table::Selection;

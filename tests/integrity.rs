@@ -365,7 +365,11 @@ fn a_damaged_record_is_quarantined_and_named_not_fatal() {
     {
         let store = kasefet::store::Store::open(&d.join("db"), 8 << 20).unwrap();
         let key = kasefet::store::id_key(1);
-        let mut v = store.get_raw(Tree::Customers, &key).unwrap().unwrap().to_vec();
+        let mut v = store
+            .get_raw(Tree::Customers, &key)
+            .unwrap()
+            .unwrap()
+            .to_vec();
         let n = v.len() - 5;
         v[n] ^= 0x20;
         store

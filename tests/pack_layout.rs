@@ -1,6 +1,7 @@
 //! Customers are stored several to a sled value (`store::pack`): records a restore or an
 //! older schema left loose are packed at open, a crash between two packing steps loses
 //! nothing, and a damaged pack is reported, never read as fewer records.
+#![allow(clippy::unwrap_used)]
 
 use kasefet::store::{Store, StoreError, Tree, id_key};
 
@@ -47,10 +48,18 @@ fn loose_records_are_packed_at_open_and_read_back_in_order() {
     assert!(got.iter().all(|(i, v)| *v == value(*i)));
     assert_eq!(store.len(Tree::Customers), want.len());
     assert_eq!(
-        store.get_raw(Tree::Customers, &id_key(4999)).unwrap().unwrap(),
+        store
+            .get_raw(Tree::Customers, &id_key(4999))
+            .unwrap()
+            .unwrap(),
         value(4999)
     );
-    assert!(store.get_raw(Tree::Customers, &id_key(7)).unwrap().is_none());
+    assert!(
+        store
+            .get_raw(Tree::Customers, &id_key(7))
+            .unwrap()
+            .is_none()
+    );
     drop(store);
     let db = sled::open(&dir).unwrap();
     assert!(
@@ -77,7 +86,9 @@ fn a_crash_between_packing_steps_leaves_each_record_in_one_place_and_the_next_op
         let db = sled::open(&dir).unwrap();
         let loose = db.open_tree(Tree::Customers.name()).unwrap();
         for i in 90..=150u64 {
-            loose.insert(id_key(i), format!("newer {i}").into_bytes()).unwrap();
+            loose
+                .insert(id_key(i), format!("newer {i}").into_bytes())
+                .unwrap();
         }
         db.flush().unwrap();
     }
@@ -114,7 +125,12 @@ fn a_damaged_pack_is_an_error_and_repair_reads_around_it() {
         "{scanned:?}"
     );
     // A record of another pack still opens; one of the damaged pack is refused, not absent.
-    assert!(store.get_raw(Tree::Customers, &id_key(5)).unwrap().is_some());
+    assert!(
+        store
+            .get_raw(Tree::Customers, &id_key(5))
+            .unwrap()
+            .is_some()
+    );
     assert!(store.get_raw(Tree::Customers, &id_key(63)).is_err());
     drop(store);
     let repair = Store::open_for_repair(&dir, CACHE).unwrap();

@@ -324,8 +324,9 @@ impl Store {
         };
         let tree = self.tree(t);
         use sled::Transactional;
-        std::slice::from_ref(&tree)
-            .transaction(|tx| super::apply::apply(tx, &[t], std::slice::from_ref(&op), |_, _| {}))?;
+        std::slice::from_ref(&tree).transaction(|tx| {
+            super::apply::apply(tx, &[t], std::slice::from_ref(&op), |_, _| {})
+        })?;
         Ok(())
     }
 
@@ -337,7 +338,11 @@ impl Store {
         self.tree(t)
             .iter()
             .values()
-            .map(|v| v.ok().and_then(|p| pack::Entries::count(&p).ok()).unwrap_or(0))
+            .map(|v| {
+                v.ok()
+                    .and_then(|p| pack::Entries::count(&p).ok())
+                    .unwrap_or(0)
+            })
             .sum()
     }
 

@@ -131,7 +131,10 @@ impl Pack {
 
     /// Sets `key` to `value`; the value it replaces, if any.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Option<Vec<u8>> {
-        match self.entries.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
+        match self
+            .entries
+            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+        {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value.to_vec())),
             Err(i) => {
                 self.entries.insert(i, (key.to_vec(), value.to_vec()));
@@ -155,7 +158,11 @@ impl Pack {
             .sum();
         let mut out = Vec::with_capacity(5 + size);
         out.push(VERSION);
-        out.extend_from_slice(&u32::try_from(self.entries.len()).map_err(too_big)?.to_be_bytes());
+        out.extend_from_slice(
+            &u32::try_from(self.entries.len())
+                .map_err(too_big)?
+                .to_be_bytes(),
+        );
         for (k, v) in &self.entries {
             out.extend_from_slice(&u16::try_from(k.len()).map_err(too_big)?.to_be_bytes());
             out.extend_from_slice(k);
@@ -171,6 +178,7 @@ fn too_big(_: std::num::TryFromIntError) -> StoreError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -219,7 +227,7 @@ mod tests {
     fn every_truncation_and_bad_header_is_damage_not_a_panic() {
         let mut p = Pack::default();
         for i in 0u64..5 {
-            p.insert(&i.to_be_bytes(), &vec![i as u8; 40]);
+            p.insert(&i.to_be_bytes(), &[i as u8; 40]);
         }
         let raw = p.encode().unwrap();
         for n in 0..raw.len() {
@@ -235,8 +243,9 @@ mod tests {
         other[0] = 9;
         assert!(Entries::count(&other).is_err());
         // Two entries swapped is damage too: order is what `scan` promises.
-        let mut swapped = Pack::default();
-        swapped.entries = vec![(b"b".to_vec(), vec![]), (b"a".to_vec(), vec![])];
+        let swapped = Pack {
+            entries: vec![(b"b".to_vec(), vec![]), (b"a".to_vec(), vec![])],
+        };
         assert!(Pack::decode(&swapped.encode().unwrap()).is_err());
     }
 }

@@ -36,15 +36,21 @@ pub fn seal(k: &SecretKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// One key's AES-GCM state, for sealing many values: the key schedule is built once, and
-/// `seal_many` draws every nonce from one call to the system CSPRNG. Each nonce is still
+/// One key's AES-GCM state, for sealing or opening many values: the key schedule is built
+/// once, and `seal_many` draws every nonce from one call to the system CSPRNG. Each nonce is still
 /// random (never a counter), so the layout and its guarantees are those of `seal`. Held only
-/// for the length of a bulk write: ring's key state is not zeroized on drop.
+/// for the length of a bulk write or read: ring's key state is not zeroized on drop.
 pub struct Sealer(LessSafeKey);
 
 impl Sealer {
     pub fn new(k: &SecretKey) -> Result<Self> {
         key(k).map(Sealer)
+    }
+
+    /// `open` with the key schedule already built: a bulk read's values (an unseal opens
+    /// every customer).
+    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        open_with(&self.0, aad, sealed)
     }
 
     /// `seal` for each `(aad, plaintext)` in order.
@@ -83,10 +89,13 @@ impl Sealer {
 }
 
 pub fn open(k: &SecretKey, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    open_with(&key(k)?, aad, sealed)
+}
+
+fn open_with(key: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     if sealed.len() < OVERHEAD || sealed[0] != FORMAT_V1 {
         return Err(CryptoError::Malformed);
     }
-    let key = key(k)?;
     let mut nonce = [0u8; NONCE_LEN];
     nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
     let mut body = zeroize::Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());

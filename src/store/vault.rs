@@ -35,6 +35,26 @@ fn show_key(key: &[u8]) -> String {
     }
 }
 
+fn corrupt(tree: Tree, key: &[u8]) -> StoreError {
+    StoreError::Corrupt {
+        tree: tree.name(),
+        key: show_key(key),
+    }
+}
+
+/// `Vault::open` for many values: see `Vault::reader`.
+pub struct Reader(aead::Sealer);
+
+impl Reader {
+    pub fn open<T: DeserializeOwned>(&self, tree: Tree, key: &[u8], sealed: &[u8]) -> Result<T> {
+        let plain = self
+            .0
+            .open(&aad(tree, key), sealed)
+            .map_err(|_| corrupt(tree, key))?;
+        codec::decode(&plain).map_err(|_| corrupt(tree, key))
+    }
+}
+
 impl Vault {
     pub fn new(dek: SecretKey) -> Self {
         Vault {
@@ -65,12 +85,14 @@ impl Vault {
     }
 
     pub fn open<T: DeserializeOwned>(&self, tree: Tree, key: &[u8], sealed: &[u8]) -> Result<T> {
-        let corrupt = || StoreError::Corrupt {
-            tree: tree.name(),
-            key: show_key(key),
-        };
-        let plain = aead::open(&self.dek, &aad(tree, key), sealed).map_err(|_| corrupt())?;
-        codec::decode(&plain).map_err(|_| corrupt())
+        let plain =
+            aead::open(&self.dek, &aad(tree, key), sealed).map_err(|_| corrupt(tree, key))?;
+        codec::decode(&plain).map_err(|_| corrupt(tree, key))
+    }
+
+    /// Opens many values with one key schedule, for the length of a bulk read.
+    pub fn reader(&self) -> Result<Reader> {
+        Ok(Reader(aead::Sealer::new(&self.dek)?))
     }
 
     pub fn put<T: Serialize>(&self, tree: Tree, key: &[u8], value: &T) -> Result<Op> {
@@ -126,7 +148,8 @@ impl Vault {
     ) -> Result<Vec<T>> {
         let raw = store.scan_raw(tree).collect::<Result<Vec<_>>>()?;
         super::parallel::map_chunks(&raw, |chunk| {
-            chunk.iter().map(|(k, v)| self.open(tree, k, v)).collect()
+            let r = self.reader()?;
+            chunk.iter().map(|(k, v)| r.open(tree, k, v)).collect()
         })
     }
 

@@ -205,7 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 const TASKS: usize = 2000;
 const EMPLOYEES: usize = 200;
 const SEARCHES: usize = 200;
-const READS: usize = 100;
+const READS: usize = 500;
 
 type Times = Vec<Duration>;
 

@@ -208,8 +208,10 @@ const SEARCHES: usize = 200;
 const READS: usize = 500;
 
 type Times = Vec<Duration>;
+/// Round trips and the wall time of the phase they were taken in.
+type Phase = (Times, Duration);
 
-fn report(what: &str, (mut all, wall): (Times, Duration)) {
+fn report(what: &str, (mut all, wall): Phase) {
     all.sort();
     if all.is_empty() {
         println!("{what}: no request succeeded");
@@ -269,7 +271,7 @@ fn run(
     clerks: &[(String, TotpSecret, Id)],
     writer: &mut Remote,
     tasks: &[Id],
-) -> Result<((Times, Duration), (Times, Duration), (Times, Duration)), Box<dyn std::error::Error>> {
+) -> Result<(Phase, Phase, Phase), Box<dyn std::error::Error>> {
     let queries = [
         "levi",
         "josé",
@@ -288,7 +290,7 @@ fn run(
             let (sock, gate) = (sock.to_path_buf(), gate.clone());
             let (name, s) = (
                 name.clone(),
-                TotpSecret::from_base32(&s.to_base32().to_string()),
+                TotpSecret::from_base32(s.to_base32().as_ref()),
             );
             std::thread::spawn(move || -> (Times, Times) {
                 let r = s.ok().and_then(|s| {

@@ -7,7 +7,8 @@
 //! - memory of the `kasefet serve` process holding 100,000 customers (VmRSS, VmHWM)
 //!
 //! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000); `KASEFET_BENCH_CLIENTS` the
-//! client counts, comma-separated (default `20,100`), each run on the same database.
+//! client counts, comma-separated (default `20,100`), each run on the same database;
+//! `KASEFET_BENCH_WRITER=0` runs the read phase without its writer.
 
 mod fixtures;
 
@@ -349,7 +350,10 @@ fn run(
         })
     };
     let mut j = 0;
-    while !done.load(Ordering::SeqCst) && !tasks.is_empty() {
+    // `KASEFET_BENCH_WRITER=0` leaves the readers alone, to tell their own cost from the
+    // writer's.
+    let writing = std::env::var("KASEFET_BENCH_WRITER").map_or(true, |v| v != "0");
+    while writing && !done.load(Ordering::SeqCst) && !tasks.is_empty() {
         let t = Instant::now();
         if let Ok(Response::Done) = writer.call(Request::TaskSetStatus {
             id: tasks[j % tasks.len()],

@@ -109,6 +109,19 @@ impl Service {
                 .ok_or_else(|| Error::Refused("not an index read".into()));
         }
 
+        // Task and employee lists need only their cache: the same, under its read lock.
+        if super::records::cached::cache_only(&req) {
+            let (tasks, employees) = (open.tasks.clone(), open.employees.clone());
+            drop(inner);
+            let who = super::records::Asker {
+                me: user.id,
+                reach,
+                today: self.clock.today(),
+            };
+            return super::records::cached::answer(&req, &tasks, &employees, &who)
+                .ok_or_else(|| Error::Refused("not a cache read".into()));
+        }
+
         let mut cx = Cx {
             store: &self.store,
             open,
@@ -142,13 +155,7 @@ impl Service {
                 if !updates.is_empty() {
                     open.revision = open.revision.wrapping_add(1);
                 }
-                let mut ended = Vec::new();
-                for u in updates {
-                    match u {
-                        super::records::Update::EndSession(id) => ended.push(id),
-                        other => other.apply(open),
-                    }
-                }
+                let ended = super::records::Update::apply_all(updates, open);
                 // Finishing its setup makes the account active; the session that did it
                 // becomes a full one, so the new user's first screen shows the CRM.
                 let activated = setup_only

@@ -18,6 +18,7 @@ pub mod request;
 mod retention;
 pub mod session;
 pub mod settings;
+mod shared;
 mod system_event;
 mod unlock;
 mod unseal_purge;

@@ -71,9 +71,8 @@ impl Service {
             if !applied.updates.is_empty() {
                 open.revision = open.revision.wrapping_add(1);
             }
-            for u in applied.updates {
-                u.apply(open);
-            }
+            // The run ends no session.
+            super::records::Update::apply_all(applied.updates, open);
             let key = crate::crypto::SecretKey::from_bytes(*open.vault.dek().expose());
             (applied.plan, applied.erased > 0, key)
         };

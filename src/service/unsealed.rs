@@ -1,7 +1,7 @@
 //! What exists only while a key is in memory: the vault and the decrypted caches.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use crate::audit::{Head, pending};
 use crate::domain::{AuditEvent, Employee, Id, Outcome, Task, User};
@@ -16,8 +16,9 @@ pub(crate) struct Unsealed {
     /// value at each unseal, so a client never mistakes a new process for an old one.
     pub revision: u64,
     pub users: BTreeMap<Id, User>,
-    pub employees: BTreeMap<Id, Employee>,
-    pub tasks: BTreeMap<Id, Task>,
+    /// Shared, like the index, with the lists answered after the service lock is let go.
+    pub employees: super::shared::Shared<BTreeMap<Id, Employee>>,
+    pub tasks: super::shared::Shared<BTreeMap<Id, Task>>,
     /// Shared with searches that run after the service lock is let go (see `handle`).
     pub index: Arc<RwLock<Index>>,
     /// Records that failed to open at unseal, as `tree/id`: left where they are (nothing
@@ -63,8 +64,8 @@ impl Unsealed {
             head,
             revision: u64::from_be_bytes(start) >> 1,
             users: caches.users,
-            employees: caches.employees,
-            tasks: caches.tasks,
+            employees: super::shared::Shared::new(caches.employees),
+            tasks: super::shared::Shared::new(caches.tasks),
             index: Arc::new(RwLock::new(caches.index)),
             quarantined: caches.bad,
             integrity_notes,
@@ -180,10 +181,6 @@ impl Unsealed {
     /// which the next write of that record replaces, so a poisoned lock is used as is.
     pub fn index(&self) -> RwLockReadGuard<'_, Index> {
         self.index.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn index_mut(&self) -> RwLockWriteGuard<'_, Index> {
-        self.index.write().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn username(&self, id: Id) -> String {

@@ -170,6 +170,7 @@ impl Cx<'_> {
         let linked: Vec<_> = self
             .open
             .tasks
+            .read()
             .values()
             .filter(|t| t.data.customer == Some(id))
             .cloned()

@@ -164,6 +164,7 @@ impl Cx<'_> {
         let moved: Vec<_> = self
             .open
             .tasks
+            .read()
             .values()
             .filter(|t| t.data.customer == Some(other))
             .cloned()
@@ -259,7 +260,7 @@ impl Cx<'_> {
         }
         if let Some(gone) = rec.removed.first() {
             for (tid, version) in &rec.repointed {
-                if let Some(t) = self.open.tasks.get(tid).cloned() {
+                if let Some(t) = self.open.tasks.read().get(tid).cloned() {
                     if t.stamp.version == *version {
                         let mut t = t;
                         t.data.customer = Some(gone.id);

@@ -1,5 +1,7 @@
 //! Employee requests: the directory for everyone, the HR part for hr and admin.
 
+use std::collections::BTreeMap;
+
 use super::{Acted, Cx, Update};
 use crate::domain::role::{Permission, allows};
 use crate::domain::{Employee, EmployeeInput, Id};
@@ -11,6 +13,7 @@ impl Cx<'_> {
     fn load_employee(&self, id: Id) -> Result<Employee> {
         self.open
             .employees
+            .read()
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("employee {id}")))
@@ -18,7 +21,7 @@ impl Cx<'_> {
 
     fn check_employee_links(&self, e: &EmployeeInput, id: Option<Id>) -> Result<()> {
         if let Some(m) = e.manager {
-            if !self.open.employees.contains_key(&m) || Some(m) == id {
+            if !self.open.employees.read().contains_key(&m) || Some(m) == id {
                 return Err(Error::Invalid(crate::domain::Invalid(vec![
                     crate::domain::FieldError {
                         field: "manager".into(),
@@ -31,20 +34,6 @@ impl Cx<'_> {
             self.user_exists(u, "user")?;
         }
         Ok(())
-    }
-
-    pub fn employee_list(&mut self) -> Result<Acted> {
-        let list = self
-            .open
-            .employees
-            .values()
-            .cloned()
-            .map(|mut e| {
-                e.data.hr = None;
-                e
-            })
-            .collect();
-        Ok(Acted::read(Response::Employees(list), String::new()))
     }
 
     pub fn employee_get(&mut self, id: Id, reveal: bool) -> Result<Acted> {
@@ -119,6 +108,7 @@ impl Cx<'_> {
         let reports: Vec<_> = self
             .open
             .employees
+            .read()
             .values()
             .filter(|e| e.data.manager == Some(id))
             .cloned()
@@ -143,4 +133,16 @@ impl Cx<'_> {
             updates,
         })
     }
+}
+
+/// The directory: everyone's record without the HR part, which only an (audited) reveal
+/// shows.
+pub(crate) fn directory(employees: &BTreeMap<Id, Employee>) -> Vec<Employee> {
+    employees.values().map(without_hr).collect()
+}
+
+pub(super) fn without_hr(e: &Employee) -> Employee {
+    let mut e = e.clone();
+    e.data.hr = None;
+    e
 }

@@ -1,13 +1,14 @@
 //! Task and employee lists by the page. Both kinds live whole in memory, so a page is the
 //! filtered list sorted by cursor and cut; customers are paged by the index (`reads.rs`).
 
-use super::{Acted, Cx};
+use std::collections::BTreeMap;
+
+use crate::domain::role::Scope;
 use crate::domain::text::fold;
-use crate::domain::{Employee, Task, TaskStatus};
+use crate::domain::{Employee, Id, Task, TaskStatus};
 use crate::search::page::window_of;
-use crate::search::{Cursor, SortKey, Window};
-use crate::service::Result;
-use crate::service::request::{Response, TaskFilter};
+use crate::search::{Cursor, Page, SortKey, Window};
+use crate::service::request::TaskFilter;
 
 /// `yyyymmdd` of a date: ordered like the date.
 fn day_number(d: jiff::civil::Date) -> i64 {
@@ -60,35 +61,43 @@ fn employee_cursor(k: SortKey, e: &Employee) -> Cursor {
     }
 }
 
-impl Cx<'_> {
-    pub fn task_page(&mut self, f: &TaskFilter, w: &Window) -> Result<Acted> {
-        let today = self.today;
-        let rows = self
-            .tasks_matching(f)
-            .into_iter()
-            .map(|t| (task_cursor(w.sort.key, &t, today), t))
-            .collect();
-        Ok(Acted::read(
-            Response::TaskPage(window_of(rows, w)),
-            String::new(),
-        ))
-    }
+/// Who asks for a task or employee list, and how far their role reaches: all a list needs
+/// besides the caches, so it can be answered without a `Cx` (see `cached`).
+pub(crate) struct Asker {
+    pub me: Id,
+    pub reach: Scope,
+    pub today: jiff::civil::Date,
+}
 
-    pub fn employee_page(&mut self, w: &Window) -> Result<Acted> {
-        let rows = self
-            .open
-            .employees
-            .values()
-            .map(|e| {
-                let mut e = e.clone();
-                // The directory: the HR part only through an (audited) reveal.
-                e.data.hr = None;
-                (employee_cursor(w.sort.key, &e), e)
-            })
-            .collect();
-        Ok(Acted::read(
-            Response::EmployeePage(window_of(rows, w)),
-            String::new(),
-        ))
+/// One window of the tasks `who` may read that pass `f`. Only the window's rows are copied.
+pub(crate) fn task_page(
+    tasks: &BTreeMap<Id, Task>,
+    who: &Asker,
+    f: &TaskFilter,
+    w: &Window,
+) -> Page<Task> {
+    let rows = super::tasks::matching(tasks, who, f)
+        .into_iter()
+        .map(|t| (task_cursor(w.sort.key, t, who.today), t))
+        .collect();
+    owned(window_of(rows, w), Task::clone)
+}
+
+/// One window of the directory (no HR part).
+pub(crate) fn employee_page(employees: &BTreeMap<Id, Employee>, w: &Window) -> Page<Employee> {
+    let rows = employees
+        .values()
+        .map(|e| (employee_cursor(w.sort.key, e), e))
+        .collect();
+    owned(window_of(rows, w), super::employees::without_hr)
+}
+
+fn owned<A, B>(p: Page<&A>, f: impl Fn(&A) -> B) -> Page<B> {
+    Page {
+        rows: p.rows.into_iter().map(f).collect(),
+        offset: p.offset,
+        total: p.total,
+        first: p.first,
+        last: p.last,
     }
 }

@@ -17,6 +17,7 @@ impl Cx<'_> {
         let mut tasks: Vec<_> = self
             .open
             .tasks
+            .read()
             .values()
             .filter(|t| t.data.customer == Some(id))
             .cloned()
@@ -123,6 +124,7 @@ pub(crate) fn erase_ops(
     let mut updates = vec![super::Update::CustomerGone(id)];
     let linked: Vec<_> = open
         .tasks
+        .read()
         .values()
         .filter(|t| t.data.customer == Some(id))
         .cloned()

@@ -46,6 +46,7 @@ fn anonymise_ops(
     let mut updates = vec![Update::Customer(Box::new(a))];
     for t in open
         .tasks
+        .read()
         .values()
         .filter(|t| t.data.customer == Some(c.id))
     {

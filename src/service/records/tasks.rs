@@ -1,5 +1,8 @@
 //! Task requests. Staff and hr reach tasks assigned to or created by them.
 
+use std::collections::BTreeMap;
+
+use super::pages::Asker;
 use super::{Acted, Cx, Update};
 use crate::domain::role::Scope;
 use crate::domain::task::{Comment, validate_comment};
@@ -10,14 +13,14 @@ use crate::store::{self, Tree};
 
 impl Cx<'_> {
     fn mine(&self, t: &Task) -> bool {
-        let me = self.me();
-        t.data.assignee == Some(me) || t.stamp.created_by == me
+        mine(t, self.me())
     }
 
     fn load_task(&self, id: Id) -> Result<Task> {
         let t = self
             .open
             .tasks
+            .read()
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("task {id}")))?;
@@ -43,46 +46,6 @@ impl Cx<'_> {
             }
         }
         Ok(())
-    }
-
-    pub fn task_list(&mut self, f: &TaskFilter) -> Result<Acted> {
-        let today = self.today;
-        let mut list = self.tasks_matching(f);
-        // Overdue first, then by due date (undated last), then newest.
-        list.sort_by_key(|t| {
-            (
-                !t.is_overdue(today),
-                t.data.due.is_none(),
-                t.data.due,
-                std::cmp::Reverse(t.id),
-            )
-        });
-        Ok(Acted::read(Response::Tasks(list), String::new()))
-    }
-
-    /// The tasks passing `f` that this person may read.
-    pub(super) fn tasks_matching(&self, f: &TaskFilter) -> Vec<Task> {
-        let only_mine = f.scope == TaskScope::Mine || self.reach == Scope::Own;
-        let today = self.today;
-        let horizon = f
-            .due_within_days
-            .map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
-        self.open
-            .tasks
-            .values()
-            .filter(|t| !only_mine || self.mine(t))
-            .filter(|t| f.status.is_none_or(|s| t.data.status == s))
-            .filter(|t| !f.open || !t.data.status.is_closed())
-            .filter(|t| !f.overdue || t.is_overdue(today))
-            .filter(|t| {
-                horizon.is_none_or(|h| {
-                    // Overdue is its own view: "due this week" starts today.
-                    !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
-                })
-            })
-            .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))
-            .cloned()
-            .collect()
     }
 
     pub fn task_get(&mut self, id: Id) -> Result<Acted> {
@@ -174,4 +137,51 @@ impl Cx<'_> {
             updates: vec![Update::TaskGone(id)],
         })
     }
+}
+
+/// Assigned to or created by `me`: what a staff or hr role reaches.
+fn mine(t: &Task, me: Id) -> bool {
+    t.data.assignee == Some(me) || t.stamp.created_by == me
+}
+
+/// The task list: overdue first, then by due date (undated last), then newest.
+pub(crate) fn list(tasks: &BTreeMap<Id, Task>, who: &Asker, f: &TaskFilter) -> Vec<Task> {
+    let today = who.today;
+    let mut list = matching(tasks, who, f);
+    list.sort_by_key(|t| {
+        (
+            !t.is_overdue(today),
+            t.data.due.is_none(),
+            t.data.due,
+            std::cmp::Reverse(t.id),
+        )
+    });
+    list.into_iter().cloned().collect()
+}
+
+/// The tasks passing `f` that `who` may read.
+pub(super) fn matching<'a>(
+    tasks: &'a BTreeMap<Id, Task>,
+    who: &Asker,
+    f: &TaskFilter,
+) -> Vec<&'a Task> {
+    let only_mine = f.scope == TaskScope::Mine || who.reach == Scope::Own;
+    let today = who.today;
+    let horizon = f
+        .due_within_days
+        .map(|d| today.saturating_add(jiff::Span::new().days(i64::from(d))));
+    tasks
+        .values()
+        .filter(|t| !only_mine || mine(t, who.me))
+        .filter(|t| f.status.is_none_or(|s| t.data.status == s))
+        .filter(|t| !f.open || !t.data.status.is_closed())
+        .filter(|t| !f.overdue || t.is_overdue(today))
+        .filter(|t| {
+            horizon.is_none_or(|h| {
+                // Overdue is its own view: "due this week" starts today.
+                !t.data.status.is_closed() && t.data.due.is_some_and(|d| today <= d && d <= h)
+            })
+        })
+        .filter(|t| f.customer.is_none_or(|c| t.data.customer == Some(c)))
+        .collect()
 }

@@ -482,6 +482,7 @@ impl Cx<'_> {
         let tasks: Vec<_> = self
             .open
             .tasks
+            .read()
             .values()
             .filter(|t| t.data.customer.is_some_and(|c| linked.contains(&c)))
             .cloned()
@@ -544,7 +545,7 @@ impl Cx<'_> {
                 (bytes, cs.len())
             }
             ExportWhat::Tasks => {
-                let ts: Vec<_> = self.open.tasks.values().cloned().collect();
+                let ts: Vec<_> = self.open.tasks.read().values().cloned().collect();
                 let bytes = match format {
                     ExportFormat::Csv => export::tasks_csv(&ts, &who, &o),
                     ExportFormat::Json => export::json(&ts),
@@ -555,7 +556,7 @@ impl Cx<'_> {
                 (bytes, ts.len())
             }
             ExportWhat::Employees => {
-                let mut es: Vec<_> = self.open.employees.values().cloned().collect();
+                let mut es: Vec<_> = self.open.employees.read().values().cloned().collect();
                 if !reveal {
                     es.iter_mut().for_each(|e| e.data.hr = None);
                 }

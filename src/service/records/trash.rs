@@ -85,7 +85,7 @@ impl Cx<'_> {
                 );
                 updates.push(Update::Customer(Box::new(c)));
                 for tid in &entry.unlinked {
-                    if let Some(t) = self.open.tasks.get(tid) {
+                    if let Some(t) = self.open.tasks.read().get(tid) {
                         if t.data.customer.is_none() {
                             let mut t = t.clone();
                             t.data.customer = Some(id);
@@ -110,7 +110,7 @@ impl Cx<'_> {
             }
             Record::Employee(mut e) => {
                 if let Some(m) = e.data.manager {
-                    if !self.open.employees.contains_key(&m) {
+                    if !self.open.employees.read().contains_key(&m) {
                         e.data.manager = None;
                     }
                 }
@@ -122,7 +122,7 @@ impl Cx<'_> {
                 );
                 updates.push(Update::Employee(Box::new(e)));
                 for rid in &entry.unlinked {
-                    if let Some(r) = self.open.employees.get(rid) {
+                    if let Some(r) = self.open.employees.read().get(rid) {
                         if r.data.manager.is_none() {
                             let mut r = r.clone();
                             r.data.manager = Some(id);

@@ -400,7 +400,7 @@ impl Cx<'_> {
     /// `user` field and any other account's link consistent with it.
     pub fn user_link_employee(&mut self, username: &str, employee: Option<Id>) -> Result<Acted> {
         let u = self.find_user(username)?;
-        if let Some(e) = employee.filter(|e| !self.open.employees.contains_key(e)) {
+        if let Some(e) = employee.filter(|e| !self.open.employees.read().contains_key(e)) {
             return Err(Error::NotFound(format!("employee {e}")));
         }
         let mut ops = Vec::new();
@@ -409,6 +409,7 @@ impl Cx<'_> {
         let stale: Vec<_> = self
             .open
             .employees
+            .read()
             .values()
             .filter(|e| e.data.user == Some(u.id) && Some(e.id) != employee)
             .cloned()
@@ -423,7 +424,7 @@ impl Cx<'_> {
             );
             updates.push(Update::Employee(Box::new(e)));
         }
-        if let Some(mut e) = employee.and_then(|id| self.open.employees.get(&id).cloned()) {
+        if let Some(mut e) = employee.and_then(|id| self.open.employees.read().get(&id).cloned()) {
             if e.data.user != Some(u.id) {
                 e.data.user = Some(u.id);
                 e.stamp = self.bump(&e.stamp);

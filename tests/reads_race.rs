@@ -168,11 +168,14 @@ fn lists_read_while_a_writer_deletes_and_restores_are_whole_and_current() {
     // Writes finished so far, one counter per kind of record.
     let (tasks_done, people_done) = (AtomicU64::new(0), AtomicU64::new(0));
     let stop = AtomicBool::new(false);
+    // Reads answered so far: the writer lets a few land between its writes, so the reads
+    // race many writes however the threads are scheduled (a loaded machine starves them).
+    let reads = AtomicU64::new(0);
     let (mut task_rounds, mut people_rounds) = (Vec::new(), Vec::new());
     std::thread::scope(|s| {
         let readers: Vec<_> = (0..READERS)
             .map(|k| {
-                let (admin, sam, stop) = (&admin, &sam, &stop);
+                let (admin, sam, stop, reads) = (&admin, &sam, &stop, &reads);
                 let (tasks_done, people_done) = (&tasks_done, &people_done);
                 s.spawn(move || {
                     let (mut tr, mut pr) = (Vec::new(), Vec::new());
@@ -207,6 +210,7 @@ fn lists_read_while_a_writer_deletes_and_restores_are_whole_and_current() {
                         let before = done.load(Ordering::SeqCst);
                         let answer = service.handle(who, req).unwrap();
                         let after = done.load(Ordering::SeqCst);
+                        reads.fetch_add(1, Ordering::SeqCst);
                         if is_tasks {
                             let tasks = tasks_of(answer);
                             let (expect, name) = if std::ptr::eq(who, sam) {
@@ -251,6 +255,11 @@ fn lists_read_while_a_writer_deletes_and_restores_are_whole_and_current() {
             .collect();
 
         for g in 1..=ROUNDS {
+            let want = reads.load(Ordering::SeqCst) + 2 * READERS as u64;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while reads.load(Ordering::SeqCst) < want && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
             let (c, e) = if g % 2 == 1 {
                 (
                     Request::CustomerDelete { id: customer },

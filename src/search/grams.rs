@@ -25,13 +25,18 @@ impl Keys {
     }
 }
 
+/// A gram of at most three bytes as one number: its length, then its bytes.
 fn hash(gram: &[u8], shift: u32) -> u32 {
     let mut h = gram.len() as u32;
     for b in gram {
         h = (h << 8) | u32::from(*b);
     }
-    // Fibonacci hashing: the top bits of the product are well mixed.
-    h.wrapping_mul(0x9E37_79B1) >> (32 - shift)
+    mix(h, shift)
+}
+
+/// Fibonacci hashing: the top bits of the product are well mixed.
+fn mix(packed: u32, shift: u32) -> u32 {
+    packed.wrapping_mul(0x9E37_79B1) >> (32 - shift)
 }
 
 impl Grams {
@@ -57,10 +62,20 @@ impl Grams {
             self.words.resize(end, 0);
         }
         let bits = &mut self.words[block * per..end];
-        for n in 1..=3 {
-            for gram in text.windows(n) {
-                let h = hash(gram, self.shift) as usize;
-                bits[h / 64] |= 1 << (h % 64);
+        let mut set = |packed: u32| {
+            let h = mix(packed, self.shift) as usize;
+            bits[h / 64] |= 1 << (h % 64);
+        };
+        // The last three bytes, packed as `hash` packs them: one pass instead of three.
+        let mut last = 0u32;
+        for (i, b) in text.iter().enumerate() {
+            last = (last << 8) | u32::from(*b);
+            set((1 << 8) | (last & 0xff));
+            if i >= 1 {
+                set((2 << 16) | (last & 0xffff));
+            }
+            if i >= 2 {
+                set((3 << 24) | (last & 0xff_ffff));
             }
         }
     }
@@ -92,16 +107,17 @@ impl Grams {
     }
 }
 
-/// Blocks that may hold a match of every condition of a query, one bit each.
-pub(super) struct Sieve(Vec<bool>);
+/// Which blocks may hold a match of every condition of a query. Asked block by block as a
+/// scan reaches them, so a scan that stops after the first blocks pays for those only.
+pub(super) struct Sieve<'a>(Box<dyn Fn(usize) -> bool + 'a>);
 
-impl Sieve {
-    pub(super) fn new(blocks: usize, pass: impl Fn(usize) -> bool) -> Self {
-        Sieve((0..blocks).map(pass).collect())
+impl<'a> Sieve<'a> {
+    pub(super) fn new(pass: impl Fn(usize) -> bool + 'a) -> Self {
+        Sieve(Box::new(pass))
     }
 
     pub(super) fn passes(&self, block: usize) -> bool {
-        self.0.get(block).copied().unwrap_or(true)
+        (self.0)(block)
     }
 }
 

@@ -145,7 +145,7 @@ impl<T> Kind<T> {
     }
 
     /// The blocks where a record may hold every one of `terms`.
-    fn sieve<'t>(&self, terms: impl IntoIterator<Item = &'t Term>) -> Sieve {
+    fn sieve<'t>(&self, terms: impl IntoIterator<Item = &'t Term>) -> Sieve<'_> {
         let a = &self.arena;
         // Each term is a choice of (field, needle): a record holds it when any one is found.
         let choices: Vec<Vec<(Field, Keys)>> = terms
@@ -166,7 +166,7 @@ impl<T> Kind<T> {
                 ],
             })
             .collect();
-        a.sieve(|b| {
+        Sieve::new(move |b| {
             choices
                 .iter()
                 .all(|c| c.iter().any(|(f, k)| a.may_hold(*f, b, k)))
@@ -175,7 +175,7 @@ impl<T> Kind<T> {
 
     /// The `(slot, offset of the match)` of records whose text holds the term, in slot order,
     /// among the blocks `sieve` passes.
-    fn scan_term(&self, t: &Term, sieve: &Sieve, mut f: impl FnMut(usize, usize) -> bool) {
+    fn scan_term(&self, t: &Term, sieve: &Sieve<'_>, mut f: impl FnMut(usize, usize) -> bool) {
         match t {
             Term::Text { word, .. } => self.arena.scan(Field::Hay, word, Some(sieve), f),
             Term::Digits {

@@ -27,6 +27,9 @@ const FIELDS: usize = 5;
 /// fields get them; the small ones are scanned whole, or only checked record by record.
 const GRAM_SHIFTS: [u32; FIELDS] = [14, 13, 0, 0, 0];
 
+/// Most blocks one memmem pass covers.
+const MAX_RUN: usize = 64;
+
 /// Never part of sanitized, folded text, so it can separate records and tags.
 pub(super) const END: u8 = b'\n';
 pub(super) const TAG_MARK: char = '\u{1}';
@@ -205,6 +208,10 @@ impl Arena {
         let pass = |b: usize| sieve.is_none_or(|s| s.passes(b)) && col.grams.may_hold(b, &keys);
         let blocks = self.ids.len().div_ceil(BLOCK);
         let mut block = 0;
+        // Runs grow from one block: a scan that stops early (a common word, its page full
+        // in the first blocks) asks the sieve about few blocks, a long one restarts memmem
+        // rarely.
+        let mut run = 1;
         while block < blocks {
             if !pass(block) {
                 block += 1;
@@ -213,9 +220,10 @@ impl Arena {
             // A run of passing blocks is one memmem pass: a match never crosses a slot's
             // `END`, so it never crosses a block's edge either.
             let first = block;
-            while block < blocks && pass(block) {
+            while block < blocks && block - first < run && pass(block) {
                 block += 1;
             }
+            run = (run * 2).min(MAX_RUN);
             let (lo, hi) = col.span(first * BLOCK, block * BLOCK);
             let mut slot = first * BLOCK;
             let mut last = usize::MAX;

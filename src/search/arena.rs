@@ -118,10 +118,9 @@ impl Arena {
         }
     }
 
-    /// An arena without n-gram tables, which scans every block: what the tables must
-    /// never change the results of.
-    #[cfg(test)]
-    pub(super) fn plain() -> Self {
+    /// An arena without n-gram tables, which scans every block: for kinds that are never
+    /// scanned, and in tests, what the tables must never change the results of.
+    pub(super) fn without_grams() -> Self {
         Self::with_shifts([0; FIELDS])
     }
 

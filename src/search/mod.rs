@@ -82,11 +82,11 @@ struct Kind<T> {
     generation: u64,
 }
 
-impl<T> Default for Kind<T> {
-    fn default() -> Self {
+impl<T> Kind<T> {
+    fn new(arena: Arena) -> Self {
         Self {
             entries: BTreeMap::new(),
-            arena: Arena::default(),
+            arena,
             generation: 0,
         }
     }
@@ -254,7 +254,6 @@ const WORD_START: u8 = 1;
 const INSIDE: u8 = 2;
 const FUZZY: u8 = 3;
 
-#[derive(Default)]
 pub struct Index {
     customers: Kind<CustomerSummary>,
     /// Folded names in order, so names starting with the query are found by a range
@@ -265,6 +264,21 @@ pub struct Index {
     narrow: narrow::Narrow,
     /// Customer sort orders, built when first asked for (see `listing.rs`).
     orders: listing::Locked,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self {
+            customers: Kind::new(Arena::default()),
+            by_name: Default::default(),
+            // Employees and tasks are checked record by record, never scanned: n-gram tables
+            // would be memory and sign-in time for nothing.
+            employees: Kind::new(Arena::without_grams()),
+            tasks: Kind::new(Arena::without_grams()),
+            narrow: Default::default(),
+            orders: Default::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Index {

@@ -3,6 +3,7 @@
 
 use memchr::memmem::Finder;
 
+use super::grams::{BLOCK, Grams, Keys, Sieve};
 use crate::domain::Id;
 
 /// The field kinds a record's text is split into.
@@ -22,18 +23,46 @@ pub(super) enum Field {
 
 const FIELDS: usize = 5;
 
+/// Bits per block of each field's n-gram table, as a shift (see `grams.rs`). The large
+/// fields get them; the small ones are scanned whole, or only checked record by record.
+const GRAM_SHIFTS: [u32; FIELDS] = [14, 13, 0, 0, 0];
+
+/// Most blocks one memmem pass covers.
+const MAX_RUN: usize = 64;
+
 /// Never part of sanitized, folded text, so it can separate records and tags.
 pub(super) const END: u8 = b'\n';
 pub(super) const TAG_MARK: char = '\u{1}';
 
-#[derive(Default)]
 struct Column {
     text: Vec<u8>,
     /// Where each slot's text starts; a slot ends at the next start (minus `END`).
     starts: Vec<usize>,
+    grams: Grams,
 }
 
 impl Column {
+    fn new(shift: u32) -> Self {
+        Self {
+            text: Vec::new(),
+            starts: Vec::new(),
+            grams: Grams::new(shift),
+        }
+    }
+
+    fn push(&mut self, text: &[u8]) {
+        self.grams.add(self.starts.len() / BLOCK, text);
+        self.starts.push(self.text.len());
+        self.text.extend_from_slice(text);
+        self.text.push(END);
+    }
+
+    /// Where the text of slots `from..to` starts and ends.
+    fn span(&self, from: usize, to: usize) -> (usize, usize) {
+        let at = |s: usize| self.starts.get(s).copied().unwrap_or(self.text.len());
+        (at(from), at(to))
+    }
+
     fn get(&self, slot: usize) -> &[u8] {
         let start = self.starts[slot];
         let end = self
@@ -44,34 +73,82 @@ impl Column {
         &self.text[start..end]
     }
 
-    fn slot_at(&self, pos: usize) -> usize {
-        self.starts.partition_point(|s| *s <= pos).saturating_sub(1)
+    /// The slot holding `pos`, searching forward from `from`, a slot starting at or before
+    /// it: hits come in order, so this is a step or two, not a search of all the starts.
+    fn slot_from(&self, from: usize, pos: usize) -> usize {
+        let rest = &self.starts[from..];
+        let mut step = 1;
+        while step < rest.len() && rest[step] <= pos {
+            step *= 2;
+        }
+        let lo = step / 2;
+        let hi = step.min(rest.len());
+        from + lo
+            + rest[lo..hi]
+                .partition_point(|s| *s <= pos)
+                .saturating_sub(1)
     }
 }
 
-#[derive(Default)]
 pub(super) struct Arena {
     columns: [Column; FIELDS],
-    /// Owner of each slot; `None` once the record was removed or rewritten.
-    ids: Vec<Option<Id>>,
+    /// Owner of each slot, whether or not the slot is still live.
+    ids: Vec<Id>,
+    /// One bit per slot, cleared once its record was removed or rewritten: a bit instead of
+    /// an `Option` beside every id saves 8 bytes a record.
+    live: Vec<u64>,
     dead: usize,
+    shifts: [u32; FIELDS],
+}
+
+impl Default for Arena {
+    fn default() -> Self {
+        Self::with_shifts(GRAM_SHIFTS)
+    }
 }
 
 impl Arena {
+    fn with_shifts(shifts: [u32; FIELDS]) -> Self {
+        Self {
+            columns: shifts.map(Column::new),
+            ids: Vec::new(),
+            live: Vec::new(),
+            dead: 0,
+            shifts,
+        }
+    }
+
+    /// An arena without n-gram tables, which scans every block: for kinds that are never
+    /// scanned, and in tests, what the tables must never change the results of.
+    pub(super) fn without_grams() -> Self {
+        Self::with_shifts([0; FIELDS])
+    }
+
     /// Appends a record's fields and returns its slot.
     pub(super) fn push(&mut self, id: Id, fields: [&str; FIELDS]) -> usize {
+        self.push_texts(id, fields.map(str::as_bytes))
+    }
+
+    fn push_texts(&mut self, id: Id, fields: [&[u8]; FIELDS]) -> usize {
         for (col, text) in self.columns.iter_mut().zip(fields) {
-            col.starts.push(col.text.len());
-            col.text.extend_from_slice(text.as_bytes());
-            col.text.push(END);
+            col.push(text);
         }
-        self.ids.push(Some(id));
-        self.ids.len() - 1
+        let slot = self.ids.len();
+        self.ids.push(id);
+        if slot % 64 == 0 {
+            self.live.push(0);
+        }
+        if let Some(w) = self.live.last_mut() {
+            *w |= 1 << (slot % 64);
+        }
+        slot
     }
 
     pub(super) fn kill(&mut self, slot: usize) {
-        if let Some(id) = self.ids.get_mut(slot).filter(|i| i.is_some()) {
-            *id = None;
+        if self.is_live(slot) {
+            if let Some(w) = self.live.get_mut(slot / 64) {
+                *w &= !(1 << (slot % 64));
+            }
             self.dead += 1;
         }
     }
@@ -80,37 +157,85 @@ impl Arena {
         self.columns[field as usize].get(slot)
     }
 
+    fn is_live(&self, slot: usize) -> bool {
+        self.live
+            .get(slot / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+
+    /// Slots ever pushed, live or dead.
+    pub(super) fn slots(&self) -> usize {
+        self.ids.len()
+    }
+
     pub(super) fn id(&self, slot: usize) -> Option<Id> {
-        self.ids.get(slot).copied().flatten()
+        self.ids.get(slot).copied().filter(|_| self.is_live(slot))
+    }
+
+    /// What a block must hold for `field` to hold `needle` in one of its slots.
+    pub(super) fn keys(&self, field: Field, needle: &[u8]) -> Keys {
+        self.columns[field as usize].grams.keys(needle, END)
+    }
+
+    /// False only when no slot of block `block` can hold what `keys` were made for in
+    /// `field`.
+    pub(super) fn may_hold(&self, field: Field, block: usize, keys: &Keys) -> bool {
+        self.columns[field as usize].grams.may_hold(block, keys)
     }
 
     /// Calls `f` once per live slot whose `field` contains the needle, in slot order, with
-    /// the offset of the first match inside the slot; stops when `f` returns false.
+    /// the offset of the first match inside the slot; stops when `f` returns false. Only
+    /// blocks that `sieve` passes and that may hold the needle are read.
     pub(super) fn scan(
         &self,
         field: Field,
         needle: &Finder<'_>,
+        sieve: Option<&Sieve<'_>>,
         mut f: impl FnMut(usize, usize) -> bool,
     ) {
         let col = &self.columns[field as usize];
         if needle.needle().is_empty() {
             // An empty needle is found everywhere, even in an empty arena with no slots.
-            for slot in (0..self.ids.len()).filter(|s| self.ids[*s].is_some()) {
+            for slot in (0..self.ids.len()).filter(|s| self.is_live(*s)) {
                 if !f(slot, 0) {
                     return;
                 }
             }
             return;
         }
-        let mut last = usize::MAX;
-        for pos in needle.find_iter(&col.text) {
-            let slot = col.slot_at(pos);
-            if slot == last || self.ids.get(slot).is_none_or(|i| i.is_none()) {
+        let keys = col.grams.keys(needle.needle(), END);
+        let pass = |b: usize| sieve.is_none_or(|s| s.passes(b)) && col.grams.may_hold(b, &keys);
+        let blocks = self.ids.len().div_ceil(BLOCK);
+        let mut block = 0;
+        // Runs grow from one block: a scan that stops early (a common word, its page full
+        // in the first blocks) asks the sieve about few blocks, a long one restarts memmem
+        // rarely.
+        let mut run = 1;
+        while block < blocks {
+            if !pass(block) {
+                block += 1;
                 continue;
             }
-            last = slot;
-            if !f(slot, pos - col.starts[slot]) {
-                return;
+            // A run of passing blocks is one memmem pass: a match never crosses a slot's
+            // `END`, so it never crosses a block's edge either.
+            let first = block;
+            while block < blocks && block - first < run && pass(block) {
+                block += 1;
+            }
+            run = (run * 2).min(MAX_RUN);
+            let (lo, hi) = col.span(first * BLOCK, block * BLOCK);
+            let mut slot = first * BLOCK;
+            let mut last = usize::MAX;
+            for pos in needle.find_iter(&col.text[lo..hi]) {
+                let pos = lo + pos;
+                slot = col.slot_from(slot, pos);
+                if slot == last || !self.is_live(slot) {
+                    continue;
+                }
+                last = slot;
+                if !f(slot, pos - col.starts[slot]) {
+                    return;
+                }
             }
         }
     }
@@ -131,17 +256,12 @@ impl Arena {
 
     /// A copy with only the live slots; `moved` hears each (id, new slot).
     pub(super) fn compacted(&self, mut moved: impl FnMut(Id, usize)) -> Arena {
-        let mut out = Arena::default();
+        let mut out = Arena::with_shifts(self.shifts);
         for (slot, id) in self.ids.iter().enumerate() {
-            if let Some(id) = id {
+            if self.is_live(slot) {
                 let texts: [&[u8]; FIELDS] = std::array::from_fn(|f| self.columns[f].get(slot));
-                for (col, text) in out.columns.iter_mut().zip(texts) {
-                    col.starts.push(col.text.len());
-                    col.text.extend_from_slice(text);
-                    col.text.push(END);
-                }
-                out.ids.push(Some(*id));
-                moved(*id, out.ids.len() - 1);
+                let new = out.push_texts(*id, texts);
+                moved(*id, new);
             }
         }
         out

@@ -395,7 +395,7 @@ impl Index {
         let ok = |e: &Entry<CustomerSummary>| matches(k, e, q, keep, me);
         match q.terms.first() {
             // One pass over the arena finds the candidates; the rest is checked on them.
-            Some(t) => k.scan_term(t, |slot, _| {
+            Some(t) => k.scan_term(t, &k.sieve(&q.terms), |slot, _| {
                 if let Some(e) = k.arena.id(slot).and_then(|id| k.entries.get(&id)) {
                     if ok(e) {
                         set.insert(e.item.id);

@@ -11,6 +11,7 @@ use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
 mod fuzzy;
+mod grams;
 mod listing;
 mod narrow;
 mod order;
@@ -18,6 +19,7 @@ pub mod page;
 mod query;
 
 use arena::{Arena, Field, TAG_MARK};
+use grams::{Keys, Sieve};
 use query::{Filter, Query, Term, finder, parse};
 
 pub use page::{Cursor, Page, Sort, SortKey, Start, Window};
@@ -80,11 +82,11 @@ struct Kind<T> {
     generation: u64,
 }
 
-impl<T> Default for Kind<T> {
-    fn default() -> Self {
+impl<T> Kind<T> {
+    fn new(arena: Arena) -> Self {
         Self {
             entries: BTreeMap::new(),
-            arena: Arena::default(),
+            arena,
             generation: 0,
         }
     }
@@ -142,21 +144,52 @@ impl<T> Kind<T> {
         terms.iter().all(|t| self.term_matches(slot, t))
     }
 
-    /// The `(slot, offset of the match)` of records whose text holds the term, in slot order.
-    fn scan_term(&self, t: &Term, mut f: impl FnMut(usize, usize) -> bool) {
+    /// The blocks where a record may hold every one of `terms`.
+    fn sieve<'t>(&self, terms: impl IntoIterator<Item = &'t Term>) -> Sieve<'_> {
+        let a = &self.arena;
+        // Each term is a choice of (field, needle): a record holds it when any one is found.
+        let choices: Vec<Vec<(Field, Keys)>> = terms
+            .into_iter()
+            .map(|t| match t {
+                Term::Text { word, .. } => vec![(Field::Hay, a.keys(Field::Hay, word.needle()))],
+                Term::Digits {
+                    digits,
+                    word,
+                    national,
+                } => vec![
+                    (
+                        Field::Digits,
+                        // The national form is part of the whole digits, so it covers both.
+                        a.keys(Field::Digits, national.as_ref().unwrap_or(digits).needle()),
+                    ),
+                    (Field::Hay, a.keys(Field::Hay, word.needle())),
+                ],
+            })
+            .collect();
+        Sieve::new(move |b| {
+            choices
+                .iter()
+                .all(|c| c.iter().any(|(f, k)| a.may_hold(*f, b, k)))
+        })
+    }
+
+    /// The `(slot, offset of the match)` of records whose text holds the term, in slot order,
+    /// among the blocks `sieve` passes.
+    fn scan_term(&self, t: &Term, sieve: &Sieve<'_>, mut f: impl FnMut(usize, usize) -> bool) {
         match t {
-            Term::Text { word, .. } => self.arena.scan(Field::Hay, word, f),
+            Term::Text { word, .. } => self.arena.scan(Field::Hay, word, Some(sieve), f),
             Term::Digits {
                 digits,
                 word,
                 national,
             } => {
-                // Three passes; a record found by an earlier one is skipped in later ones.
-                let mut seen = std::collections::HashSet::new();
+                // Two passes; a record found by the first is skipped in the second.
+                let mut seen = Marks::new(self.arena.slots());
                 let mut go = true;
                 self.arena.scan(
                     Field::Digits,
                     national.as_ref().unwrap_or(digits),
+                    Some(sieve),
                     |s, o| {
                         seen.insert(s);
                         go = f(s, o);
@@ -164,11 +197,38 @@ impl<T> Kind<T> {
                     },
                 );
                 if go {
-                    self.arena
-                        .scan(Field::Hay, word, |s, o| seen.contains(&s) || f(s, o));
+                    self.arena.scan(Field::Hay, word, Some(sieve), |s, o| {
+                        seen.contains(s) || f(s, o)
+                    });
                 }
             }
         }
+    }
+}
+
+/// A set of slots, one bit each: cheaper than hashing when a scan visits many of them.
+struct Marks(Vec<u64>);
+
+impl Marks {
+    fn new(slots: usize) -> Self {
+        Marks(vec![0; slots.div_ceil(64)])
+    }
+
+    fn contains(&self, slot: usize) -> bool {
+        self.0
+            .get(slot / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+
+    /// True when `slot` was not in the set yet.
+    fn insert(&mut self, slot: usize) -> bool {
+        let Some(w) = self.0.get_mut(slot / 64) else {
+            return false;
+        };
+        let bit = 1 << (slot % 64);
+        let new = *w & bit == 0;
+        *w |= bit;
+        new
     }
 }
 
@@ -194,7 +254,6 @@ const WORD_START: u8 = 1;
 const INSIDE: u8 = 2;
 const FUZZY: u8 = 3;
 
-#[derive(Default)]
 pub struct Index {
     customers: Kind<CustomerSummary>,
     /// Folded names in order, so names starting with the query are found by a range
@@ -205,6 +264,21 @@ pub struct Index {
     narrow: narrow::Narrow,
     /// Customer sort orders, built when first asked for (see `listing.rs`).
     orders: listing::Locked,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self {
+            customers: Kind::new(Arena::default()),
+            by_name: Default::default(),
+            // Employees and tasks are checked record by record, never scanned: n-gram tables
+            // would be memory and sign-in time for nothing.
+            employees: Kind::new(Arena::without_grams()),
+            tasks: Kind::new(Arena::without_grams()),
+            narrow: Default::default(),
+            orders: Default::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Index {
@@ -350,7 +424,7 @@ impl Index {
                 && allow(&e.item)
         };
         let mut found: Vec<(u8, Id)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = Marks::new(k.arena.slots());
         let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
             let names = self.by_name.range((first.clone(), 0)..).take(PREFIX_WALK);
@@ -370,11 +444,13 @@ impl Index {
         let mut word_start = Vec::new();
         let mut inside = Vec::new();
         let mut visited = 0usize;
-        let mut visit = |slot: usize, at: usize| {
+        // `held` says the caller already knows the record holds every term: the cheap
+        // checks go before the lookup of its summary.
+        let mut visit = |slot: usize, at: usize, held: bool| {
             visited += 1;
-            if seen.insert(slot) {
+            if seen.insert(slot) && (held || k.terms_match(slot, &q.terms)) {
                 let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
-                if let Some(e) = e.filter(|e| ok(e, &q.terms)) {
+                if let Some(e) = e.filter(|e| ok(e, &[])) {
                     let hay = k.arena.get(Field::Hay, slot);
                     let start =
                         at == 0 || hay.get(at - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
@@ -413,7 +489,7 @@ impl Index {
                     return true;
                 }
                 holding.push(slot);
-                complete = visit(slot, at);
+                complete = visit(slot, at, true);
                 complete
             };
             match self.narrow.candidates(k.generation, words) {
@@ -426,14 +502,16 @@ impl Index {
                         }
                     }
                 }
-                None => k.arena.scan(Field::Hay, word, &mut go),
+                None => k
+                    .arena
+                    .scan(Field::Hay, word, Some(&k.sieve(&q.terms)), &mut go),
             }
             if complete {
                 let words = words.iter().map(|w| w.to_string()).collect();
                 self.narrow.remember(k.generation, words, holding);
             }
         } else if let Some(t) = q.terms.first() {
-            k.scan_term(t, &mut visit);
+            k.scan_term(t, &k.sieve(&q.terms), |s, o| visit(s, o, false));
         } else {
             let rarest = q
                 .filters
@@ -446,10 +524,12 @@ impl Index {
                 })
                 .min_by_key(|(field, n)| k.arena.count(*field, n, k.entries.len() / 4 + 1));
             match rarest {
-                Some((field, needle)) => k.arena.scan(field, needle, |s, _| visit(s, 0)),
+                Some((field, needle)) => {
+                    k.arena.scan(field, needle, None, |s, _| visit(s, 0, false))
+                }
                 None => {
                     for e in k.entries.values() {
-                        if !visit(e.slot, 0) {
+                        if !visit(e.slot, 0, false) {
                             break;
                         }
                     }
@@ -500,30 +580,32 @@ impl Index {
                 .map(|(_, t)| t)
                 .collect();
             let ascii = fuzzy::ascii(&word);
+            let sieve = k.sieve(rest.iter().copied());
             for needle in fuzzy::needles(&word) {
                 let mut tried = 0usize;
-                k.arena.scan(Field::Hay, &finder(&needle), |slot, _| {
-                    tried += 1;
-                    let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
-                    // The other words and filters first: a memmem each, far cheaper than
-                    // scoring, and in "levi op" they rule out nearly every candidate.
-                    let e = e.filter(|e| {
-                        !exclude.contains(&e.item.id)
-                            && rest.iter().all(|t| k.term_matches(slot, t))
-                            && q.filters.iter().all(|f| filter_matches(k, e, f, me))
-                            && allow(&e.item)
-                    });
-                    if let Some(e) = e {
-                        let hay = String::from_utf8_lossy(k.arena.get(Field::Hay, slot));
-                        if let Some(d) = fuzzy::best_of(&word, ascii.as_deref(), &hay, max) {
-                            exclude.insert(e.item.id);
-                            out.push((d, e.item.id));
+                k.arena
+                    .scan(Field::Hay, &finder(&needle), Some(&sieve), |slot, _| {
+                        tried += 1;
+                        let e = k.arena.id(slot).and_then(|id| k.entries.get(&id));
+                        // The other words and filters first: a memmem each, far cheaper than
+                        // scoring, and in "levi op" they rule out nearly every candidate.
+                        let e = e.filter(|e| {
+                            !exclude.contains(&e.item.id)
+                                && rest.iter().all(|t| k.term_matches(slot, t))
+                                && q.filters.iter().all(|f| filter_matches(k, e, f, me))
+                                && allow(&e.item)
+                        });
+                        if let Some(e) = e {
+                            let hay = String::from_utf8_lossy(k.arena.get(Field::Hay, slot));
+                            if let Some(d) = fuzzy::best_of(&word, ascii.as_deref(), &hay, max) {
+                                exclude.insert(e.item.id);
+                                out.push((d, e.item.id));
+                            }
                         }
-                    }
-                    // Candidates are bounded so a common fragment cannot turn this into a
-                    // scorer run over every record.
-                    tried < FUZZY_CANDIDATES && out.len() < limit * 4
-                });
+                        // Candidates are bounded so a common fragment cannot turn this into a
+                        // scorer run over every record.
+                        tried < FUZZY_CANDIDATES && out.len() < limit * 4
+                    });
             }
         }
         out.sort_by_key(|(d, _)| *d);

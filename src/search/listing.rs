@@ -252,15 +252,6 @@ impl Index {
         }
     }
 
-    /// Forgets every built order and the kept filtered list: after a bulk load they would
-    /// all be stale, and the next page builds what it needs.
-    pub(super) fn drop_orders(&mut self) {
-        let orders = self.orders.get_mut().unwrap_or_else(|p| p.into_inner());
-        orders.by = Default::default();
-        orders.view = None;
-        orders.writes = 0;
-    }
-
     /// Takes `id` out of every built order; called before its entry changes.
     pub(super) fn unlist(&mut self, id: Id) {
         let orders = self.orders.get_mut().unwrap_or_else(|p| p.into_inner());

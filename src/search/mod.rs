@@ -10,7 +10,6 @@ use crate::domain::text::{digits, fold};
 use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
-mod bulk;
 mod fuzzy;
 mod grams;
 mod listing;
@@ -288,40 +287,6 @@ impl std::fmt::Debug for Index {
     }
 }
 
-/// What the index keeps of a customer: its summary, its folded name, and the text of each
-/// searched field.
-fn customer_entry(c: &Customer) -> (CustomerSummary, String, [String; 5]) {
-    let d = &c.data;
-    let mut hay = fold(&d.name);
-    for part in d.company.iter().chain(&d.emails).chain(&d.tags) {
-        hay.push(' ');
-        hay.push_str(&fold(part));
-    }
-    let digits = d
-        .phones
-        .iter()
-        .map(|p| digits(p))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let summary = CustomerSummary {
-        id: c.id,
-        name: d.name.clone(),
-        company: d.company.clone(),
-        email: d.emails.first().cloned(),
-        phone: d.phones.first().cloned(),
-        status: d.status,
-        tags: d.tags.clone(),
-        owner: d.owner,
-        created_at: c.stamp.created_at,
-        updated_at: c.stamp.updated_at,
-    };
-    let name = fold(&d.name);
-    let city = d.address.city.as_deref().map(fold).unwrap_or_default();
-    let company = d.company.as_deref().map(fold).unwrap_or_default();
-    let tags = tag_field(&d.tags);
-    (summary, name, [hay, digits, city, company, tags])
-}
-
 fn tag_field(tags: &[String]) -> String {
     let mut s = String::new();
     for t in tags {
@@ -334,12 +299,40 @@ fn tag_field(tags: &[String]) -> String {
 
 impl Index {
     pub fn put_customer(&mut self, c: &Customer) {
-        let (summary, name, fields) = customer_entry(c);
+        let d = &c.data;
+        let mut hay = fold(&d.name);
+        for part in d.company.iter().chain(&d.emails).chain(&d.tags) {
+            hay.push(' ');
+            hay.push_str(&fold(part));
+        }
+        let digits = d
+            .phones
+            .iter()
+            .map(|p| digits(p))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let summary = CustomerSummary {
+            id: c.id,
+            name: d.name.clone(),
+            company: d.company.clone(),
+            email: d.emails.first().cloned(),
+            phone: d.phones.first().cloned(),
+            status: d.status,
+            tags: d.tags.clone(),
+            owner: d.owner,
+            created_at: c.stamp.created_at,
+            updated_at: c.stamp.updated_at,
+        };
+        let name = fold(&d.name);
+        let city = d.address.city.as_deref().map(fold).unwrap_or_default();
+        let company = d.company.as_deref().map(fold).unwrap_or_default();
         self.unlist(c.id);
         self.by_name.insert((name.clone(), c.id));
-        let old = self
-            .customers
-            .put(c.id, summary, fields.each_ref().map(String::as_str));
+        let old = self.customers.put(
+            c.id,
+            summary,
+            [&hay, &digits, &city, &company, &tag_field(&d.tags)],
+        );
         if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
             self.by_name.remove(&(old, c.id));
         }

@@ -220,15 +220,13 @@ impl Caches {
             c.index.put_task(&t);
             c.tasks.insert(t.id, t);
         })?;
-        // One customer at a time, one key schedule for all, the index's maps built once at
-        // the end (`search::bulk`): a million decrypted records never sit in memory at once. Opening on a second thread while this one indexed
+        // One customer at a time, one key schedule for all: a million decrypted records
+        // never sit in memory at once. Opening on a second thread while this one indexed
         // measured slower at 1M (3.7 s against 2.6 s for a CLI sign-in): it competes with
         // the integrity scan for two cores, and every record is freed on another thread.
-        let mut load = c.index.load_customers();
         each_loaded::<crate::domain::Customer>(vault, store, Tree::Customers, &mut c.bad, |r| {
-            load.put(&r)
+            c.index.put_customer(&r)
         })?;
-        drop(load);
         Ok(c)
     }
 }

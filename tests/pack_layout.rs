@@ -21,6 +21,16 @@ fn write_loose(dir: &std::path::Path, ids: impl Iterator<Item = u64>) {
     db.flush().unwrap();
 }
 
+/// A database whose customers 1..=100 were written loose and packed by one open.
+fn packed_1_to_100() -> (tempfile::TempDir, std::path::PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("db");
+    drop(Store::create(&dir, CACHE).unwrap());
+    write_loose(&dir, 1..=100);
+    drop(Store::open(&dir, CACHE).unwrap());
+    (t, dir)
+}
+
 fn all(store: &Store) -> Vec<(u64, Vec<u8>)> {
     store
         .scan_raw(Tree::Customers)
@@ -75,13 +85,9 @@ fn loose_records_are_packed_at_open_and_read_back_in_order() {
 
 #[test]
 fn a_crash_between_packing_steps_leaves_each_record_in_one_place_and_the_next_open_finishes() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("db");
-    drop(Store::create(&dir, CACHE).unwrap());
-    write_loose(&dir, 1..=100);
-    // The first open packs 1..=100; then, as if a later restore step or crash left them,
-    // more records loose beside the packs, one of them a newer value of a packed record.
-    drop(Store::open(&dir, CACHE).unwrap());
+    let (_t, dir) = packed_1_to_100();
+    // As if a later restore step or crash left them: more records loose beside the packs,
+    // some of them newer values of packed records.
     {
         let db = sled::open(&dir).unwrap();
         let loose = db.open_tree(Tree::Customers.name()).unwrap();
@@ -102,11 +108,7 @@ fn a_crash_between_packing_steps_leaves_each_record_in_one_place_and_the_next_op
 
 #[test]
 fn a_damaged_pack_is_an_error_and_repair_reads_around_it() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("db");
-    drop(Store::create(&dir, CACHE).unwrap());
-    write_loose(&dir, 1..=100);
-    drop(Store::open(&dir, CACHE).unwrap());
+    let (_t, dir) = packed_1_to_100();
     {
         let db = sled::open(&dir).unwrap();
         let packed = db.open_tree(Tree::Customers.sled_name()).unwrap();

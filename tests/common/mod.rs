@@ -67,6 +67,20 @@ impl TestDb {
         self.login_as("dana", &self.totp).session
     }
 
+    /// The newest 1,000 audit entries, as `s` may read them.
+    pub fn audit_log(&self, s: &Session) -> Vec<kasefet::domain::AuditEvent> {
+        match self.service.handle(
+            s,
+            kasefet::service::Request::AuditList {
+                offset: 0,
+                limit: 1000,
+            },
+        ) {
+            Ok(kasefet::service::Response::Audit(log)) => log,
+            other => panic!("audit list: {other:?}"),
+        }
+    }
+
     pub fn login_as(&self, user: &str, totp: &TotpSecret) -> Login {
         self.clock.advance(30);
         let code = totp.code_at(self.clock.now() as u64);

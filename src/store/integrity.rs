@@ -159,10 +159,11 @@ impl Store {
             }
         };
         if rebase {
-            self.tree(Tree::Meta).insert(DIGEST_KEY, digest.encode()?)?;
+            self.raw_tree(Tree::Meta)
+                .insert(DIGEST_KEY, digest.encode()?)?;
         }
         if waived && !self.accept_loss {
-            self.tree(Tree::Meta).remove(WAIVER_KEY)?;
+            self.raw_tree(Tree::Meta).remove(WAIVER_KEY)?;
         }
         let stale = a
             .as_ref()
@@ -277,8 +278,8 @@ impl Store {
             .map_or(0, |s| s.generation);
         d.generation = past.max(now).max(floor) + 1;
         d.seal(&keys.digest, &self.db_id());
-        self.tree(Tree::Meta).insert(DIGEST_KEY, d.encode()?)?;
-        self.tree(Tree::Meta).remove(WAIVER_KEY)?;
+        self.raw_tree(Tree::Meta).insert(DIGEST_KEY, d.encode()?)?;
+        self.raw_tree(Tree::Meta).remove(WAIVER_KEY)?;
         self.flush()?;
         self.write_anchor(&keys, &d)?;
         self.hold_anchor
@@ -310,7 +311,7 @@ impl Store {
         involved.push(Tree::Meta);
         involved.sort();
         involved.dedup();
-        let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
+        let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.raw_tree(*t)).collect();
         let meta = involved.binary_search(&Tree::Meta).unwrap_or(0);
         let db_id = self.db_id();
         // The new values' terms depend on nothing the transaction reads, so a bulk commit

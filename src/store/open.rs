@@ -272,16 +272,23 @@ impl Store {
         &self.user_salt
     }
 
+    /// The sled tree of an unpacked tree. A packed tree's sled tree holds packs, not
+    /// records (`store::pack`): reading it as records would find none, so asking is a bug.
     pub fn tree(&self, t: Tree) -> &sled::Tree {
+        assert!(!t.packed(), "{} is packed: use get_raw/scan_raw", t.name());
+        self.raw_tree(t)
+    }
+
+    pub(super) fn raw_tree(&self, t: Tree) -> &sled::Tree {
         // All trees are opened in `open`; the map is total over `Tree::ALL`.
         &self.trees[&t]
     }
 
     pub fn get_raw(&self, t: Tree, key: &[u8]) -> Result<Option<sled::IVec>> {
         if !t.packed() {
-            return Ok(self.tree(t).get(key)?);
+            return Ok(self.raw_tree(t).get(key)?);
         }
-        Ok(match self.tree(t).get(pack::pack_key(key))? {
+        Ok(match self.raw_tree(t).get(pack::pack_key(key))? {
             Some(raw) => pack::Entries::find(&raw, key)?.map(sled::IVec::from),
             None => None,
         })
@@ -291,7 +298,7 @@ impl Store {
     /// A pack whose layout is damaged is an error, except when repairing: then its
     /// unreadable records are simply not there, which the digest check names as a loss.
     pub fn scan_raw(&self, t: Tree) -> Box<dyn Iterator<Item = Result<RawRecord>> + Send + '_> {
-        let raw = self.tree(t).iter().map(|r| r.map_err(StoreError::from));
+        let raw = self.raw_tree(t).iter().map(|r| r.map_err(StoreError::from));
         if !t.packed() {
             return Box::new(raw);
         }
@@ -322,7 +329,7 @@ impl Store {
             key: key.to_vec(),
             value: value.map(<[u8]>::to_vec),
         };
-        let tree = self.tree(t);
+        let tree = self.raw_tree(t);
         use sled::Transactional;
         std::slice::from_ref(&tree).transaction(|tx| {
             super::apply::apply(tx, &[t], std::slice::from_ref(&op), |_, _| {})
@@ -333,9 +340,9 @@ impl Store {
     /// Records in a tree. A pack that cannot be read counts as none: `scan_raw` reports it.
     pub fn len(&self, t: Tree) -> usize {
         if !t.packed() {
-            return self.tree(t).len();
+            return self.raw_tree(t).len();
         }
-        self.tree(t)
+        self.raw_tree(t)
             .iter()
             .values()
             .map(|v| {
@@ -359,7 +366,7 @@ impl Store {
         let mut involved: Vec<Tree> = ops.iter().map(|o| o.tree).collect();
         involved.sort();
         involved.dedup();
-        let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.tree(*t)).collect();
+        let trees: Vec<&sled::Tree> = involved.iter().map(|t| self.raw_tree(*t)).collect();
         use sled::Transactional;
         trees
             .as_slice()

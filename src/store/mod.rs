@@ -8,6 +8,7 @@ pub mod anchor;
 mod apply;
 pub mod codec;
 pub mod digest;
+mod half_snapshot;
 pub mod integrity;
 pub mod migrate;
 pub mod open;

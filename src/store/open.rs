@@ -91,6 +91,7 @@ fn tighten_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// which can lag a `drop` by a few milliseconds; a handful of retries covers a process that
 /// closes and reopens (init, restore, tests) without hiding a real second owner for long.
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
+    super::half_snapshot::remove_torn(dir)?;
     let mut tries = 0;
     loop {
         match sled_open_once(dir, cache_bytes) {

@@ -1,0 +1,106 @@
+//! sled 0.34.7 writes its snapshot at open to `snap.<lsn>.generating`, then renames it, but
+//! picks the snapshot to read from every `snap.*` name, `.generating` included. A process
+//! killed while writing one leaves a torn file that sorts last, and every later open fails
+//! with "Read corrupted data at file offset None" (spacejam/sled #1527): a crash during open
+//! would read as a damaged database. A `.generating` file is never a finished snapshot (the
+//! rename is what finishes it), and the log it summarises is still there, so removing it
+//! gives exactly the disk of a process killed before it began writing.
+
+use std::fs::File;
+use std::path::Path;
+
+use super::Result;
+
+/// sled's data file, which it locks while the database is open.
+const DATA_FILE: &str = "db";
+
+/// Removes torn snapshots, but only while no process holds the database: a process that
+/// is opening it right now may be writing its own, and would fail at the rename.
+pub(super) fn remove_torn(dir: &Path) -> Result<()> {
+    let data = match File::open(dir.join(DATA_FILE)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if data.try_lock().is_err() {
+        // In use (sled will say so) or locks unsupported: leave the files alone.
+        return Ok(());
+    }
+    let mut removed = false;
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(dir.join(&*name))?;
+            removed = true;
+        }
+    }
+    if removed {
+        File::open(dir)?.sync_all()?;
+    }
+    // The lock goes with `data`, before sled takes its own.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn db_with_records(dir: &Path) {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        for i in 0u32..2000 {
+            db.insert(i.to_be_bytes(), vec![7u8; 100]).unwrap();
+        }
+        db.flush().unwrap();
+    }
+
+    #[test]
+    fn a_torn_snapshot_no_longer_stops_the_open_and_nothing_is_lost() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("db");
+        db_with_records(&dir);
+        let torn = dir.join("snap.7FFFFFFFFFFFFFFF.generating");
+        std::fs::write(&torn, b"half of a snapshot, cut short").unwrap();
+        assert!(
+            sled::Config::new().path(&dir).open().is_err(),
+            "sled itself should still trip on the torn file; if it no longer does, this module can go"
+        );
+        remove_torn(&dir).unwrap();
+        assert!(!torn.exists());
+        let db = sled::Config::new().path(&dir).open().unwrap();
+        assert_eq!(db.len(), 2000);
+        assert_eq!(db.get(1999u32.to_be_bytes()).unwrap().unwrap().len(), 100);
+    }
+
+    #[test]
+    fn a_database_in_use_is_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("db");
+        db_with_records(&dir);
+        let _open = sled::Config::new().path(&dir).open().unwrap();
+        let torn = dir.join("snap.7FFFFFFFFFFFFFFF.generating");
+        std::fs::write(&torn, b"not ours to remove").unwrap();
+        remove_torn(&dir).unwrap();
+        assert!(torn.exists());
+    }
+
+    #[test]
+    fn finished_snapshots_and_a_missing_database_are_untouched() {
+        let tmp = tempfile::tempdir().unwrap();
+        remove_torn(&tmp.path().join("nothing-here")).unwrap();
+        let dir = tmp.path().join("db");
+        db_with_records(&dir);
+        drop(sled::Config::new().path(&dir).open().unwrap());
+        let before: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        remove_torn(&dir).unwrap();
+        let after: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(before.len(), after.len());
+    }
+}

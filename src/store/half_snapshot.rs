@@ -22,7 +22,8 @@ pub(super) fn remove_torn(dir: &Path) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    if data.try_lock().is_err() {
+    // flock, as sled's own lock (fs2) is; std's File::try_lock is newer than our MSRV.
+    if rustix::fs::flock(&data, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
         // In use (sled will say so) or locks unsupported: leave the files alone.
         return Ok(());
     }

@@ -67,68 +67,127 @@ pub fn read(bytes: &[u8], opts: &ReadOptions) -> Result<Parsed> {
         header: header.clone(),
         ..Parsed::default()
     };
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line() + skipped_lines;
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                out.rejects.push(Reject {
-                    line,
-                    reason: format!("unreadable CSV: {e}"),
-                    cells: Vec::new(),
-                });
-                continue;
+    // Reading is one pass through the file; what each row means depends on that row alone,
+    // so turning rows into customers runs on every core.
+    let columns = Columns {
+        fields: &fields,
+        deleted,
+        master,
+    };
+    // In batches, so a large file is never held as records and rows both.
+    let mut records: Vec<(u64, std::result::Result<csv::StringRecord, String>)> =
+        Vec::with_capacity(BATCH);
+    let mut done = false;
+    while !done {
+        records.clear();
+        while records.len() < BATCH {
+            let line = reader.position().line() + skipped_lines;
+            let mut record = csv::StringRecord::new();
+            match reader.read_record(&mut record) {
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Ok(true) => records.push((line, Ok(record))),
+                Err(e) => records.push((line, Err(format!("unreadable CSV: {e}")))),
             }
         }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
-        if cell(deleted).eq_ignore_ascii_case("true") || cell(deleted) == "1" {
-            out.dropped
-                .push(format!("line {line}: deleted in Salesforce, skipped"));
-            continue;
+        let outcomes = crate::store::parallel::map_chunks(&records, |chunk| {
+            Ok::<_, std::convert::Infallible>(
+                chunk
+                    .iter()
+                    .map(|(line, r)| match r {
+                        Ok(record) => columns.row(*line, record),
+                        Err(reason) => Outcome::Rejected(Reject {
+                            line: *line,
+                            reason: reason.clone(),
+                            cells: Vec::new(),
+                        }),
+                    })
+                    .collect(),
+            )
+        });
+        let Ok(outcomes) = outcomes;
+        for o in outcomes {
+            match o {
+                Outcome::Row(row, cells) => {
+                    out.rows.push(*row);
+                    out.raw.push(cells);
+                }
+                Outcome::Rejected(r) => out.rejects.push(r),
+                Outcome::Dropped(why) => out.dropped.push(why),
+                Outcome::Blank => {}
+            }
         }
-        if !cell(master).is_empty() {
-            out.dropped.push(format!(
+    }
+    Ok(out)
+}
+
+/// Rows read before they are turned into customers on every core.
+const BATCH: usize = 16_384;
+
+/// What one CSV row comes to.
+enum Outcome {
+    Row(Box<ImportRow>, Vec<String>),
+    Rejected(Reject),
+    /// Left out on purpose (Salesforce's deleted and merged records), with the reason.
+    Dropped(String),
+    Blank,
+}
+
+/// Which column holds which field, and Salesforce's bookkeeping columns.
+struct Columns<'a> {
+    fields: &'a [Option<Field>],
+    deleted: Option<usize>,
+    master: Option<usize>,
+}
+
+impl Columns<'_> {
+    fn row(&self, line: u64, record: &csv::StringRecord) -> Outcome {
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
+        if cell(self.deleted).eq_ignore_ascii_case("true") || cell(self.deleted) == "1" {
+            return Outcome::Dropped(format!("line {line}: deleted in Salesforce, skipped"));
+        }
+        if !cell(self.master).is_empty() {
+            return Outcome::Dropped(format!(
                 "line {line}: merged into another Salesforce record, skipped"
             ));
-            continue;
         }
         let mut b = RowBuilder::default();
         let mut problem = None;
         for (i, value) in record.iter().enumerate() {
-            if let Some(Some(f)) = fields.get(i) {
+            if let Some(Some(f)) = self.fields.get(i) {
                 if let Err(e) = b.add(*f, value) {
                     problem.get_or_insert(e);
                 }
             }
         }
         if problem.is_none() && !b.has_any() && record.iter().all(|c| c.trim().is_empty()) {
-            continue;
+            return Outcome::Blank;
         }
         let external_id = b.external_id.clone();
         let result = match problem {
             Some(p) => Err(p),
             None => b.finish(None),
         };
+        let cells = || record.iter().map(str::to_owned).collect();
         match result {
-            Ok((input, note)) => {
-                out.rows.push(ImportRow {
+            Ok((input, note)) => Outcome::Row(
+                Box::new(ImportRow {
                     line,
                     input,
                     external_id,
                     note,
-                });
-                out.raw.push(record.iter().map(str::to_owned).collect());
-            }
-            Err(reason) => out.rejects.push(Reject {
+                }),
+                cells(),
+            ),
+            Err(reason) => Outcome::Rejected(Reject {
                 line,
                 reason,
-                cells: record.iter().map(str::to_owned).collect(),
+                cells: cells(),
             }),
         }
     }
-    Ok(out)
 }
 
 /// The rejected rows as CSV: the original header and cells, then a `reason` column. Cells

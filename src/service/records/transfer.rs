@@ -23,54 +23,79 @@ pub(super) fn record_key(id: Id) -> Vec<u8> {
 }
 
 /// A row's normalised emails and phones, computed once and looked up in the file's and the
-/// database's matchers both.
-struct Keys {
-    email: Vec<String>,
-    phone: Vec<String>,
-}
+/// database's matchers both. One string per row, each key led by its kind and ended by NUL,
+/// and the matchers borrow from it: a hundred thousand rows otherwise meant four small
+/// strings each, allocated, cloned into two maps and freed again.
+#[derive(Default)]
+struct Keys(String);
+
+const EMAIL: char = 'e';
+const PHONE: char = 'p';
 
 impl Keys {
     fn of(d: &CustomerInput) -> Keys {
-        Keys {
-            email: d.emails.iter().map(|e| normal::email_key(e)).collect(),
-            phone: d
-                .phones
-                .iter()
-                .filter_map(|p| normal::phone_key(p))
-                .collect(),
+        let mut s = String::new();
+        for e in &d.emails {
+            s.push(EMAIL);
+            s.push_str(&normal::email_key(e));
+            s.push('\0');
         }
+        for p in d.phones.iter().filter_map(|p| normal::phone_key(p)) {
+            s.push(PHONE);
+            s.push_str(&p);
+            s.push('\0');
+        }
+        Keys(s)
     }
 }
 
-/// Lookups from normalised email, phone and external id to a customer.
-#[derive(Default)]
-struct Matcher {
-    email: HashMap<String, Id>,
-    phone: HashMap<String, Id>,
+/// Who holds a key: the first line of this file that had it, and the customer that has it.
+#[derive(Default, Clone, Copy)]
+struct Holders {
+    line: Option<u64>,
+    customer: Option<Id>,
 }
 
-impl Matcher {
-    fn with_capacity(n: usize) -> Matcher {
+/// Normalised email and phone (kind-prefixed, so one map) to the line and the customer
+/// holding them: one lookup per key answers both "seen earlier in the file" and "matches a
+/// customer", and one entry per key records both.
+struct Matcher<'k> {
+    map: HashMap<&'k str, Holders, foldhash::fast::RandomState>,
+}
+
+impl<'k> Matcher<'k> {
+    fn with_capacity(n: usize) -> Self {
         Matcher {
-            email: HashMap::with_capacity(n),
-            phone: HashMap::with_capacity(n),
+            map: HashMap::with_capacity_and_hasher(2 * n, Default::default()),
         }
     }
 
-    fn add(&mut self, id: Id, k: &Keys) {
-        for e in &k.email {
-            self.email.entry(e.clone()).or_insert(id);
+    /// The earliest line holding any of the keys, and the customer holding one of the kinds
+    /// in `on`; e-mails are looked at before phones (`Keys` holds them first).
+    fn look(&self, k: &Keys, on: &[MatchOn]) -> (Option<u64>, Option<Id>) {
+        let (email, phone) = (on.contains(&MatchOn::Email), on.contains(&MatchOn::Phone));
+        let (mut line, mut by_email, mut by_phone) = (None, None, None);
+        for key in k.0.split_terminator('\0') {
+            let Some(h) = self.map.get(key) else {
+                continue;
+            };
+            line = line.or(h.line);
+            if key.starts_with(EMAIL) && email {
+                by_email = by_email.or(h.customer);
+            } else if key.starts_with(PHONE) && phone {
+                by_phone = by_phone.or(h.customer);
+            }
         }
-        for p in &k.phone {
-            self.phone.entry(p.clone()).or_insert(id);
-        }
+        (line, by_email.or(by_phone))
     }
 
-    fn find(&self, k: &Keys, on: &[MatchOn]) -> Option<Id> {
-        let by_email = || k.email.iter().find_map(|e| self.email.get(e).copied());
-        let by_phone = || k.phone.iter().find_map(|p| self.phone.get(p).copied());
-        (on.contains(&MatchOn::Email).then(by_email).flatten())
-            .or_else(|| on.contains(&MatchOn::Phone).then(by_phone).flatten())
+    /// Records the keys as held by `line` (if none held them yet) and by `customer`.
+    fn mark(&mut self, k: &'k Keys, line: Option<u64>, customer: Option<Id>) {
+        for key in k.0.split_terminator('\0') {
+            let h = self.map.entry(key).or_default();
+            h.line = h.line.or(line);
+            h.customer = h.customer.or(customer);
+        }
     }
 }
 
@@ -160,14 +185,11 @@ impl Cx<'_> {
             .map(|c| (c.id, c))
             .collect();
         let n = b.rows.len();
-        let mut db = Matcher::with_capacity(existing.len() + n);
-        for c in existing.values() {
-            db.add(c.id, &Keys::of(&c.data));
-        }
-        // Keys seen earlier in this file → line, to tell duplicates inside the file.
-        let mut in_file = Matcher::with_capacity(n);
+        let existing_keys: Vec<(Id, Keys)> = existing
+            .values()
+            .map(|c| (c.id, Keys::of(&c.data)))
+            .collect();
         let mut ext_in_file: HashMap<Vec<u8>, u64> = HashMap::new();
-        let all_keys = [MatchOn::Email, MatchOn::Phone];
         let (first_id, _) = self.store.next_id(Tree::Customers)?;
         let mut next = first_id;
         // Sized up front: each large reallocation while the rows' small buffers are being
@@ -193,17 +215,23 @@ impl Cx<'_> {
         let checked = crate::store::parallel::map_chunks(&rows, |c| {
             Ok::<_, Error>(
                 c.iter()
-                    .map(|r| {
-                        r.input.validate().map(|d| {
+                    .map(|r| match r.input.validate() {
+                        Ok(d) => {
                             let k = Keys::of(&d);
-                            (d, k)
-                        })
+                            (Ok(d), k)
+                        }
+                        Err(e) => (Err(e), Keys::default()),
                     })
                     .collect(),
             )
         })?;
-        for (row, checked) in rows.into_iter().zip(checked) {
-            let (data, keys) = match checked {
+        let (checked, keys): (Vec<_>, Vec<Keys>) = checked.into_iter().unzip();
+        let mut held = Matcher::with_capacity(existing.len() + n);
+        for (id, k) in &existing_keys {
+            held.mark(k, None, Some(*id));
+        }
+        for ((row, checked), keys) in rows.into_iter().zip(checked).zip(&keys) {
+            let data = match checked {
                 Ok(d) => d,
                 Err(e) => {
                     report.rejected.push((row.line, e.to_string()));
@@ -228,12 +256,11 @@ impl Cx<'_> {
                     continue;
                 }
             }
-            if let Some(id) = in_file.find(&keys, &all_keys) {
-                // `in_file` maps to the line as an id.
-                report.duplicates_in_file.push((row.line, id));
+            let (earlier, customer) = held.look(keys, &b.match_on);
+            if let Some(line) = earlier {
+                report.duplicates_in_file.push((row.line, line));
                 continue;
             }
-            in_file.add(row.line, &keys);
             if let Some(k) = &ext {
                 ext_in_file.insert(k.clone(), row.line);
             }
@@ -241,7 +268,9 @@ impl Cx<'_> {
                 Some(k) => self.ext_lookup(k)?.filter(|id| existing.contains_key(id)),
                 None => None,
             };
-            let matched = by_ext.or_else(|| db.find(&keys, &b.match_on));
+            let matched = by_ext.or(customer);
+            let creates = matched.is_none() && b.mode != ImportMode::Update;
+            held.mark(keys, Some(row.line), creates.then_some(next));
             match matched {
                 Some(id) => {
                     report.matches_in_database += 1;
@@ -295,7 +324,6 @@ impl Cx<'_> {
                     next += 1;
                     report.created += 1;
                     created.push(id);
-                    db.add(id, &keys);
                     if b.dry_run {
                         continue;
                     }

@@ -6,7 +6,8 @@
 //! - peak memory (VmHWM) of each, measured in a child process of its own
 //! - the data directory after the import beside SQLCipher's file for the same rows
 //!
-//! `KASEFET_BENCH_ROWS` changes N (default 100000). Needs `sqlcipher` on PATH
+//! `KASEFET_BENCH_ROWS` changes N (default 100000), `KASEFET_BENCH_ROUNDS` the rounds of both,
+//! alternating, whose medians are compared (default 3). Needs `sqlcipher` on PATH
 //! (`apt-get install sqlcipher`); without it the SQLCipher line says it was skipped.
 
 use std::path::Path;
@@ -166,8 +167,9 @@ fn run_child(mode: &str, dir: &Path, csv: &Path) -> Result<Vec<f64>, Box<dyn std
 }
 
 /// The same rows in one SQLCipher transaction; the SQL text is written first and not timed.
-/// Seconds, rows counted back, and the database file's size.
-type SqlFigures = Option<(f64, u64, u64)>;
+/// Seconds, rows counted back, the database file's size, and the seconds of a bare open
+/// of that file (the CLI starting and deriving the key, PBKDF2 at SQLCipher's default).
+type SqlFigures = Option<(f64, u64, u64, f64)>;
 
 fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Error>> {
     if Command::new("sqlcipher").arg("-version").output().is_err() {
@@ -200,6 +202,7 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Err
     if !out.status.success() {
         return Err(format!("sqlcipher: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
+    let t = Instant::now();
     let check = Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -207,12 +210,23 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Err
             db.display()
         ))
         .output()?;
+    let open_secs = t.elapsed().as_secs_f64();
     let count: u64 = String::from_utf8_lossy(&check.stdout)
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
         .next_back()
         .unwrap_or(0);
-    Ok(Some((secs, count, std::fs::metadata(&db)?.len())))
+    Ok(Some((
+        secs,
+        count,
+        std::fs::metadata(&db)?.len(),
+        open_secs,
+    )))
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn dir_size(p: &Path) -> u64 {
@@ -250,27 +264,59 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::metadata(&csv)?.len()
     );
 
-    let sql = sqlcipher(n, tmp.path())?;
-    let imp = run_child("import", tmp.path(), &csv)?;
-    let size = dir_size(&tmp.path().join("db"));
-    let exp = run_child("export", tmp.path(), &csv)?;
-    let (secs, hwm, base, created) = (imp[0], imp[1], imp[2], imp[3]);
+    // The two alternate, a fresh database each round, and the medians are compared: one
+    // round of each swings by a third on a shared machine.
+    let rounds: usize = std::env::var("KASEFET_BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let (mut ours, mut theirs, mut sql) = (Vec::new(), Vec::new(), None);
+    let mut imp = Vec::new();
+    let mut round_dir = tmp.path().to_path_buf();
+    for r in 0..rounds {
+        round_dir = tmp.path().join(format!("round-{r}"));
+        std::fs::create_dir(&round_dir)?;
+        sql = sqlcipher(n, &round_dir)?;
+        imp = run_child("import", &round_dir, &csv)?;
+        ours.push(imp[0]);
+        if let Some((s, ..)) = sql {
+            theirs.push(s);
+        }
+        println!(
+            "round {}: kasefet {:.2} s, sqlcipher {}",
+            r + 1,
+            imp[0],
+            sql.map_or("skipped".into(), |(s, ..)| format!("{s:.2} s"))
+        );
+    }
+    let size = dir_size(&round_dir.join("db"));
+    let exp = run_child("export", &round_dir, &csv)?;
+    let (secs, hwm, base, created) = (median(&mut ours), imp[1], imp[2], imp[3]);
     println!(
-        "kasefet import: {secs:.2} s for {created} created (read + validate + match + one commit); \
-         VmHWM {:.0} MiB (signed in, before: {:.0} MiB)",
+        "kasefet import, median of {rounds}: {secs:.2} s for {created} created (read + validate + match \
+         + one commit, after sign-in); VmHWM {:.0} MiB (signed in, before: {:.0} MiB)",
         hwm / 1024.0,
         base / 1024.0
     );
     match sql {
-        Some((s, count, _)) => println!(
-            "sqlcipher one-transaction insert: {s:.2} s for {count} rows; ratio kasefet/sqlcipher = {:.2}",
-            secs / s
-        ),
+        Some((_, count, _, open)) => {
+            let s = median(&mut theirs);
+            println!(
+                "sqlcipher one-transaction insert, median of {rounds}: {s:.2} s for {count} rows; \
+                 ratio kasefet/sqlcipher = {:.2}",
+                secs / s
+            );
+            println!(
+                "  of which opening (CLI start, key derivation): {open:.2} s; without it the ratio is {:.2}",
+                secs / (s - open).max(1e-3)
+            );
+        }
         None => println!("sqlcipher: not installed, comparison skipped"),
     }
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     match sql {
-        Some((_, _, file)) => println!(
+        Some((_, _, file, _)) => println!(
             "data directory after the import: {:.1} MiB; sqlcipher file {:.1} MiB; ratio {:.2}",
             mib(size),
             mib(file),

@@ -388,7 +388,7 @@ fn escape_strings_are_stored_stripped() {
             "{:?}",
             c.data.name
         );
-        assert!(c.data.name.starts_with(&format!("Name{i}")) && c.data.name.ends_with("End"));
+        assert!(c.data.name.starts_with(&format!("Name{i}")) & c.data.name.ends_with("End"));
     }
 }
 
@@ -546,7 +546,7 @@ fn the_schema_version_is_checked_at_open() {
     let path = db.path();
     drop(db.service);
     {
-        let raw = sled::open(&path).unwrap();
+        let raw = common::raw_sled(&path);
         let meta = raw.open_tree("meta").unwrap();
         meta.insert("schema", kasefet::store::codec::encode(&99u32).unwrap())
             .unwrap();
@@ -587,7 +587,7 @@ fn a_second_process_on_the_same_directory_is_told_why() {
         "{err}"
     );
     assert!(
-        err.contains("in use by another process") && err.contains("kasefet serve"),
+        err.contains("in use by another process") & err.contains("kasefet serve"),
         "{err}"
     );
 }

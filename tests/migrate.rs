@@ -4,6 +4,8 @@
 //! The fixture is never regenerated: it stands for the databases offices already have.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -144,7 +146,7 @@ fn a_schema_1_database_opens_migrates_and_keeps_every_record() {
     assert_eq!(got[3][0]["comments"][0]["text"], "Price list sent by email");
     let noa = got[4].to_string();
     assert!(
-        noa.contains("Noa Ben-David") && noa.contains("21000"),
+        noa.contains("Noa Ben-David") & noa.contains("21000"),
         "{noa}"
     );
     assert_eq!(names(&got[5], "/username"), ["dana", "sam"]);
@@ -192,7 +194,7 @@ fn a_database_from_a_newer_kasefet_is_refused_with_a_clear_message() {
     let d = t.path().join("office");
     copy_private(Path::new(FIXTURE), &d);
     {
-        let raw = sled::open(d.join("db")).unwrap();
+        let raw = common::raw_sled(&d.join("db"));
         let meta = raw.open_tree("meta").unwrap();
         meta.insert("schema", kasefet::store::codec::encode(&99u32).unwrap())
             .unwrap();
@@ -218,7 +220,7 @@ fn a_database_from_a_newer_kasefet_is_refused_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        err.contains("newer Kasefet (schema 99") && err.contains("upgrade kasefet"),
+        err.contains("newer Kasefet (schema 99") & err.contains("upgrade kasefet"),
         "{err}"
     );
 }
@@ -230,7 +232,7 @@ fn db_folder(root: &std::path::Path) -> std::path::PathBuf {
         .map(|e| e.unwrap().path())
         .find(|p| {
             p.is_dir()
-                && p.file_name()
+                & p.file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with("db-"))
         })
         .unwrap_or_else(|| root.to_path_buf())

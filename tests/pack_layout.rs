@@ -3,6 +3,8 @@
 //! nothing, and a damaged pack is reported, never read as fewer records.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use kasefet::store::{Store, StoreError, Tree, id_key};
 
 const CACHE: u64 = 8 << 20;
@@ -13,7 +15,7 @@ fn value(i: u64) -> Vec<u8> {
 
 /// Writes records the way `backup restore` does: one sled key each, in the tree's own name.
 fn write_loose(dir: &std::path::Path, ids: impl Iterator<Item = u64>) {
-    let db = sled::open(dir).unwrap();
+    let db = common::raw_sled(&dir);
     let loose = db.open_tree(Tree::Customers.name()).unwrap();
     for i in ids {
         loose.insert(id_key(i), value(i)).unwrap();
@@ -71,7 +73,7 @@ fn loose_records_are_packed_at_open_and_read_back_in_order() {
             .is_none()
     );
     drop(store);
-    let db = sled::open(&dir).unwrap();
+    let db = common::raw_sled(&dir);
     assert!(
         !db.tree_names()
             .iter()
@@ -89,7 +91,7 @@ fn a_crash_between_packing_steps_leaves_each_record_in_one_place_and_the_next_op
     // As if a later restore step or crash left them: more records loose beside the packs,
     // some of them newer values of packed records.
     {
-        let db = sled::open(&dir).unwrap();
+        let db = common::raw_sled(&dir);
         let loose = db.open_tree(Tree::Customers.name()).unwrap();
         for i in 90..=150u64 {
             loose
@@ -110,7 +112,7 @@ fn a_crash_between_packing_steps_leaves_each_record_in_one_place_and_the_next_op
 fn a_damaged_pack_is_an_error_and_repair_reads_around_it() {
     let (_t, dir) = packed_1_to_100();
     {
-        let db = sled::open(&dir).unwrap();
+        let db = common::raw_sled(&dir);
         let packed = db.open_tree(Tree::Customers.sled_name()).unwrap();
         // The pack of ids 32..=63: its first key length runs past the end.
         let key = kasefet::store::pack::pack_key(&id_key(40));

@@ -151,11 +151,25 @@ impl Service {
                         event(target, Outcome::Ok, detail),
                     )?);
                 }
-                self.commit_or_reload(open, &ops)?;
-                if !updates.is_empty() {
+                let changed = !updates.is_empty();
+                let ended = if super::bulk_commit::applies(&updates) {
+                    match self.commit_beside_index(open, ops, updates) {
+                        Ok(()) => Vec::new(),
+                        Err(super::bulk_commit::Failed::Rebuilt(e)) => return Err(e),
+                        Err(super::bulk_commit::Failed::Seal(e)) => {
+                            eprintln!("kasefet: sealing after a failed commit: {e}");
+                            inner.open = None;
+                            inner.sessions.clear();
+                            return Err(e);
+                        }
+                    }
+                } else {
+                    self.commit_or_reload(open, &ops)?;
+                    super::records::Update::apply_all(updates, open)
+                };
+                if changed {
                     open.revision = open.revision.wrapping_add(1);
                 }
-                let ended = super::records::Update::apply_all(updates, open);
                 // Finishing its setup makes the account active; the session that did it
                 // becomes a full one, so the new user's first screen shows the CRM.
                 let activated = setup_only

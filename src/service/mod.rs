@@ -4,6 +4,7 @@
 mod backup_folder;
 mod backups;
 pub mod bounds;
+mod bulk_commit;
 pub mod clock;
 pub mod erase;
 pub mod error;

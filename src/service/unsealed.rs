@@ -231,6 +231,12 @@ impl Caches {
     }
 }
 
+/// The search index as the store holds it, for when the one in memory took changes a
+/// commit then refused.
+pub(super) fn index_from_store(store: &Store, vault: &Vault) -> Result<Index> {
+    Ok(Caches::load(store, vault)?.index)
+}
+
 /// Calls `f` with every record of `tree` that opens; the ones that do not are named in
 /// `bad` and skipped. Storage errors (not a record's content) still stop the load.
 fn each_loaded<T: serde::de::DeserializeOwned>(

@@ -33,6 +33,9 @@ pub struct Store {
     /// Set with `accept_loss` until an admin accepted: no anchor is written meanwhile, so a
     /// sign-in that is then refused leaves the damage exactly as it was found.
     pub(super) hold_anchor: std::sync::atomic::AtomicBool,
+    /// Unit tests of what callers do when a commit fails (a full disk) set this.
+    #[cfg(test)]
+    pub(crate) fail_next_commit: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Store {
@@ -91,9 +94,10 @@ fn tighten_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// which can lag a `drop` by a few milliseconds; a handful of retries covers a process that
 /// closes and reopens (init, restore, tests) without hiding a real second owner for long.
 fn sled_open(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
-    super::half_snapshot::remove_torn(dir)?;
     let mut tries = 0;
     loop {
+        // Inside the retries: while the lock lags, it leaves the files alone.
+        super::half_snapshot::remove_torn(dir)?;
         match sled_open_once(dir, cache_bytes) {
             Err(StoreError::Locked { .. }) if tries < 20 => {
                 tries += 1;
@@ -251,6 +255,8 @@ impl Store {
             commit_lock: std::sync::Mutex::new(()),
             accept_loss: false,
             hold_anchor: std::sync::atomic::AtomicBool::new(false),
+            #[cfg(test)]
+            fail_next_commit: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -359,6 +365,13 @@ impl Store {
     pub fn commit(&self, ops: &[Op]) -> Result<()> {
         if ops.is_empty() {
             return Ok(());
+        }
+        #[cfg(test)]
+        if self
+            .fail_next_commit
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull).into());
         }
         // In repair mode the digest is left as found; accepting the loss recomputes it.
         if !self.repairing() && ops.iter().any(|o| super::digest::covered(o.tree, &o.key)) {

@@ -204,3 +204,18 @@ pub fn batch_as_dana(dir: &Path, secret: &TotpSecret, script: &str) -> std::proc
         })
         .unwrap()
 }
+
+/// sled opened directly, as a test that damages or inspects the files does. sled lets go of
+/// its file lock only when its background threads do, a few milliseconds after a `drop`:
+/// the same retries as `Store::open`'s.
+pub fn raw_sled(dir: &Path) -> sled::Db {
+    for _ in 0..40 {
+        match sled::open(dir) {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{} stayed locked", dir.display())
+}

@@ -83,6 +83,20 @@ pub(crate) enum Update {
 }
 
 impl Update {
+    /// Changes nothing but the search index.
+    pub fn index_only(&self) -> bool {
+        matches!(self, Update::Customer(_) | Update::CustomerGone(_))
+    }
+
+    /// Applies an index-only update (see `index_only`); others are left to `apply_all`.
+    pub fn apply_to_index(&self, index: &mut crate::search::Index) {
+        match self {
+            Update::Customer(c) => index.put_customer(c),
+            Update::CustomerGone(id) => index.remove_customer(*id),
+            _ => {}
+        }
+    }
+
     /// Applies one request's updates, holding each cache's write lock from its first update
     /// to the last: a read answered outside the service lock sees all of a request's changes
     /// to a cache or none (a customer deleted with its tasks unlinked, never half of them).

@@ -15,7 +15,7 @@ fn value(i: u64) -> Vec<u8> {
 
 /// Writes records the way `backup restore` does: one sled key each, in the tree's own name.
 fn write_loose(dir: &std::path::Path, ids: impl Iterator<Item = u64>) {
-    let db = common::raw_sled(&dir);
+    let db = common::raw_sled(dir);
     let loose = db.open_tree(Tree::Customers.name()).unwrap();
     for i in ids {
         loose.insert(id_key(i), value(i)).unwrap();

@@ -195,42 +195,14 @@ fn backup_now(service: &Service, uid: Option<u32>) -> ServerMsg {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::auth::totp::TotpSecret;
-    use crate::crypto::KdfParams;
-    use crate::service::{Clock, NewAdmin, Settings};
 
     #[test]
     fn a_panic_in_a_request_is_an_error_and_the_session_still_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let settings = Settings {
-            kdf: KdfParams {
-                memory_kib: 256,
-                iterations: 1,
-                parallelism: 1,
-            },
-            ..Settings::default()
-        };
-        let totp = TotpSecret::generate().unwrap();
-        let password = Password::new("wistful magnets orbit the quiet harbour");
-        let (service, _) = Service::init(
-            &dir.path().join("db"),
-            settings,
-            Clock::manual(1_800_000_000),
-            NewAdmin {
-                username: "dana",
-                display_name: "Dana",
-                password: &password,
-                totp: &totp,
-                recovery_codes: None,
-            },
-        )
-        .unwrap();
-        let peer = Peer::default();
-        let code = totp.code_at(1_800_000_000);
-        let login = service.login("dana", &password, &code, &peer).unwrap();
+        let signed = crate::service::test_support::signed_in();
+        let (service, login) = (&signed.service, &signed.login);
         assert!(service.is_unsealed());
 
-        let answered = guarded::<()>(&service, || panic!("a bug deep inside an operation"));
+        let answered = guarded::<()>(service, || panic!("a bug deep inside an operation"));
         assert!(matches!(answered, Err(Error::Remote(m)) if m.contains("internal error")));
         // The caches were read again, and the session goes on.
         assert!(
@@ -242,7 +214,7 @@ mod tests {
         // The connection's thread unwinds with the session held: the guard ends it.
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let _signed = SignedIn {
-                service: &service,
+                service,
                 session: Some(login.session.clone()),
             };
             panic!("the connection's thread dies");

@@ -73,14 +73,10 @@ impl Service {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::Service;
     use super::super::request::{ImportBatch, ImportMode, MatchOn, Request, Response};
-    use super::super::{Clock, NewAdmin, Peer, Service, Settings};
-    use crate::auth::totp::TotpSecret;
-    use crate::crypto::{KdfParams, Password};
     use crate::domain::CustomerInput;
     use crate::transfer::ImportRow;
-
-    const PASSWORD: &str = "correct horse battery staple 42";
 
     fn import(rows: usize) -> Request {
         Request::ImportCustomers {
@@ -129,36 +125,8 @@ mod tests {
     /// A refused commit must leave the index as the store is: no customer it never wrote.
     #[test]
     fn a_failed_bulk_commit_leaves_the_index_as_the_store() {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Clock::manual(1_790_000_000);
-        let totp = TotpSecret::generate().unwrap();
-        let settings = Settings {
-            kdf: KdfParams {
-                memory_kib: 256,
-                iterations: 1,
-                parallelism: 1,
-            },
-            ..Settings::default()
-        };
-        let (service, _) = Service::init(
-            &dir.path().join("db"),
-            settings,
-            clock.clone(),
-            NewAdmin {
-                username: "dana",
-                display_name: "Dana",
-                password: &Password::new(PASSWORD),
-                totp: &totp,
-                recovery_codes: None,
-            },
-        )
-        .unwrap();
-        clock.advance(30);
-        let code = totp.code_at(clock.now() as u64);
-        let s = service
-            .login("dana", &Password::new(PASSWORD), &code, &Peer::default())
-            .unwrap()
-            .session;
+        let signed = crate::service::test_support::signed_in();
+        let (service, s) = (&signed.service, &signed.login.session);
         assert!(!super::applies(&[]));
 
         service
@@ -166,21 +134,21 @@ mod tests {
             .fail_next_commit
             .store(true, std::sync::atomic::Ordering::SeqCst);
         let e = service
-            .handle(&s, import(3 * super::BESIDE_FROM))
+            .handle(s, import(3 * super::BESIDE_FROM))
             .unwrap_err();
         assert!(e.to_string().contains("storage"), "{e}");
         assert_eq!(
-            found(&service, &s),
+            found(service, s),
             0,
             "the index shows customers never written"
         );
 
         // The service goes on: the same import then lands whole, in the store and the index.
-        let Response::ImportReport(r) = service.handle(&s, import(3 * super::BESIDE_FROM)).unwrap()
+        let Response::ImportReport(r) = service.handle(s, import(3 * super::BESIDE_FROM)).unwrap()
         else {
             panic!()
         };
         assert_eq!(r.created, 3 * super::BESIDE_FROM);
-        assert_eq!(found(&service, &s), 3 * super::BESIDE_FROM);
+        assert_eq!(found(service, s), 3 * super::BESIDE_FROM);
     }
 }

@@ -21,6 +21,8 @@ pub mod session;
 pub mod settings;
 mod shared;
 mod system_event;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod unlock;
 mod unseal_purge;
 mod unsealed;

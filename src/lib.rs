@@ -23,7 +23,8 @@ pub mod tui;
 
 /// Per-thread heaps: glibc's allocator spent a third of a 100,000-row import in malloc, free
 /// and the arena locks taken when one thread frees what another allocated (the parallel
-/// phases hand their results across threads). Set here so the binary, the tests and the
+/// phases hand their results across threads). Built without transparent huge pages
+/// (Cargo.toml says why). Set here so the binary, the tests and the
 /// benchmarks all measure the same allocator. `--features system-allocator` leaves glibc's,
 /// for comparison and for tools that want it.
 #[cfg(not(feature = "system-allocator"))]

@@ -3,7 +3,8 @@
 //! - import of N CSV rows (read, validate, match, one commit) beside `sqlcipher` inserting the
 //!   same rows in one transaction, on this machine in this run, and the ratio
 //! - export of the N customers to CSV
-//! - peak memory (VmHWM) of each, measured in a child process of its own
+//! - peak memory (VmHWM) of each, measured in a child process of its own, and SQLCipher's
+//!   (GNU time's max RSS, in a separate untimed run)
 //! - the data directory after the import beside SQLCipher's file for the same rows
 //!
 //! `KASEFET_BENCH_ROWS` changes N (default 100000), `KASEFET_BENCH_ROUNDS` the rounds of both,
@@ -224,6 +225,25 @@ fn sqlcipher(n: usize, dir: &Path) -> Result<SqlFigures, Box<dyn std::error::Err
     )))
 }
 
+/// SQLCipher's peak resident memory for the same insert, in KiB, in a run of its own so the
+/// timed one is not slowed: GNU time's `%M` (the `time` package); None without it.
+fn sqlcipher_peak_kib(dir: &Path) -> Option<u64> {
+    let file = dir.join("insert.sql");
+    let db = dir.join("peak.db");
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "peak-kib %M", "sh", "-c"])
+        .arg(format!(
+            "sqlcipher '{}' < '{}'",
+            db.display(),
+            file.display()
+        ))
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-kib ")?.trim().parse().ok())
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -311,6 +331,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "  of which opening (CLI start, key derivation): {open:.2} s; without it the ratio is {:.2}",
                 secs / (s - open).max(1e-3)
             );
+            match sqlcipher_peak_kib(&round_dir) {
+                Some(k) => println!(
+                    "  sqlcipher peak memory (max RSS) of that insert: {:.0} MiB",
+                    k as f64 / 1024.0
+                ),
+                None => println!("  sqlcipher peak memory: not measured (needs /usr/bin/time)"),
+            }
         }
         None => println!("sqlcipher: not installed, comparison skipped"),
     }

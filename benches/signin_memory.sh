@@ -40,10 +40,10 @@ done
 for p in "${pids[@]}"; do wait "$p" || true; done
 end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$srv/status")
-failed=$(grep -l "sign-in failed" err.* 2>/dev/null | wc -l)
-busy=$(grep -l "busy" err.* 2>/dev/null | wc -l)
+failed=$( (grep -l "sign-in failed" err.* 2>/dev/null || true) | wc -l)
+busy=$( (grep -l "busy" err.* 2>/dev/null || true) | wc -l)
 other=$((N - failed - busy))
 printf 'sign-ins at once: %d (argon2 m=64 MiB t=3 p=4, %s cores)\n' "$N" "$(nproc)"
 printf 'server VmHWM before: %d MiB, peak: %d MiB (limit asked: < 1024 MiB)\n' $((base / 1024)) $((peak / 1024))
 printf 'refused as failed sign-in: %d, refused as busy: %d, other: %d, wall time %.1f s\n' \
-    "$failed" "$busy" "$other" "$(echo "$end - $start" | bc)"
+    "$failed" "$busy" "$other" "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')"

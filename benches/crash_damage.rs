@@ -5,6 +5,10 @@
 //!    acknowledged id; it is SIGKILLed after a random number of acknowledgements. Then every
 //!    acknowledged customer must be there, the audit chain must verify and the database must
 //!    open (a refusal after a plain crash would be a false alarm, counted as such).
+//!    Then K kills (`KASEFET_OPEN_KILLS`, default 40) at a random moment from the child's
+//!    start, most of them inside `Service::open` (sled's recovery and the snapshot it writes
+//!    at open, spacejam/sled #1527) or the sign-in: the database must open after each, and
+//!    the torn `snap.*.generating` files such a kill leaves are counted.
 //! 2. M single-byte flips (`KASEFET_FLIPS`, default 50) of the sled files of a copy of the
 //!    database, each checked by a child process (open, sign in, integrity status, audit
 //!    verify): "detected" when Kasefet refuses, quarantines or reports; "harmless" when the
@@ -98,6 +102,58 @@ fn child_write(dir: &Path, totp: &TotpSecret, at: i64, writers: usize) -> Res<()
         let _ = h.join();
     }
     Ok(())
+}
+
+/// Kills children at random moments from their start (see the module comment). Returns the
+/// opens refused afterwards and how many kills left a torn open-time snapshot behind.
+fn kills_from_start(
+    dir: &Path,
+    totp: &TotpSecret,
+    at: &mut i64,
+    rng: &mut Rng,
+    kills: usize,
+) -> Res<(usize, usize)> {
+    // How long a child takes to its first acknowledged write: the window the kills cover.
+    *at += 60;
+    let t = std::time::Instant::now();
+    let mut c = child("write", dir, totp, *at)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    if let Some(out) = c.stdout.take() {
+        let _ = BufReader::new(out).lines().next();
+    }
+    let window = (t.elapsed().as_millis() as u64).max(10) * 3 / 2;
+    let _ = c.kill();
+    let _ = c.wait();
+    drop(Store::open(dir, 8 << 20)?);
+    let (mut refused, mut torn) = (0, 0);
+    for k in 0..kills {
+        *at += 60;
+        let mut c = child("write", dir, totp, *at)
+            .stdout(Stdio::null())
+            .spawn()?;
+        std::thread::sleep(Duration::from_millis(rng.below(window)));
+        let _ = c.kill();
+        let _ = c.wait();
+        let left = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).any(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with("snap.") && n.ends_with(".generating")
+        });
+        torn += usize::from(left);
+        match Store::open(dir, 8 << 20) {
+            Ok(s) => drop(s),
+            Err(e) => {
+                refused += 1;
+                eprintln!("kill {k} from the start: refused: {e}");
+                drop(Store::open_for_repair(dir, 8 << 20)?);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    println!(
+        "  (kills from the start spread over {window} ms, a child's time to its first write x 1.5)"
+    );
+    Ok((refused, torn))
 }
 
 /// SHA-256 over every (tree, key, value), read raw.
@@ -339,6 +395,9 @@ fn main() -> Res<()> {
         std::thread::sleep(Duration::from_millis(30));
     }
 
+    let kills = env_num("KASEFET_OPEN_KILLS", 40);
+    let (open_refused, open_torn) = kills_from_start(&dir, &totp, &mut at, &mut rng, kills)?;
+
     // Flips of the sled files, each on a fresh copy.
     let baseline = {
         let store = Store::open(&dir, 8 << 20)?;
@@ -419,6 +478,9 @@ fn main() -> Res<()> {
     println!("  acknowledged writes           {acked_total}");
     println!("  writes lost                   {lost}");
     println!("  refused after a plain crash   {false_alarms}");
+    println!(
+        "  kills from the start          {kills}: refused after {open_refused}, torn open-time snapshots left {open_torn}"
+    );
     for (name, t) in [("sled files", &sled_tally), ("backup file", &backup_tally)] {
         println!(
             "  {name:<12} flips: damage detected {}, damage missed {}, harmless {}",

@@ -287,11 +287,12 @@ impl std::fmt::Debug for Index {
     }
 }
 
-fn tag_field(tags: &[String]) -> String {
+/// Folded tags, each led by the mark and the last one ended by it.
+fn tag_field(folded: &[String]) -> String {
     let mut s = String::new();
-    for t in tags {
+    for t in folded {
         s.push(TAG_MARK);
-        s.push_str(&fold(t));
+        s.push_str(t);
     }
     s.push(TAG_MARK);
     s
@@ -300,17 +301,30 @@ fn tag_field(tags: &[String]) -> String {
 impl Index {
     pub fn put_customer(&mut self, c: &Customer) {
         let d = &c.data;
-        let mut hay = fold(&d.name);
-        for part in d.company.iter().chain(&d.emails).chain(&d.tags) {
+        // Each text is folded once: a million of these at sign-in.
+        let name = fold(&d.name);
+        let company = d.company.as_deref().map(fold);
+        let tags: Vec<String> = d.tags.iter().map(|t| fold(t)).collect();
+        let mut hay = name.clone();
+        if let Some(c) = &company {
             hay.push(' ');
-            hay.push_str(&fold(part));
+            hay.push_str(c);
         }
-        let digits = d
-            .phones
-            .iter()
-            .map(|p| digits(p))
-            .collect::<Vec<_>>()
-            .join(" ");
+        for e in &d.emails {
+            hay.push(' ');
+            hay.push_str(&fold(e));
+        }
+        for t in &tags {
+            hay.push(' ');
+            hay.push_str(t);
+        }
+        let mut phone_digits = String::new();
+        for (i, p) in d.phones.iter().enumerate() {
+            if i > 0 {
+                phone_digits.push(' ');
+            }
+            phone_digits.push_str(&digits(p));
+        }
         let summary = CustomerSummary {
             id: c.id,
             name: d.name.clone(),
@@ -323,15 +337,14 @@ impl Index {
             created_at: c.stamp.created_at,
             updated_at: c.stamp.updated_at,
         };
-        let name = fold(&d.name);
         let city = d.address.city.as_deref().map(fold).unwrap_or_default();
-        let company = d.company.as_deref().map(fold).unwrap_or_default();
+        let company = company.unwrap_or_default();
         self.unlist(c.id);
         self.by_name.insert((name.clone(), c.id));
         let old = self.customers.put(
             c.id,
             summary,
-            [&hay, &digits, &city, &company, &tag_field(&d.tags)],
+            [&hay, &phone_digits, &city, &company, &tag_field(&tags)],
         );
         if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
             self.by_name.remove(&(old, c.id));

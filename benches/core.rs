@@ -11,7 +11,12 @@
 //! - size of the data directory holding them
 //! - customer pages: the first in each order (the sort), later ones, filtered ones
 //!
-//! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000).
+//! - sign-in again in a fresh process: its time and that process's peak memory (VmHWM), which
+//!   is what a CLI command or `kasefet serve` holds with this many customers
+//!
+//! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000). `KASEFET_BENCH_KEEP=<dir>`
+//! leaves the database there (it must not exist yet), for profiling the sign-in child:
+//! `KASEFET_BENCH_CHILD=signin KASEFET_BENCH_DIR=<dir> target/release/deps/core-<hash>`.
 
 mod fixtures;
 mod pages;
@@ -56,6 +61,9 @@ fn dir_size(p: &std::path::Path) -> u64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::var("KASEFET_BENCH_CHILD").as_deref() == Ok("signin") {
+        return signin_child();
+    }
     let n: usize = std::env::var("KASEFET_BENCH_CUSTOMERS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -221,6 +229,78 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     service.logout(&s);
     println!("peak memory (VmHWM) at the end: {}", vm_hwm());
+    drop(service);
+
+    // The figures a user meets: a process that opens the database and signs in, nothing more.
+    std::fs::write(
+        path.join("bench-signin"),
+        format!("{}\n{}\n", totp.to_base32().as_str(), clock.now() + 30),
+    )?;
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .env("KASEFET_BENCH_CHILD", "signin")
+        .env("KASEFET_BENCH_DIR", &path)
+        .output()?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        return Err(format!(
+            "the sign-in child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    if let Ok(keep) = std::env::var("KASEFET_BENCH_KEEP") {
+        copy_dir(&path, std::path::Path::new(&keep))?;
+        println!("database kept in {keep}");
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let dest = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &dest)?;
+        } else {
+            std::fs::copy(e.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens `KASEFET_BENCH_DIR` and signs in once (the parent left the TOTP secret and the
+/// clock beside the database).
+fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::path::PathBuf::from(std::env::var("KASEFET_BENCH_DIR")?);
+    let saved = std::fs::read_to_string(path.join("bench-signin"))?;
+    let mut lines = saved.lines();
+    let totp = TotpSecret::from_base32(lines.next().unwrap_or_default())?;
+    let at: i64 = lines.next().unwrap_or_default().parse()?;
+    let clock = Clock::manual(at);
+    let settings = Settings {
+        kdf: KdfParams::PRODUCTION,
+        ..Settings::default()
+    };
+    let t = Instant::now();
+    let service = Service::open(&path, settings, clock.clone())?;
+    let opened = t.elapsed();
+    // A code once used is refused; the clock moves on for every run of the child.
+    std::fs::write(
+        path.join("bench-signin"),
+        format!("{}\n{}\n", totp.to_base32().as_str(), at + 30),
+    )?;
+    let code = totp.code_at(at as u64);
+    let t = Instant::now();
+    let s = service
+        .login("dana", &Password::new(PASSWORD), &code, &Peer::default())?
+        .session;
+    println!(
+        "fresh process: open {opened:?}, sign-in (argon2 + decrypt all + build index) {:?}",
+        t.elapsed()
+    );
+    println!("fresh process: peak memory (VmHWM) after sign-in: {}", vm_hwm());
+    service.logout(&s);
     Ok(())
 }
 

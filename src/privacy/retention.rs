@@ -9,7 +9,7 @@ use jiff::{Span, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Customer, CustomerInput, CustomerStatus, Id, UnixTime};
-use crate::search::CustomerSummary;
+use crate::search::{Brief, CustomerSummary};
 
 /// The tag an anonymised record carries: no rule matches it again.
 pub const ANONYMISED_TAG: &str = "anonymised";
@@ -93,10 +93,10 @@ impl Rule {
             .map_or(i64::MIN, |z| z.timestamp().as_second())
     }
 
-    fn matches(&self, c: &CustomerSummary, cutoff: UnixTime) -> bool {
-        self.status.is_none_or(|s| s == c.status)
-            && c.updated_at < cutoff
-            && !c.tags.iter().any(|t| t == ANONYMISED_TAG)
+    fn matches(&self, c: &impl Candidate, cutoff: UnixTime) -> bool {
+        self.status.is_none_or(|s| s == c.status())
+            && c.updated_at() < cutoff
+            && !c.anonymised()
     }
 }
 
@@ -142,9 +142,54 @@ impl Plan {
 
 /// The plan for `rules` over `customers` at `now`. A customer matched by several rules is
 /// acted on by the first of them only.
-pub fn plan<'a>(
+/// What a rule looks at: the index's briefs in service, summaries in tests.
+pub trait Candidate {
+    fn id(&self) -> Id;
+    fn name(&self) -> &str;
+    fn status(&self) -> CustomerStatus;
+    fn updated_at(&self) -> UnixTime;
+    fn anonymised(&self) -> bool;
+}
+
+impl Candidate for Brief {
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn name(&self) -> &str {
+        Brief::name(self)
+    }
+    fn status(&self) -> CustomerStatus {
+        self.status
+    }
+    fn updated_at(&self) -> UnixTime {
+        self.updated_at
+    }
+    fn anonymised(&self) -> bool {
+        self.tags().any(|t| t == ANONYMISED_TAG)
+    }
+}
+
+impl Candidate for CustomerSummary {
+    fn id(&self) -> Id {
+        self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn status(&self) -> CustomerStatus {
+        self.status
+    }
+    fn updated_at(&self) -> UnixTime {
+        self.updated_at
+    }
+    fn anonymised(&self) -> bool {
+        self.tags.iter().any(|t| t == ANONYMISED_TAG)
+    }
+}
+
+pub fn plan<'a, C: Candidate + 'a>(
     rules: &[Rule],
-    customers: impl Iterator<Item = &'a CustomerSummary>,
+    customers: impl Iterator<Item = &'a C>,
     now: UnixTime,
 ) -> Plan {
     let cutoffs: Vec<UnixTime> = rules.iter().map(|r| r.cutoff(now)).collect();
@@ -166,10 +211,10 @@ pub fn plan<'a>(
     for c in customers {
         if let Some(i) = (0..rules.len()).find(|&i| rules[i].matches(c, cutoffs[i])) {
             out[i].customers.push(Planned {
-                id: c.id,
-                name: c.name.clone(),
-                status: c.status,
-                last_activity: c.updated_at,
+                id: c.id(),
+                name: c.name().to_string(),
+                status: c.status(),
+                last_activity: c.updated_at(),
             });
         }
     }

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use super::order::Order;
 use super::page::{Cursor, Page, SortKey, Sorted, Window, span};
 use super::query::{Query, parse};
-use super::{CustomerSummary, Entry, Index, filter_matches};
+use super::{Brief, CustomerSummary, Entry, Index, filter_matches};
 use crate::domain::Id;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::text::fold;
@@ -32,8 +32,8 @@ pub(super) struct Orders {
     writes: usize,
 }
 
-/// What a filtered list keeps: a customer summary passing it.
-pub type Keep = Box<dyn Fn(&CustomerSummary) -> bool + Send + Sync>;
+/// What a filtered list keeps: a customer passing it.
+pub type Keep = Box<dyn Fn(&Brief) -> bool + Send + Sync>;
 
 /// The last filtered list asked for, in ascending order, kept up to date by writes like
 /// the orders (so a page after a colleague's change does not walk the order again).
@@ -47,16 +47,16 @@ struct View {
 }
 
 impl View {
-    fn matches(&self, k: &super::Kind<CustomerSummary>, e: &Entry<CustomerSummary>) -> bool {
+    fn matches(&self, k: &super::Kind<Brief>, e: &Entry<Brief>) -> bool {
         matches(k, e, &self.query, &self.keep, self.me)
     }
 }
 
 fn matches(
-    k: &super::Kind<CustomerSummary>,
-    e: &Entry<CustomerSummary>,
+    k: &super::Kind<Brief>,
+    e: &Entry<Brief>,
     q: &Query,
-    keep: &impl Fn(&CustomerSummary) -> bool,
+    keep: &impl Fn(&Brief) -> bool,
     me: Id,
 ) -> bool {
     keep(&e.item)
@@ -92,16 +92,16 @@ fn status_rank(s: CustomerStatus) -> i64 {
 /// A customer's sort value in order `k` (customers have no due date: `Due` is by name).
 /// The folded name is folded again here rather than kept twice: only the few comparisons
 /// of a lookup in an order need it.
-fn parts(k: SortKey, e: &Entry<CustomerSummary>) -> (i64, Cow<'_, str>) {
+fn parts(k: SortKey, e: &Entry<Brief>) -> (i64, Cow<'_, str>) {
     match k {
-        SortKey::Name | SortKey::Due => (0, Cow::Owned(fold(&e.item.name))),
+        SortKey::Name | SortKey::Due => (0, Cow::Owned(fold(e.item.name()))),
         SortKey::Updated => (e.item.updated_at, Cow::Borrowed("")),
         SortKey::Created => (e.item.created_at, Cow::Borrowed("")),
-        SortKey::Status => (status_rank(e.item.status), Cow::Owned(fold(&e.item.name))),
+        SortKey::Status => (status_rank(e.item.status), Cow::Owned(fold(e.item.name()))),
     }
 }
 
-fn cursor(k: SortKey, e: &Entry<CustomerSummary>) -> Cursor {
+fn cursor(k: SortKey, e: &Entry<Brief>) -> Cursor {
     let (major, minor) = parts(k, e);
     Cursor {
         major,
@@ -110,7 +110,7 @@ fn cursor(k: SortKey, e: &Entry<CustomerSummary>) -> Cursor {
     }
 }
 
-type Entries = BTreeMap<Id, Entry<CustomerSummary>>;
+type Entries = BTreeMap<Id, Entry<Brief>>;
 
 /// True for ids sorting before `c` (or at it, when `inclusive`).
 fn before<'a>(
@@ -313,7 +313,7 @@ impl Index {
     pub fn customer_page(
         &self,
         query: &str,
-        keep: impl Fn(&CustomerSummary) -> bool + Send + Sync + 'static,
+        keep: impl Fn(&Brief) -> bool + Send + Sync + 'static,
         view: &str,
         w: &Window,
         me: Id,
@@ -368,14 +368,14 @@ impl Index {
         } else {
             listed.ids(from, to)
         };
-        let entries: Vec<&Entry<CustomerSummary>> = ids
+        let entries: Vec<&Entry<Brief>> = ids
             .iter()
             .filter_map(|id| self.customers.entries.get(id))
             .collect();
         Page {
             first: entries.first().map(|e| cursor(k, e)),
             last: entries.last().map(|e| cursor(k, e)),
-            rows: entries.into_iter().map(|e| e.item.clone()).collect(),
+            rows: entries.into_iter().map(|e| e.item.summary()).collect(),
             offset: from,
             total: n,
         }
@@ -386,13 +386,13 @@ impl Index {
         &self,
         order: &Order,
         q: &Query,
-        keep: &impl Fn(&CustomerSummary) -> bool,
+        keep: &impl Fn(&Brief) -> bool,
         me: Id,
     ) -> Vec<Id> {
         let k = &self.customers;
         let max = k.entries.keys().next_back().copied().unwrap_or(0);
         let mut set = IdSet::new(max);
-        let ok = |e: &Entry<CustomerSummary>| matches(k, e, q, keep, me);
+        let ok = |e: &Entry<Brief>| matches(k, e, q, keep, me);
         match q.terms.first() {
             // One pass over the arena finds the candidates; the rest is checked on them.
             Some(t) => k.scan_term(t, &k.sieve(&q.terms), |slot, _| {

@@ -10,6 +10,7 @@ use crate::domain::text::{digits, fold};
 use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
+mod brief;
 mod fuzzy;
 mod grams;
 mod listing;
@@ -22,6 +23,7 @@ use arena::{Arena, Field, TAG_MARK};
 use grams::{Keys, Sieve};
 use query::{Filter, Query, Term, finder, parse};
 
+pub use brief::Brief;
 pub use page::{Cursor, Page, Sort, SortKey, Start, Window};
 
 /// Most records the typo fallback scores per needle.
@@ -233,8 +235,8 @@ impl Marks {
 }
 
 fn filter_matches(
-    k: &Kind<CustomerSummary>,
-    e: &Entry<CustomerSummary>,
+    k: &Kind<Brief>,
+    e: &Entry<Brief>,
     f: &Filter,
     me: Id,
 ) -> bool {
@@ -255,10 +257,10 @@ const INSIDE: u8 = 2;
 const FUZZY: u8 = 3;
 
 pub struct Index {
-    customers: Kind<CustomerSummary>,
+    customers: Kind<Brief>,
     /// Folded names in order, so names starting with the query are found by a range
     /// lookup instead of a scan.
-    by_name: std::collections::BTreeSet<(String, Id)>,
+    by_name: std::collections::BTreeSet<(Box<str>, Id)>,
     employees: Kind<(String, String)>,
     tasks: Kind<(String, Id, Id)>,
     narrow: narrow::Narrow,
@@ -325,29 +327,17 @@ impl Index {
             }
             phone_digits.push_str(&digits(p));
         }
-        let summary = CustomerSummary {
-            id: c.id,
-            name: d.name.clone(),
-            company: d.company.clone(),
-            email: d.emails.first().cloned(),
-            phone: d.phones.first().cloned(),
-            status: d.status,
-            tags: d.tags.clone(),
-            owner: d.owner,
-            created_at: c.stamp.created_at,
-            updated_at: c.stamp.updated_at,
-        };
         let city = d.address.city.as_deref().map(fold).unwrap_or_default();
         let company = company.unwrap_or_default();
         self.unlist(c.id);
-        self.by_name.insert((name.clone(), c.id));
+        self.by_name.insert((name.as_str().into(), c.id));
         let old = self.customers.put(
             c.id,
-            summary,
+            Brief::new(c),
             [&hay, &phone_digits, &city, &company, &tag_field(&tags)],
         );
-        if let Some(old) = old.map(|o| fold(&o.item.name)).filter(|o| *o != name) {
-            self.by_name.remove(&(old, c.id));
+        if let Some(old) = old.map(|o| fold(o.item.name())).filter(|o| *o != name) {
+            self.by_name.remove(&(old.into_boxed_str(), c.id));
         }
         self.list(c.id);
     }
@@ -355,7 +345,7 @@ impl Index {
     pub fn remove_customer(&mut self, id: Id) {
         self.unlist(id);
         if let Some(old) = self.customers.remove(id) {
-            self.by_name.remove(&(fold(&old.item.name), id));
+            self.by_name.remove(&(fold(old.item.name()).into_boxed_str(), id));
         }
     }
 
@@ -394,11 +384,11 @@ impl Index {
         self.tasks.remove(id);
     }
 
-    pub fn customer(&self, id: Id) -> Option<&CustomerSummary> {
-        self.customers.entries.get(&id).map(|e| &e.item)
+    pub fn customer(&self, id: Id) -> Option<CustomerSummary> {
+        self.customers.entries.get(&id).map(|e| e.item.summary())
     }
 
-    pub fn customers(&self) -> impl Iterator<Item = &CustomerSummary> {
+    pub fn customers(&self) -> impl Iterator<Item = &Brief> {
         self.customers.entries.values().map(|e| &e.item)
     }
 
@@ -415,7 +405,7 @@ impl Index {
         query: &str,
         limit: usize,
         me: Id,
-        allow: impl Fn(&CustomerSummary) -> bool,
+        allow: impl Fn(&Brief) -> bool,
     ) -> Vec<CustomerSummary> {
         self.customers_matching(&parse(query), limit, me, allow)
     }
@@ -425,13 +415,13 @@ impl Index {
         q: &Query,
         limit: usize,
         me: Id,
-        allow: impl Fn(&CustomerSummary) -> bool,
+        allow: impl Fn(&Brief) -> bool,
     ) -> Vec<CustomerSummary> {
         let k = &self.customers;
         if q.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let ok = |e: &Entry<CustomerSummary>, terms: &[Term]| {
+        let ok = |e: &Entry<Brief>, terms: &[Term]| {
             k.terms_match(e.slot, terms)
                 && q.filters.iter().all(|f| filter_matches(k, e, f, me))
                 && allow(&e.item)
@@ -440,7 +430,8 @@ impl Index {
         let mut seen = Marks::new(k.arena.slots());
         let first = q.first_text().unwrap_or_default().to_string();
         if !first.is_empty() {
-            let names = self.by_name.range((first.clone(), 0)..).take(PREFIX_WALK);
+            let from: Box<str> = first.as_str().into();
+            let names = self.by_name.range((from, 0)..).take(PREFIX_WALK);
             for (name, id) in names {
                 if found.len() >= limit || !name.starts_with(&first) {
                     break;
@@ -561,7 +552,7 @@ impl Index {
         }
         found
             .into_iter()
-            .filter_map(|(_, id)| k.entries.get(&id).map(|e| e.item.clone()))
+            .filter_map(|(_, id)| k.entries.get(&id).map(|e| e.item.summary()))
             .collect()
     }
 
@@ -571,7 +562,7 @@ impl Index {
         q: &Query,
         limit: usize,
         me: Id,
-        allow: &impl Fn(&CustomerSummary) -> bool,
+        allow: &impl Fn(&Brief) -> bool,
         exclude: &mut std::collections::HashSet<Id>,
     ) -> Vec<Id> {
         let k = &self.customers;

@@ -5,7 +5,7 @@
 
 use crate::domain::role::{Permission, Scope, scope};
 use crate::domain::{Id, User};
-use crate::search::{CustomerSummary, Index, Page, Window};
+use crate::search::{Brief, CustomerSummary, Index, Page, Window};
 use crate::service::request::{CustomerFilter, Request, Response};
 
 /// True for the requests `answer` serves.
@@ -114,24 +114,11 @@ pub(crate) fn filtered(
     f: &CustomerFilter,
     me: crate::domain::Id,
 ) -> Vec<CustomerSummary> {
-    let found = f
-        .query
-        .as_deref()
-        .filter(|q| !q.trim().is_empty())
-        .map(|q| index.search_customers(q, index.customer_count().max(1), me, |_| true));
-    let all: Box<dyn Iterator<Item = &CustomerSummary>> = match &found {
-        Some(hits) => Box::new(hits.iter()),
-        None => Box::new(index.customers()),
-    };
-    all.filter(|c| f.status.is_none_or(|s| c.status == s))
-        .filter(|c| {
-            f.tag
-                .as_ref()
-                .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
-        })
-        .filter(|c| !f.mine || c.owner == Some(me))
-        .cloned()
-        .collect()
+    let keep = |c: &Brief| keeps(f, c, me);
+    match f.query.as_deref().filter(|q| !q.trim().is_empty()) {
+        Some(q) => index.search_customers(q, index.customer_count().max(1), me, keep),
+        None => index.customers().filter(|c| keep(c)).map(Brief::summary).collect(),
+    }
 }
 
 fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> {
@@ -139,11 +126,11 @@ fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> 
 }
 
 /// The filter's own conditions, for the page (its query goes with the page's query).
-fn keeps(f: &CustomerFilter, c: &CustomerSummary, me: Id) -> bool {
+fn keeps(f: &CustomerFilter, c: &Brief, me: Id) -> bool {
     f.status.is_none_or(|s| c.status == s)
         && f.tag
             .as_ref()
-            .is_none_or(|t| c.tags.iter().any(|x| x.eq_ignore_ascii_case(t)))
+            .is_none_or(|t| c.tags().any(|x| x.eq_ignore_ascii_case(t)))
         && (!f.mine || c.owner == Some(me))
 }
 

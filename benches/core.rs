@@ -299,18 +299,26 @@ fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
         "fresh process: open {opened:?}, sign-in (argon2 + decrypt all + build index) {:?}",
         t.elapsed()
     );
-    println!("fresh process: peak memory (VmHWM) after sign-in: {}", vm_hwm());
+    println!(
+        "fresh process: peak memory (VmHWM) after sign-in: {}, resident now (VmRSS) {}",
+        vm_hwm(),
+        vm("VmRSS:")
+    );
     service.logout(&s);
     Ok(())
 }
 
 fn vm_hwm() -> String {
+    vm("VmHWM:")
+}
+
+fn vm(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+                .find(|l| l.starts_with(field))
+                .map(|l| l.trim_start_matches(field).trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
 }

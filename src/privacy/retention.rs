@@ -94,9 +94,7 @@ impl Rule {
     }
 
     fn matches(&self, c: &impl Candidate, cutoff: UnixTime) -> bool {
-        self.status.is_none_or(|s| s == c.status())
-            && c.updated_at() < cutoff
-            && !c.anonymised()
+        self.status.is_none_or(|s| s == c.status()) && c.updated_at() < cutoff && !c.anonymised()
     }
 }
 

@@ -17,14 +17,16 @@ mod listing;
 mod narrow;
 mod order;
 pub mod page;
+mod prepared;
 mod query;
 
-use arena::{Arena, Field, TAG_MARK};
+use arena::{Arena, Field};
 use grams::{Keys, Sieve};
 use query::{Filter, Query, Term, finder, parse};
 
 pub use brief::Brief;
 pub use page::{Cursor, Page, Sort, SortKey, Start, Window};
+pub use prepared::Prepared;
 
 /// Most records the typo fallback scores per needle.
 const FUZZY_CANDIDATES: usize = 4_000;
@@ -234,12 +236,7 @@ impl Marks {
     }
 }
 
-fn filter_matches(
-    k: &Kind<Brief>,
-    e: &Entry<Brief>,
-    f: &Filter,
-    me: Id,
-) -> bool {
+fn filter_matches(k: &Kind<Brief>, e: &Entry<Brief>, f: &Filter, me: Id) -> bool {
     let a = &k.arena;
     match f {
         Filter::Tag(t) => t.find(a.get(Field::Tags, e.slot)).is_some(),
@@ -289,63 +286,35 @@ impl std::fmt::Debug for Index {
     }
 }
 
-/// Folded tags, each led by the mark and the last one ended by it.
-fn tag_field(folded: &[String]) -> String {
-    let mut s = String::new();
-    for t in folded {
-        s.push(TAG_MARK);
-        s.push_str(t);
-    }
-    s.push(TAG_MARK);
-    s
-}
-
 impl Index {
     pub fn put_customer(&mut self, c: &Customer) {
-        let d = &c.data;
-        // Each text is folded once: a million of these at sign-in.
-        let name = fold(&d.name);
-        let company = d.company.as_deref().map(fold);
-        let tags: Vec<String> = d.tags.iter().map(|t| fold(t)).collect();
-        let mut hay = name.clone();
-        if let Some(c) = &company {
-            hay.push(' ');
-            hay.push_str(c);
-        }
-        for e in &d.emails {
-            hay.push(' ');
-            hay.push_str(&fold(e));
-        }
-        for t in &tags {
-            hay.push(' ');
-            hay.push_str(t);
-        }
-        let mut phone_digits = String::new();
-        for (i, p) in d.phones.iter().enumerate() {
-            if i > 0 {
-                phone_digits.push(' ');
+        let mut p = Prepared::with_capacity(1);
+        p.push(c);
+        self.put_prepared(&mut p);
+    }
+
+    /// Puts in every customer of `p`, leaving it empty for the next batch.
+    pub fn put_prepared(&mut self, p: &mut Prepared) {
+        for (brief, [name, hay, digits, city, company, tags]) in p.drain() {
+            let id = brief.id;
+            self.unlist(id);
+            self.by_name.insert((name.into(), id));
+            let old = self
+                .customers
+                .put(id, brief, [hay, digits, city, company, tags]);
+            if let Some(old) = old.map(|o| fold(o.item.name())).filter(|o| o != name) {
+                self.by_name.remove(&(old.into_boxed_str(), id));
             }
-            phone_digits.push_str(&digits(p));
+            self.list(id);
         }
-        let city = d.address.city.as_deref().map(fold).unwrap_or_default();
-        let company = company.unwrap_or_default();
-        self.unlist(c.id);
-        self.by_name.insert((name.as_str().into(), c.id));
-        let old = self.customers.put(
-            c.id,
-            Brief::new(c),
-            [&hay, &phone_digits, &city, &company, &tag_field(&tags)],
-        );
-        if let Some(old) = old.map(|o| fold(o.item.name())).filter(|o| *o != name) {
-            self.by_name.remove(&(old.into_boxed_str(), c.id));
-        }
-        self.list(c.id);
+        p.clear();
     }
 
     pub fn remove_customer(&mut self, id: Id) {
         self.unlist(id);
         if let Some(old) = self.customers.remove(id) {
-            self.by_name.remove(&(fold(old.item.name()).into_boxed_str(), id));
+            self.by_name
+                .remove(&(fold(old.item.name()).into_boxed_str(), id));
         }
     }
 

@@ -117,7 +117,11 @@ pub(crate) fn filtered(
     let keep = |c: &Brief| keeps(f, c, me);
     match f.query.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(q) => index.search_customers(q, index.customer_count().max(1), me, keep),
-        None => index.customers().filter(|c| keep(c)).map(Brief::summary).collect(),
+        None => index
+            .customers()
+            .filter(|c| keep(c))
+            .map(Brief::summary)
+            .collect(),
     }
 }
 

@@ -279,12 +279,14 @@ fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
     let at: i64 = lines.next().unwrap_or_default().parse()?;
     let clock = Clock::manual(at);
     let settings = Settings {
+        cache_bytes: std::env::var("TMP_CACHE").ok().and_then(|v| v.parse().ok()).unwrap_or(64 << 20),
         kdf: KdfParams::PRODUCTION,
         ..Settings::default()
     };
     let t = Instant::now();
     let service = Service::open(&path, settings, clock.clone())?;
     let opened = t.elapsed();
+    let resident_open = vm("VmRSS:");
     // A code once used is refused; the clock moves on for every run of the child.
     std::fs::write(
         path.join("bench-signin"),
@@ -296,7 +298,7 @@ fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
         .login("dana", &Password::new(PASSWORD), &code, &Peer::default())?
         .session;
     println!(
-        "fresh process: open {opened:?}, sign-in (argon2 + decrypt all + build index) {:?}",
+        "fresh process: open {opened:?} (then resident {resident_open}), sign-in (argon2 + decrypt all + build index) {:?}",
         t.elapsed()
     );
     println!(

@@ -49,7 +49,8 @@ impl Prepared {
     fn again(&mut self, from: usize, to: usize) {
         // Through a kept scratch string: `String::extend_from_within` is newer than our MSRV.
         self.scratch.clear();
-        self.scratch.push_str(self.text.get(from..to).unwrap_or_default());
+        self.scratch
+            .push_str(self.text.get(from..to).unwrap_or_default());
         self.text.push_str(&self.scratch);
     }
 

@@ -39,13 +39,20 @@ impl Unsealed {
         // The digest check and the decrypting read the same trees independently: run them
         // on both cores at once. Nothing loaded is used unless the check then passes.
         let (armed, caches) = std::thread::scope(|s| {
-            let check = s.spawn(|| store.arm(vault.dek()));
+            // Named so `top -H` and profiles tell the three unseal threads apart.
+            let check = std::thread::Builder::new()
+                .name("unseal-check".into())
+                .spawn_scoped(s, || store.arm(vault.dek()));
             let caches = Caches::load(store, &vault);
-            let armed = check.join().unwrap_or_else(|_| {
-                Err(store::StoreError::Damaged(
-                    "the integrity check stopped unexpectedly; the database was not opened".into(),
-                ))
-            });
+            let armed = match check {
+                Ok(check) => check.join().unwrap_or_else(|_| {
+                    Err(store::StoreError::Damaged(
+                        "the integrity check stopped unexpectedly; the database was not opened"
+                            .into(),
+                    ))
+                }),
+                Err(e) => Err(e.into()),
+            };
             (armed, caches)
         });
         let (armed, mut integrity_notes) = armed?;
@@ -242,14 +249,16 @@ fn customers_indexed(
     std::thread::scope(|s| {
         let (full, filled) = std::sync::mpsc::sync_channel::<Prepared>(2);
         let (empty, emptied) = std::sync::mpsc::channel::<Prepared>();
-        let indexer = s.spawn(move || {
-            for mut p in filled {
-                index.put_prepared(&mut p);
-                // The buffers go back to be filled again; if the sender is gone they drop.
-                let _ = empty.send(p);
-            }
-            index
-        });
+        let indexer = std::thread::Builder::new()
+            .name("unseal-index".into())
+            .spawn_scoped(s, move || {
+                for mut p in filled {
+                    index.put_prepared(&mut p);
+                    // The buffers go back to be filled again; if the sender is gone they drop.
+                    let _ = empty.send(p);
+                }
+                index
+            })?;
         let mut batch = Prepared::with_capacity(BATCH);
         let mut sent = true;
         let opened =
@@ -294,15 +303,14 @@ fn each_loaded<T: serde::de::DeserializeOwned>(
     mut f: impl FnMut(T),
 ) -> Result<()> {
     let reader = vault.reader()?;
-    for r in store.scan_raw(tree) {
-        let (k, v) = r?;
-        match reader.open::<T>(tree, &k, &v) {
+    store.each_raw(tree, |k, v| {
+        match reader.open::<T>(tree, k, v) {
             Ok(t) => f(t),
             Err(store::StoreError::Corrupt { tree, key }) => bad.push(format!("{tree}/{key}")),
             Err(e) => return Err(e),
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The log must continue from the entry the anchor vouches for: a store ahead of its anchor

@@ -121,10 +121,10 @@ impl Store {
         let waived = self.get_raw(Tree::Meta, WAIVER_KEY)?.is_some();
         let mut fresh = Recompute::new(&keys.digest);
         for t in Tree::ALL {
-            for r in self.scan_raw(t) {
-                let (k, v) = r?;
-                fresh.push(t, &k, &v);
-            }
+            self.each_raw(t, |k, v| {
+                fresh.push(t, k, v);
+                Ok(())
+            })?;
         }
         let fresh = fresh.digest;
 

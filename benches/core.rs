@@ -279,7 +279,6 @@ fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
     let at: i64 = lines.next().unwrap_or_default().parse()?;
     let clock = Clock::manual(at);
     let settings = Settings {
-        cache_bytes: std::env::var("TMP_CACHE").ok().and_then(|v| v.parse().ok()).unwrap_or(64 << 20),
         kdf: KdfParams::PRODUCTION,
         ..Settings::default()
     };

@@ -149,7 +149,7 @@ pub trait Candidate {
     fn anonymised(&self) -> bool;
 }
 
-impl Candidate for Brief {
+impl Candidate for Brief<'_> {
     fn id(&self) -> Id {
         self.id
     }
@@ -167,7 +167,7 @@ impl Candidate for Brief {
     }
 }
 
-impl Candidate for CustomerSummary {
+impl Candidate for &CustomerSummary {
     fn id(&self) -> Id {
         self.id
     }
@@ -185,9 +185,9 @@ impl Candidate for CustomerSummary {
     }
 }
 
-pub fn plan<'a, C: Candidate + 'a>(
+pub fn plan<C: Candidate>(
     rules: &[Rule],
-    customers: impl Iterator<Item = &'a C>,
+    customers: impl Iterator<Item = C>,
     now: UnixTime,
 ) -> Plan {
     let cutoffs: Vec<UnixTime> = rules.iter().map(|r| r.cutoff(now)).collect();
@@ -207,7 +207,7 @@ pub fn plan<'a, C: Candidate + 'a>(
         };
     }
     for c in customers {
-        if let Some(i) = (0..rules.len()).find(|&i| rules[i].matches(c, cutoffs[i])) {
+        if let Some(i) = (0..rules.len()).find(|&i| rules[i].matches(&c, cutoffs[i])) {
             out[i].customers.push(Planned {
                 id: c.id(),
                 name: c.name().to_string(),

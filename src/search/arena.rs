@@ -19,13 +19,15 @@ pub(super) enum Field {
     Company = 3,
     /// Folded tags, each wrapped in `TAG_MARK` so a tag is matched whole.
     Tags = 4,
+    /// What lists show of the record (see `brief.rs`): read by slot, never scanned.
+    Shown = 5,
 }
 
-const FIELDS: usize = 5;
+pub(super) const FIELDS: usize = 6;
 
 /// Bits per block of each field's n-gram table, as a shift (see `grams.rs`). The large
 /// fields get them; the small ones are scanned whole, or only checked record by record.
-const GRAM_SHIFTS: [u32; FIELDS] = [14, 13, 0, 0, 0];
+const GRAM_SHIFTS: [u32; FIELDS] = [14, 13, 0, 0, 0, 0];
 
 /// Most blocks one memmem pass covers.
 const MAX_RUN: usize = 64;
@@ -125,11 +127,7 @@ impl Arena {
     }
 
     /// Appends a record's fields and returns its slot.
-    pub(super) fn push(&mut self, id: Id, fields: [&str; FIELDS]) -> usize {
-        self.push_texts(id, fields.map(str::as_bytes))
-    }
-
-    fn push_texts(&mut self, id: Id, fields: [&[u8]; FIELDS]) -> usize {
+    pub(super) fn push(&mut self, id: Id, fields: [&[u8]; FIELDS]) -> usize {
         for (col, text) in self.columns.iter_mut().zip(fields) {
             col.push(text);
         }
@@ -260,7 +258,7 @@ impl Arena {
         for (slot, id) in self.ids.iter().enumerate() {
             if self.is_live(slot) {
                 let texts: [&[u8]; FIELDS] = std::array::from_fn(|f| self.columns[f].get(slot));
-                let new = out.push_texts(*id, texts);
+                let new = out.push(*id, texts);
                 moved(*id, new);
             }
         }

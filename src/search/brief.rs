@@ -1,27 +1,61 @@
-//! A customer summary as the index holds it: the fixed fields inline, the texts in one
-//! allocation.
+//! A customer summary as the index holds it: the fixed fields inline in its map, the texts
+//! back to back in the arena's `Shown` column.
 //!
 //! With a million customers the summaries are most of the index. A `CustomerSummary` is
 //! 168 bytes inline plus an allocation for each text, and a map node holds it at half fill;
-//! a `Brief` is 64 bytes plus one allocation holding the texts back to back. Summaries are
-//! made from briefs only for what is shown: a page, a search result.
+//! `Fixed` is 48 bytes and the texts take their own length plus a byte or two, with no
+//! allocation per customer. Summaries are made only for what is shown: a page, a result.
 
 use crate::domain::customer::CustomerStatus;
 use crate::domain::{Customer, Id, UnixTime};
 
 use super::CustomerSummary;
 
+/// What the index keeps of a customer beside its texts: fixed size, inline in its map.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Brief {
+pub(super) struct Fixed {
     pub id: Id,
     pub owner: Option<Id>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
     pub status: CustomerStatus,
-    /// Name, company, first e-mail, first phone, then the tags. Each optional text is led by
-    /// its length plus one (zero when absent), the name by its length, and the tags by
-    /// their count and then each its length; lengths are LEB128.
-    text: Box<[u8]>,
+}
+
+impl Fixed {
+    pub(super) fn of(c: &Customer) -> Fixed {
+        Fixed {
+            id: c.id,
+            owner: c.data.owner,
+            created_at: c.stamp.created_at,
+            updated_at: c.stamp.updated_at,
+            status: c.data.status,
+        }
+    }
+
+    /// The brief of this customer, whose shown text (`encode`) is `text`.
+    pub(super) fn with<'a>(&self, text: &'a [u8]) -> Brief<'a> {
+        Brief {
+            id: self.id,
+            owner: self.owner,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            status: self.status,
+            text,
+        }
+    }
+}
+
+/// A customer as the index holds it, for filters and lists: the fixed fields, and the
+/// shown texts where the index keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Brief<'a> {
+    pub id: Id,
+    pub owner: Option<Id>,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+    pub status: CustomerStatus,
+    /// As `encode` wrote it.
+    text: &'a [u8],
 }
 
 fn put_len(out: &mut Vec<u8>, mut n: usize) {
@@ -36,7 +70,35 @@ fn put_len(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-/// Reads the texts back in the order `Brief::new` wrote them.
+/// Appends what lists show of `c`: name, company, first e-mail, first phone, then the
+/// tags. Each optional text is led by its length plus one (zero when absent), the name by
+/// its length, and the tags by their count and then each its length; lengths are LEB128.
+pub(super) fn encode(c: &Customer, out: &mut Vec<u8>) {
+    let d = &c.data;
+    put_len(out, d.name.len());
+    out.extend_from_slice(d.name.as_bytes());
+    let optional = [
+        d.company.as_deref(),
+        d.emails.first().map(String::as_str),
+        d.phones.first().map(String::as_str),
+    ];
+    for t in optional {
+        match t {
+            None => out.push(0),
+            Some(t) => {
+                put_len(out, t.len() + 1);
+                out.extend_from_slice(t.as_bytes());
+            }
+        }
+    }
+    put_len(out, d.tags.len());
+    for t in &d.tags {
+        put_len(out, t.len());
+        out.extend_from_slice(t.as_bytes());
+    }
+}
+
+/// Reads the texts back in the order `encode` wrote them.
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
@@ -45,7 +107,7 @@ impl<'a> Reader<'a> {
         let mut shift = 0;
         while let Some((&b, rest)) = self.0.split_first() {
             self.0 = rest;
-            n |= usize::from(b & 0x7f) << shift;
+            n |= usize::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
             if b & 0x80 == 0 {
                 break;
             }
@@ -57,7 +119,7 @@ impl<'a> Reader<'a> {
     fn text(&mut self, n: usize) -> &'a str {
         let (t, rest) = self.0.split_at(n.min(self.0.len()));
         self.0 = rest;
-        // Written from `&str` by `new` and never changed, so this never fails.
+        // Written from `&str` by `encode` and never changed, so this never fails.
         std::str::from_utf8(t).unwrap_or_default()
     }
 
@@ -74,58 +136,20 @@ impl<'a> Reader<'a> {
     }
 }
 
-impl Brief {
-    pub fn new(c: &Customer) -> Brief {
-        let d = &c.data;
-        let optional = [
-            d.company.as_deref(),
-            d.emails.first().map(String::as_str),
-            d.phones.first().map(String::as_str),
-        ];
-        let size = d.name.len()
-            + optional.iter().flatten().map(|t| t.len()).sum::<usize>()
-            + d.tags.iter().map(|t| t.len() + 1).sum::<usize>()
-            + 6;
-        let mut text = Vec::with_capacity(size);
-        put_len(&mut text, d.name.len());
-        text.extend_from_slice(d.name.as_bytes());
-        for t in optional {
-            match t {
-                None => text.push(0),
-                Some(t) => {
-                    put_len(&mut text, t.len() + 1);
-                    text.extend_from_slice(t.as_bytes());
-                }
-            }
-        }
-        put_len(&mut text, d.tags.len());
-        for t in &d.tags {
-            put_len(&mut text, t.len());
-            text.extend_from_slice(t.as_bytes());
-        }
-        Brief {
-            id: c.id,
-            owner: d.owner,
-            created_at: c.stamp.created_at,
-            updated_at: c.stamp.updated_at,
-            status: d.status,
-            text: text.into_boxed_slice(),
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        Reader(&self.text).name()
+impl<'a> Brief<'a> {
+    pub fn name(&self) -> &'a str {
+        Reader(self.text).name()
     }
 
     /// Company, first e-mail and first phone.
-    fn contact(&self) -> (Reader<'_>, [Option<&str>; 3]) {
-        let mut r = Reader(&self.text);
+    fn contact(&self) -> (Reader<'a>, [Option<&'a str>; 3]) {
+        let mut r = Reader(self.text);
         r.name();
         let parts = [r.optional(), r.optional(), r.optional()];
         (r, parts)
     }
 
-    pub fn tags(&self) -> impl Iterator<Item = &str> {
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> {
         let (mut r, _) = self.contact();
         let n = r.len();
         (0..n).map(move |_| r.name())
@@ -196,7 +220,9 @@ mod tests {
         ];
         for input in cases {
             let c = customer(input);
-            let b = Brief::new(&c);
+            let mut text = Vec::new();
+            encode(&c, &mut text);
+            let b = Fixed::of(&c).with(&text);
             let d = &c.data;
             let want = CustomerSummary {
                 id: 42,

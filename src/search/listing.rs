@@ -8,13 +8,14 @@
 //! more walks.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
+use super::brief::Fixed;
 use super::order::Order;
 use super::page::{Cursor, Page, SortKey, Sorted, Window, span};
 use super::query::{Query, parse};
-use super::{Brief, CustomerSummary, Entry, Index, filter_matches};
+use super::{Brief, CustomerSummary, Entry, Index, Kind, filter_matches};
 use crate::domain::Id;
 use crate::domain::customer::CustomerStatus;
 use crate::domain::text::fold;
@@ -33,7 +34,7 @@ pub(super) struct Orders {
 }
 
 /// What a filtered list keeps: a customer passing it.
-pub type Keep = Box<dyn Fn(&Brief) -> bool + Send + Sync>;
+pub type Keep = Box<dyn Fn(&Brief<'_>) -> bool + Send + Sync>;
 
 /// The last filtered list asked for, in ascending order, kept up to date by writes like
 /// the orders (so a page after a colleague's change does not walk the order again).
@@ -47,19 +48,19 @@ struct View {
 }
 
 impl View {
-    fn matches(&self, k: &super::Kind<Brief>, e: &Entry<Brief>) -> bool {
+    fn matches(&self, k: &Kind<Fixed>, e: &Entry<Fixed>) -> bool {
         matches(k, e, &self.query, &self.keep, self.me)
     }
 }
 
 fn matches(
-    k: &super::Kind<Brief>,
-    e: &Entry<Brief>,
+    k: &Kind<Fixed>,
+    e: &Entry<Fixed>,
     q: &Query,
-    keep: &impl Fn(&Brief) -> bool,
+    keep: &impl Fn(&Brief<'_>) -> bool,
     me: Id,
 ) -> bool {
-    keep(&e.item)
+    keep(&k.brief(e))
         && k.terms_match(e.slot, &q.terms)
         && q.filters.iter().all(|f| filter_matches(k, e, f, me))
 }
@@ -92,17 +93,18 @@ fn status_rank(s: CustomerStatus) -> i64 {
 /// A customer's sort value in order `k` (customers have no due date: `Due` is by name).
 /// The folded name is folded again here rather than kept twice: only the few comparisons
 /// of a lookup in an order need it.
-fn parts(k: SortKey, e: &Entry<Brief>) -> (i64, Cow<'_, str>) {
+fn parts<'a>(k: SortKey, kind: &'a Kind<Fixed>, e: &'a Entry<Fixed>) -> (i64, Cow<'a, str>) {
+    let name = || Cow::Owned(fold(kind.brief(e).name()));
     match k {
-        SortKey::Name | SortKey::Due => (0, Cow::Owned(fold(e.item.name()))),
+        SortKey::Name | SortKey::Due => (0, name()),
         SortKey::Updated => (e.item.updated_at, Cow::Borrowed("")),
         SortKey::Created => (e.item.created_at, Cow::Borrowed("")),
-        SortKey::Status => (status_rank(e.item.status), Cow::Owned(fold(e.item.name()))),
+        SortKey::Status => (status_rank(e.item.status), name()),
     }
 }
 
-fn cursor(k: SortKey, e: &Entry<Brief>) -> Cursor {
-    let (major, minor) = parts(k, e);
+fn cursor(k: SortKey, kind: &Kind<Fixed>, e: &Entry<Fixed>) -> Cursor {
+    let (major, minor) = parts(k, kind, e);
     Cursor {
         major,
         minor: minor.into_owned(),
@@ -110,18 +112,16 @@ fn cursor(k: SortKey, e: &Entry<Brief>) -> Cursor {
     }
 }
 
-type Entries = BTreeMap<Id, Entry<Brief>>;
-
 /// True for ids sorting before `c` (or at it, when `inclusive`).
 fn before<'a>(
     k: SortKey,
-    entries: &'a Entries,
+    kind: &'a Kind<Fixed>,
     c: &'a Cursor,
     inclusive: bool,
 ) -> impl Fn(Id) -> bool + 'a {
     move |id| {
-        entries.get(&id).is_some_and(|e| {
-            let (major, minor) = parts(k, e);
+        kind.entries.get(&id).is_some_and(|e| {
+            let (major, minor) = parts(k, kind, e);
             let ord = c.cmp_parts(major, &minor, id);
             ord.is_gt() || (inclusive && ord.is_eq())
         })
@@ -137,7 +137,7 @@ enum List<'a> {
 struct Listed<'a> {
     list: List<'a>,
     key: SortKey,
-    entries: &'a Entries,
+    kind: &'a Kind<Fixed>,
 }
 
 impl Sorted for Listed<'_> {
@@ -149,7 +149,7 @@ impl Sorted for Listed<'_> {
     }
 
     fn count_below(&self, c: &Cursor, inclusive: bool) -> usize {
-        let f = before(self.key, self.entries, c, inclusive);
+        let f = before(self.key, self.kind, c, inclusive);
         match self.list {
             List::All(o) => o.count(f),
             List::Some(ids) => ids.partition_point(|id| f(*id)),
@@ -157,7 +157,7 @@ impl Sorted for Listed<'_> {
     }
 
     fn position(&self, id: Id) -> Option<usize> {
-        let c = cursor(self.key, self.entries.get(&id)?);
+        let c = cursor(self.key, self.kind, self.kind.entries.get(&id)?);
         let p = self.count_below(&c, false);
         let at = match self.list {
             List::All(o) => o.at(p),
@@ -224,8 +224,10 @@ impl Index {
                 Order::from_sorted(self.by_name.iter().map(|(_, id)| *id))
             }
             SortKey::Updated | SortKey::Created => {
-                let mut v: Vec<(i64, Id)> =
-                    entries.iter().map(|(id, e)| (parts(k, e).0, *id)).collect();
+                let mut v: Vec<(i64, Id)> = entries
+                    .iter()
+                    .map(|(id, e)| (parts(k, &self.customers, e).0, *id))
+                    .collect();
                 v.sort_unstable();
                 Order::from_sorted(v.into_iter().map(|(_, id)| id))
             }
@@ -265,8 +267,8 @@ impl Index {
             return;
         };
         if let Some(v) = orders.view.as_mut() {
-            let c = cursor(v.sort, e);
-            let f = before(v.sort, &self.customers.entries, &c, false);
+            let c = cursor(v.sort, &self.customers, e);
+            let f = before(v.sort, &self.customers, &c, false);
             let p = v.ids.partition_point(|i| f(*i));
             if v.ids.get(p) == Some(&id) {
                 v.ids.remove(p);
@@ -275,8 +277,8 @@ impl Index {
         for (n, order) in orders.by.iter_mut().enumerate() {
             if let Some(o) = order {
                 let k = SLOT_KEYS[n];
-                let c = cursor(k, e);
-                o.remove(id, before(k, &self.customers.entries, &c, false));
+                let c = cursor(k, &self.customers, e);
+                o.remove(id, before(k, &self.customers, &c, false));
             }
         }
     }
@@ -292,16 +294,16 @@ impl Index {
             .as_mut()
             .filter(|v| v.matches(&self.customers, e))
         {
-            let c = cursor(v.sort, e);
-            let f = before(v.sort, &self.customers.entries, &c, false);
+            let c = cursor(v.sort, &self.customers, e);
+            let f = before(v.sort, &self.customers, &c, false);
             let p = v.ids.partition_point(|i| f(*i));
             v.ids.insert(p, id);
         }
         for (n, order) in orders.by.iter_mut().enumerate() {
             if let Some(o) = order {
                 let k = SLOT_KEYS[n];
-                let c = cursor(k, e);
-                o.insert(id, before(k, &self.customers.entries, &c, false));
+                let c = cursor(k, &self.customers, e);
+                o.insert(id, before(k, &self.customers, &c, false));
             }
         }
     }
@@ -313,7 +315,7 @@ impl Index {
     pub fn customer_page(
         &self,
         query: &str,
-        keep: impl Fn(&Brief) -> bool + Send + Sync + 'static,
+        keep: impl Fn(&Brief<'_>) -> bool + Send + Sync + 'static,
         view: &str,
         w: &Window,
         me: Id,
@@ -357,7 +359,7 @@ impl Index {
         let listed = Listed {
             list,
             key: k,
-            entries: &self.customers.entries,
+            kind: &self.customers,
         };
         let (from, to) = span(&listed, w);
         let n = listed.len();
@@ -368,14 +370,17 @@ impl Index {
         } else {
             listed.ids(from, to)
         };
-        let entries: Vec<&Entry<Brief>> = ids
+        let entries: Vec<&Entry<Fixed>> = ids
             .iter()
             .filter_map(|id| self.customers.entries.get(id))
             .collect();
         Page {
-            first: entries.first().map(|e| cursor(k, e)),
-            last: entries.last().map(|e| cursor(k, e)),
-            rows: entries.into_iter().map(|e| e.item.summary()).collect(),
+            first: entries.first().map(|e| cursor(k, &self.customers, e)),
+            last: entries.last().map(|e| cursor(k, &self.customers, e)),
+            rows: entries
+                .into_iter()
+                .map(|e| self.customers.brief(e).summary())
+                .collect(),
             offset: from,
             total: n,
         }
@@ -386,13 +391,13 @@ impl Index {
         &self,
         order: &Order,
         q: &Query,
-        keep: &impl Fn(&Brief) -> bool,
+        keep: &impl Fn(&Brief<'_>) -> bool,
         me: Id,
     ) -> Vec<Id> {
         let k = &self.customers;
         let max = k.entries.keys().next_back().copied().unwrap_or(0);
         let mut set = IdSet::new(max);
-        let ok = |e: &Entry<Brief>| matches(k, e, q, keep, me);
+        let ok = |e: &Entry<Fixed>| matches(k, e, q, keep, me);
         match q.terms.first() {
             // One pass over the arena finds the candidates; the rest is checked on them.
             Some(t) => k.scan_term(t, &k.sieve(&q.terms), |slot, _| {

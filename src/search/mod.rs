@@ -20,7 +20,8 @@ pub mod page;
 mod prepared;
 mod query;
 
-use arena::{Arena, Field};
+use arena::{Arena, FIELDS, Field};
+use brief::Fixed;
 use grams::{Keys, Sieve};
 use query::{Filter, Query, Term, finder, parse};
 
@@ -97,22 +98,25 @@ impl<T> Kind<T> {
 }
 
 impl<T> Kind<T> {
-    fn put(&mut self, id: Id, item: T, fields: [&str; 5]) -> Option<Entry<T>> {
+    /// Puts `item` in with its texts. The old entry comes back with its slot still
+    /// readable in the arena until the next put or remove: compaction runs first.
+    fn put(&mut self, id: Id, item: T, fields: [&[u8]; FIELDS]) -> Option<Entry<T>> {
+        self.compact();
         self.generation += 1;
         let slot = self.arena.push(id, fields);
         let old = self.entries.insert(id, Entry { item, slot });
         if let Some(o) = &old {
             self.arena.kill(o.slot);
         }
-        self.compact();
         old
     }
 
+    /// Like `put`, the entry comes back readable until the next change.
     fn remove(&mut self, id: Id) -> Option<Entry<T>> {
+        self.compact();
         let old = self.entries.remove(&id)?;
         self.generation += 1;
         self.arena.kill(old.slot);
-        self.compact();
         Some(old)
     }
 
@@ -210,6 +214,12 @@ impl<T> Kind<T> {
     }
 }
 
+impl Kind<Fixed> {
+    fn brief<'a>(&'a self, e: &'a Entry<Fixed>) -> Brief<'a> {
+        e.item.with(self.arena.get(Field::Shown, e.slot))
+    }
+}
+
 /// A set of slots, one bit each: cheaper than hashing when a scan visits many of them.
 struct Marks(Vec<u64>);
 
@@ -236,7 +246,7 @@ impl Marks {
     }
 }
 
-fn filter_matches(k: &Kind<Brief>, e: &Entry<Brief>, f: &Filter, me: Id) -> bool {
+fn filter_matches(k: &Kind<Fixed>, e: &Entry<Fixed>, f: &Filter, me: Id) -> bool {
     let a = &k.arena;
     match f {
         Filter::Tag(t) => t.find(a.get(Field::Tags, e.slot)).is_some(),
@@ -254,7 +264,7 @@ const INSIDE: u8 = 2;
 const FUZZY: u8 = 3;
 
 pub struct Index {
-    customers: Kind<Brief>,
+    customers: Kind<Fixed>,
     /// Folded names in order, so names starting with the query are found by a range
     /// lookup instead of a scan.
     by_name: std::collections::BTreeSet<(Box<str>, Id)>,
@@ -286,6 +296,14 @@ impl std::fmt::Debug for Index {
     }
 }
 
+/// An employee's or task's searched texts, with nothing in the customer-only fields.
+fn texts([hay, digits]: [&str; 2]) -> [&[u8]; FIELDS] {
+    let mut t: [&[u8]; FIELDS] = [b""; FIELDS];
+    t[Field::Hay as usize] = hay.as_bytes();
+    t[Field::Digits as usize] = digits.as_bytes();
+    t
+}
+
 impl Index {
     pub fn put_customer(&mut self, c: &Customer) {
         let mut p = Prepared::with_capacity(1);
@@ -295,14 +313,19 @@ impl Index {
 
     /// Puts in every customer of `p`, leaving it empty for the next batch.
     pub fn put_prepared(&mut self, p: &mut Prepared) {
-        for (brief, [name, hay, digits, city, company, tags]) in p.drain() {
-            let id = brief.id;
+        for (fixed, [name, hay, digits, city, company, tags], shown) in p.drain() {
+            let id = fixed.id;
             self.unlist(id);
             self.by_name.insert((name.into(), id));
-            let old = self
-                .customers
-                .put(id, brief, [hay, digits, city, company, tags]);
-            if let Some(old) = old.map(|o| fold(o.item.name())).filter(|o| o != name) {
+            let k = &mut self.customers;
+            let fields = [hay, digits, city, company, tags].map(str::as_bytes);
+            let old = k.put(
+                id,
+                fixed,
+                [fields[0], fields[1], fields[2], fields[3], fields[4], shown],
+            );
+            let old = old.map(|o| fold(k.brief(&o).name())).filter(|o| o != name);
+            if let Some(old) = old {
                 self.by_name.remove(&(old.into_boxed_str(), id));
             }
             self.list(id);
@@ -313,8 +336,8 @@ impl Index {
     pub fn remove_customer(&mut self, id: Id) {
         self.unlist(id);
         if let Some(old) = self.customers.remove(id) {
-            self.by_name
-                .remove(&(fold(old.item.name()).into_boxed_str(), id));
+            let name = fold(self.customers.brief(&old).name());
+            self.by_name.remove(&(name.into_boxed_str(), id));
         }
     }
 
@@ -332,7 +355,7 @@ impl Index {
             .join(" · ");
         let digits = d.phone.as_deref().map(digits).unwrap_or_default();
         self.employees
-            .put(e.id, (d.name.clone(), detail), [&hay, &digits, "", "", ""]);
+            .put(e.id, (d.name.clone(), detail), texts([&hay, &digits]));
     }
 
     pub fn remove_employee(&mut self, id: Id) {
@@ -345,7 +368,7 @@ impl Index {
         self.tasks.put(
             t.id,
             (t.data.title.clone(), assignee, t.stamp.created_by),
-            [&hay, "", "", "", ""],
+            texts([&hay, ""]),
         );
     }
 
@@ -354,11 +377,13 @@ impl Index {
     }
 
     pub fn customer(&self, id: Id) -> Option<CustomerSummary> {
-        self.customers.entries.get(&id).map(|e| e.item.summary())
+        let k = &self.customers;
+        k.entries.get(&id).map(|e| k.brief(e).summary())
     }
 
-    pub fn customers(&self) -> impl Iterator<Item = &Brief> {
-        self.customers.entries.values().map(|e| &e.item)
+    pub fn customers(&self) -> impl Iterator<Item = Brief<'_>> {
+        let k = &self.customers;
+        k.entries.values().map(|e| k.brief(e))
     }
 
     pub fn customer_count(&self) -> usize {
@@ -374,7 +399,7 @@ impl Index {
         query: &str,
         limit: usize,
         me: Id,
-        allow: impl Fn(&Brief) -> bool,
+        allow: impl Fn(&Brief<'_>) -> bool,
     ) -> Vec<CustomerSummary> {
         self.customers_matching(&parse(query), limit, me, allow)
     }
@@ -384,16 +409,16 @@ impl Index {
         q: &Query,
         limit: usize,
         me: Id,
-        allow: impl Fn(&Brief) -> bool,
+        allow: impl Fn(&Brief<'_>) -> bool,
     ) -> Vec<CustomerSummary> {
         let k = &self.customers;
         if q.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let ok = |e: &Entry<Brief>, terms: &[Term]| {
+        let ok = |e: &Entry<Fixed>, terms: &[Term]| {
             k.terms_match(e.slot, terms)
                 && q.filters.iter().all(|f| filter_matches(k, e, f, me))
-                && allow(&e.item)
+                && allow(&k.brief(e))
         };
         let mut found: Vec<(u8, Id)> = Vec::new();
         let mut seen = Marks::new(k.arena.slots());
@@ -521,7 +546,7 @@ impl Index {
         }
         found
             .into_iter()
-            .filter_map(|(_, id)| k.entries.get(&id).map(|e| e.item.summary()))
+            .filter_map(|(_, id)| k.entries.get(&id).map(|e| k.brief(e).summary()))
             .collect()
     }
 
@@ -531,7 +556,7 @@ impl Index {
         q: &Query,
         limit: usize,
         me: Id,
-        allow: &impl Fn(&Brief) -> bool,
+        allow: &impl Fn(&Brief<'_>) -> bool,
         exclude: &mut std::collections::HashSet<Id>,
     ) -> Vec<Id> {
         let k = &self.customers;
@@ -566,7 +591,7 @@ impl Index {
                             !exclude.contains(&e.item.id)
                                 && rest.iter().all(|t| k.term_matches(slot, t))
                                 && q.filters.iter().all(|f| filter_matches(k, e, f, me))
-                                && allow(&e.item)
+                                && allow(&k.brief(e))
                         });
                         if let Some(e) = e {
                             let hay = String::from_utf8_lossy(k.arena.get(Field::Hay, slot));

@@ -5,7 +5,7 @@
 //! copies them into the arenas and frees the buffer whole, instead of freeing a dozen small
 //! strings per customer that the other thread allocated.
 
-use super::Brief;
+use super::brief::{self, Fixed};
 use crate::domain::Customer;
 use crate::domain::text::{digits_into, fold_into};
 
@@ -16,7 +16,10 @@ pub(super) const TEXTS: usize = 6;
 
 #[derive(Default)]
 pub struct Prepared {
-    briefs: Vec<Brief>,
+    fixed: Vec<Fixed>,
+    /// What lists show of each (see `brief.rs`), back to back, and where each ends.
+    shown: Vec<u8>,
+    shown_ends: Vec<usize>,
     text: String,
     /// Where each text ends in `text`, `TEXTS` per customer.
     ends: Vec<usize>,
@@ -26,7 +29,9 @@ pub struct Prepared {
 impl Prepared {
     pub fn with_capacity(customers: usize) -> Prepared {
         Prepared {
-            briefs: Vec::with_capacity(customers),
+            fixed: Vec::with_capacity(customers),
+            shown: Vec::with_capacity(customers * 80),
+            shown_ends: Vec::with_capacity(customers),
             text: String::with_capacity(customers * 160),
             ends: Vec::with_capacity(customers * TEXTS),
             scratch: String::new(),
@@ -34,11 +39,11 @@ impl Prepared {
     }
 
     pub fn len(&self) -> usize {
-        self.briefs.len()
+        self.fixed.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.briefs.is_empty()
+        self.fixed.is_empty()
     }
 
     fn end(&mut self) {
@@ -103,26 +108,35 @@ impl Prepared {
         }
         self.text.push(TAG_MARK);
         self.end();
-        self.briefs.push(Brief::new(c));
+        brief::encode(c, &mut self.shown);
+        self.shown_ends.push(self.shown.len());
+        self.fixed.push(Fixed::of(c));
     }
 
     pub(super) fn clear(&mut self) {
-        self.briefs.clear();
+        self.fixed.clear();
+        self.shown.clear();
+        self.shown_ends.clear();
         self.text.clear();
         self.ends.clear();
     }
 
-    /// Each customer's brief and texts, in the order they were pushed.
-    pub(super) fn drain(&mut self) -> impl Iterator<Item = (Brief, [&str; TEXTS])> {
-        let text = &self.text;
-        let ends = &self.ends;
-        self.briefs.drain(..).enumerate().map(move |(i, b)| {
+    /// Each customer's fixed fields, folded texts and shown text, in the order pushed.
+    pub(super) fn drain(&mut self) -> impl Iterator<Item = (Fixed, [&str; TEXTS], &[u8])> {
+        let (text, ends) = (&self.text, &self.ends);
+        let (shown, shown_ends) = (&self.shown, &self.shown_ends);
+        self.fixed.drain(..).enumerate().map(move |(i, f)| {
             let texts = std::array::from_fn(|j| {
                 let n = i * TEXTS + j;
                 let start = if n == 0 { 0 } else { ends[n - 1] };
                 text.get(start..ends[n]).unwrap_or_default()
             });
-            (b, texts)
+            let start = if i == 0 { 0 } else { shown_ends[i - 1] };
+            (
+                f,
+                texts,
+                shown.get(start..shown_ends[i]).unwrap_or_default(),
+            )
         })
     }
 }

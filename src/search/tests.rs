@@ -112,6 +112,12 @@ fn updates_and_removals_leave_no_stale_text_even_after_compaction() {
     }
     assert!(names(&i, "old").is_empty());
     assert_eq!(names(&i, "new9999"), ["New9999"]);
+    // The name order holds each customer once, under the name it has now.
+    assert_eq!(i.by_name.len(), i.customer_count());
+    for (name, id) in &i.by_name {
+        let now = i.customer(*id).map(|c| fold(&c.name));
+        assert_eq!(now.as_deref(), Some(&**name), "{id}");
+    }
     assert_eq!(i.search_customers("new", 10_000, 0, |_| true).len(), 5_000);
 }
 

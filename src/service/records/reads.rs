@@ -114,13 +114,13 @@ pub(crate) fn filtered(
     f: &CustomerFilter,
     me: crate::domain::Id,
 ) -> Vec<CustomerSummary> {
-    let keep = |c: &Brief| keeps(f, c, me);
+    let keep = |c: &Brief<'_>| keeps(f, c, me);
     match f.query.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(q) => index.search_customers(q, index.customer_count().max(1), me, keep),
         None => index
             .customers()
             .filter(|c| keep(c))
-            .map(Brief::summary)
+            .map(|c| c.summary())
             .collect(),
     }
 }
@@ -130,7 +130,7 @@ fn list(index: &Index, f: &CustomerFilter, user: &User) -> Vec<CustomerSummary> 
 }
 
 /// The filter's own conditions, for the page (its query goes with the page's query).
-fn keeps(f: &CustomerFilter, c: &Brief, me: Id) -> bool {
+fn keeps(f: &CustomerFilter, c: &Brief<'_>, me: Id) -> bool {
     f.status.is_none_or(|s| c.status == s)
         && f.tag
             .as_ref()

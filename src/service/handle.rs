@@ -1,5 +1,6 @@
 //! `Service::handle`: check the session, authorize, act, audit — in that order, always.
 
+use super::live::Standing;
 use super::records::{Acted, Cx};
 use super::request::{Request, Response};
 use super::session::Session;
@@ -11,6 +12,9 @@ use crate::store::StoreError;
 impl Service {
     pub fn handle(&self, session: &Session, req: Request) -> Result<Response> {
         super::bounds::check(&req)?;
+        if let Some(answer) = self.read_unlocked(session, &req) {
+            return answer;
+        }
         if req.is_backup() {
             return self.handle_backup(session, req);
         }
@@ -23,39 +27,71 @@ impl Service {
         self.handle_now(session, req)
     }
 
+    /// Lists and searches of a session in plain good standing, answered without the
+    /// service lock: a writer holds it through its commit, and readers would queue behind
+    /// it. They change nothing and are not audited (as on the locked way); anything out of
+    /// the ordinary (`None`) goes the locked way, which refuses, audits or ends as it must.
+    fn read_unlocked(&self, session: &Session, req: &Request) -> Option<Result<Response>> {
+        let index_read = super::records::reads::index_only(req);
+        if !index_read && !super::records::cached::cache_only(req) {
+            return None;
+        }
+        let now = self.clock.now();
+        let (state, readers) = self.live.reader(&session.id, &self.limits(now))?;
+        let user = readers
+            .users
+            .read()
+            .get(&state.user)
+            .filter(|u| u.state == UserState::Active)
+            .cloned()?;
+        let reach = req.reach(|p| scope(user.role, p));
+        if reach == Scope::None {
+            return None;
+        }
+        if index_read {
+            let index = readers.index.read().unwrap_or_else(|p| p.into_inner());
+            return Some(
+                super::records::reads::answer(req, &index, &user)
+                    .ok_or_else(|| Error::Refused("not an index read".into())),
+            );
+        }
+        let who = super::records::Asker {
+            me: user.id,
+            reach,
+            today: self.clock.today(),
+        };
+        Some(
+            super::records::cached::answer(req, &readers.tasks, &readers.employees, &who)
+                .ok_or_else(|| Error::Refused("not a cache read".into())),
+        )
+    }
+
     /// Authorize, act, audit, under the request lock.
     pub(crate) fn handle_now(&self, session: &Session, req: Request) -> Result<Response> {
         let now = self.clock.now();
         let mut inner = self.lock();
-        let Some(state) = inner.sessions.get_mut(&session.id) else {
-            return Err(Error::SessionEnded);
+        let state = match inner.sessions.check(&session.id, &self.limits(now)) {
+            Standing::Active(s) => s,
+            Standing::Ended => return Err(Error::SessionEnded),
+            Standing::Locked => return Err(Error::SessionLocked),
+            Standing::Expired => {
+                inner.sessions.remove(&session.id);
+                self.seal_if_idle(&mut inner);
+                return Err(Error::SessionEnded);
+            }
         };
-        if now - state.started >= self.settings.session_max_secs {
-            inner.sessions.remove(&session.id);
-            self.seal_if_idle(&mut inner);
-            return Err(Error::SessionEnded);
-        }
-        if state.locked || now - state.last_active >= self.settings.idle_lock_secs {
-            state.locked = true;
-            return Err(Error::SessionLocked);
-        }
-        state.last_active = now;
         let setup_only = state.setup_only;
         let peer = state.peer.clone();
         let user_id = state.user;
         let sessions = if matches!(req, Request::Sessions | Request::EndSession { .. }) {
-            inner
-                .sessions
-                .iter()
-                .map(|(k, v)| (*k, v.clone()))
-                .collect()
+            inner.sessions.all()
         } else {
             Vec::new()
         };
         let Some(open) = inner.open.as_mut() else {
             return Err(Error::SessionEnded);
         };
-        let user: User = match open.users.get(&user_id) {
+        let user: User = match open.users().get(&user_id) {
             Some(u) if u.state == UserState::Active => u.clone(),
             // A setup-only session exists to finish a pending account's setup.
             Some(u) if u.state == UserState::Pending && setup_only => u.clone(),
@@ -158,7 +194,7 @@ impl Service {
                         Err(super::bulk_commit::Failed::Rebuilt(e)) => return Err(e),
                         Err(super::bulk_commit::Failed::Seal(e)) => {
                             eprintln!("kasefet: sealing after a failed commit: {e}");
-                            inner.open = None;
+                            self.set_open(&mut inner, None);
                             inner.sessions.clear();
                             return Err(e);
                         }
@@ -174,16 +210,14 @@ impl Service {
                 // becomes a full one, so the new user's first screen shows the CRM.
                 let activated = setup_only
                     && open
-                        .users
+                        .users()
                         .get(&user_id)
                         .is_some_and(|u| u.state == UserState::Active);
                 for id in ended {
                     inner.sessions.remove(&id);
                 }
                 if activated {
-                    if let Some(s) = inner.sessions.get_mut(&session.id) {
-                        s.setup_only = false;
-                    }
+                    inner.sessions.with(&session.id, |s| s.setup_only = false);
                 }
                 Ok(response)
             }
@@ -213,8 +247,10 @@ impl Service {
     pub fn after_panic(&self) {
         let mut inner = self.lock();
         if let Some(old) = inner.open.take() {
+            // Until the reload is in, reads go the locked way (and wait for it).
+            inner.sessions.publish(None);
             match super::unsealed::Unsealed::load(&self.store, old.vault) {
-                Ok(fresh) => inner.open = Some(fresh),
+                Ok(fresh) => self.set_open(&mut inner, Some(fresh)),
                 Err(e) => {
                     eprintln!("kasefet: sealing after a failed request: {e}");
                     inner.sessions.clear();

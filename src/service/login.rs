@@ -279,7 +279,7 @@ impl Service {
             self.seal_if_idle(&mut inner);
             return Err(e.into());
         }
-        open.users.insert(user.id, updated);
+        open.put_user(updated);
         let policy_pending = !self.settings.policy_version.is_empty()
             && !still_accepted(
                 auth.policy_accepted.as_ref(),
@@ -367,7 +367,7 @@ impl Service {
         }
         if self.settings.seal_when_idle && inner.sessions.is_empty() {
             // Dropping the vault zeroizes the DEK and its subkeys.
-            inner.open = None;
+            self.set_open(inner, None);
         }
     }
 
@@ -379,7 +379,7 @@ impl Service {
         if inner.open.is_none() {
             let mut open = Unsealed::load(&self.store, vault)?;
             self.purge_at_unseal(&mut open);
-            inner.open = Some(open);
+            self.set_open(inner, Some(open));
         }
         Ok(())
     }

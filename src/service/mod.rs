@@ -10,6 +10,7 @@ pub mod erase;
 pub mod error;
 mod handle;
 mod init;
+mod live;
 mod lockout;
 pub mod login;
 mod records;
@@ -27,7 +28,6 @@ mod unlock;
 mod unseal_purge;
 mod unsealed;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -46,7 +46,6 @@ pub use settings::Settings;
 pub use system_event::Recorded;
 
 use crate::store::Store;
-use session::SessionState;
 use unsealed::Unsealed;
 
 pub struct Service {
@@ -54,6 +53,8 @@ pub struct Service {
     settings: Settings,
     clock: Clock,
     inner: Mutex<Inner>,
+    /// The same table as `Inner::sessions`, reachable without the service lock.
+    live: live::Live,
     kdf_gate: crate::auth::kdf_gate::KdfGate,
     /// Where this database's backups go (see `backup_folder`).
     backup: backup_folder::BackupFolder,
@@ -69,9 +70,10 @@ impl std::fmt::Debug for Service {
 
 #[derive(Default)]
 pub(crate) struct Inner {
-    /// `None` while sealed: no key in memory.
+    /// `None` while sealed: no key in memory. Set only through `Service::set_open`.
     open: Option<Unsealed>,
-    sessions: HashMap<[u8; 16], SessionState>,
+    /// Shared with reads that check their session without this lock (see `live.rs`).
+    sessions: live::Live,
 }
 
 impl Service {
@@ -87,13 +89,15 @@ impl Service {
             settings.kdf_concurrency,
             std::time::Duration::from_secs(settings.kdf_wait_secs),
         );
+        let inner = Inner::default();
         Service {
             kdf_gate,
             backup: backup_folder::BackupFolder::new(&settings, &store),
             store,
             settings,
             clock,
-            inner: Mutex::new(Inner::default()),
+            live: inner.sessions.clone(),
+            inner: Mutex::new(inner),
         }
     }
 
@@ -115,6 +119,20 @@ impl Service {
         // A panic while holding the lock leaves in-memory caches possibly stale but the
         // database consistent (commits are atomic), so continuing is safe.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets or drops the unsealed state; reads without the lock see the change at once.
+    fn set_open(&self, inner: &mut Inner, open: Option<Unsealed>) {
+        inner.sessions.publish(open.as_ref().map(Unsealed::readers));
+        inner.open = open;
+    }
+
+    fn limits(&self, now: crate::domain::UnixTime) -> live::Limits {
+        live::Limits {
+            now,
+            max_secs: self.settings.session_max_secs,
+            idle_secs: self.settings.idle_lock_secs,
+        }
     }
 
     /// True while a key is in memory.

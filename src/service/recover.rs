@@ -76,7 +76,7 @@ impl Service {
             .as_ref()
             .ok_or_else(|| Error::Refused("database is sealed".into()))?;
         let Some(user) = open
-            .users
+            .users()
             .values()
             .find(|u| u.username == name && u.role == Role::Admin)
             .cloned()
@@ -149,7 +149,7 @@ impl Service {
             open.head = crate::audit::Head::load(&self.store)?;
             return Err(e.into());
         }
-        open.users.insert(user.id, restored);
+        open.put_user(restored);
         // Sessions opened under the old credentials end: they may be whoever caused this.
         inner.sessions.retain(|_, s| s.user != user.id);
         Ok(())

@@ -110,24 +110,21 @@ impl Service {
         let now = self.clock.now();
         let mut inner = self.lock();
         let inner: &mut Inner = &mut inner;
-        let Some(state) = inner.sessions.get_mut(&session.id) else {
-            return Err(Error::SessionEnded);
+        let state = match inner.sessions.check(&session.id, &self.limits(now)) {
+            super::live::Standing::Active(s) => s,
+            super::live::Standing::Ended => return Err(Error::SessionEnded),
+            super::live::Standing::Locked => return Err(Error::SessionLocked),
+            super::live::Standing::Expired => {
+                inner.sessions.remove(&session.id);
+                self.seal_if_idle(inner);
+                return Err(Error::SessionEnded);
+            }
         };
-        if now - state.started >= self.settings.session_max_secs {
-            inner.sessions.remove(&session.id);
-            self.seal_if_idle(inner);
-            return Err(Error::SessionEnded);
-        }
-        if state.locked || now - state.last_active >= self.settings.idle_lock_secs {
-            state.locked = true;
-            return Err(Error::SessionLocked);
-        }
-        state.last_active = now;
         let (user_id, peer, setup_only) = (state.user, state.peer.clone(), state.setup_only);
         let Some(open) = inner.open.as_mut() else {
             return Err(Error::SessionEnded);
         };
-        let user = match open.users.get(&user_id) {
+        let user = match open.users().get(&user_id) {
             Some(u) if matches!(u.state, UserState::Active | UserState::Pending) => u.clone(),
             _ => return Err(Error::SessionEnded),
         };

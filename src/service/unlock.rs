@@ -29,7 +29,7 @@ impl Service {
             let name = inner
                 .open
                 .as_ref()
-                .and_then(|o| o.users.get(&user))
+                .and_then(|o| o.users().get(&user))
                 .map(|u| u.username.clone());
             (user, name.ok_or(Error::SessionEnded)?, peer)
         };
@@ -56,7 +56,7 @@ impl Service {
 
         let mut inner = self.lock();
         let state_ok = inner.sessions.get(&session.id).is_some_and(|s| {
-            let user = inner.open.as_ref().and_then(|o| o.users.get(&s.user));
+            let user = inner.open.as_ref().and_then(|o| o.users().get(&s.user));
             user.is_some_and(|u| {
                 u.state == UserState::Active || (u.state == UserState::Pending && s.setup_only)
             })
@@ -102,10 +102,10 @@ impl Service {
             open.head = crate::audit::Head::load(&self.store)?;
             return Err(e.into());
         }
-        if let Some(state) = inner.sessions.get_mut(&session.id) {
+        inner.sessions.with(&session.id, |state| {
             state.locked = false;
             state.last_active = now;
-        }
+        });
         Ok(())
     }
 }

@@ -15,7 +15,9 @@ pub(crate) struct Unsealed {
     /// "anything new?" cheaply instead of reloading lists on a timer. Starts at a random
     /// value at each unseal, so a client never mistakes a new process for an old one.
     pub revision: u64,
-    pub users: BTreeMap<Id, User>,
+    /// Changed only through `put_user`, which also publishes the change to lock-free reads.
+    users: BTreeMap<Id, User>,
+    users_seen: super::shared::Shared<Arc<BTreeMap<Id, User>>>,
     /// Shared, like the index, with the lists answered after the service lock is let go.
     pub employees: super::shared::Shared<BTreeMap<Id, Employee>>,
     pub tasks: super::shared::Shared<BTreeMap<Id, Task>>,
@@ -70,6 +72,7 @@ impl Unsealed {
             vault,
             head,
             revision: u64::from_be_bytes(start) >> 1,
+            users_seen: super::shared::Shared::new(Arc::new(caches.users.clone())),
             users: caches.users,
             employees: super::shared::Shared::new(caches.employees),
             tasks: super::shared::Shared::new(caches.tasks),
@@ -182,6 +185,27 @@ impl Unsealed {
             return Err(e);
         }
         Ok(())
+    }
+
+    pub fn users(&self) -> &BTreeMap<Id, User> {
+        &self.users
+    }
+
+    /// Adds or changes an account, here and for reads that run without the service lock
+    /// (a role change or a disabled account counts for them from the next request on).
+    pub fn put_user(&mut self, u: User) {
+        self.users.insert(u.id, u);
+        *self.users_seen.write() = Arc::new(self.users.clone());
+    }
+
+    /// The handles lock-free reads use (see `live.rs`).
+    pub fn readers(&self) -> super::live::Readers {
+        super::live::Readers {
+            index: Arc::clone(&self.index),
+            tasks: self.tasks.clone(),
+            employees: self.employees.clone(),
+            users: self.users_seen.clone(),
+        }
     }
 
     /// The index for reading. A panic while it was held leaves at worst a stale entry,

@@ -9,7 +9,7 @@ impl Cx<'_> {
     pub fn people(&mut self) -> Result<Acted> {
         let people = self
             .open
-            .users
+            .users()
             .values()
             .map(|u| Person {
                 id: u.id,
@@ -23,7 +23,7 @@ impl Cx<'_> {
 
     pub fn user_list(&mut self) -> Result<Acted> {
         Ok(Acted::read(
-            Response::Users(self.open.users.values().cloned().collect()),
+            Response::Users(self.open.users().values().cloned().collect()),
             String::new(),
         ))
     }
@@ -32,7 +32,7 @@ impl Cx<'_> {
         let name = normalize_username(username);
         let u = self
             .open
-            .users
+            .users()
             .values()
             .find(|u| u.username == name)
             .cloned()

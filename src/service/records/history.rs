@@ -57,7 +57,7 @@ impl Cx<'_> {
         if self.reach == Scope::Own {
             data.owner = current.data.owner;
         } else if let Some(o) = data.owner {
-            if !self.open.users.contains_key(&o) {
+            if !self.open.users().contains_key(&o) {
                 data.owner = current.data.owner;
             }
         }

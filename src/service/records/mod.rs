@@ -103,6 +103,7 @@ impl Update {
     /// Returns the sessions to end, which `handle` owns.
     pub fn apply_all(updates: Vec<Update>, open: &mut Unsealed) -> Vec<[u8; 16]> {
         let mut ended = Vec::new();
+        let mut users = Vec::new();
         let (mut index, mut tasks, mut employees) = (None, None, None);
         fn write(
             s: &std::sync::RwLock<crate::search::Index>,
@@ -112,9 +113,7 @@ impl Update {
         for u in updates {
             match u {
                 Update::EndSession(id) => ended.push(id),
-                Update::User(u) => {
-                    open.users.insert(u.id, *u);
-                }
+                Update::User(u) => users.push(*u),
                 Update::Customer(c) => index
                     .get_or_insert_with(|| write(&open.index))
                     .put_customer(&c),
@@ -150,6 +149,10 @@ impl Update {
                         .remove(&id);
                 }
             }
+        }
+        drop((index, tasks, employees));
+        for u in users {
+            open.put_user(u);
         }
         ended
     }
@@ -334,7 +337,7 @@ impl Cx<'_> {
     }
 
     pub fn user_exists(&self, id: Id, field: &str) -> Result<()> {
-        if self.open.users.contains_key(&id) {
+        if self.open.users().contains_key(&id) {
             Ok(())
         } else {
             Err(Error::Invalid(crate::domain::Invalid(vec![

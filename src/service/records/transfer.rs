@@ -541,7 +541,7 @@ impl Cx<'_> {
         filter: &crate::service::CustomerFilter,
         bom: bool,
     ) -> Result<Acted> {
-        let names = self.open.users.clone();
+        let names = self.open.users().clone();
         let who = move |id: Option<Id>| {
             id.and_then(|i| names.get(&i).map(|u| u.username.clone()))
                 .unwrap_or_default()

@@ -41,7 +41,7 @@ impl Cx<'_> {
     pub(super) fn find_user(&self, username: &str) -> Result<User> {
         let name = normalize_username(username);
         self.open
-            .users
+            .users()
             .values()
             .find(|u| u.username == name)
             .cloned()
@@ -133,7 +133,7 @@ impl Cx<'_> {
         if !self.usable_admin(target)? {
             return Ok(());
         }
-        for u in self.open.users.values().filter(|u| u.id != target.id) {
+        for u in self.open.users().values().filter(|u| u.id != target.id) {
             if self.usable_admin(u)? {
                 return Ok(());
             }
@@ -160,7 +160,7 @@ impl Cx<'_> {
         })?;
         let blind = self.open.vault.blind("username", &username);
         let hash = user_hash(self.store.user_salt(), &username);
-        if self.open.users.values().any(|u| u.username == username)
+        if self.open.users().values().any(|u| u.username == username)
             || self.store.get_raw(Tree::UserNames, &blind)?.is_some()
             || self.store.get_raw(Tree::Keyring, &hash)?.is_some()
         {
@@ -438,7 +438,7 @@ impl Cx<'_> {
             // One employee, one account: another account linked to it is unlinked.
             let others: Vec<User> = self
                 .open
-                .users
+                .users()
                 .values()
                 .filter(|o| o.id != u.id && o.employee == employee)
                 .cloned()
@@ -475,7 +475,7 @@ impl Cx<'_> {
         let mut locked = Vec::new();
         let mut disabled = Vec::new();
         let mut policy_not_accepted = Vec::new();
-        for u in self.open.users.values() {
+        for u in self.open.users().values() {
             let counters = self.counters_of(&u.username)?;
             if u.state == UserState::Locked || counters.locked_at(self.now) {
                 locked.push(u.username.clone());

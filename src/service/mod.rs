@@ -114,7 +114,8 @@ impl Service {
     }
 
     /// One lock for all state: writers (and backups, which take it too) see a consistent
-    /// database. An office has tens of sessions, so contention is not a concern.
+    /// database. Searches and list reads of a session in good standing do not take it (see
+    /// `live.rs`), so they never wait out a writer's commit.
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves in-memory caches possibly stale but the
         // database consistent (commits are atomic), so continuing is safe.

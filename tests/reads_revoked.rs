@@ -52,6 +52,15 @@ fn race(
     ok_before.into_inner()
 }
 
+/// A database, its admin, and `sam` (staff) signed in.
+fn with_sam() -> (TestDb, Session, Session) {
+    let db = TestDb::new();
+    let admin = db.admin();
+    let secret = provision(&db, &admin, "sam", Role::Staff);
+    let sam = db.login_as("sam", &secret).session;
+    (db, admin, sam)
+}
+
 fn ok(db: &TestDb, admin: &Session, req: Request) {
     let r = db.service.handle(admin, req);
     assert!(r.is_ok(), "{r:?}");
@@ -59,10 +68,7 @@ fn ok(db: &TestDb, admin: &Session, req: Request) {
 
 #[test]
 fn a_lowered_role_and_a_disabled_account_count_for_the_very_next_read() {
-    let db = TestDb::new();
-    let admin = db.admin();
-    let secret = provision(&db, &admin, "sam", Role::Staff);
-    let sam = db.login_as("sam", &secret).session;
+    let (db, admin, sam) = with_sam();
     let search = || {
         db.service.handle(
             &sam,
@@ -107,10 +113,7 @@ fn a_lowered_role_and_a_disabled_account_count_for_the_very_next_read() {
 
 #[test]
 fn an_ended_session_reads_nothing_from_the_moment_it_ends() {
-    let db = TestDb::new();
-    let admin = db.admin();
-    let secret = provision(&db, &admin, "sam", Role::Staff);
-    let sam = db.login_as("sam", &secret).session;
+    let (db, _admin, sam) = with_sam();
     let list = || {
         db.service.handle(
             &sam,

@@ -9,7 +9,7 @@ use jiff::{Span, Timestamp, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Customer, CustomerInput, CustomerStatus, Id, UnixTime};
-use crate::search::{Brief, CustomerSummary};
+use crate::search::Brief;
 
 /// The tag an anonymised record carries: no rule matches it again.
 pub const ANONYMISED_TAG: &str = "anonymised";
@@ -140,7 +140,7 @@ impl Plan {
 
 /// The plan for `rules` over `customers` at `now`. A customer matched by several rules is
 /// acted on by the first of them only.
-/// What a rule looks at: the index's briefs in service, summaries in tests.
+/// What a rule looks at: the index's briefs (summaries in the tests below).
 pub trait Candidate {
     fn id(&self) -> Id;
     fn name(&self) -> &str;
@@ -164,24 +164,6 @@ impl Candidate for Brief<'_> {
     }
     fn anonymised(&self) -> bool {
         self.tags().any(|t| t == ANONYMISED_TAG)
-    }
-}
-
-impl Candidate for &CustomerSummary {
-    fn id(&self) -> Id {
-        self.id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn status(&self) -> CustomerStatus {
-        self.status
-    }
-    fn updated_at(&self) -> UnixTime {
-        self.updated_at
-    }
-    fn anonymised(&self) -> bool {
-        self.tags.iter().any(|t| t == ANONYMISED_TAG)
     }
 }
 
@@ -270,6 +252,25 @@ pub fn anonymised(c: &Customer) -> Customer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::CustomerSummary;
+
+    impl Candidate for &CustomerSummary {
+        fn id(&self) -> Id {
+            self.id
+        }
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn status(&self) -> CustomerStatus {
+            self.status
+        }
+        fn updated_at(&self) -> UnixTime {
+            self.updated_at
+        }
+        fn anonymised(&self) -> bool {
+            self.tags.iter().any(|t| t == ANONYMISED_TAG)
+        }
+    }
 
     fn summary(id: Id, status: CustomerStatus, updated_at: UnixTime) -> CustomerSummary {
         CustomerSummary {

@@ -318,12 +318,9 @@ impl Index {
             self.unlist(id);
             self.by_name.insert((name.into(), id));
             let k = &mut self.customers;
-            let fields = [hay, digits, city, company, tags].map(str::as_bytes);
-            let old = k.put(
-                id,
-                fixed,
-                [fields[0], fields[1], fields[2], fields[3], fields[4], shown],
-            );
+            let [hay, digits, city, company, tags] =
+                [hay, digits, city, company, tags].map(str::as_bytes);
+            let old = k.put(id, fixed, [hay, digits, city, company, tags, shown]);
             let old = old.map(|o| fold(k.brief(&o).name())).filter(|o| o != name);
             if let Some(old) = old {
                 self.by_name.remove(&(old.into_boxed_str(), id));

@@ -50,7 +50,7 @@ impl Prepared {
         self.ends.push(self.text.len());
     }
 
-    /// The text since `from`, appended again.
+    /// The text at `from..to`, appended again.
     fn again(&mut self, from: usize, to: usize) {
         // Through a kept scratch string: `String::extend_from_within` is newer than our MSRV.
         self.scratch.clear();

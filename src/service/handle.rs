@@ -4,7 +4,8 @@ use super::live::Standing;
 use super::records::{Acted, Cx};
 use super::request::{Request, Response};
 use super::session::Session;
-use super::{Error, Result, Service};
+use super::session::SessionState;
+use super::{Error, Inner, Result, Service};
 use crate::domain::role::{Scope, scope};
 use crate::domain::{AuditEvent, Outcome, User, UserState};
 use crate::store::StoreError;
@@ -32,8 +33,7 @@ impl Service {
     /// it. They change nothing and are not audited (as on the locked way); anything out of
     /// the ordinary (`None`) goes the locked way, which refuses, audits or ends as it must.
     fn read_unlocked(&self, session: &Session, req: &Request) -> Option<Result<Response>> {
-        let index_read = super::records::reads::index_only(req);
-        if !index_read && !super::records::cached::cache_only(req) {
+        if !super::records::reads::index_only(req) && !super::records::cached::cache_only(req) {
             return None;
         }
         let now = self.clock.now();
@@ -48,38 +48,57 @@ impl Service {
         if reach == Scope::None {
             return None;
         }
-        if index_read {
+        Some(self.answer_read(req, &user, reach, &readers))
+    }
+
+    /// A list or search from the index or the task and employee caches; `req` is one
+    /// `reads::index_only` or `cached::cache_only` accepts.
+    fn answer_read(
+        &self,
+        req: &Request,
+        user: &User,
+        reach: Scope,
+        readers: &super::live::Readers,
+    ) -> Result<Response> {
+        if super::records::reads::index_only(req) {
             let index = readers.index.read().unwrap_or_else(|p| p.into_inner());
-            return Some(
-                super::records::reads::answer(req, &index, &user)
-                    .ok_or_else(|| Error::Refused("not an index read".into())),
-            );
+            return super::records::reads::answer(req, &index, user)
+                .ok_or_else(|| Error::Refused("not an index read".into()));
         }
         let who = super::records::Asker {
             me: user.id,
             reach,
             today: self.clock.today(),
         };
-        Some(
-            super::records::cached::answer(req, &readers.tasks, &readers.employees, &who)
-                .ok_or_else(|| Error::Refused("not a cache read".into())),
-        )
+        super::records::cached::answer(req, &readers.tasks, &readers.employees, &who)
+            .ok_or_else(|| Error::Refused("not a cache read".into()))
+    }
+
+    /// The session's state when it may act now. An idle one is locked, and an expired one
+    /// ends (sealing the database if it was the last).
+    pub(crate) fn active_session(
+        &self,
+        inner: &mut Inner,
+        session: &Session,
+        now: crate::domain::UnixTime,
+    ) -> Result<SessionState> {
+        match inner.sessions.check(&session.id, &self.limits(now)) {
+            Standing::Active(s) => Ok(s),
+            Standing::Ended => Err(Error::SessionEnded),
+            Standing::Locked => Err(Error::SessionLocked),
+            Standing::Expired => {
+                inner.sessions.remove(&session.id);
+                self.seal_if_idle(inner);
+                Err(Error::SessionEnded)
+            }
+        }
     }
 
     /// Authorize, act, audit, under the request lock.
     pub(crate) fn handle_now(&self, session: &Session, req: Request) -> Result<Response> {
         let now = self.clock.now();
         let mut inner = self.lock();
-        let state = match inner.sessions.check(&session.id, &self.limits(now)) {
-            Standing::Active(s) => s,
-            Standing::Ended => return Err(Error::SessionEnded),
-            Standing::Locked => return Err(Error::SessionLocked),
-            Standing::Expired => {
-                inner.sessions.remove(&session.id);
-                self.seal_if_idle(&mut inner);
-                return Err(Error::SessionEnded);
-            }
-        };
+        let state = self.active_session(&mut inner, session, now)?;
         let setup_only = state.setup_only;
         let peer = state.peer.clone();
         let user_id = state.user;
@@ -135,27 +154,12 @@ impl Service {
             )));
         }
 
-        // Lists and searches need only the index: answer them without the service lock,
-        // so people searching at once are not queued behind each other.
-        if super::records::reads::index_only(&req) {
-            let index = open.index.clone();
+        // Reads the lock-free way declined (a race with a change to the session or account)
+        // still need no more than the index or a cache: the service lock goes first.
+        if super::records::reads::index_only(&req) || super::records::cached::cache_only(&req) {
+            let readers = open.readers();
             drop(inner);
-            let guard = index.read().unwrap_or_else(|p| p.into_inner());
-            return super::records::reads::answer(&req, &guard, &user)
-                .ok_or_else(|| Error::Refused("not an index read".into()));
-        }
-
-        // Task and employee lists need only their cache: the same, under its read lock.
-        if super::records::cached::cache_only(&req) {
-            let (tasks, employees) = (open.tasks.clone(), open.employees.clone());
-            drop(inner);
-            let who = super::records::Asker {
-                me: user.id,
-                reach,
-                today: self.clock.today(),
-            };
-            return super::records::cached::answer(&req, &tasks, &employees, &who)
-                .ok_or_else(|| Error::Refused("not a cache read".into()));
+            return self.answer_read(&req, &user, reach, &readers);
         }
 
         let mut cx = Cx {

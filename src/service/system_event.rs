@@ -110,16 +110,7 @@ impl Service {
         let now = self.clock.now();
         let mut inner = self.lock();
         let inner: &mut Inner = &mut inner;
-        let state = match inner.sessions.check(&session.id, &self.limits(now)) {
-            super::live::Standing::Active(s) => s,
-            super::live::Standing::Ended => return Err(Error::SessionEnded),
-            super::live::Standing::Locked => return Err(Error::SessionLocked),
-            super::live::Standing::Expired => {
-                inner.sessions.remove(&session.id);
-                self.seal_if_idle(inner);
-                return Err(Error::SessionEnded);
-            }
-        };
+        let state = self.active_session(inner, session, now)?;
         let (user_id, peer, setup_only) = (state.user, state.peer.clone(), state.setup_only);
         let Some(open) = inner.open.as_mut() else {
             return Err(Error::SessionEnded);

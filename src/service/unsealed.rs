@@ -15,8 +15,9 @@ pub(crate) struct Unsealed {
     /// "anything new?" cheaply instead of reloading lists on a timer. Starts at a random
     /// value at each unseal, so a client never mistakes a new process for an old one.
     pub revision: u64,
-    /// Changed only through `put_user`, which also publishes the change to lock-free reads.
-    users: BTreeMap<Id, User>,
+    /// Changed only through `put_user`, which also publishes it to lock-free reads: the
+    /// same map, shared.
+    users: Arc<BTreeMap<Id, User>>,
     users_seen: super::shared::Shared<Arc<BTreeMap<Id, User>>>,
     /// Shared, like the index, with the lists answered after the service lock is let go.
     pub employees: super::shared::Shared<BTreeMap<Id, Employee>>,
@@ -68,12 +69,13 @@ impl Unsealed {
         }
         let mut start = [0u8; 8];
         crate::crypto::random_bytes(&mut start)?;
+        let users = Arc::new(caches.users);
         let mut u = Unsealed {
             vault,
             head,
             revision: u64::from_be_bytes(start) >> 1,
-            users_seen: super::shared::Shared::new(Arc::new(caches.users.clone())),
-            users: caches.users,
+            users_seen: super::shared::Shared::new(Arc::clone(&users)),
+            users,
             employees: super::shared::Shared::new(caches.employees),
             tasks: super::shared::Shared::new(caches.tasks),
             index: Arc::new(RwLock::new(caches.index)),
@@ -194,8 +196,9 @@ impl Unsealed {
     /// Adds or changes an account, here and for reads that run without the service lock
     /// (a role change or a disabled account counts for them from the next request on).
     pub fn put_user(&mut self, u: User) {
-        self.users.insert(u.id, u);
-        *self.users_seen.write() = Arc::new(self.users.clone());
+        // The published map may be in a read's hands: change a copy, then publish that.
+        Arc::make_mut(&mut self.users).insert(u.id, u);
+        *self.users_seen.write() = Arc::clone(&self.users);
     }
 
     /// The handles lock-free reads use (see `live.rs`).
@@ -284,30 +287,29 @@ fn customers_indexed(
                 index
             })?;
         let mut batch = Prepared::with_capacity(BATCH);
-        let mut sent = true;
+        // A send fails only if the indexer is gone, which its join reports.
         let opened =
             each_loaded::<crate::domain::Customer>(vault, store, Tree::Customers, bad, |r| {
                 batch.push(&r);
-                if batch.len() >= BATCH && sent {
+                if batch.len() >= BATCH {
                     let next = emptied
                         .try_recv()
                         .unwrap_or_else(|_| Prepared::with_capacity(BATCH));
-                    sent = full.send(std::mem::replace(&mut batch, next)).is_ok();
+                    let _ = full.send(std::mem::replace(&mut batch, next));
                 }
             });
-        if !batch.is_empty() && sent {
-            sent = full.send(batch).is_ok();
+        if !batch.is_empty() {
+            let _ = full.send(batch);
         }
         drop(full);
-        let index = indexer.join();
-        opened?;
-        match index {
-            Ok(index) if sent => Ok(index),
-            _ => Err(store::StoreError::Damaged(
+        let index = indexer.join().map_err(|_| {
+            store::StoreError::Damaged(
                 "building the search index stopped unexpectedly; the database was not opened"
                     .into(),
-            )),
-        }
+            )
+        });
+        opened?;
+        index
     })
 }
 

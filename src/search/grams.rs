@@ -51,6 +51,15 @@ impl Grams {
         (1usize << self.shift) / 64
     }
 
+    /// Room for `blocks` more blocks; a failed reservation is left to ordinary growth.
+    pub(super) fn reserve(&mut self, blocks: usize) {
+        if self.shift != 0 {
+            let _ = self
+                .words
+                .try_reserve(blocks.saturating_mul(self.per_block()));
+        }
+    }
+
     /// Records that block `block` holds `text` (one slot's text, separators excluded).
     pub(super) fn add(&mut self, block: usize, text: &[u8]) {
         if self.shift == 0 {

@@ -235,7 +235,7 @@ impl Index {
                 // The name order split by status keeps names in order within each. Ranks
                 // are read in id order first: looking each up in name order would jump
                 // about the whole index.
-                let max = entries.keys().next_back().copied().unwrap_or(0);
+                let max = entries.max_id().unwrap_or(0);
                 let mut sets: Vec<IdSet> = CustomerStatus::ALL
                     .iter()
                     .map(|_| IdSet::new(max))
@@ -395,7 +395,7 @@ impl Index {
         me: Id,
     ) -> Vec<Id> {
         let k = &self.customers;
-        let max = k.entries.keys().next_back().copied().unwrap_or(0);
+        let max = k.entries.max_id().unwrap_or(0);
         let mut set = IdSet::new(max);
         let ok = |e: &Entry<Fixed>| matches(k, e, q, keep, me);
         match q.terms.first() {

@@ -1,8 +1,6 @@
 //! In-memory index over decrypted records, rebuilt at unseal and updated on every write.
 //! Nothing here is ever written to disk.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::domain::customer::CustomerStatus;
@@ -11,6 +9,7 @@ use crate::domain::{Customer, Employee, Id, Task, UnixTime};
 
 mod arena;
 mod brief;
+mod dense;
 mod fuzzy;
 mod grams;
 mod listing;
@@ -22,6 +21,7 @@ mod query;
 
 use arena::{Arena, FIELDS, Field};
 use brief::Fixed;
+use dense::Dense;
 use grams::{Keys, Sieve};
 use query::{Filter, Query, Term, finder, parse};
 
@@ -81,7 +81,7 @@ struct Entry<T> {
 
 /// A kind's records: summaries by id, their text in one arena.
 struct Kind<T> {
-    entries: BTreeMap<Id, Entry<T>>,
+    entries: Dense<Entry<T>>,
     arena: Arena,
     /// Bumped by every write, so a remembered scan of an older arena is never used.
     generation: u64,
@@ -90,7 +90,7 @@ struct Kind<T> {
 impl<T> Kind<T> {
     fn new(arena: Arena) -> Self {
         Self {
-            entries: BTreeMap::new(),
+            entries: Dense::default(),
             arena,
             generation: 0,
         }
@@ -273,6 +273,8 @@ pub struct Index {
     narrow: narrow::Narrow,
     /// Customer sort orders, built when first asked for (see `listing.rs`).
     orders: listing::Locked,
+    /// Customers an unseal is about to load, at most (see `expect_customers`).
+    expected: Option<usize>,
 }
 
 impl Default for Index {
@@ -286,6 +288,7 @@ impl Default for Index {
             tasks: Kind::new(Arena::without_grams()),
             narrow: Default::default(),
             orders: Default::default(),
+            expected: None,
         }
     }
 }
@@ -311,8 +314,23 @@ impl Index {
         self.put_prepared(&mut p);
     }
 
+    /// Says that at most `n` customers are about to be put in, batch by batch: the first
+    /// batch then reserves room for them all, sized from its own texts with room to spare.
+    pub fn expect_customers(&mut self, n: usize) {
+        self.expected = Some(n);
+    }
+
     /// Puts in every customer of `p`, leaving it empty for the next batch.
     pub fn put_prepared(&mut self, p: &mut Prepared) {
+        if let Some(n) = self.expected.take() {
+            if self.customers.arena.slots() == 0 && !p.is_empty() {
+                // Twice the first batch's sizes: later customers have longer ids in their
+                // texts, and falling short means one copy of every column after all.
+                let bytes = p.field_bytes().map(|b| b * 2);
+                self.customers.arena.reserve(n, bytes);
+                self.customers.entries.reserve(n);
+            }
+        }
         for (fixed, [name, hay, digits, city, company, tags], shown) in p.drain() {
             let id = fixed.id;
             self.unlist(id);

@@ -113,6 +113,21 @@ impl Prepared {
         self.fixed.push(Fixed::of(c));
     }
 
+    /// Bytes per customer of each arena field (separator included), on average over the
+    /// batch: what an unseal reserves from after the first batch.
+    pub(super) fn field_bytes(&self) -> [usize; super::arena::FIELDS] {
+        let n = self.len().max(1);
+        let mut sums = [0usize; TEXTS];
+        let mut last = 0;
+        for (i, end) in self.ends.iter().enumerate() {
+            sums[i % TEXTS] += end - last;
+            last = *end;
+        }
+        // The name is part of the hay, not a field of its own; the shown text is last.
+        let [_, hay, digits, city, company, tags] = sums;
+        [hay, digits, city, company, tags, self.shown.len()].map(|b| b / n + 1)
+    }
+
     pub(super) fn clear(&mut self) {
         self.fixed.clear();
         self.shown.clear();

@@ -267,12 +267,20 @@ const BATCH: usize = 2048;
 /// second one inserts them (the two halves cost about the same); the integrity check on
 /// a third thread shares the cores for its first fraction of a second. A million records
 /// never sit in memory at once: only the batches in flight.
+/// Customers an unseal reserves index room for, at most.
+const MOST_EXPECTED: usize = 1 << 25;
+
 fn customers_indexed(
     store: &Store,
     vault: &Vault,
     mut index: Index,
     bad: &mut Vec<String>,
 ) -> Result<Index> {
+    // Ids are handed out one by one, so the last pack's key bounds the count; a bound far
+    // past it (most customers deleted) only reserves address space.
+    if let Some(n) = store.records_at_most(Tree::Customers) {
+        index.expect_customers(n.min(MOST_EXPECTED));
+    }
     std::thread::scope(|s| {
         let (full, filled) = std::sync::mpsc::sync_channel::<Prepared>(2);
         let (empty, emptied) = std::sync::mpsc::channel::<Prepared>();

@@ -370,6 +370,19 @@ impl Store {
         Ok(())
     }
 
+    /// At least as many records as packed tree `t` holds, from its last key alone (a pack
+    /// holds at most `PER_PACK` consecutive ids); `None` for an unpacked tree, or one whose
+    /// last key cannot be read.
+    pub fn records_at_most(&self, t: Tree) -> Option<usize> {
+        if !t.packed() {
+            return None;
+        }
+        let (last, _) = self.raw_tree(t).last().ok()??;
+        let pack = u64::from_be_bytes(last.as_ref().try_into().ok()?);
+        let records = pack.checked_add(1)?.checked_mul(pack::PER_PACK)?;
+        usize::try_from(records).ok()
+    }
+
     /// Records in a tree. A pack that cannot be read counts as none: `scan_raw` reports it.
     pub fn len(&self, t: Tree) -> usize {
         if !t.packed() {

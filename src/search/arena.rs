@@ -304,3 +304,62 @@ impl Arena {
         out
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Texts of every length from empty to long, so slots of one block start at offsets
+    /// far from their base and blocks end mid-run.
+    fn text(i: usize) -> Vec<u8> {
+        let mut t = format!("r{i} ").into_bytes();
+        t.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, (i * 37) % 700));
+        if i % 5 == 0 {
+            t.extend_from_slice(b" needle");
+        }
+        t
+    }
+
+    #[test]
+    fn slots_read_back_and_scans_find_each_match_once_across_many_blocks() {
+        for (mut a, reserve) in [(Arena::default(), true), (Arena::without_grams(), false)] {
+            let n = BLOCK * 9 + 17;
+            if reserve {
+                a.reserve(n / 2, [64; FIELDS]);
+            }
+            for i in 0..n {
+                let t = text(i);
+                let slot = a.push(i as Id, [&t, b"", b"", b"", b"", &t]);
+                assert_eq!(slot, i);
+            }
+            for i in (0..n).step_by(3) {
+                a.kill(i);
+            }
+            for i in 0..n {
+                assert_eq!(a.get(Field::Hay, i), text(i).as_slice(), "{i}");
+                assert_eq!(a.get(Field::Digits, i), b"", "{i}");
+            }
+            for needle in ["needle", "r1", "aaaa", "zzzzzzzz", "r2 "] {
+                let mut found = Vec::new();
+                a.scan(
+                    Field::Hay,
+                    &Finder::new(needle.as_bytes()),
+                    None,
+                    |slot, at| {
+                        found.push((slot, at));
+                        true
+                    },
+                );
+                let want: Vec<(usize, usize)> = (0..n)
+                    .filter(|i| i % 3 != 0)
+                    .filter_map(|i| {
+                        let t = text(i);
+                        memchr::memmem::find(&t, needle.as_bytes()).map(|at| (i, at))
+                    })
+                    .collect();
+                assert_eq!(found, want, "{needle}");
+            }
+        }
+    }
+}

@@ -305,6 +305,28 @@ fn signin_child() -> Result<(), Box<dyn std::error::Error>> {
         vm_hwm(),
         vm("VmRSS:")
     );
+    // What the first person to use it adds: a search, and the Customers tab by name.
+    let t = Instant::now();
+    service.handle(
+        &s,
+        Request::CustomerSearch {
+            query: "levi".into(),
+            limit: 50,
+        },
+    )?;
+    service.handle(
+        &s,
+        Request::CustomerPage {
+            filter: Default::default(),
+            query: String::new(),
+            window: kasefet::search::Window::first(100, Default::default()),
+        },
+    )?;
+    println!(
+        "fresh process: a first search and first page by name {:?}, then peak memory (VmHWM) {}",
+        t.elapsed(),
+        vm_hwm()
+    );
     service.logout(&s);
     Ok(())
 }

@@ -124,6 +124,57 @@ fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
         })
 }
 
+/// A packed tree's packs in key order, each found by a lookup of the key after the last.
+///
+/// sled keeps every node its iterators visit, whatever its cache capacity
+/// (spacejam/sled#1036); lookups go through the cache and are evicted from it. Measured on
+/// a million customers (31,251 packs, 8 MiB cache): a sled iterator left 165 MB resident
+/// after one walk, this walk 74 MB, in the same time (0.7 s). Unseal, the integrity check
+/// and backups each walk every pack, so a server would otherwise keep the whole table.
+struct Walk<'a> {
+    tree: &'a sled::Tree,
+    last: Option<sled::IVec>,
+    done: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(tree: &'a sled::Tree) -> Self {
+        Walk {
+            tree,
+            last: None,
+            done: false,
+        }
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = sled::Result<(sled::IVec, sled::IVec)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let found = match &self.last {
+            None => self.tree.first(),
+            Some(k) => self.tree.get_gt(k),
+        };
+        match found {
+            Ok(Some((k, v))) => {
+                self.last = Some(k.clone());
+                Some(Ok((k, v)))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
 /// Moves records found loose in a packed tree's own sled tree (left by a restore, which
 /// writes records as a backup lists them, or by schema 2) into their packs. Each step moves
 /// a batch in one transaction, so a crash leaves every record in exactly one place, and the
@@ -305,10 +356,10 @@ impl Store {
     /// A pack whose layout is damaged is an error, except when repairing: then its
     /// unreadable records are simply not there, which the digest check names as a loss.
     pub fn scan_raw(&self, t: Tree) -> Box<dyn Iterator<Item = Result<RawRecord>> + Send + '_> {
-        let raw = self.raw_tree(t).iter().map(|r| r.map_err(StoreError::from));
         if !t.packed() {
-            return Box::new(raw);
+            return Box::new(self.raw_tree(t).iter().map(|r| r.map_err(StoreError::from)));
         }
+        let raw = Walk::new(self.raw_tree(t)).map(|r| r.map_err(StoreError::from));
         let skip_damage = self.accept_loss;
         Box::new(raw.flat_map(move |r| {
             let mut unpacked: Vec<Result<RawRecord>> = match r {
@@ -330,12 +381,15 @@ impl Store {
     /// `scan_raw` without a copy of every record: `f` sees each key and value where the
     /// pack holds them. Unseal and the integrity check read a million records this way.
     pub fn each_raw(&self, t: Tree, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
-        for r in self.raw_tree(t).iter() {
-            let (k, v) = r?;
-            if !t.packed() {
+        if !t.packed() {
+            for r in self.raw_tree(t).iter() {
+                let (k, v) = r?;
                 f(&k, &v)?;
-                continue;
             }
+            return Ok(());
+        }
+        for r in Walk::new(self.raw_tree(t)) {
+            let (_, v) = r?;
             // Damage is skipped as `scan_raw` skips it: the entries before it still count.
             let entries = match pack::Entries::new(&v) {
                 Ok(entries) => entries,
@@ -388,12 +442,10 @@ impl Store {
         if !t.packed() {
             return self.raw_tree(t).len();
         }
-        self.raw_tree(t)
-            .iter()
-            .values()
-            .map(|v| {
-                v.ok()
-                    .and_then(|p| pack::Entries::count(&p).ok())
+        Walk::new(self.raw_tree(t))
+            .map(|r| {
+                r.ok()
+                    .and_then(|(_, p)| pack::Entries::count(&p).ok())
                     .unwrap_or(0)
             })
             .sum()

@@ -259,6 +259,9 @@ impl Caches {
     }
 }
 
+/// Customers an unseal reserves index room for, at most.
+const MOST_EXPECTED: usize = 1 << 25;
+
 /// Customers in batches of this many go from the thread that opens them to the one that
 /// indexes them.
 const BATCH: usize = 2048;
@@ -267,9 +270,6 @@ const BATCH: usize = 2048;
 /// second one inserts them (the two halves cost about the same); the integrity check on
 /// a third thread shares the cores for its first fraction of a second. A million records
 /// never sit in memory at once: only the batches in flight.
-/// Customers an unseal reserves index room for, at most.
-const MOST_EXPECTED: usize = 1 << 25;
-
 fn customers_indexed(
     store: &Store,
     vault: &Vault,

@@ -273,8 +273,6 @@ pub struct Index {
     narrow: narrow::Narrow,
     /// Customer sort orders, built when first asked for (see `listing.rs`).
     orders: listing::Locked,
-    /// Customers an unseal is about to load, at most (see `expect_customers`).
-    expected: Option<usize>,
 }
 
 impl Default for Index {
@@ -288,7 +286,6 @@ impl Default for Index {
             tasks: Kind::new(Arena::without_grams()),
             narrow: Default::default(),
             orders: Default::default(),
-            expected: None,
         }
     }
 }
@@ -314,23 +311,20 @@ impl Index {
         self.put_prepared(&mut p);
     }
 
-    /// Says that at most `n` customers are about to be put in, batch by batch: the first
-    /// batch then reserves room for them all, sized from its own texts with room to spare.
-    pub fn expect_customers(&mut self, n: usize) {
-        self.expected = Some(n);
+    /// Room for at most `n` customers about to be put in batch by batch, `first` being the
+    /// first batch: sized from its texts with room to spare. Only into an empty index.
+    pub fn reserve_customers(&mut self, n: usize, first: &Prepared) {
+        if self.customers.arena.slots() == 0 && !first.is_empty() {
+            // Twice the first batch's sizes: later customers have longer ids in their
+            // texts, and falling short means one copy of every column after all.
+            let bytes = first.field_bytes().map(|b| b * 2);
+            self.customers.arena.reserve(n, bytes);
+            self.customers.entries.reserve(n);
+        }
     }
 
     /// Puts in every customer of `p`, leaving it empty for the next batch.
     pub fn put_prepared(&mut self, p: &mut Prepared) {
-        if let Some(n) = self.expected.take() {
-            if self.customers.arena.slots() == 0 && !p.is_empty() {
-                // Twice the first batch's sizes: later customers have longer ids in their
-                // texts, and falling short means one copy of every column after all.
-                let bytes = p.field_bytes().map(|b| b * 2);
-                self.customers.arena.reserve(n, bytes);
-                self.customers.entries.reserve(n);
-            }
-        }
         for (fixed, [name, hay, digits, city, company, tags], shown) in p.drain() {
             let id = fixed.id;
             self.unlist(id);

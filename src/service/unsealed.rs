@@ -278,9 +278,9 @@ fn customers_indexed(
 ) -> Result<Index> {
     // Ids are handed out one by one, so the last pack's key bounds the count; a bound far
     // past it (most customers deleted) only reserves address space.
-    if let Some(n) = store.records_at_most(Tree::Customers) {
-        index.expect_customers(n.min(MOST_EXPECTED));
-    }
+    let mut expected = store
+        .records_at_most(Tree::Customers)
+        .map(|n| n.min(MOST_EXPECTED));
     std::thread::scope(|s| {
         let (full, filled) = std::sync::mpsc::sync_channel::<Prepared>(2);
         let (empty, emptied) = std::sync::mpsc::channel::<Prepared>();
@@ -288,6 +288,9 @@ fn customers_indexed(
             .name("unseal-index".into())
             .spawn_scoped(s, move || {
                 for mut p in filled {
+                    if let Some(n) = expected.take() {
+                        index.reserve_customers(n, &p);
+                    }
                     index.put_prepared(&mut p);
                     // The buffers go back to be filled again; if the sender is gone they drop.
                     let _ = empty.send(p);

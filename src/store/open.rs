@@ -129,8 +129,10 @@ fn sled_open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db> {
 /// sled keeps every node its iterators visit, whatever its cache capacity
 /// (spacejam/sled#1036); lookups go through the cache and are evicted from it. Measured on
 /// a million customers (31,251 packs, 8 MiB cache): a sled iterator left 165 MB resident
-/// after one walk, this walk 74 MB, in the same time (0.7 s). Unseal, the integrity check
-/// and backups each walk every pack, so a server would otherwise keep the whole table.
+/// after one walk, this walk 74 MB, in the same time (0.7 s) when it walks alone. Unseal,
+/// the integrity check and backups each walk every pack, so a server would otherwise keep
+/// the whole table. The price is at unseal, where two walks run at once: sign-in at 1M
+/// took 0.03–0.37 s longer (five paired runs), a cause not yet pinned down.
 struct Walk<'a> {
     tree: &'a sled::Tree,
     last: Option<sled::IVec>,

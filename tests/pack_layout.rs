@@ -114,11 +114,13 @@ fn a_damaged_pack_is_an_error_and_repair_reads_around_it() {
     {
         let db = common::raw_sled(&dir);
         let packed = db.open_tree(Tree::Customers.sled_name()).unwrap();
-        // The pack of ids 32..=63: its first key length runs past the end.
+        // The pack of ids 32..=63 (layout 2: version, count, then the first entry's shared
+        // prefix): its first key claims more than a key before it, in a malformed number.
         let key = kasefet::store::pack::pack_key(&id_key(40));
         let mut raw = packed.get(key).unwrap().unwrap().to_vec();
-        raw[5] = 0xff;
-        raw[6] = 0xff;
+        assert_eq!(raw[..3], [2, 32, 0]);
+        raw[2] = 0xff;
+        raw[3] = 0xff;
         packed.insert(key, raw).unwrap();
         db.flush().unwrap();
     }
@@ -145,4 +147,69 @@ fn a_damaged_pack_is_an_error_and_repair_reads_around_it() {
     // Repair takes the loss of the unreadable pack; the rest of the tree is whole.
     let want: Vec<u64> = (1..=31).chain(64..=100).collect();
     assert_eq!(read, want);
+}
+
+/// Layout 1, as a schema 3 program wrote packs.
+fn layout_1(ids: &[u64]) -> Vec<u8> {
+    let mut raw = vec![1u8];
+    raw.extend((ids.len() as u32).to_be_bytes());
+    for i in ids {
+        let v = value(*i);
+        raw.extend(8u16.to_be_bytes());
+        raw.extend(id_key(*i));
+        raw.extend((v.len() as u32).to_be_bytes());
+        raw.extend(v);
+    }
+    raw
+}
+
+#[test]
+fn a_schema_3_database_reads_its_layout_1_packs_and_rewrites_only_what_changes() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("db");
+    drop(Store::create(&dir, CACHE).unwrap());
+    {
+        let db = common::raw_sled(&dir);
+        let packed = db.open_tree(Tree::Customers.sled_name()).unwrap();
+        for pack in 0..4u64 {
+            let ids: Vec<u64> = (pack * 32..pack * 32 + 32).filter(|i| *i > 0).collect();
+            packed.insert(pack.to_be_bytes(), layout_1(&ids)).unwrap();
+        }
+        let meta = db.open_tree("meta").unwrap();
+        meta.insert("schema", kasefet::store::codec::encode(&3u32).unwrap())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&dir, CACHE).unwrap();
+    let got = all(&store);
+    assert_eq!(got.len(), 127);
+    assert!(got.iter().all(|(i, v)| *v == value(*i)));
+    assert_eq!(store.len(Tree::Customers), 127);
+    store
+        .write_uncovered(Tree::Customers, &id_key(40), Some(b"changed"))
+        .unwrap();
+    drop(store);
+    {
+        let db = common::raw_sled(&dir);
+        let packed = db.open_tree(Tree::Customers.sled_name()).unwrap();
+        let layouts: Vec<u8> = (0..4u64)
+            .map(|p| packed.get(p.to_be_bytes()).unwrap().unwrap()[0])
+            .collect();
+        assert_eq!(layouts, [1, 2, 1, 1]);
+        let meta = db.open_tree("meta").unwrap();
+        let schema: u32 =
+            kasefet::store::codec::decode(&meta.get("schema").unwrap().unwrap()).unwrap();
+        assert_eq!(schema, 4);
+    }
+    let store = Store::open(&dir, CACHE).unwrap();
+    let got = all(&store);
+    assert_eq!(got.len(), 127);
+    for (i, v) in got {
+        let want = if i == 40 {
+            b"changed".to_vec()
+        } else {
+            value(i)
+        };
+        assert_eq!(v, want, "record {i}");
+    }
 }

@@ -34,7 +34,7 @@ pub(super) fn apply(
             std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::btree_map::Entry::Vacant(v) => {
                 let found = match tx[i].get(at.1)? {
-                    Some(raw) => Pack::decode(&raw).map_err(Tx::Abort)?,
+                    Some(raw) => Pack::decode(&at.1, &raw).map_err(Tx::Abort)?,
                     None => Pack::default(),
                 };
                 v.insert(found)

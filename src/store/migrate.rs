@@ -10,6 +10,10 @@
 //!
 //! 2 → 3: customer records move into packs (`store::pack`), done by `open::pack_loose`.
 //!
+//! 3 → 4: packs are written in layout 2 (`store::pack`). Layout 1 packs are still read and
+//! are rewritten when they next change; rewriting them all here would first grow the file
+//! by a copy of every pack, as sled frees the old ones only later.
+//!
 //! Record values keep their AAD (it names value layout 1, `vault::VALUE_LAYOUT`), so nothing
 //! else moves.
 
@@ -57,6 +61,9 @@ fn step(db: &sled::Db, from: u32) -> Result<()> {
         // Loose customer records are packed by every open (`open::pack_loose`), which is
         // also what a restore relies on; the version only keeps older programs out.
         2 => Ok(()),
+        // Layout 1 packs stay readable; the version keeps schema 3 programs, which would
+        // take a layout 2 pack for damage, out.
+        3 => Ok(()),
         _ => Err(StoreError::Decode(format!(
             "no migration from schema {from}"
         ))),

@@ -24,7 +24,8 @@ pub use vault::Vault;
 /// Bumped whenever stored layouts change; `migrate` knows how to move forward.
 /// 2: account envelopes bound to their account.
 /// 3: customers packed several to a sled value (`pack`); an older program would see none.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: packs written in layout 2 (`pack`), which a schema 3 program would take for damage.
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

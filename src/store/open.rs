@@ -365,9 +365,10 @@ impl Store {
         let skip_damage = self.accept_loss;
         Box::new(raw.flat_map(move |r| {
             let mut unpacked: Vec<Result<RawRecord>> = match r {
-                Ok((_, p)) => match pack::Entries::new(&p) {
+                Ok((at, p)) => match pack::Entries::new(&p) {
                     Ok(entries) => entries
-                        .map(|e| e.map(|(k, v)| (sled::IVec::from(k), sled::IVec::from(v))))
+                        .within(&at)
+                        .map(|e| e.map(|(k, v)| (k, sled::IVec::from(v))))
                         .collect(),
                     Err(e) => vec![Err(e)],
                 },
@@ -391,16 +392,16 @@ impl Store {
             return Ok(());
         }
         for r in Walk::new(self.raw_tree(t)) {
-            let (_, v) = r?;
+            let (at, v) = r?;
             // Damage is skipped as `scan_raw` skips it: the entries before it still count.
             let entries = match pack::Entries::new(&v) {
-                Ok(entries) => entries,
+                Ok(entries) => entries.within(&at),
                 Err(StoreError::Damaged(_)) if self.accept_loss => continue,
                 Err(e) => return Err(e),
             };
             for e in entries {
                 match e {
-                    Ok((k, v)) => f(k, v)?,
+                    Ok((k, v)) => f(&k, v)?,
                     Err(StoreError::Damaged(_)) if self.accept_loss => break,
                     Err(e) => return Err(e),
                 }

@@ -690,3 +690,6 @@ mod tests;
 
 #[cfg(test)]
 mod page_tests;
+
+#[cfg(test)]
+mod phone_tests;

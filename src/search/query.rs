@@ -23,7 +23,7 @@ pub(super) enum Term {
     Digits {
         digits: Finder<'static>,
         word: Finder<'static>,
-        /// A national number ("050…") looked for inside an international one ("+972-50…").
+        /// The number's national part, looked for in numbers stored in the other form.
         national: Option<Finder<'static>>,
     },
 }
@@ -114,13 +114,55 @@ fn join_phones(tokens: Vec<String>) -> Vec<String> {
     out
 }
 
+/// Digits of the country calling code that starts `d` (the digits after `+` or `00`). E.164
+/// codes are a prefix code assigned by zone, so the first two digits say how long it is.
+pub(super) fn country_code_len(d: &str) -> Option<usize> {
+    let b = d.as_bytes();
+    let two = |set: &[u8]| {
+        if set.contains(b.get(1)?) {
+            Some(2)
+        } else {
+            Some(3)
+        }
+    };
+    match b.first()? {
+        b'1' | b'7' => Some(1),
+        b'2' => two(b"07"),
+        b'3' => two(b"0123469"),
+        b'4' => two(b"013456789"),
+        b'5' => two(b"12345678"),
+        b'6' => two(b"0123456"),
+        b'8' => two(b"1246"),
+        b'9' => two(b"0123458"),
+        _ => None,
+    }
+}
+
+/// What to look for, inside every stored number's digits, for a number typed in a form other
+/// than the stored one: the national part after a trunk `0` ("050…" finds "+972-50…"), or
+/// after an international prefix and country code ("+972 50…", "00972 (0)50…" find "050…").
+/// It is part of the typed digits, so it finds whatever they find. `None` for fewer than
+/// three digits: "00000" trims to nothing, and an empty needle would match every record.
+fn national<'d>(w: &str, d: &'d str) -> Option<&'d str> {
+    let abroad = if w.starts_with('+') {
+        Some(d)
+    } else {
+        d.strip_prefix("00")
+    };
+    let rest = match abroad {
+        Some(a) => &a[country_code_len(a)?.min(a.len())..],
+        None if d.starts_with('0') => d,
+        None => return None,
+    };
+    let rest = rest.trim_start_matches('0');
+    (rest.len() >= 3).then_some(rest)
+}
+
 fn term(w: &str) -> Term {
     let d = digits(w);
     if d.len() >= 3 && d.len() * 2 >= w.len() {
-        let trimmed = d.trim_start_matches('0');
         Term::Digits {
-            // "00000" trims to nothing, and an empty needle would match every record.
-            national: (d.starts_with('0') && trimmed.len() >= 3).then(|| finder(trimmed)),
+            national: national(w, &d).map(finder),
             digits: finder(&d),
             word: finder(w),
         }

@@ -355,13 +355,13 @@ fn the_ngram_tables_never_change_what_is_found_or_its_order() {
         let mut phones = Vec::new();
         // Enough records for many blocks, so whole blocks are skipped.
         for id in 0..3_000 {
-            let phone = format!(
-                "+972-5{}-{:03}-{:04}",
-                r.next(10),
-                r.next(1000),
-                r.next(10000)
-            );
-            phones.push(phone.clone());
+            let (a, b, c) = (r.next(10), r.next(1000), r.next(10000));
+            // Stored with and without the country code, so both national forms are sieved.
+            let phone = match r.next(2) {
+                0 => format!("+972-5{a}-{b:03}-{c:04}"),
+                _ => format!("05{a} {b:03} {c:04}"),
+            };
+            phones.push(format!("+972-5{a}-{b:03}-{c:04}"));
             let name = format!("{} {} {}", r.pick(WORDS), r.pick(WORDS), r.next(5000));
             let c = customer(id, &name, |d| {
                 d.company = Some(format!("{} {}", r.pick(WORDS), r.next(100)));
@@ -384,7 +384,8 @@ fn the_ngram_tables_never_change_what_is_found_or_its_order() {
             let w: String = r.pick(WORDS).chars().collect();
             let phone = phones[r.next(phones.len())].clone();
             let national = format!("0{}", &digits(&phone)[3..]);
-            let q = match r.next(12) {
+            let q = match r.next(13) {
+                11 => format!("+972 {} {}", &national[1..3], &national[3..]),
                 0 => w.chars().take(1 + r.next(3)).collect(),
                 1 => format!("{w} {}", r.pick(WORDS)),
                 2 => format!("{w}{}", r.next(5000)),

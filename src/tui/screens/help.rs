@@ -41,7 +41,10 @@ const SEARCH_LANGUAGE: &[(&str, &str)] = &[
         "levi 050",
         "every word must match: name, company, e-mail, tags, phone",
     ),
-    ("050 123 4567", "phones in any spacing or +972 form"),
+    (
+        "050 123 4567",
+        "phones in any spacing, with or without +972",
+    ),
     ("tag:vip", "a whole tag"),
     ("city:haifa", "the city contains"),
     ("status:lead", "lead, prospect, active, inactive"),

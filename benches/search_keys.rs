@@ -58,6 +58,8 @@ fn main() {
         "zzz-no-match",
         "núñez 42",
         "050 123 4567",
+        "+972 50 765 4321",
+        "levi 050",
         "tag:vip city:haifa",
         "maya haddad 7",
     ] {

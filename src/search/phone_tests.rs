@@ -63,8 +63,19 @@ fn a_number_typed_either_way_finds_it_stored_either_way() {
     assert_eq!(ids(&i, "+44 50 765 4321"), one(2));
     assert!(ids(&i, "+44 20 7946 0958").is_empty());
     assert!(ids(&i, "+972 50 765 4322").is_empty());
-    for q in ["+", "+0", "+00000", "00", "000000000", "+9"] {
+    // While a number is typed with spaces, the list does not empty between its words.
+    for q in ["050 1", "050 12", "050 123", "+972 50 1", "(050) 12"] {
+        assert!(ids(&i, q).contains(&1), "{q}");
+    }
+    for q in ["+", "+0", "+00000", "00", "000000000", "+9", "0 0 0 0 0"] {
         assert!(ids(&i, q).is_empty(), "{q}");
+    }
+    // A short national prefix narrows alongside other words, in either stored form.
+    i.put_customer(&customer(5, "+972-52-000-0000"));
+    for q in ["050", "+972 50", "customer 050"] {
+        let found = ids(&i, q);
+        assert!(found.contains(&1) && found.contains(&2), "{q}: {found:?}");
+        assert!(!found.contains(&5), "{q}: {found:?}");
     }
 }
 
@@ -118,7 +129,7 @@ fn reference(stored: &str, typed: &str) -> bool {
         &d
     };
     let national = national.trim_start_matches('0');
-    have.contains(&d) || (national.len() >= 3 && have.contains(national))
+    have.contains(&d) || (national.len() >= 2 && have.contains(national))
 }
 
 #[test]

@@ -90,12 +90,18 @@ fn phone_like(t: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.' | '/'))
 }
 
-/// Joins runs of number-like words ("+972 50 123 4567") that together look like a phone.
+/// Joins runs of number-like words ("+972 50 123 4567") that together look like a phone: a
+/// run that starts as one does ("+…", "0…", "(0…") from its second word on, so the list does
+/// not empty while "050 1" is being typed, any other from its seventh digit.
 fn join_phones(tokens: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();
     let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
-        if run.len() > 1 && digits(&run.concat()).len() >= PHONE_MIN_DIGITS {
+        let opens = run
+            .first()
+            .map(|t| t.trim_start_matches('('))
+            .is_some_and(|t| t.starts_with('+') || t.starts_with('0'));
+        if run.len() > 1 && (opens || digits(&run.concat()).len() >= PHONE_MIN_DIGITS) {
             out.push(run.concat());
         } else {
             out.append(run);
@@ -142,7 +148,8 @@ pub(super) fn country_code_len(d: &str) -> Option<usize> {
 /// than the stored one: the national part after a trunk `0` ("050…" finds "+972-50…"), or
 /// after an international prefix and country code ("+972 50…", "00972 (0)50…" find "050…").
 /// It is part of the typed digits, so it finds whatever they find. `None` for fewer than
-/// three digits: "00000" trims to nothing, and an empty needle would match every record.
+/// two digits ("050" looks for "50", so "levi 050" finds Levi's "+972-50…"): "00000" trims
+/// to nothing, and an empty needle would match every record.
 fn national<'d>(w: &str, d: &'d str) -> Option<&'d str> {
     let abroad = if w.starts_with('+') {
         Some(d)
@@ -155,7 +162,7 @@ fn national<'d>(w: &str, d: &'d str) -> Option<&'d str> {
         None => return None,
     };
     let rest = rest.trim_start_matches('0');
-    (rest.len() >= 3).then_some(rest)
+    (rest.len() >= 2).then_some(rest)
 }
 
 fn term(w: &str) -> Term {

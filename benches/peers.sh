@@ -81,7 +81,7 @@ ratio() { python3 -c "a, b = float('$1'), float('$2'); print(f'{a / b:.3f}' if b
 
 k_bulk=$(grep "bulk import of" "$tmp/core.txt" | sed -E 's/.*: //')
 k_add=$(grep "durable customer add" "$tmp/core.txt" | sed -E 's/.*p50 ([^,]+),.*/\1/')
-k_size=$(grep "data directory with" "$tmp/core.txt" | sed -E 's/.*: ([0-9.]+) MiB/\1/')
+k_size=$(grep "data directory with" "$tmp/core.txt" | sed -E 's/.*customers: ([0-9.]+) MiB.*/\1/')
 echo
 echo "== Peers on the same $N rows, this run"
 printf "%-44s %14s %14s %10s\n" "figure" "kasefet" "peer" "ratio"

@@ -8,7 +8,7 @@ use kasefet::client::{Backend, Local};
 use kasefet::domain::{Role, TaskStatus, UserState};
 use kasefet::service::{CustomerFilter, Request, Response, TaskFilter, TaskScope};
 use kasefet::tui::App;
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use tui_common::*;
 
 fn customer(b: &mut Local, id: u64) -> kasefet::domain::Customer {
@@ -164,6 +164,30 @@ fn sign_in_failure_then_success_with_notice() {
         "{}",
         render(&app, 120, 40)
     );
+}
+
+/// Enter on the code says "Signing in…" before the sign-in runs (a large database takes a
+/// second or two to open), and keys pressed meanwhile change nothing.
+#[test]
+fn the_screen_says_it_is_signing_in_before_it_does() {
+    let world = World::new();
+    let mut app = world.app_with(Box::new(Local::new(world.service.clone())));
+    typ(&mut app, "sam");
+    app.key(key_event(KeyCode::Enter, KeyModifiers::NONE));
+    typ(&mut app, PASSWORD);
+    app.key(key_event(KeyCode::Enter, KeyModifiers::NONE));
+    typ(&mut app, &world.code("sam"));
+    app.key(key_event(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(app.busy());
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Signing in…"), "{text}");
+    typ(&mut app, "junk");
+    app.key(key_event(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(!app.should_quit(), "Esc while signing in does not quit");
+    assert!(!render(&app, 80, 24).contains("junk"));
+    app.tick();
+    assert!(!app.busy());
+    assert_eq!(app.screen(), "home");
 }
 
 /// The TOTP secret of an enrolment screen, read off it as a person types it into an app

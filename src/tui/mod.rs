@@ -108,21 +108,26 @@ fn event_loop(
         }
         // Waiting work (a backup asked for) starts as soon as the screen says so.
         let wait = if app.busy() { Duration::ZERO } else { POLL };
+        let mut typed = false;
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => {
                     app.key(k);
-                    dirty = true;
+                    typed = true;
                 }
                 Event::Paste(text) => {
                     app.paste(&text);
-                    dirty = true;
+                    typed = true;
                 }
                 Event::Resize(..) => dirty = true,
                 _ => {}
             }
         }
-        dirty |= app.tick();
+        dirty |= typed;
+        // Work a key has just started waits one turn, for the frame that says it started.
+        if !(typed && app.busy()) {
+            dirty |= app.tick();
+        }
     }
 }
 

@@ -434,8 +434,14 @@ pub fn key_event(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
     }
 }
 
+/// Presses a key; a sign-in it submits is carried out at once, as the event loop's next
+/// tick does.
 pub fn press(app: &mut App, code: KeyCode) {
+    let signing_in = app.screen() == "sign-in";
     app.key(key_event(code, KeyModifiers::NONE));
+    if signing_in && app.busy() {
+        app.tick();
+    }
 }
 
 /// Presses a key whose work starts after the screen has said so (a backup, a verify),

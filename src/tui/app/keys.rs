@@ -38,29 +38,21 @@ impl App {
                     }
                 }
             }
-            Phase::SignIn(mut s) => {
-                let Some(backend) = self.backend.as_mut() else {
-                    return;
-                };
-                match km
-                    .action(chain::FORM, &key)
-                    .and_then(|a| s.update(a, backend.as_mut()))
-                {
-                    None => {
-                        s.input(&key);
-                        Phase::SignIn(s)
-                    }
-                    Some(signin::Out::Stay) => Phase::SignIn(s),
-                    Some(signin::Out::Quit) => {
-                        self.quit = true;
-                        Phase::SignIn(s)
-                    }
-                    Some(signin::Out::Success(login)) => {
-                        self.signed_in(*login);
-                        return;
-                    }
+            Phase::SignIn(mut s) => match km.action(chain::FORM, &key).and_then(|a| s.update(a)) {
+                None => {
+                    s.input(&key);
+                    Phase::SignIn(s)
                 }
-            }
+                Some(signin::Out::Stay) => Phase::SignIn(s),
+                Some(signin::Out::Quit) => {
+                    self.quit = true;
+                    Phase::SignIn(s)
+                }
+                Some(signin::Out::Success(login)) => {
+                    self.signed_in(*login);
+                    return;
+                }
+            },
             Phase::Setup(mut s) => {
                 let Some(backend) = self.backend.as_mut() else {
                     return;

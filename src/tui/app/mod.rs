@@ -132,7 +132,11 @@ impl App {
 
     /// Slow work is waiting for the next tick, once the screen shows it has started.
     pub fn busy(&self) -> bool {
-        matches!(&self.phase, Phase::Main(m) if m.busy())
+        match &self.phase {
+            Phase::Main(m) => m.busy(),
+            Phase::SignIn(s) => s.waiting(),
+            _ => false,
+        }
     }
 
     /// The database the setup wizard created in this process, once (whoever runs the app
@@ -225,6 +229,14 @@ impl App {
     pub fn tick(&mut self) -> bool {
         if self.idle_lock() {
             return true;
+        }
+        if let (Phase::SignIn(s), Some(backend)) = (&mut self.phase, self.backend.as_mut()) {
+            if s.waiting() {
+                if let signin::Out::Success(login) = s.finish(backend.as_mut()) {
+                    self.signed_in(*login);
+                }
+                return true;
+            }
         }
         if let (Phase::Main(m), Some(backend)) = (&mut self.phase, self.backend.as_mut()) {
             if m.busy() {

@@ -20,6 +20,10 @@ use crate::tui::widgets::{centered, popup};
 pub struct SignIn {
     pub form: Form,
     pub note: Option<Note>,
+    /// Submitted: the screen says so, and the app's next tick signs in (`finish`), since
+    /// opening a large database takes a second or two and a silent screen invites a second
+    /// Enter.
+    waiting: bool,
 }
 
 pub enum Out {
@@ -41,20 +45,37 @@ impl SignIn {
         if !username.is_empty() {
             form.next();
         }
-        SignIn { form, note }
+        SignIn {
+            form,
+            note,
+            waiting: false,
+        }
+    }
+
+    /// A sign-in is submitted and not yet done.
+    pub fn waiting(&self) -> bool {
+        self.waiting
     }
 
     pub fn username(&self) -> String {
         self.form.value("username")
     }
 
-    fn submit(&mut self, backend: &mut dyn Backend) -> Out {
-        let user = self.form.value("username");
-        if user.trim().is_empty() {
+    fn submit(&mut self) -> Out {
+        if self.form.value("username").trim().is_empty() {
             self.form.focus = 0;
             self.note = Some(Note::error("Enter your username"));
             return Out::Stay;
         }
+        self.waiting = true;
+        self.note = Some(Note::info("Signing in…"));
+        Out::Stay
+    }
+
+    /// Signs in with what `submit` accepted.
+    pub fn finish(&mut self, backend: &mut dyn Backend) -> Out {
+        self.waiting = false;
+        let user = self.form.value("username");
         let password = Password::new(self.form.value("password"));
         let code = self.form.value("code");
         let result = backend.login(&user, &password, &code);
@@ -76,13 +97,16 @@ impl SignIn {
         }
     }
 
-    pub fn update(&mut self, action: Action, backend: &mut dyn Backend) -> Option<Out> {
+    pub fn update(&mut self, action: Action) -> Option<Out> {
+        if self.waiting {
+            return Some(Out::Stay);
+        }
         Some(match action {
             Action::NextField if !self.form.on_last() => {
                 self.form.next();
                 Out::Stay
             }
-            Action::NextField | Action::Save => self.submit(backend),
+            Action::NextField | Action::Save => self.submit(),
             Action::PrevField => {
                 self.form.prev();
                 Out::Stay
@@ -93,11 +117,15 @@ impl SignIn {
     }
 
     pub fn input(&mut self, key: &KeyEvent) {
-        self.form.input(key);
+        if !self.waiting {
+            self.form.input(key);
+        }
     }
 
     pub fn paste(&mut self, text: &str) {
-        self.form.paste(text);
+        if !self.waiting {
+            self.form.paste(text);
+        }
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, ui: &Ui, org: &str, mode: &str) {

@@ -1,5 +1,6 @@
 //! Phone numbers typed in any form, against numbers stored in any form.
 
+use super::tests::Rng;
 use super::*;
 use crate::domain::Stamp;
 use crate::domain::customer::CustomerInput;
@@ -103,16 +104,6 @@ fn country_codes_are_read_at_their_length() {
         ("", None),
     ] {
         assert_eq!(query::country_code_len(d), want, "{d}");
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
     }
 }
 

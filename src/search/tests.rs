@@ -122,9 +122,10 @@ fn updates_and_removals_leave_no_stale_text_even_after_compaction() {
 }
 
 /// A small deterministic generator, so a failure prints a seed that reproduces it.
-struct Rng(u64);
+/// Xorshift: the same cases on every run; `phone_tests` draws from it too.
+pub(super) struct Rng(pub(super) u64);
 impl Rng {
-    fn next(&mut self, n: usize) -> usize {
+    pub(super) fn next(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

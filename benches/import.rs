@@ -141,6 +141,8 @@ fn child_export(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
             reveal: false,
             filter: CustomerFilter::default(),
             bom: false,
+            after: None,
+            limit: 0,
         },
     )?;
     let Response::Exported { bytes, count, .. } = r else {

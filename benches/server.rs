@@ -5,6 +5,7 @@
 //! - the same for reads that need no write (task pages and lists, employee pages) while one
 //!   writer changes tasks back to back, and that writer's round trip
 //! - memory of the `kasefet serve` process holding 100,000 customers (VmRSS, VmHWM)
+//! - an export of every customer as CSV through the socket, in parts: time, size, memory
 //!
 //! `KASEFET_BENCH_CUSTOMERS` changes the count (default 100000); `KASEFET_BENCH_CLIENTS` the
 //! client counts, comma-separated (default `20,100`), each run on the same database;
@@ -195,6 +196,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "server after the run: VmRSS {}, VmHWM {}",
+        status(server.id(), "VmRSS"),
+        status(server.id(), "VmHWM")
+    );
+
+    // Every customer out as CSV through the socket, part after part, the bytes counted and
+    // dropped as they come (what `export --to` writes to its file).
+    let wanted = kasefet::client::download::Wanted {
+        what: kasefet::service::ExportWhat::Customers,
+        format: kasefet::service::ExportFormat::Csv,
+        reveal: false,
+        filter: Default::default(),
+        bom: false,
+    };
+    let (t0, mut bytes, mut parts) = (Instant::now(), 0usize, 0usize);
+    let count = kasefet::client::download::download(
+        &wanted,
+        &mut |r| admin.call(r),
+        &mut |b: &[u8]| {
+            bytes += b.len();
+            parts += 1;
+            Ok::<(), kasefet::service::Error>(())
+        },
+    )?;
+    println!(
+        "export of {count} customers as CSV through the socket: {:?}, {:.1} MiB in {parts} parts; server VmRSS {}, VmHWM {}",
+        t0.elapsed(),
+        bytes as f64 / (1024.0 * 1024.0),
         status(server.id(), "VmRSS"),
         status(server.id(), "VmHWM")
     );

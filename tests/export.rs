@@ -29,6 +29,8 @@ fn export(
             reveal,
             filter: CustomerFilter::default(),
             bom: false,
+            after: None,
+            limit: 0,
         },
     )? {
         Response::Exported {

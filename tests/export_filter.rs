@@ -42,6 +42,8 @@ fn exported(db: &TestDb, s: &kasefet::service::Session, q: &str) -> Result<Strin
                 ..Default::default()
             },
             bom: false,
+            after: None,
+            limit: 0,
         },
     )? {
         Response::Exported { bytes, .. } => Ok(String::from_utf8(bytes).unwrap()),

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 
 use kasefet::auth::totp::TotpSecret;
 use kasefet::client::Backend;
+use kasefet::client::download::{Wanted, download};
 use kasefet::client::remote::Remote;
 use kasefet::crypto::Password;
 use kasefet::domain::CustomerInput;
 use kasefet::service::{
-    CustomerFilter, Error, ImportBatch, ImportMode, MatchOn, Request, Response,
+    CustomerFilter, Error, ExportFormat, ExportWhat, ImportBatch, ImportMode, MatchOn, Request,
+    Response,
 };
 use kasefet::transfer::ImportRow;
 
@@ -182,6 +184,53 @@ fn a_csv_past_the_frame_limit_imports_over_serve_in_one_commit() {
         imports[0].detail
     );
     assert!(!imports[0].detail.contains("Person"), "no row contents");
+
+    // Out again through the server: more records than one export part holds, so the
+    // client asks part after part (as the CLI and the TUI do) and gets the whole file.
+    let mut get = |format| {
+        let wanted = Wanted {
+            what: ExportWhat::Customers,
+            format,
+            reveal: false,
+            filter: CustomerFilter::default(),
+            bom: false,
+        };
+        let mut out = Vec::new();
+        let got = download(&wanted, &mut |q| r.call(q), &mut |b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+        assert_eq!(got, n);
+        out
+    };
+    let csv = String::from_utf8(get(ExportFormat::Csv)).unwrap();
+    assert_eq!(csv.lines().count(), n + 1);
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("kasefet id,")).count(),
+        1
+    );
+    let json: serde_json::Value = serde_json::from_slice(&get(ExportFormat::Json)).unwrap();
+    let ids: Vec<u64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
+    let Response::Audit(events) = r
+        .call(Request::AuditList {
+            offset: 0,
+            limit: 100_000,
+        })
+        .unwrap()
+    else {
+        panic!()
+    };
+    let parts = events.iter().filter(|e| e.action == "export").count();
+    let per_file = n.div_ceil(kasefet::service::EXPORT_PART_MAX as usize);
+    assert!(per_file > 1);
+    assert_eq!(parts, 2 * per_file, "every part is audited");
 }
 
 #[test]

@@ -97,6 +97,8 @@ fn customer_export(reveal: bool) -> Request {
         reveal,
         filter: CustomerFilter::default(),
         bom: false,
+        after: None,
+        limit: 0,
     }
 }
 

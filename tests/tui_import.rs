@@ -446,6 +446,8 @@ fn only_roles_that_may_reveal_are_offered_the_sensitive_fields() {
             reveal: true,
             filter: CustomerFilter::default(),
             bom: false,
+            after: None,
+            limit: 0,
         }),
         Err(kasefet::service::Error::Denied(_))
     ));

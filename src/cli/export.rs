@@ -3,9 +3,10 @@
 use std::io::Write;
 
 use super::args::ExportArgs;
-use super::{CliError, Ctx, unexpected};
+use super::{CliError, Ctx};
+use crate::client::download::{Wanted, download};
 use crate::domain::customer::CustomerStatus;
-use crate::service::{CustomerFilter, ExportFormat, ExportWhat, Request, Response};
+use crate::service::{CustomerFilter, ExportFormat, ExportWhat, Request};
 
 pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
     let what = match a.what.trim().to_ascii_lowercase().as_str() {
@@ -42,7 +43,7 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
         Some(p) => Some(Target::New(super::prompt::create_private(p)?, p.clone())),
         None => None,
     };
-    let (bytes, count) = match ctx.call(Request::Export {
+    let wanted = Wanted {
         what,
         format,
         reveal: a.reveal,
@@ -53,25 +54,46 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
             query: a.filter.clone(),
         },
         bom: a.bom,
-    })? {
-        Response::Exported { bytes, count, .. } => (bytes, count),
-        _ => return Err(unexpected()),
     };
+    // Parts are written as they come, so no side holds the whole file.
+    let mut call = |r: Request| ctx.call(r);
     match target {
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)
-                .and_then(|_| out.flush())
-                .map_err(|e| CliError::failure(e.to_string()))?;
+            download(&wanted, &mut call, &mut |b: &[u8]| {
+                out.write_all(b).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::BrokenPipe => CliError::output_closed(super::exit::OK),
+                    _ => CliError::failure(e.to_string()),
+                })
+            })?;
+            out.flush().map_err(|e| CliError::failure(e.to_string()))?;
             Ok(String::new())
         }
-        Some(Target::New(f, p)) => {
-            crate::transfer::target::fill(f, &bytes)
-                .map_err(|e| CliError::failure(format!("cannot write {}: {e}", p.display())))?;
-            Ok(format!("{count} exported to {}\n", p.display()))
+        Some(Target::New(mut f, p)) => {
+            let cannot =
+                |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", p.display()));
+            let done = download(&wanted, &mut call, &mut |b: &[u8]| {
+                f.write_all(b).map_err(cannot)
+            })
+            .and_then(|n| f.sync_all().map(|_| n).map_err(cannot));
+            match done {
+                Ok(count) => Ok(format!("{count} exported to {}\n", p.display())),
+                Err(e) => {
+                    // Half an export must not pass for a whole one.
+                    drop(f);
+                    let _ = std::fs::remove_file(&p);
+                    Err(e)
+                }
+            }
         }
         Some(Target::Replace(p)) => {
-            replace(&p, &bytes)?;
+            let cannot =
+                |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", p.display()));
+            let mut staged = crate::transfer::target::Staged::new(&p).map_err(cannot)?;
+            let count = download(&wanted, &mut call, &mut |b: &[u8]| {
+                staged.write(b).map_err(cannot)
+            })?;
+            staged.finish().map_err(cannot)?;
             Ok(format!("{count} exported to {}\n", p.display()))
         }
     }
@@ -80,10 +102,4 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
 enum Target {
     New(std::fs::File, std::path::PathBuf),
     Replace(std::path::PathBuf),
-}
-
-/// `--force`: the old file is either whole or replaced, and never left readable by others.
-fn replace(p: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    crate::transfer::target::replace(p, bytes)
-        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", p.display())))
 }

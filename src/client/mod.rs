@@ -1,6 +1,7 @@
 //! How front ends reach a `Service`: in-process (`Local`) or, later, over the server's socket.
 //! The TUI and the CLI use only this trait, never `Service` or the store directly.
 
+pub mod download;
 pub mod remote;
 pub mod upload;
 

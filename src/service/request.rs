@@ -324,7 +324,10 @@ pub enum Request {
         keep: Id,
         other: Id,
     },
-    /// A whole kind as a file, made by the service so the audit entry names its fingerprint.
+    /// A whole kind as a file, made by the service so the audit entry names its fingerprint,
+    /// in parts of records in id order (`client::download` asks for them all): a million
+    /// customers make a file larger than one reply may be. The parts put end to end are the
+    /// file; each is audited with its own fingerprint.
     Export {
         what: ExportWhat,
         format: ExportFormat,
@@ -332,6 +335,11 @@ pub enum Request {
         filter: CustomerFilter,
         /// A UTF-8 byte order mark on CSV, for Excel.
         bom: bool,
+        /// The part after the record with this id (`None`: the first part, with the CSV
+        /// header or the JSON array's opening).
+        after: Option<Id>,
+        /// Records in the part, at most `EXPORT_PART_MAX`; 0 for that many.
+        limit: u32,
     },
     /// What is in the trash of one kind (the caller's own tasks for staff and hr).
     TrashList {
@@ -497,8 +505,14 @@ pub enum Response {
     Import(Box<ImportRecord>),
     Exported {
         bytes: Vec<u8>,
+        /// Records in this part.
         count: usize,
+        /// SHA-256 of this part's bytes.
         fingerprint: String,
+        /// The last record in the part, to ask for the next after it.
+        last: Option<Id>,
+        /// More parts follow.
+        more: bool,
     },
     Trash(Vec<TrashItem>),
     /// `relinked`: tasks (or reports) whose link to the record was restored with it.
@@ -608,6 +622,11 @@ pub struct DuplicatePair {
     /// `same email`, `same phone` or `same name and company`.
     pub reason: String,
 }
+
+/// Records in one part of an export. A part is also cut smaller when its bytes would pass
+/// `EXPORT_PART_BYTES`, so that it fits in one reply whatever the records hold.
+pub const EXPORT_PART_MAX: u32 = 10_000;
+pub const EXPORT_PART_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1114,6 +1133,8 @@ impl Request {
                 reveal: false,
                 filter: CustomerFilter::default(),
                 bom: false,
+                after: None,
+                limit: 0,
             },
             CustomerDuplicates,
             CustomerDuplicatesOf {
@@ -1130,6 +1151,8 @@ impl Request {
                 reveal: true,
                 filter: CustomerFilter::default(),
                 bom: false,
+                after: None,
+                limit: 0,
             },
             Export {
                 what: ExportWhat::Employees,
@@ -1137,6 +1160,8 @@ impl Request {
                 reveal: true,
                 filter: CustomerFilter::default(),
                 bom: false,
+                after: None,
+                limit: 0,
             },
             TrashList {
                 kind: RecordKind::Customer,

@@ -88,6 +88,8 @@ fn time(t: i64) -> String {
 pub struct CsvOptions {
     /// A UTF-8 byte order mark, so Excel opens Hebrew and accents right.
     pub bom: bool,
+    /// The mark and the header row: the first part of an export has them, later parts not.
+    pub header: bool,
 }
 
 fn write_csv(
@@ -95,13 +97,15 @@ fn write_csv(
     rows: impl Iterator<Item = Vec<String>>,
     o: &CsvOptions,
 ) -> Vec<u8> {
-    let mut out = if o.bom {
+    let mut out = if o.bom && o.header {
         vec![0xef, 0xbb, 0xbf]
     } else {
         Vec::new()
     };
     let mut w = csv::Writer::from_writer(&mut out);
-    let _ = w.write_record(&header);
+    if o.header {
+        let _ = w.write_record(&header);
+    }
     for r in rows {
         let _ = w.write_record(r.iter().map(|c| inert(c)));
     }
@@ -224,8 +228,31 @@ pub fn employees_csv(
 }
 
 pub fn json<T: Serialize>(items: &[T]) -> Vec<u8> {
-    let mut v = serde_json::to_vec_pretty(items).unwrap_or_default();
-    v.push(b'\n');
+    json_part(items, true, true)
+}
+
+/// One part of a JSON array written in parts: the parts of a list put end to end are
+/// byte for byte what `json` makes of the whole list. The first opens the array, each
+/// later one continues it after a comma, the last closes it.
+pub fn json_part<T: Serialize>(items: &[T], first: bool, last: bool) -> Vec<u8> {
+    if items.is_empty() {
+        return match (first, last) {
+            (true, _) => b"[]\n".to_vec(),
+            (false, true) => b"\n]\n".to_vec(),
+            (false, false) => Vec::new(),
+        };
+    }
+    let whole = serde_json::to_vec_pretty(items).unwrap_or_default();
+    // `[` + "\n  item,\n  item" + "\n]": keep the middle.
+    let inner = whole
+        .get(1..whole.len().saturating_sub(2))
+        .unwrap_or_default();
+    let mut v = Vec::with_capacity(inner.len() + 4);
+    v.push(if first { b'[' } else { b',' });
+    v.extend_from_slice(inner);
+    if last {
+        v.extend_from_slice(b"\n]\n");
+    }
     v
 }
 
@@ -331,6 +358,33 @@ pub fn customers_vcard(cs: &[Customer], reveal: bool) -> Vec<u8> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Any cut of any list, parts end to end, is the whole list's JSON; empty parts too.
+    #[test]
+    fn json_parts_join_into_the_whole_array() {
+        for n in 0..6usize {
+            let items: Vec<(usize, String)> = (0..n).map(|i| (i, format!("x\"{i}"))).collect();
+            let whole = json(&items);
+            for cut in 0..=n {
+                let (a, b) = items.split_at(cut);
+                let joined = match (a.is_empty(), b.is_empty()) {
+                    (_, true) => json_part(a, true, true),
+                    (true, false) => json_part(b, true, true),
+                    _ => [json_part(a, true, false), json_part(b, false, true)].concat(),
+                };
+                assert_eq!(joined, whole, "{n} cut at {cut}");
+            }
+            // A last part left empty (its records deleted meanwhile) still closes the array.
+            if n > 0 {
+                let joined = [
+                    json_part(&items, true, false),
+                    json_part(&items[..0], false, true),
+                ];
+                assert_eq!(joined.concat(), whole, "{n}");
+            }
+        }
+        assert_eq!(json::<u8>(&[]), b"[]\n");
+    }
 
     #[test]
     fn formulas_are_inert() {

@@ -50,23 +50,66 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Over an existing file, once asked: a new 0600 file beside it renamed over it, so the old
-/// one is whole or replaced, never half written or left readable by others. A temp file
-/// left by a replace killed midway is removed first.
+/// one is whole or replaced, never half written or left readable by others.
 pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = path.with_file_name(format!(".{name}.kasefet-tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    // The temp file's own name need not be durable: only the rename is synced.
-    open_new(&tmp)
-        .and_then(|f| fill(f, bytes))
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })?;
-    sync_parent(path)
+    let mut s = Staged::new(path)?;
+    s.write(bytes)?;
+    s.finish()
+}
+
+/// [`replace`] a part at a time, for an export that arrives in parts: they go to a 0600
+/// temp file beside `path`, and `finish` renames it over `path`. Dropped before that, the
+/// temp file is removed and `path` is as it was. A temp file left by a replace killed
+/// midway is removed first.
+pub struct Staged {
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Staged {
+    pub fn new(path: &Path) -> std::io::Result<Staged> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into());
+        let tmp = path.with_file_name(format!(".{name}.kasefet-tmp"));
+        let _ = std::fs::remove_file(&tmp);
+        // The temp file's own name need not be durable: only the rename is synced.
+        let file = open_new(&tmp)?;
+        Ok(Staged {
+            tmp,
+            path: path.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(bytes),
+            None => Err(std::io::Error::other("the file was already finished")),
+        }
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        let Some(f) = self.file.take() else {
+            return Ok(());
+        };
+        f.sync_all()
+            .and_then(|_| std::fs::rename(&self.tmp, &self.path))
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&self.tmp);
+            })?;
+        sync_parent(&self.path)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod consent;
 mod customers;
 mod duplicates;
 mod employees;
+mod export;
 mod history;
 mod pages;
 mod privacy;
@@ -286,7 +287,19 @@ impl Cx<'_> {
                 reveal,
                 filter,
                 bom,
-            } => self.export(what, format, reveal, &filter, bom),
+                after,
+                limit,
+            } => self.export(
+                export::Spec {
+                    what,
+                    format,
+                    reveal,
+                    bom,
+                },
+                &filter,
+                after,
+                limit,
+            ),
             ImportBegin { batch } => self.import_begin(*batch),
             ImportRows { token, rows } => self.import_rows(token, rows),
             ImportCommit { token, dry_run } => self.import_commit(token, dry_run),

@@ -1,5 +1,4 @@
-//! Imports (match, merge, write in one commit, record for undo), their revert, and exports
-//! made here so the audit entry names exactly the file handed out.
+//! Imports (match, merge, write in one commit, record for undo) and their revert.
 
 use std::collections::HashMap;
 
@@ -7,12 +6,11 @@ use super::{Acted, Cx, Update};
 use crate::domain::customer::validate_interaction;
 use crate::domain::{Customer, CustomerInput, Id, Interaction, InteractionKind, LIST_MAX};
 use crate::service::request::{
-    ExportFormat, ExportWhat, ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn,
-    Response,
+    ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn, Response,
 };
 use crate::service::{Error, Result};
 use crate::store::{self, Op, Tree, codec};
-use crate::transfer::{export, normal};
+use crate::transfer::normal;
 
 pub(super) const NEXT_IMPORT: &[u8] = b"import/next";
 
@@ -531,103 +529,5 @@ impl Cx<'_> {
             detail,
             updates,
         })
-    }
-
-    pub fn export(
-        &mut self,
-        what: ExportWhat,
-        format: ExportFormat,
-        reveal: bool,
-        filter: &crate::service::CustomerFilter,
-        bom: bool,
-    ) -> Result<Acted> {
-        let names = self.open.users().clone();
-        let who = move |id: Option<Id>| {
-            id.and_then(|i| names.get(&i).map(|u| u.username.clone()))
-                .unwrap_or_default()
-        };
-        let o = export::CsvOptions { bom };
-        let (bytes, count) = match what {
-            ExportWhat::Customers => {
-                // The index decides who passes, as the lists do; the records come whole.
-                let ids: std::collections::HashSet<crate::domain::Id> = {
-                    let index = self.open.index();
-                    super::reads::filtered(&index, filter, self.me())
-                        .into_iter()
-                        .map(|c| c.id)
-                        .collect()
-                };
-                let mut cs: Vec<Customer> = self
-                    .all_customers()?
-                    .into_iter()
-                    .filter(|c| ids.contains(&c.id))
-                    .collect();
-                if !reveal {
-                    cs.iter_mut().for_each(|c| c.data.sensitive = None);
-                }
-                let bytes = match format {
-                    ExportFormat::Csv => export::customers_csv(&cs, reveal, &who, &o),
-                    ExportFormat::Json => export::json(&cs),
-                    ExportFormat::Vcard => export::customers_vcard(&cs, reveal),
-                };
-                (bytes, cs.len())
-            }
-            ExportWhat::Tasks => {
-                let ts: Vec<_> = self.open.tasks.read().values().cloned().collect();
-                let bytes = match format {
-                    ExportFormat::Csv => export::tasks_csv(&ts, &who, &o),
-                    ExportFormat::Json => export::json(&ts),
-                    ExportFormat::Vcard => {
-                        return Err(Error::Refused("vCard export is for customers only".into()));
-                    }
-                };
-                (bytes, ts.len())
-            }
-            ExportWhat::Employees => {
-                let mut es: Vec<_> = self.open.employees.read().values().cloned().collect();
-                if !reveal {
-                    es.iter_mut().for_each(|e| e.data.hr = None);
-                }
-                let bytes = match format {
-                    ExportFormat::Csv => export::employees_csv(&es, reveal, &who, &o),
-                    ExportFormat::Json => export::json(&es),
-                    ExportFormat::Vcard => {
-                        return Err(Error::Refused("vCard export is for customers only".into()));
-                    }
-                };
-                (bytes, es.len())
-            }
-        };
-        let fingerprint = crate::transfer::fingerprint(&bytes);
-        let what_name = match what {
-            ExportWhat::Customers => "customers",
-            ExportWhat::Tasks => "tasks",
-            ExportWhat::Employees => "employees",
-        };
-        let mut a = Acted::read(
-            Response::Exported {
-                bytes,
-                count,
-                fingerprint: fingerprint.clone(),
-            },
-            what_name.into(),
-        );
-        a.detail = format!(
-            "{count} {what_name} as {format:?}{}; filter status={:?} tag={:?} mine={} query={}; sha256 {fingerprint}",
-            if reveal { " with sensitive fields" } else { "" },
-            filter.status.map(|s| s.as_str()),
-            filter.tag,
-            filter.mine,
-            // Conditions only (see `reads::check_filter_query`), but they may name a city or
-            // a company: counted, not copied.
-            filter
-                .query
-                .as_ref()
-                .map_or("none".to_string(), |q| format!(
-                    "{} conditions",
-                    super::reads::words(q).len()
-                ))
-        );
-        Ok(a)
     }
 }

@@ -11,12 +11,13 @@ use ratatui::layout::Rect;
 
 use super::file;
 use super::save_as::{SaveAs, Step};
+use crate::client::download::{Wanted, download};
 use crate::domain::Permission;
 use crate::domain::role::Scope;
-use crate::service::{CustomerFilter, ExportFormat, ExportWhat, Request, Response};
+use crate::service::{CustomerFilter, Error, ExportFormat, ExportWhat};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
-use crate::tui::screens::{Ctx, Me, unexpected};
+use crate::tui::screens::{Ctx, Me};
 use crate::tui::ui::Ui;
 use crate::tui::widgets::form::{Field, Form};
 
@@ -144,18 +145,21 @@ impl ExportForm {
             "vcard" => ExportFormat::Vcard,
             _ => ExportFormat::Csv,
         };
-        let (bytes, count) = match ctx.call(Request::Export {
+        let wanted = Wanted {
             what: ExportWhat::Customers,
             format,
             reveal: self.form.checked("sensitive"),
             filter: self.filter.clone(),
             bom: format == ExportFormat::Csv && self.form.value("encoding") == ENCODINGS[1],
-        }) {
-            Ok(Response::Exported { bytes, count, .. }) => (bytes, count),
-            Ok(_) => {
-                ctx.fail(&unexpected());
-                return Outcome::Stay;
-            }
+        };
+        // The parts are gathered here and the file written once, as `SaveAs` writes it.
+        let mut bytes = Vec::new();
+        let got = download(&wanted, &mut |r| ctx.call(r), &mut |b: &[u8]| {
+            bytes.extend_from_slice(b);
+            Ok::<(), Error>(())
+        });
+        let count = match got {
+            Ok(n) => n,
             Err(e) => {
                 self.form.message = Some(e.to_string());
                 ctx.fail(&e);

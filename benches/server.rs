@@ -210,15 +210,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         bom: false,
     };
     let (t0, mut bytes, mut parts) = (Instant::now(), 0usize, 0usize);
-    let count = kasefet::client::download::download(
-        &wanted,
-        &mut |r| admin.call(r),
-        &mut |b: &[u8]| {
+    let count =
+        kasefet::client::download::download(&wanted, &mut |r| admin.call(r), &mut |b: &[u8]| {
             bytes += b.len();
             parts += 1;
             Ok::<(), kasefet::service::Error>(())
-        },
-    )?;
+        })?;
     println!(
         "export of {count} customers as CSV through the socket: {:?}, {:.1} MiB in {parts} parts; server VmRSS {}, VmHWM {}",
         t0.elapsed(),

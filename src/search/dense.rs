@@ -146,10 +146,24 @@ impl<V> Dense<V> {
 
     /// Every (id, value), ids ascending.
     pub(super) fn iter(&self) -> Iter<'_, V> {
+        self.iter_after(None)
+    }
+
+    /// Every (id, value) with an id above `after`, ids ascending, found by halving rather
+    /// than by walking past the ones before.
+    pub(super) fn iter_after(&self, after: Option<Id>) -> Iter<'_, V> {
+        let (from, rest) = match after {
+            Some(a) => (
+                self.ids.partition_point(|i| *i <= a),
+                self.extra
+                    .range((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded)),
+            ),
+            None => (0, self.extra.range(..)),
+        };
         Iter {
-            main: self.ids.iter().zip(self.vals.iter()),
+            main: self.ids[from..].iter().zip(self.vals[from..].iter()),
             next_main: None,
-            extra: self.extra.iter().peekable(),
+            extra: rest.peekable(),
         }
     }
 
@@ -161,7 +175,7 @@ impl<V> Dense<V> {
 pub(super) struct Iter<'a, V> {
     main: std::iter::Zip<std::slice::Iter<'a, Id>, std::slice::Iter<'a, Option<V>>>,
     next_main: Option<(&'a Id, &'a V)>,
-    extra: std::iter::Peekable<btree_map::Iter<'a, Id, V>>,
+    extra: std::iter::Peekable<btree_map::Range<'a, Id, V>>,
 }
 
 impl<'a, V> Iterator for Iter<'a, V> {
@@ -235,6 +249,11 @@ mod tests {
                 assert_eq!(got, want, "at {step}");
             }
             let probe = 1 + (x >> 16) % (next + 2);
+            if step % 101 == 0 {
+                let got: Vec<Id> = d.iter_after(Some(probe)).map(|(k, _)| *k).collect();
+                let want: Vec<Id> = r.range(probe + 1..).map(|(k, _)| *k).collect();
+                assert_eq!(got, want, "after {probe} at {step}");
+            }
             assert_eq!(d.get(&probe), r.get(&probe), "get {probe} at {step}");
             assert!(d.max_id() >= r.keys().next_back().copied());
         }

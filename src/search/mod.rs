@@ -395,6 +395,12 @@ impl Index {
         k.entries.values().map(|e| k.brief(e))
     }
 
+    /// `customers` from the first id above `after`.
+    pub fn customers_after(&self, after: Option<Id>) -> impl Iterator<Item = Brief<'_>> {
+        let k = &self.customers;
+        k.entries.iter_after(after).map(|(_, e)| k.brief(e))
+    }
+
     pub fn customer_count(&self) -> usize {
         self.customers.entries.len()
     }

@@ -29,11 +29,17 @@ impl Spec {
     }
 }
 
-/// The ids after `after`, in order, and whether more than `limit` of them are left.
-fn window(mut ids: Vec<Id>, after: Option<Id>, limit: usize) -> (Vec<Id>, bool) {
-    ids.sort_unstable();
-    let from = after.map_or(0, |a| ids.partition_point(|i| *i <= a));
-    let mut part = ids.split_off(from);
+/// The first `limit` ids (ascending) after `after`, and whether more are left.
+fn window<'a>(
+    ids: impl Iterator<Item = &'a Id>,
+    after: Option<Id>,
+    limit: usize,
+) -> (Vec<Id>, bool) {
+    let mut part: Vec<Id> = ids
+        .copied()
+        .filter(|i| after.is_none_or(|a| *i > a))
+        .take(limit.saturating_add(1))
+        .collect();
     let more = part.len() > limit;
     part.truncate(limit);
     (part, more)
@@ -51,19 +57,27 @@ impl Cx<'_> {
             0 => EXPORT_PART_MAX,
             n => n.min(EXPORT_PART_MAX),
         } as usize;
-        let ids: Vec<Id> = match spec.what {
+        let from = (
+            after.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+            std::ops::Bound::Unbounded,
+        );
+        let (mut part, mut more) = match spec.what {
             // The index decides who passes, as the lists do; the records come whole.
             ExportWhat::Customers => {
                 let index = self.open.index();
-                super::reads::filtered(&index, filter, self.me())
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect()
+                super::reads::filtered_ids_after(&index, filter, self.me(), after, limit)
             }
-            ExportWhat::Tasks => self.open.tasks.read().keys().copied().collect(),
-            ExportWhat::Employees => self.open.employees.read().keys().copied().collect(),
+            ExportWhat::Tasks => window(
+                self.open.tasks.read().range(from).map(|e| e.0),
+                after,
+                limit,
+            ),
+            ExportWhat::Employees => window(
+                self.open.employees.read().range(from).map(|e| e.0),
+                after,
+                limit,
+            ),
         };
-        let (mut part, mut more) = window(ids, after, limit);
         let first = after.is_none();
         // A part whose bytes would not fit a reply is cut in half until it does; one record
         // alone always fits (a record is far smaller than the reply cap).
@@ -178,11 +192,12 @@ mod tests {
 
     #[test]
     fn windows_follow_the_last_id_sent() {
-        assert_eq!(window(vec![5, 1, 3], None, 2), (vec![1, 3], true));
-        assert_eq!(window(vec![5, 1, 3], Some(3), 2), (vec![5], false));
+        let w = |ids: &[u64], after, limit| window(ids.iter(), after, limit);
+        assert_eq!(w(&[1, 3, 5], None, 2), (vec![1, 3], true));
+        assert_eq!(w(&[1, 3, 5], Some(3), 2), (vec![5], false));
         // The record sent last was removed meanwhile: the next part starts after its id.
-        assert_eq!(window(vec![1, 5, 9], Some(3), 2), (vec![5, 9], false));
-        assert_eq!(window(vec![1, 5], Some(9), 2), (vec![], false));
-        assert_eq!(window(vec![], None, 2), (vec![], false));
+        assert_eq!(w(&[1, 5, 9], Some(3), 2), (vec![5, 9], false));
+        assert_eq!(w(&[1, 5], Some(9), 2), (vec![], false));
+        assert_eq!(w(&[], None, 2), (vec![], false));
     }
 }

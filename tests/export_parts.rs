@@ -134,6 +134,13 @@ fn parts_end_to_end_are_the_whole_file_in_every_format() {
     let (whole, _) = in_parts(&db, &s, &w, 0);
     assert_eq!(in_parts(&db, &s, &w, 2).0, whole);
     assert_eq!(String::from_utf8_lossy(&whole).lines().count(), 1 + 4);
+    // And so is the search box's language of conditions.
+    let mut w = wanted(ExportWhat::Customers, ExportFormat::Json, false);
+    w.filter.query = Some("tag:lead".into());
+    let (whole, _) = in_parts(&db, &s, &w, 0);
+    assert_eq!(in_parts(&db, &s, &w, 2).0, whole);
+    let v: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -419,6 +419,31 @@ impl Index {
         self.customers_matching(&parse(query), limit, me, allow)
     }
 
+    /// The first `take` ids above `after`, ascending, of customers holding every word and
+    /// condition of `query` exactly (no near misses, no ranking): a part of an export,
+    /// whose filter has conditions only, found by walking from where the last part ended.
+    pub fn customer_ids_after(
+        &self,
+        query: &str,
+        after: Option<Id>,
+        take: usize,
+        me: Id,
+        allow: impl Fn(&Brief<'_>) -> bool,
+    ) -> Vec<Id> {
+        let q = parse(query);
+        let k = &self.customers;
+        k.entries
+            .iter_after(after)
+            .filter(|(_, e)| {
+                k.terms_match(e.slot, &q.terms)
+                    && q.filters.iter().all(|f| filter_matches(k, e, f, me))
+                    && allow(&k.brief(e))
+            })
+            .map(|(id, _)| *id)
+            .take(take)
+            .collect()
+    }
+
     fn customers_matching(
         &self,
         q: &Query,

@@ -422,3 +422,57 @@ fn the_ngram_tables_never_change_what_is_found_or_its_order() {
         }
     }
 }
+
+#[test]
+fn walking_ids_after_finds_what_a_search_of_conditions_finds() {
+    let mut r = Rng(0x5eed);
+    let mut i = Index::default();
+    for id in 0..500 {
+        i.put_customer(&customer(
+            id,
+            &format!("{} {}", r.pick(WORDS), r.pick(WORDS)),
+            |d| {
+                d.tags = vec![r.pick(&["vip", "gold", "new"]).into()];
+                d.address.city = Some(r.pick(&["Haifa", "Eilat"]).into());
+                d.company = Some(r.pick(&["Levi Optics", "Cohen & Co"]).into());
+                d.status = CustomerStatus::ALL[r.next(4)];
+                d.owner = Some(r.next(3) as Id);
+            },
+        ));
+    }
+    for id in (0..500).step_by(7) {
+        i.remove_customer(id);
+    }
+    for q in [
+        "tag:vip",
+        "city:haifa status:lead",
+        "owner:me",
+        "company:\"levi optics\"",
+        "tag:gold city:eilat owner:me",
+        "tag:none",
+    ] {
+        let allow = |c: &Brief<'_>| c.id % 5 != 0;
+        let mut want: Vec<Id> = i
+            .search_customers(q, 10_000, 1, allow)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(i.customer_ids_after(q, None, 10_000, 1, allow), want, "{q}");
+        let after = want.get(want.len() / 2).copied();
+        let rest: Vec<Id> = want
+            .iter()
+            .copied()
+            .filter(|id| Some(*id) > after)
+            .collect();
+        assert_eq!(
+            i.customer_ids_after(q, after, 10_000, 1, allow),
+            rest,
+            "{q}"
+        );
+        assert_eq!(
+            i.customer_ids_after(q, None, 3, 1, allow),
+            want.iter().copied().take(3).collect::<Vec<_>>()
+        );
+    }
+}

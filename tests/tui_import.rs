@@ -264,6 +264,10 @@ fn export_writes_the_filtered_customers_0600_and_asks_before_replacing() {
     typ(&mut app, &out.display().to_string());
     snap("admin_export_form", &app);
     ctrl(&mut app, 's');
+    // The screen says so before the export runs; keys meanwhile do nothing.
+    assert!(app.busy());
+    assert!(render(&app, 120, 40).contains("Exporting…"));
+    settle(&mut app);
     let s = render(&app, 120, 40);
     assert!(s.contains("Exported 2 customers to"), "{s}");
     let csv = std::fs::read_to_string(&out).unwrap();
@@ -292,6 +296,7 @@ fn export_writes_the_filtered_customers_0600_and_asks_before_replacing() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
     ctrl(&mut app, 's');
     typ(&mut app, "y");
+    settle(&mut app);
     let json = std::fs::read_to_string(&out).unwrap();
     assert!(json.trim_start().starts_with('['), "{json}");
     assert_eq!(
@@ -342,6 +347,7 @@ fn export_offers_excel_and_the_sensitive_fields_to_admins_and_managers() {
             snap("admin_export_excel_sensitive", &app);
         }
         ctrl(&mut app, 's');
+        settle(&mut app);
         let s = render(&app, 120, 40);
         assert!(
             s.contains("Exported 4 customers with their sensitive fields to"),
@@ -366,6 +372,7 @@ fn export_offers_excel_and_the_sensitive_fields_to_admins_and_managers() {
         typ(&mut app, "X");
         typ(&mut app, &plain.display().to_string());
         ctrl(&mut app, 's');
+        settle(&mut app);
         let bytes = std::fs::read(&plain).unwrap();
         assert!(bytes.starts_with(b"kasefet id,"), "no BOM");
         assert!(!String::from_utf8_lossy(&bytes).contains("012345678"));
@@ -379,6 +386,7 @@ fn export_offers_excel_and_the_sensitive_fields_to_admins_and_managers() {
         press(&mut app, KeyCode::Enter);
         typ(&mut app, " ");
         ctrl(&mut app, 's');
+        settle(&mut app);
         let bytes = std::fs::read(&json).unwrap();
         assert_eq!(bytes.first(), Some(&b'['), "JSON starts as JSON");
 

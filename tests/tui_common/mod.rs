@@ -444,6 +444,13 @@ pub fn press(app: &mut App, code: KeyCode) {
     }
 }
 
+/// Lets work a key started run, as the event loop's next ticks do (nothing when none did).
+pub fn settle(app: &mut App) {
+    while app.busy() {
+        app.tick();
+    }
+}
+
 /// Presses a key whose work starts after the screen has said so (a backup, a verify),
 /// and lets it run, as the event loop does at once.
 pub fn press_and_wait(app: &mut App, code: KeyCode) {

@@ -209,12 +209,25 @@ impl Screen for Customers {
     }
 
     fn busy(&self) -> bool {
-        matches!(&self.mode, Mode::Import(i) if i.busy())
+        match &self.mode {
+            Mode::Import(i) => i.busy(),
+            Mode::Export(x) => x.busy(),
+            _ => false,
+        }
     }
 
     fn work(&mut self, ctx: &mut Ctx) {
-        if let Mode::Import(i) = &mut self.mode {
-            i.work(ctx);
+        use crate::tui::screens::import::export::Outcome;
+        let done = match &mut self.mode {
+            Mode::Import(i) => {
+                i.work(ctx);
+                false
+            }
+            Mode::Export(x) => x.work(ctx) == Outcome::Close,
+            _ => false,
+        };
+        if done {
+            self.mode = Mode::Browse;
         }
     }
 
@@ -274,7 +287,7 @@ impl Screen for Customers {
                 }
                 used
             }
-            Mode::Export(x) => match x.update(action, ctx) {
+            Mode::Export(x) => match x.update(action) {
                 crate::tui::screens::import::export::Outcome::Stay => true,
                 crate::tui::screens::import::export::Outcome::Ignored => false,
                 crate::tui::screens::import::export::Outcome::Close => {

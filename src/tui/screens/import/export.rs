@@ -26,6 +26,9 @@ pub struct ExportForm {
     pub form: Form,
     filter: CustomerFilter,
     file: SaveAs,
+    /// Asked for: the screen says "Exporting…" first, then the next tick runs it (`work`),
+    /// since a million customers take seconds.
+    waiting: Option<(PathBuf, bool)>,
 }
 
 /// What the form did with a key.
@@ -95,6 +98,20 @@ impl ExportForm {
             form,
             filter,
             file: SaveAs::new("the export"),
+            waiting: None,
+        }
+    }
+
+    /// An export was asked for and has not run yet.
+    pub fn busy(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    /// Runs the export asked for, if any.
+    pub fn work(&mut self, ctx: &mut Ctx) -> Outcome {
+        match self.waiting.take() {
+            Some((path, replace)) => self.export(path, replace, ctx),
+            None => Outcome::Stay,
         }
     }
 
@@ -115,7 +132,10 @@ impl ExportForm {
         ])
     }
 
-    pub fn update(&mut self, action: Action, ctx: &mut Ctx) -> Outcome {
+    pub fn update(&mut self, action: Action) -> Outcome {
+        if self.waiting.is_some() {
+            return Outcome::Stay;
+        }
         let step = match self.file.answer(action) {
             Some(step) => step,
             None => match action {
@@ -133,10 +153,11 @@ impl ExportForm {
                 _ => return Outcome::Ignored,
             },
         };
-        match step {
-            Step::Write { path, replace } => self.export(path, replace, ctx),
-            Step::Stay => Outcome::Stay,
+        if let Step::Write { path, replace } = step {
+            self.form.message = Some("Exporting…".into());
+            self.waiting = Some((path, replace));
         }
+        Outcome::Stay
     }
 
     fn export(&mut self, path: PathBuf, replace: bool, ctx: &mut Ctx) -> Outcome {

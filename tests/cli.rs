@@ -367,3 +367,42 @@ fn customer_search_understands_filters_spaced_phones_and_typos() {
         assert_eq!(v[0]["name"], "Noa Levi", "{q}");
     }
 }
+
+/// More customers than one page (5,000): `customer list` prints each page as it comes, and
+/// the output is one table or one JSON array all the same.
+#[test]
+fn a_list_longer_than_a_page_is_printed_whole_as_it_comes() {
+    let o = Office::new();
+    let n = 12_000;
+    let mut csv = String::from("Name,Email\n");
+    for i in 0..n {
+        csv.push_str(&format!("Person {i:05},p{i}@example.org\n"));
+    }
+    std::fs::write(o.p("many.csv"), csv).unwrap();
+    let out = o.signed_in(&["import", "customers", "many.csv"], None);
+    assert!(out.status.success(), "{}", err(&out));
+    let out = o.signed_in(&["customer", "list", "--json"], None);
+    assert!(out.status.success(), "{}", err(&out));
+    let list: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..n).map(|i| format!("Person {i:05}")).collect();
+    assert_eq!(names, want);
+    let out = o.signed_in(
+        &["customer", "list", "--offset", "3", "--limit", "7001"],
+        None,
+    );
+    assert!(out.status.success(), "{}", err(&out));
+    let table = text(&out);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 1 + 7001);
+    assert!(lines[0].starts_with("ID "), "{}", lines[0]);
+    assert!(lines[1].contains("Person 00003") && lines[7001].contains("Person 07003"));
+    // No cell of a later page is wider than the first page's widest, so all lines line up.
+    let at = lines[1].find("Person").unwrap();
+    assert!(lines[1..].iter().all(|l| l.find("Person") == Some(at)));
+}

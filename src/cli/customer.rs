@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::args::{CustomerCmd, CustomerFields};
-use super::output::{fields, json, opt, table};
+use super::output::{Table, fields, json, opt, table};
 use super::{CliError, Ctx, date_arg, unexpected};
 use crate::domain::customer::{CustomerKind, CustomerStatus};
 use crate::domain::{Customer, CustomerInput, CustomerSensitive, InteractionKind};
@@ -176,15 +176,14 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                     ))
                 })?;
             let sort = Sort { key, desc };
-            let list = pages(
+            list(
                 ctx,
                 &filter,
                 &query.unwrap_or_default(),
                 sort,
                 offset,
                 limit,
-            )?;
-            summaries(ctx, &list)
+            )
         }
         CustomerCmd::Search { query, limit } => {
             match ctx.call(Request::CustomerSearch {
@@ -282,7 +281,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
 }
 
 /// The list a page at a time (the next one after the last row seen, so a customer added
-/// or deleted meanwhile does not shift or repeat rows), up to `limit` rows after `offset`.
+/// or deleted meanwhile does not shift or repeat rows), up to `limit` rows after `offset`;
+/// `each` gets every page and whether it is the last.
 fn pages(
     ctx: &mut Ctx<'_>,
     filter: &CustomerFilter,
@@ -290,13 +290,14 @@ fn pages(
     sort: Sort,
     offset: usize,
     limit: Option<usize>,
-) -> Result<Vec<CustomerSummary>, CliError> {
-    let mut out = Vec::new();
+    each: &mut dyn FnMut(Vec<CustomerSummary>, bool) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let mut seen = 0;
     let mut start = Start::Offset(offset);
     loop {
-        let want = limit.map_or(MAX_PAGE_LIMIT, |l| l.saturating_sub(out.len()));
+        let want = limit.map_or(MAX_PAGE_LIMIT, |l| l.saturating_sub(seen));
         if want == 0 {
-            return Ok(out);
+            return each(Vec::new(), true);
         }
         let window = Window {
             start,
@@ -311,22 +312,25 @@ fn pages(
             Response::CustomerPage(p) => p,
             _ => return Err(unexpected()),
         };
-        let more = page.more();
-        out.extend(page.rows);
-        match page.last {
-            Some(last) if more => start = Start::After(last),
-            _ => return Ok(out),
+        seen += page.rows.len();
+        let next = match page.last {
+            Some(last) if page.more() && limit.is_none_or(|l| seen < l) => Some(last),
+            _ => None,
+        };
+        each(page.rows, next.is_none())?;
+        match next {
+            Some(last) => start = Start::After(last),
+            None => return Ok(()),
         }
     }
 }
 
-fn summaries(ctx: &mut Ctx<'_>, list: &[CustomerSummary]) -> Result<String, CliError> {
-    if ctx.json {
-        return json(&list);
-    }
-    let names = ctx.usernames()?;
-    let rows: Vec<Vec<String>> = list
-        .iter()
+const HEADERS: [&str; 8] = [
+    "id", "name", "company", "phone", "email", "status", "owner", "tags",
+];
+
+fn rows(list: &[CustomerSummary], names: &HashMap<u64, String>) -> Vec<Vec<String>> {
+    list.iter()
         .map(|c| {
             vec![
                 c.id.to_string(),
@@ -341,13 +345,58 @@ fn summaries(ctx: &mut Ctx<'_>, list: &[CustomerSummary]) -> Result<String, CliE
                 c.tags.join(","),
             ]
         })
-        .collect();
-    Ok(table(
-        &[
-            "id", "name", "company", "phone", "email", "status", "owner", "tags",
-        ],
-        &rows,
-    ))
+        .collect()
+}
+
+fn summaries(ctx: &mut Ctx<'_>, list: &[CustomerSummary]) -> Result<String, CliError> {
+    if ctx.json {
+        return json(&list);
+    }
+    let names = ctx.usernames()?;
+    Ok(table(&HEADERS, &rows(list, &names)))
+}
+
+/// `customer list`: each page printed as it comes, so a million customers are never held
+/// at once (in a batch, whose output is gathered per command, the whole list is made first).
+fn list(
+    ctx: &mut Ctx<'_>,
+    filter: &CustomerFilter,
+    query: &str,
+    sort: Sort,
+    offset: usize,
+    limit: Option<usize>,
+) -> Result<String, CliError> {
+    if !ctx.stream {
+        let mut all = Vec::new();
+        pages(ctx, filter, query, sort, offset, limit, &mut |rows, _| {
+            all.extend(rows);
+            Ok(())
+        })?;
+        return summaries(ctx, &all);
+    }
+    let names = ctx.usernames()?;
+    let json = ctx.json;
+    let mut table = Table::new(&HEADERS);
+    let mut first = true;
+    pages(
+        ctx,
+        filter,
+        query,
+        sort,
+        offset,
+        limit,
+        &mut |page, last| {
+            let text = if json {
+                String::from_utf8_lossy(&crate::transfer::export::json_part(&page, first, last))
+                    .into_owned()
+            } else {
+                table.page(&rows(&page, &names))
+            };
+            first = false;
+            super::print(&text)
+        },
+    )?;
+    Ok(String::new())
 }
 
 fn show(c: &Customer, names: &HashMap<u64, String>) -> String {

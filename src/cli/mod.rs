@@ -118,6 +118,9 @@ impl From<crate::domain::Invalid> for CliError {
 pub struct Ctx<'a> {
     pub backend: &'a mut dyn Backend,
     pub json: bool,
+    /// A long list may be printed as it comes instead of returned whole: not in a batch,
+    /// which gathers each command's output (one JSON line per command).
+    pub stream: bool,
 }
 
 impl Ctx<'_> {
@@ -254,6 +257,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let mut ctx = Ctx {
         backend: backend.as_mut(),
         json: cli.global.json,
+        stream: !matches!(command, Command::Batch),
     };
     let policy = config.settings().policy;
     let result = match command {

@@ -190,3 +190,87 @@ fn merge_keeps_both_timelines_moves_tasks_and_reverts() {
             .any(|e| e.action == "customer.merge" && e.detail.contains("merged into"))
     );
 }
+
+/// The warning before a save names exactly the customers a full comparison would: the same
+/// e-mail (case and spaces aside) or the same number's last nine digits (trunk and
+/// international prefixes aside), on random records with numbers in every form.
+#[test]
+fn the_warning_finds_what_comparing_every_customer_finds() {
+    let db = TestDb::new();
+    let s = db.admin();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let number = |n: u64, form: u64| {
+        let (a, b) = (n / 10_000, n % 10_000);
+        match form {
+            0 => format!("+972-54-{a:03}-{b:04}"),
+            1 => format!("054{a:03}{b:04}"),
+            2 => format!("(054) {a:03} {b:04}"),
+            _ => format!("00972 54 {a:03}-{b:04}"),
+        }
+    };
+    let key = |p: &str| {
+        let d: String = p.chars().filter(char::is_ascii_digit).collect();
+        let d = d.trim_start_matches('0').to_string();
+        d[d.len().saturating_sub(9)..].to_string()
+    };
+    let mut stored: Vec<(u64, String, String)> = Vec::new();
+    for i in 0..200 {
+        let email = format!(
+            "{}@Example.org",
+            ["noa", "avi", "dana", "omar"][next(4) as usize]
+        );
+        let email = if next(2) == 0 {
+            email.to_uppercase()
+        } else {
+            email
+        };
+        let phone = number(next(40), next(4));
+        let id = add(&db, &s, &format!("Person {i}"), &email, &phone);
+        stored.push((id, email.trim().to_lowercase(), key(&phone)));
+    }
+    for _ in 0..60 {
+        let email = format!("{}@example.ORG", ["noa", "avi", "zed"][next(3) as usize]);
+        let phone = number(next(60), next(4));
+        let except = (next(3) == 0).then(|| 1 + next(200));
+        let input = CustomerInput {
+            name: "x".into(),
+            emails: if next(2) == 0 {
+                vec![email.clone()]
+            } else {
+                vec![]
+            },
+            phones: vec![phone.clone()],
+            ..Default::default()
+        };
+        let want: Vec<u64> = stored
+            .iter()
+            .filter(|(id, e, p)| {
+                Some(*id) != except
+                    && ((!input.emails.is_empty() && *e == email.to_lowercase())
+                        || *p == key(&phone))
+            })
+            .map(|(id, ..)| *id)
+            .collect();
+        let Response::Duplicates(got) = db
+            .service
+            .handle(
+                &s,
+                Request::CustomerDuplicatesOf {
+                    input: Box::new(input),
+                    except,
+                },
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let got: Vec<u64> = got.iter().map(|d| d.a).collect();
+        assert_eq!(got, want, "{email} {phone} except {except:?}");
+    }
+}

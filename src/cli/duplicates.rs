@@ -39,6 +39,12 @@ pub fn list(ctx: &mut Ctx<'_>) -> Result<String, CliError> {
     let Response::Duplicates(pairs) = ctx.call(Request::CustomerDuplicates)? else {
         return Err(unexpected());
     };
+    if pairs.len() >= crate::service::DUPLICATES_MAX {
+        warnln!(
+            "kasefet: these are the first {} pairs; merge or correct them and run again for the rest",
+            pairs.len()
+        );
+    }
     if ctx.json {
         return json(&pairs);
     }

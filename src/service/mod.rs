@@ -38,8 +38,8 @@ pub use login::{Login, Peer};
 pub use repair::check_not_behind_backup;
 pub use request::{AccountStatus, CustomerFilter, Request, Response, TaskFilter, TaskScope};
 pub use request::{
-    DuplicatePair, EXPORT_PART_BYTES, EXPORT_PART_MAX, ExportFormat, ExportWhat, ImportBatch,
-    ImportMode, ImportRecord, ImportReport, MatchOn,
+    DUPLICATES_MAX, DuplicatePair, EXPORT_PART_BYTES, EXPORT_PART_MAX, ExportFormat, ExportWhat,
+    ImportBatch, ImportMode, ImportRecord, ImportReport, MatchOn,
 };
 pub use session::Session;
 pub use settings::Settings;

@@ -623,6 +623,11 @@ pub struct DuplicatePair {
     pub reason: String,
 }
 
+/// Customers named, at most, as possible duplicates of one record, and pairs listed by
+/// `CustomerDuplicates` (the first by id): a number shared by a whole switchboard's worth
+/// of customers would otherwise make a list nobody reads, in a reply too big to send.
+pub const DUPLICATES_MAX: usize = 1_000;
+
 /// Records in one part of an export. A part is also cut smaller when its bytes would pass
 /// `EXPORT_PART_BYTES`, so that it fits in one reply whatever the records hold.
 pub const EXPORT_PART_MAX: u32 = 10_000;

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::transfer::{NEXT_IMPORT, record_key};
 use super::{Acted, Cx, Update};
 use crate::domain::{Customer, CustomerInput, Id, LIST_MAX};
-use crate::service::request::{DuplicatePair, ImportRecord, Response};
+use crate::service::request::{DUPLICATES_MAX, DuplicatePair, ImportRecord, Response};
 use crate::service::{Error, Result};
 use crate::store::{self, Op, Tree, codec};
 use crate::transfer::normal;
@@ -70,7 +70,13 @@ impl Cx<'_> {
         let names: HashMap<Id, &str> = all.iter().map(|c| (c.id, c.data.name.as_str())).collect();
         let mut seen: HashMap<String, Vec<Id>> = HashMap::new();
         let mut pairs: BTreeSet<(Id, Id, &'static str)> = BTreeSet::new();
+        // A pair is listed once, for the first reason found; looked up here, not by a walk
+        // of every pair so far (quadratic: at a million customers it never finished).
+        let mut paired: std::collections::HashSet<(Id, Id)> = std::collections::HashSet::new();
         for c in &all {
+            if pairs.len() >= DUPLICATES_MAX {
+                break;
+            }
             let mut k = keys(&c.data);
             k.push((
                 format!(
@@ -82,7 +88,7 @@ impl Cx<'_> {
             for (key, why) in k {
                 let ids = seen.entry(key).or_default();
                 for &other in ids.iter() {
-                    if other != c.id && !pairs.iter().any(|p| p.0 == other && p.1 == c.id) {
+                    if other != c.id && paired.insert((other, c.id)) {
                         pairs.insert((other, c.id, why));
                     }
                 }
@@ -93,6 +99,7 @@ impl Cx<'_> {
         }
         let list = pairs
             .into_iter()
+            .take(DUPLICATES_MAX)
             .map(|(a, b, why)| DuplicatePair {
                 a,
                 a_name: names.get(&a).copied().unwrap_or_default().to_owned(),
@@ -110,21 +117,33 @@ impl Cx<'_> {
         except: Option<Id>,
     ) -> Result<Acted> {
         let want: HashMap<String, &'static str> = keys(input).into_iter().collect();
+        // The index names the customers whose text holds the address or the number's last
+        // digits (a few, as a rule); only those are opened and compared exactly. Before,
+        // every save opened every customer: 2.5 s and 1.5 GB at a million.
+        let candidates: BTreeSet<Id> = {
+            let index = self.open.index();
+            let me = self.me();
+            want.keys()
+                .filter_map(|k| k.split_once(':').map(|(_, needle)| needle))
+                .flat_map(|needle| {
+                    index.customer_ids_after(needle, None, DUPLICATES_MAX, me, |_| true)
+                })
+                .collect()
+        };
         let mut list = Vec::new();
-        if !want.is_empty() {
-            for c in self.all_customers()? {
-                if Some(c.id) == except {
-                    continue;
-                }
-                if let Some(why) = keys(&c.data).iter().find_map(|(k, _)| want.get(k)) {
-                    list.push(DuplicatePair {
-                        a: c.id,
-                        a_name: c.data.name.clone(),
-                        b: except.unwrap_or(0),
-                        b_name: input.name.clone(),
-                        reason: (*why).into(),
-                    });
-                }
+        for id in candidates {
+            if Some(id) == except || list.len() >= DUPLICATES_MAX {
+                continue;
+            }
+            let c = self.load_customer(id)?;
+            if let Some(why) = keys(&c.data).iter().find_map(|(k, _)| want.get(k)) {
+                list.push(DuplicatePair {
+                    a: c.id,
+                    a_name: c.data.name.clone(),
+                    b: except.unwrap_or(0),
+                    b_name: input.name.clone(),
+                    reason: (*why).into(),
+                });
             }
         }
         Ok(Acted::read(Response::Duplicates(list), String::new()))

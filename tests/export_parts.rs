@@ -19,22 +19,7 @@ fn part(
     after: Option<Id>,
     limit: u32,
 ) -> (Vec<u8>, usize, Option<Id>, bool) {
-    match db
-        .service
-        .handle(
-            s,
-            Request::Export {
-                what: w.what,
-                format: w.format,
-                reveal: w.reveal,
-                filter: w.filter.clone(),
-                bom: w.bom,
-                after,
-                limit,
-            },
-        )
-        .unwrap()
-    {
+    match db.service.handle(s, w.part(after, limit)).unwrap() {
         Response::Exported {
             bytes,
             count,

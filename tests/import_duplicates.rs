@@ -32,6 +32,24 @@ fn add(db: &TestDb, s: &Session, name: &str, email: &str, phone: &str) -> u64 {
     }
 }
 
+/// The ids the warning before a save names.
+fn duplicates_of(db: &TestDb, s: &Session, input: CustomerInput, except: Option<u64>) -> Vec<u64> {
+    match db
+        .service
+        .handle(
+            s,
+            Request::CustomerDuplicatesOf {
+                input: Box::new(input),
+                except,
+            },
+        )
+        .unwrap()
+    {
+        Response::Duplicates(d) => d.into_iter().map(|d| d.a).collect(),
+        o => panic!("{o:?}"),
+    }
+}
+
 fn get(db: &TestDb, s: &Session, id: u64) -> Option<Customer> {
     match db
         .service
@@ -65,20 +83,7 @@ fn pairs_by_email_phone_and_name() {
             (4, 5, "same name and company")
         ]
     );
-    let check = |input: CustomerInput, except| match db
-        .service
-        .handle(
-            &s,
-            Request::CustomerDuplicatesOf {
-                input: Box::new(input),
-                except,
-            },
-        )
-        .unwrap()
-    {
-        Response::Duplicates(d) => d.into_iter().map(|d| d.a).collect::<Vec<_>>(),
-        o => panic!("{o:?}"),
-    };
+    let check = |input: CustomerInput, except| duplicates_of(&db, &s, input, except);
     let noa = CustomerInput {
         name: "x".into(),
         phones: vec!["00972-54-123-4567".into()],
@@ -257,20 +262,7 @@ fn the_warning_finds_what_comparing_every_customer_finds() {
             })
             .map(|(id, ..)| *id)
             .collect();
-        let Response::Duplicates(got) = db
-            .service
-            .handle(
-                &s,
-                Request::CustomerDuplicatesOf {
-                    input: Box::new(input),
-                    except,
-                },
-            )
-            .unwrap()
-        else {
-            panic!()
-        };
-        let got: Vec<u64> = got.iter().map(|d| d.a).collect();
+        let got = duplicates_of(&db, &s, input, except);
         assert_eq!(got, want, "{email} {phone} except {except:?}");
     }
 }

@@ -73,6 +73,19 @@ fn count(r: &mut Remote) -> usize {
     }
 }
 
+fn audit(r: &mut Remote) -> Vec<kasefet::domain::AuditEvent> {
+    match r
+        .call(Request::AuditList {
+            offset: 0,
+            limit: 100_000,
+        })
+        .unwrap()
+    {
+        Response::Audit(events) => events,
+        o => panic!("{o:?}"),
+    }
+}
+
 fn rows(n: usize) -> Vec<ImportRow> {
     (0..n)
         .map(|i| ImportRow {
@@ -164,15 +177,7 @@ fn a_csv_past_the_frame_limit_imports_over_serve_in_one_commit() {
     let mut r = signed_in(dir, &totp, 2);
     assert_eq!(count(&mut r), n);
     // One import, audited once with its counts.
-    let Response::Audit(events) = r
-        .call(Request::AuditList {
-            offset: 0,
-            limit: 100_000,
-        })
-        .unwrap()
-    else {
-        panic!()
-    };
+    let events = audit(&mut r);
     let imports: Vec<_> = events
         .iter()
         .filter(|e| e.action == "import.customers")
@@ -218,15 +223,7 @@ fn a_csv_past_the_frame_limit_imports_over_serve_in_one_commit() {
         .map(|c| c["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, (1..=n as u64).collect::<Vec<_>>());
-    let Response::Audit(events) = r
-        .call(Request::AuditList {
-            offset: 0,
-            limit: 100_000,
-        })
-        .unwrap()
-    else {
-        panic!()
-    };
+    let events = audit(&mut r);
     let parts = events.iter().filter(|e| e.action == "export").count();
     let per_file = n.div_ceil(kasefet::service::EXPORT_PART_MAX as usize);
     assert!(per_file > 1);

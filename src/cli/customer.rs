@@ -176,13 +176,16 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
                     ))
                 })?;
             let sort = Sort { key, desc };
+            let query = query.unwrap_or_default();
             list(
                 ctx,
-                &filter,
-                &query.unwrap_or_default(),
-                sort,
-                offset,
-                limit,
+                &Listing {
+                    filter: &filter,
+                    query: &query,
+                    sort,
+                    offset,
+                    limit,
+                },
             )
         }
         CustomerCmd::Search { query, limit } => {
@@ -285,13 +288,16 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: CustomerCmd) -> Result<String, CliError> {
 /// `each` gets every page and whether it is the last.
 fn pages(
     ctx: &mut Ctx<'_>,
-    filter: &CustomerFilter,
-    query: &str,
-    sort: Sort,
-    offset: usize,
-    limit: Option<usize>,
+    l: &Listing<'_>,
     each: &mut dyn FnMut(Vec<CustomerSummary>, bool) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
+    let Listing {
+        filter,
+        query,
+        sort,
+        offset,
+        limit,
+    } = *l;
     let mut seen = 0;
     let mut start = Start::Offset(offset);
     loop {
@@ -356,19 +362,22 @@ fn summaries(ctx: &mut Ctx<'_>, list: &[CustomerSummary]) -> Result<String, CliE
     Ok(table(&HEADERS, &rows(list, &names)))
 }
 
-/// `customer list`: each page printed as it comes, so a million customers are never held
-/// at once (in a batch, whose output is gathered per command, the whole list is made first).
-fn list(
-    ctx: &mut Ctx<'_>,
-    filter: &CustomerFilter,
-    query: &str,
+/// What `customer list` asks for.
+#[derive(Clone, Copy)]
+struct Listing<'a> {
+    filter: &'a CustomerFilter,
+    query: &'a str,
     sort: Sort,
     offset: usize,
     limit: Option<usize>,
-) -> Result<String, CliError> {
+}
+
+/// `customer list`: each page printed as it comes, so a million customers are never held
+/// at once (in a batch, whose output is gathered per command, the whole list is made first).
+fn list(ctx: &mut Ctx<'_>, l: &Listing<'_>) -> Result<String, CliError> {
     if !ctx.stream {
         let mut all = Vec::new();
-        pages(ctx, filter, query, sort, offset, limit, &mut |rows, _| {
+        pages(ctx, l, &mut |rows, _| {
             all.extend(rows);
             Ok(())
         })?;
@@ -378,24 +387,16 @@ fn list(
     let json = ctx.json;
     let mut table = Table::new(&HEADERS);
     let mut first = true;
-    pages(
-        ctx,
-        filter,
-        query,
-        sort,
-        offset,
-        limit,
-        &mut |page, last| {
-            let text = if json {
-                String::from_utf8_lossy(&crate::transfer::export::json_part(&page, first, last))
-                    .into_owned()
-            } else {
-                table.page(&rows(&page, &names))
-            };
-            first = false;
-            super::print(&text)
-        },
-    )?;
+    pages(ctx, l, &mut |page, last| {
+        let text = if json {
+            String::from_utf8_lossy(&crate::transfer::export::json_part(&page, first, last))
+                .into_owned()
+        } else {
+            table.page(&rows(&page, &names))
+        };
+        first = false;
+        super::print(&text)
+    })?;
     Ok(String::new())
 }
 

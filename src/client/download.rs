@@ -15,6 +15,22 @@ pub struct Wanted {
     pub bom: bool,
 }
 
+impl Wanted {
+    /// The request for the part after record `after` (`None`: the first), of at most
+    /// `limit` records (0: as many as the service gives).
+    pub fn part(&self, after: Option<Id>, limit: u32) -> Request {
+        Request::Export {
+            what: self.what,
+            format: self.format,
+            reveal: self.reveal,
+            filter: self.filter.clone(),
+            bom: self.bom,
+            after,
+            limit,
+        }
+    }
+}
+
 /// Asks for every part in turn and hands each to `sink`; returns the records exported.
 /// `call` sends one request (a screen's own, so a lost session is noticed there); the
 /// first error, of either, ends it.
@@ -26,15 +42,7 @@ pub fn download<E: From<Error>>(
     let mut after: Option<Id> = None;
     let mut count = 0;
     loop {
-        let (bytes, n, last, more) = match call(Request::Export {
-            what: wanted.what,
-            format: wanted.format,
-            reveal: wanted.reveal,
-            filter: wanted.filter.clone(),
-            bom: wanted.bom,
-            after,
-            limit: 0,
-        })? {
+        let (bytes, n, last, more) = match call(wanted.part(after, 0))? {
             Response::Exported {
                 bytes,
                 count,

@@ -153,6 +153,10 @@ fn main() {
             }));
         }
     }
+    // The sign-in runs on the tick after the frame that says "Signing in…".
+    while app.busy() {
+        app.tick();
+    }
     assert_eq!(app.screen(), "home");
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut step = |app: &mut App, k: KeyEvent| {

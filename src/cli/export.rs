@@ -69,32 +69,32 @@ pub fn run(ctx: &mut Ctx<'_>, a: ExportArgs) -> Result<String, CliError> {
             out.flush().map_err(|e| CliError::failure(e.to_string()))?;
             Ok(String::new())
         }
-        Some(Target::New(mut f, p)) => {
+        // Parts go to a temp file renamed into place at the end, so a kill midway leaves
+        // the named file empty (a new one) or as it was (`--force`), never half an export.
+        Some(target) => {
+            let (claimed, p) = match target {
+                Target::New(f, p) => (Some(f), p),
+                Target::Replace(p) => (None, p),
+            };
             let cannot =
                 |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", p.display()));
-            let done = download(&wanted, &mut call, &mut |b: &[u8]| {
-                f.write_all(b).map_err(cannot)
-            })
-            .and_then(|n| f.sync_all().map(|_| n).map_err(cannot));
+            let staged = crate::transfer::target::Staged::new(&p).map_err(cannot);
+            let done = staged.and_then(|mut staged| {
+                let n = download(&wanted, &mut call, &mut |b: &[u8]| {
+                    staged.write(b).map_err(cannot)
+                })?;
+                staged.finish().map_err(cannot)?;
+                Ok(n)
+            });
             match done {
                 Ok(count) => Ok(format!("{count} exported to {}\n", p.display())),
                 Err(e) => {
-                    // Half an export must not pass for a whole one.
-                    drop(f);
-                    let _ = std::fs::remove_file(&p);
+                    if claimed.is_some() {
+                        let _ = std::fs::remove_file(&p);
+                    }
                     Err(e)
                 }
             }
-        }
-        Some(Target::Replace(p)) => {
-            let cannot =
-                |e: std::io::Error| CliError::failure(format!("cannot write {}: {e}", p.display()));
-            let mut staged = crate::transfer::target::Staged::new(&p).map_err(cannot)?;
-            let count = download(&wanted, &mut call, &mut |b: &[u8]| {
-                staged.write(b).map_err(cannot)
-            })?;
-            staged.finish().map_err(cannot)?;
-            Ok(format!("{count} exported to {}\n", p.display()))
         }
     }
 }
